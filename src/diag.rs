@@ -1,0 +1,174 @@
+//! One diagnostic type for everything cloudpact tells a user about a place in a file: policy
+//! errors, refusal-record and config errors, parse errors of scanned files, and findings.
+//!
+//! Spans are byte ranges into the diagnostic's file; renderers turn them into lines and
+//! columns. `miette` is used only at the rendering edge (see `render::human`).
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::source::{SourceFile, Span};
+
+/// How serious a diagnostic or finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A labelled span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub text: Option<String>,
+    pub primary: bool,
+}
+
+impl Label {
+    pub fn primary(span: Span, text: impl Into<String>) -> Self {
+        Self {
+            span,
+            text: Some(text.into()),
+            primary: true,
+        }
+    }
+
+    pub fn secondary(span: Span, text: impl Into<String>) -> Self {
+        Self {
+            span,
+            text: Some(text.into()),
+            primary: false,
+        }
+    }
+}
+
+/// A diagnostic at a place in one file.
+#[derive(Debug, Clone)]
+pub struct Diag {
+    /// A stable code: `cloudpact::policy::unknown-provider`, `cloudpact.parse-error`, …
+    pub code: String,
+    pub severity: Severity,
+    /// Terse headline, in plain words.
+    pub message: String,
+    /// The file the labels point into; `None` for diagnostics about no file (bad flags).
+    pub file: Option<Arc<SourceFile>>,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diag {
+    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            severity: Severity::Error,
+            message: message.into(),
+            file: None,
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
+    }
+
+    pub fn in_file(mut self, file: Arc<SourceFile>) -> Self {
+        self.file = Some(file);
+        self
+    }
+
+    pub fn with_label(mut self, label: Label) -> Self {
+        self.labels.push(label);
+        self
+    }
+
+    /// Adds the primary label.
+    pub fn at(self, span: Span, text: impl Into<String>) -> Self {
+        self.with_label(Label::primary(span, text))
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The primary span, or the first one.
+    pub fn primary_span(&self) -> Option<Span> {
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or_else(|| self.labels.first())
+            .map(|l| l.span)
+    }
+
+    /// `path:line:col` of the primary span, for sorting and short output.
+    pub fn location(&self) -> Option<(Arc<str>, usize, usize)> {
+        let file = self.file.as_ref()?;
+        let span = self.primary_span().unwrap_or_default();
+        let lc = file.line_col(span.start);
+        Some((file.path.clone(), lc.line, lc.column))
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((path, line, col)) = self.location() {
+            write!(f, "{path}:{line}:{col}: ")?;
+        }
+        write!(f, "{}[{}] {}", self.severity, self.code, self.message)
+    }
+}
+
+/// Sorts diagnostics by file, position, then code, so output is the same whatever the order
+/// they were produced in.
+pub fn sort(diags: &mut [Diag]) {
+    diags.sort_by(|a, b| {
+        let ka = (
+            a.file.as_ref().map(|f| f.path.clone()),
+            a.primary_span().map(|s| s.start),
+            &a.code,
+            &a.message,
+        );
+        let kb = (
+            b.file.as_ref().map(|f| f.path.clone()),
+            b.primary_span().map(|s| s.start),
+            &b.code,
+            &b.message,
+        );
+        ka.cmp(&kb)
+    });
+}

@@ -1,0 +1,3 @@
+//! Stage 5: evaluating the rules against the deployments.
+
+pub mod finding;

@@ -1,0 +1,559 @@
+//! The provider catalog: which strings identify which provider, region → country tables, and
+//! the resource type → kind table. All of it is data (`catalog/*.yaml`, embedded at build time)
+//! that a reader can audit and a user can extend through `providers:` in `cloudpact.yaml`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
+
+use regex::{Regex, RegexSet};
+use serde::Deserialize;
+
+use super::model::{Kind, ProviderId};
+
+const PROVIDERS_YAML: &str = include_str!("catalog/providers.yaml");
+const REGIONS_YAML: &str = include_str!("catalog/regions.yaml");
+const KINDS_YAML: &str = include_str!("catalog/kinds.yaml");
+
+/// One provider as the catalog file (or a user's `providers:` entry) describes it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderDef {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Terraform resource type prefixes (`aws_`).
+    #[serde(default)]
+    pub terraform_prefixes: Vec<String>,
+    /// Terraform provider source addresses (`hashicorp/aws`), without the registry host.
+    #[serde(default)]
+    pub terraform_sources: Vec<String>,
+    /// Terraform backend types that store state with this provider (`s3`, `gcs`).
+    #[serde(default)]
+    pub terraform_backends: Vec<String>,
+    /// Third segment of a registry module source (`terraform-aws-modules/vpc/aws` → `aws`).
+    #[serde(default)]
+    pub module_providers: Vec<String>,
+    /// Service endpoint hosts: globs (`*.stargate.example`) or rules with a region capture.
+    #[serde(default)]
+    pub hosts: Vec<HostRuleDef>,
+    /// Private container registry hosts (strong evidence): globs.
+    #[serde(default)]
+    pub registries: Vec<String>,
+    /// Public image hosts (weak evidence: never decide alone): globs.
+    #[serde(default)]
+    pub public_registries: Vec<String>,
+    /// Kubernetes annotation or label key prefixes (strong evidence).
+    #[serde(default)]
+    pub annotations: Vec<String>,
+    /// Kubernetes storage provisioners, ingress classes, load-balancer classes (strong).
+    #[serde(default)]
+    pub k8s_classes: Vec<String>,
+    /// Kubernetes API group suffixes of the provider's operators (decisive).
+    #[serde(default)]
+    pub api_groups: Vec<String>,
+    /// CloudFormation-style or ARM-style resource type prefixes (`AWS::`, `Microsoft.`).
+    #[serde(default)]
+    pub type_prefixes: Vec<String>,
+    /// Pulumi package names (`aws`, `azure-native`).
+    #[serde(default)]
+    pub pulumi_packages: Vec<String>,
+    /// Ansible collection prefixes (`amazon.aws.`).
+    #[serde(default)]
+    pub ansible_collections: Vec<String>,
+    /// CI deploy/auth actions and tasks (`aws-actions/`, `azure/login`, `AzureCLI@`).
+    #[serde(default)]
+    pub ci_actions: Vec<String>,
+    /// Serverless Framework `provider.name` values.
+    #[serde(default)]
+    pub serverless_names: Vec<String>,
+}
+
+/// A host rule: a glob (`*.openai.azure.com`) or a regex (`re: …`, may capture `region`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum HostRuleDef {
+    Glob(String),
+    Rule {
+        #[serde(default)]
+        glob: Option<String>,
+        #[serde(default)]
+        re: Option<String>,
+        #[serde(default)]
+        service: Option<String>,
+        #[serde(default)]
+        kind: Option<String>,
+    },
+}
+
+/// What a host says about a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostMatch {
+    pub provider: ProviderId,
+    pub service: Option<String>,
+    pub kind: Option<Kind>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug)]
+struct HostRule {
+    provider: ProviderId,
+    re: Regex,
+    service: Option<String>,
+    kind: Option<Kind>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RegionTable {
+    #[serde(default)]
+    regions: BTreeMap<String, String>,
+    #[serde(default)]
+    multi_region: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct KindRuleDef {
+    /// The provider the rule was written for (documentation; the regex decides).
+    #[serde(default)]
+    #[expect(dead_code, reason = "documents the table; the type prefix already decides the provider")]
+    provider: Option<String>,
+    /// Case-insensitive regex on the resource type as written.
+    pattern: String,
+    kind: String,
+    #[serde(default)]
+    service: Option<String>,
+}
+
+/// An error in catalog data: the built-in files (a bug, caught by tests) or a user's entry.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("provider `{id}`: {message}")]
+    Provider { id: String, message: String },
+    #[error("built-in catalog data is invalid: {0}")]
+    Builtin(String),
+}
+
+/// The provider catalog, compiled for lookups.
+#[derive(Debug)]
+pub struct Catalog {
+    providers: Vec<ProviderDef>,
+    ids: Vec<ProviderId>,
+    /// id or alias → id.
+    names: HashMap<String, ProviderId>,
+    regions: HashMap<String, RegionTable>,
+    hosts: Vec<HostRule>,
+    kind_set: RegexSet,
+    kind_rules: Vec<(Kind, Option<String>)>,
+}
+
+impl Catalog {
+    /// The built-in catalog, parsed once per process.
+    pub fn builtin() -> Arc<Catalog> {
+        static BUILTIN: OnceLock<Arc<Catalog>> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                Arc::new(
+                    Catalog::build(Vec::new()).expect("built-in catalog is checked by unit tests"),
+                )
+            })
+            .clone()
+    }
+
+    /// The built-in catalog extended with a user's providers (new ids, or more signals for a
+    /// built-in id).
+    pub fn build(extra: Vec<ProviderDef>) -> Result<Catalog, CatalogError> {
+        let mut providers: Vec<ProviderDef> = serde_yaml::from_str(PROVIDERS_YAML)
+            .map_err(|e| CatalogError::Builtin(format!("providers.yaml: {e}")))?;
+        let regions: HashMap<String, RegionTable> = serde_yaml::from_str(REGIONS_YAML)
+            .map_err(|e| CatalogError::Builtin(format!("regions.yaml: {e}")))?;
+        let kinds: Vec<KindRuleDef> = serde_yaml::from_str(KINDS_YAML)
+            .map_err(|e| CatalogError::Builtin(format!("kinds.yaml: {e}")))?;
+        for def in extra {
+            match providers.iter_mut().find(|p| p.id == def.id) {
+                Some(existing) => merge(existing, def),
+                None => providers.push(def),
+            }
+        }
+
+        let mut names = HashMap::new();
+        let mut ids = Vec::new();
+        for p in &providers {
+            let id: ProviderId = Arc::from(p.id.as_str());
+            ids.push(id.clone());
+            names.insert(p.id.to_lowercase(), id.clone());
+            for a in &p.aliases {
+                names.insert(a.to_lowercase(), id.clone());
+            }
+        }
+
+        let mut hosts = Vec::new();
+        for p in &providers {
+            let id: ProviderId = names[&p.id.to_lowercase()].clone();
+            for h in &p.hosts {
+                hosts.push(compile_host(&id, h)?);
+            }
+        }
+
+        let kind_set = RegexSet::new(kinds.iter().map(|k| format!("(?i){}", k.pattern)))
+            .map_err(|e| CatalogError::Builtin(format!("kinds.yaml: {e}")))?;
+        let kind_rules = kinds
+            .into_iter()
+            .map(|k| {
+                Kind::parse(&k.kind)
+                    .map(|kind| (kind, k.service))
+                    .ok_or_else(|| CatalogError::Builtin(format!("unknown kind `{}`", k.kind)))
+            })
+            .collect::<Result<_, _>>()?;
+
+        Ok(Catalog {
+            providers,
+            ids,
+            names,
+            regions,
+            hosts,
+            kind_set,
+            kind_rules,
+        })
+    }
+
+    pub fn providers(&self) -> &[ProviderDef] {
+        &self.providers
+    }
+
+    pub fn ids(&self) -> &[ProviderId] {
+        &self.ids
+    }
+
+    pub fn get(&self, id: &str) -> Option<&ProviderDef> {
+        self.providers.iter().find(|p| p.id == id)
+    }
+
+    /// The provider id for an id or alias (`amazon` → `aws`), case-insensitively.
+    pub fn resolve(&self, name: &str) -> Option<ProviderId> {
+        self.names.get(&name.to_lowercase()).cloned()
+    }
+
+    /// The closest id or alias to a misspelt provider name.
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        crate::suggest::did_you_mean(name, self.names.keys().map(String::as_str))
+    }
+
+    /// Every id and alias, for messages.
+    pub fn all_names(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.names.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The provider whose Terraform prefix starts `type_` (longest prefix wins).
+    pub fn by_terraform_type(&self, type_: &str) -> Option<(ProviderId, &str)> {
+        self.longest_prefix(type_, |p| &p.terraform_prefixes)
+    }
+
+    /// The provider of a Terraform provider source (`hashicorp/aws`,
+    /// `registry.terraform.io/hashicorp/aws`).
+    pub fn by_terraform_source(&self, source: &str) -> Option<ProviderId> {
+        let s = source.to_lowercase();
+        let s = s
+            .strip_prefix("registry.terraform.io/")
+            .or_else(|| s.strip_prefix("registry.opentofu.org/"))
+            .unwrap_or(&s);
+        self.find(|p| p.terraform_sources.iter().any(|x| x.eq_ignore_ascii_case(s)))
+    }
+
+    /// The provider of a Terraform provider *local name* (`aws`, `google`, `azurerm`): the
+    /// prefix of its resource types without the trailing `_`.
+    pub fn by_terraform_local_name(&self, name: &str) -> Option<ProviderId> {
+        let with_us = format!("{}_", name.to_lowercase());
+        self.find(|p| p.terraform_prefixes.iter().any(|x| *x == with_us))
+    }
+
+    pub fn by_terraform_backend(&self, backend: &str) -> Option<ProviderId> {
+        self.find(|p| p.terraform_backends.iter().any(|x| x == backend))
+    }
+
+    pub fn by_module_provider(&self, segment: &str) -> Option<ProviderId> {
+        let s = segment.to_lowercase();
+        self.find(|p| p.module_providers.iter().any(|x| *x == s))
+    }
+
+    /// CloudFormation / ARM / Bicep style type prefixes (`AWS::`, `Microsoft.`).
+    pub fn by_type_prefix(&self, type_: &str) -> Option<(ProviderId, &str)> {
+        self.longest_prefix(type_, |p| &p.type_prefixes)
+    }
+
+    /// The provider of a service or registry host, with what the host says.
+    pub fn match_host(&self, host: &str) -> Option<HostMatch> {
+        let host = host.to_lowercase();
+        let host = host.trim_end_matches('.');
+        self.hosts.iter().find_map(|rule| {
+            let caps = rule.re.captures(host)?;
+            Some(HostMatch {
+                provider: rule.provider.clone(),
+                service: rule
+                    .service
+                    .clone()
+                    .or_else(|| caps.name("service").map(|m| m.as_str().to_string())),
+                kind: rule.kind,
+                region: caps.name("region").map(|m| m.as_str().to_string()),
+            })
+        })
+    }
+
+    /// The country of a region of a provider, from the provider's own table. A region string
+    /// alone never decides (`eu-west-1` is Ireland on AWS, London on Alibaba).
+    pub fn country(&self, provider: &str, region: &str) -> Option<&str> {
+        let table = self.regions.get(provider)?;
+        table.regions.get(&region.to_lowercase()).map(String::as_str)
+    }
+
+    /// Whether a location is a multi-region one (`EU`, `US`, `eur4`): it has no single country.
+    pub fn is_multi_region(&self, provider: &str, region: &str) -> bool {
+        self.regions
+            .get(provider)
+            .is_some_and(|t| t.multi_region.iter().any(|m| m.eq_ignore_ascii_case(region)))
+    }
+
+    /// Whether the provider's table knows this region.
+    pub fn knows_region(&self, provider: &str, region: &str) -> bool {
+        self.country(provider, region).is_some() || self.is_multi_region(provider, region)
+    }
+
+    /// The kind (and service, when the table names it) of a resource type as written. The
+    /// first matching rule of `kinds.yaml` wins.
+    pub fn kind_of(&self, type_: &str) -> Option<(Kind, Option<&str>)> {
+        let first = self.kind_set.matches(type_).iter().next()?;
+        let (kind, service) = &self.kind_rules[first];
+        Some((*kind, service.as_deref()))
+    }
+
+    fn find(&self, pred: impl Fn(&ProviderDef) -> bool) -> Option<ProviderId> {
+        self.providers
+            .iter()
+            .position(pred)
+            .map(|i| self.ids[i].clone())
+    }
+
+    fn longest_prefix<'a>(
+        &'a self,
+        s: &str,
+        field: impl Fn(&'a ProviderDef) -> &'a Vec<String>,
+    ) -> Option<(ProviderId, &'a str)> {
+        let lower = s.to_lowercase();
+        let mut best: Option<(usize, &'a str)> = None;
+        for (i, p) in self.providers.iter().enumerate() {
+            for prefix in field(p) {
+                if lower.starts_with(&prefix.to_lowercase())
+                    && best.is_none_or(|(_, b)| prefix.len() > b.len())
+                {
+                    best = Some((i, prefix.as_str()));
+                }
+            }
+        }
+        best.map(|(i, prefix)| (self.ids[i].clone(), prefix))
+    }
+}
+
+fn merge(into: &mut ProviderDef, more: ProviderDef) {
+    into.aliases.extend(more.aliases);
+    into.terraform_prefixes.extend(more.terraform_prefixes);
+    into.terraform_sources.extend(more.terraform_sources);
+    into.terraform_backends.extend(more.terraform_backends);
+    into.module_providers.extend(more.module_providers);
+    into.hosts.extend(more.hosts);
+    into.registries.extend(more.registries);
+    into.public_registries.extend(more.public_registries);
+    into.annotations.extend(more.annotations);
+    into.k8s_classes.extend(more.k8s_classes);
+    into.api_groups.extend(more.api_groups);
+    into.type_prefixes.extend(more.type_prefixes);
+    into.pulumi_packages.extend(more.pulumi_packages);
+    into.ansible_collections.extend(more.ansible_collections);
+    into.ci_actions.extend(more.ci_actions);
+    into.serverless_names.extend(more.serverless_names);
+}
+
+/// A host glob as an anchored regex: `*` matches one or more DNS labels' characters.
+pub fn glob_to_regex(glob: &str) -> String {
+    let mut re = String::from("^");
+    for c in glob.to_lowercase().chars() {
+        match c {
+            '*' => re.push_str("[a-z0-9.-]*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    re
+}
+
+fn compile_host(id: &ProviderId, def: &HostRuleDef) -> Result<HostRule, CatalogError> {
+    let err = |message: String| CatalogError::Provider {
+        id: id.to_string(),
+        message,
+    };
+    let (pattern, service, kind) = match def {
+        HostRuleDef::Glob(g) => (glob_to_regex(g), None, None),
+        HostRuleDef::Rule {
+            glob,
+            re,
+            service,
+            kind,
+        } => {
+            let pattern = match (glob, re) {
+                (Some(g), None) => glob_to_regex(g),
+                (None, Some(r)) => r.clone(),
+                _ => return Err(err("a host rule needs exactly one of `glob` or `re`".into())),
+            };
+            let kind = match kind {
+                Some(k) => Some(Kind::parse(k).ok_or_else(|| err(format!("unknown kind `{k}`")))?),
+                None => None,
+            };
+            (pattern, service.clone(), kind)
+        }
+    };
+    let re = Regex::new(&pattern).map_err(|e| err(format!("host pattern `{pattern}`: {e}")))?;
+    Ok(HostRule {
+        provider: id.clone(),
+        re,
+        service,
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_loads_and_has_every_language_provider() {
+        let c = Catalog::builtin();
+        for id in [
+            "aws",
+            "azure",
+            "gcp",
+            "oracle",
+            "ibm",
+            "alibaba",
+            "digitalocean",
+            "hetzner",
+            "ovh",
+            "scaleway",
+            "cloudflare",
+            "akamai",
+            "vultr",
+            "coreweave",
+            "openai",
+            "anthropic",
+            "mistral",
+        ] {
+            assert_eq!(c.resolve(id).as_deref(), Some(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn aliases_resolve() {
+        let c = Catalog::builtin();
+        for (alias, id) in [
+            ("amazon", "aws"),
+            ("microsoft", "azure"),
+            ("google", "gcp"),
+            ("oci", "oracle"),
+            ("linode", "akamai"),
+        ] {
+            assert_eq!(c.resolve(alias).as_deref(), Some(id));
+        }
+        assert_eq!(c.suggest("azur"), Some("azure"));
+    }
+
+    #[test]
+    fn region_country_depends_on_provider() {
+        let c = Catalog::builtin();
+        assert_eq!(c.country("aws", "eu-west-1"), Some("ie"));
+        assert_eq!(c.country("alibaba", "eu-west-1"), Some("gb"));
+        assert_eq!(c.country("gcp", "europe-west9"), Some("fr"));
+        assert_eq!(c.country("azure", "francecentral"), Some("fr"));
+        assert_eq!(c.country("azure", "FranceCentral"), Some("fr"));
+        assert_eq!(c.country("oracle", "us-ashburn-1"), Some("us"));
+        assert!(c.is_multi_region("gcp", "EU"));
+        assert_eq!(c.country("gcp", "eu"), None);
+    }
+
+    #[test]
+    fn terraform_prefixes_pick_the_longest() {
+        let c = Catalog::builtin();
+        assert_eq!(
+            c.by_terraform_type("aws_instance").map(|x| x.0).as_deref(),
+            Some("aws")
+        );
+        assert_eq!(
+            c.by_terraform_type("azurerm_kubernetes_cluster")
+                .map(|x| x.0)
+                .as_deref(),
+            Some("azure")
+        );
+        assert_eq!(
+            c.by_terraform_type("google_container_cluster")
+                .map(|x| x.0)
+                .as_deref(),
+            Some("gcp")
+        );
+        assert_eq!(c.by_terraform_type("random_id"), None);
+    }
+
+    #[test]
+    fn hosts_give_provider_service_and_region() {
+        let c = Catalog::builtin();
+        let m = c
+            .match_host("bedrock-runtime.us-west-2.amazonaws.com")
+            .unwrap();
+        assert_eq!(&*m.provider, "aws");
+        assert_eq!(m.service.as_deref(), Some("bedrock"));
+        assert_eq!(m.region.as_deref(), Some("us-west-2"));
+        let m = c.match_host("acme.openai.azure.com").unwrap();
+        assert_eq!(&*m.provider, "azure");
+        assert_eq!(m.service.as_deref(), Some("azure-openai"));
+        assert_eq!(&*c.match_host("api.anthropic.com").unwrap().provider, "anthropic");
+        assert_eq!(&*c.match_host("api.mistral.ai").unwrap().provider, "mistral");
+        assert_eq!(&*c.match_host("api.openai.com").unwrap().provider, "openai");
+        assert!(c.match_host("telemetry.example.com").is_none());
+    }
+
+    #[test]
+    fn users_extend_the_catalog() {
+        let c = Catalog::build(vec![ProviderDef {
+            id: "stargate".into(),
+            name: "Stargate".into(),
+            terraform_prefixes: vec!["stargate_".into()],
+            hosts: vec![HostRuleDef::Glob("*.stargate.example".into())],
+            ..Default::default()
+        }])
+        .unwrap();
+        assert_eq!(
+            c.by_terraform_type("stargate_cluster").map(|x| x.0).as_deref(),
+            Some("stargate")
+        );
+        assert_eq!(
+            &*c.match_host("gpu.stargate.example").unwrap().provider,
+            "stargate"
+        );
+    }
+
+    #[test]
+    fn kinds_come_from_the_table() {
+        let c = Catalog::builtin();
+        assert_eq!(
+            c.kind_of("google_container_cluster").map(|k| k.0),
+            Some(Kind::Kubernetes)
+        );
+        assert_eq!(
+            c.kind_of("azurerm_kubernetes_cluster").map(|k| k.0),
+            Some(Kind::Kubernetes)
+        );
+        assert_eq!(
+            c.kind_of("google_storage_bucket").map(|k| k.0),
+            Some(Kind::Storage)
+        );
+        assert_eq!(c.kind_of("aws_eks_cluster").map(|k| k.0), Some(Kind::Kubernetes));
+    }
+}

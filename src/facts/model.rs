@@ -1,0 +1,234 @@
+//! What the extractors produce: deployments with their attributes and the evidence for each.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// The format a deployment was found in (the `format` attribute of the policy language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Terraform,
+    TerraformPlan,
+    Kubernetes,
+    Cloudformation,
+    Arm,
+    Bicep,
+    Pulumi,
+    Serverless,
+    Compose,
+    GithubActions,
+    GitlabCi,
+    AzurePipelines,
+    Ansible,
+    Helm,
+    Dotenv,
+    Config,
+}
+
+impl Format {
+    pub const ALL: &'static [Format] = &[
+        Format::Terraform,
+        Format::TerraformPlan,
+        Format::Kubernetes,
+        Format::Cloudformation,
+        Format::Arm,
+        Format::Bicep,
+        Format::Pulumi,
+        Format::Serverless,
+        Format::Compose,
+        Format::GithubActions,
+        Format::GitlabCi,
+        Format::AzurePipelines,
+        Format::Ansible,
+        Format::Helm,
+        Format::Dotenv,
+        Format::Config,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Terraform => "terraform",
+            Format::TerraformPlan => "terraform-plan",
+            Format::Kubernetes => "kubernetes",
+            Format::Cloudformation => "cloudformation",
+            Format::Arm => "arm",
+            Format::Bicep => "bicep",
+            Format::Pulumi => "pulumi",
+            Format::Serverless => "serverless",
+            Format::Compose => "compose",
+            Format::GithubActions => "github-actions",
+            Format::GitlabCi => "gitlab-ci",
+            Format::AzurePipelines => "azure-pipelines",
+            Format::Ansible => "ansible",
+            Format::Helm => "helm",
+            Format::Dotenv => "dotenv",
+            Format::Config => "config",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.as_str() == s)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a deployment is, coarsely (the `kind` attribute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Compute,
+    Kubernetes,
+    Serverless,
+    Storage,
+    Database,
+    Network,
+    Ai,
+    Identity,
+    Messaging,
+    Other,
+}
+
+impl Kind {
+    pub const ALL: &'static [Kind] = &[
+        Kind::Compute,
+        Kind::Kubernetes,
+        Kind::Serverless,
+        Kind::Storage,
+        Kind::Database,
+        Kind::Network,
+        Kind::Ai,
+        Kind::Identity,
+        Kind::Messaging,
+        Kind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Compute => "compute",
+            Kind::Kubernetes => "kubernetes",
+            Kind::Serverless => "serverless",
+            Kind::Storage => "storage",
+            Kind::Database => "database",
+            Kind::Network => "network",
+            Kind::Ai => "ai",
+            Kind::Identity => "identity",
+            Kind::Messaging => "messaging",
+            Kind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A provider id from the catalog (`aws`, `azure`, or one the configuration adds).
+pub type ProviderId = Arc<str>;
+
+/// Which attribute a piece of evidence supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Attr {
+    Provider,
+    Region,
+    Country,
+    Kind,
+    Service,
+    Gpu,
+}
+
+/// One short sentence a user can check, naming the signal and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub attr: Attr,
+    pub text: String,
+    /// Where in the deployment's own file the signal is, when it is there.
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+impl Evidence {
+    pub fn new(attr: Attr, text: impl Into<String>) -> Self {
+        Self {
+            attr,
+            text: text.into(),
+            span: None,
+        }
+    }
+
+    pub fn at(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+}
+
+/// One thing the repository asks a provider to run, store or serve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deployment {
+    /// Path relative to the scan root, `/`-separated.
+    pub path: Arc<str>,
+    /// Where the declaration is: its first line, as DETECTION.md says per format.
+    #[serde(skip)]
+    pub span: Span,
+    pub format: Format,
+    pub provider: Option<ProviderId>,
+    pub kind: Kind,
+    pub service: Option<String>,
+    /// The resource type as written.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The resource's name as written.
+    pub name: String,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub gpu: bool,
+    pub tags: BTreeMap<String, String>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Deployment {
+    /// A deployment with nothing known but where it is and what it is called.
+    pub fn new(
+        path: Arc<str>,
+        span: Span,
+        format: Format,
+        type_: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            path,
+            span,
+            format,
+            provider: None,
+            kind: Kind::Other,
+            service: None,
+            type_: type_.into(),
+            name: name.into(),
+            region: None,
+            country: None,
+            gpu: false,
+            tags: BTreeMap::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    pub fn evidence_for(&self, attr: Attr) -> impl Iterator<Item = &Evidence> {
+        self.evidence.iter().filter(move |e| e.attr == attr)
+    }
+}

@@ -1,0 +1,10 @@
+//! YAML files: parse, recognise the format by content, and hand the tree to its extractor.
+
+use std::sync::Arc;
+
+use super::{Ctx, Extraction};
+use crate::source::SourceFile;
+
+pub fn extract(_file: &Arc<SourceFile>, _ctx: Ctx<'_>) -> Extraction {
+    Extraction::default()
+}

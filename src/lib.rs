@@ -1,0 +1,18 @@
+//! cloudpact: checks infrastructure configs against the cloud terms a company has signed.
+//!
+//! The pipeline, one module per stage:
+//! [`discover`] files → [`parse`] each syntax → [`facts`]: deployments with provider, region,
+//! country and kind → [`dsl`]: policies → [`eval`]: findings → [`render`]: reports.
+//! [`cli`] is the glue behind the `cloudpact` binary.
+
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod discover;
+pub mod dsl;
+pub mod eval;
+pub mod facts;
+pub mod parse;
+pub mod render;
+pub mod source;
+pub mod suggest;

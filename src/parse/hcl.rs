@@ -1,0 +1,1 @@
+//! Terraform HCL through hcl-edit (byte spans on every node).

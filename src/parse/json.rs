@@ -1,0 +1,1 @@
+//! JSON through jsonc-parser into [`super::tree::Node`], with byte spans.

@@ -1,0 +1,1 @@
+//! YAML through saphyr into [`super::tree::Node`], with byte spans.
