@@ -20,7 +20,13 @@ use crate::source::SourceFile;
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 /// Directories never scanned.
-const SKIPPED_DIRS: &[&str] = &[".git", ".terraform", "node_modules", "vendor", ".terragrunt-cache"];
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".terraform",
+    "node_modules",
+    "vendor",
+    ".terragrunt-cache",
+];
 
 /// The syntax a file claims by its name; content decides the format within it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -150,7 +156,11 @@ pub fn build_globset(patterns: &[String]) -> Result<GlobSet, DiscoverError> {
 }
 
 /// Walks `paths` (directories or files) under `root`.
-pub fn discover(root: &Path, paths: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, DiscoverError> {
+pub fn discover(
+    root: &Path,
+    paths: &[PathBuf],
+    opts: &WalkOptions,
+) -> Result<Discovered, DiscoverError> {
     let exclude = build_globset(&opts.exclude)?;
     let mut out = Discovered::default();
     for path in paths {
@@ -166,7 +176,8 @@ pub fn discover(root: &Path, paths: &[PathBuf], opts: &WalkOptions) -> Result<Di
             let in_templates = in_helm_templates(path);
             if let Some(syntax) = Syntax::of(path, in_templates) {
                 if meta.len() > opts.max_file_size {
-                    out.skipped.push(oversize(&rel, meta.len(), opts.max_file_size));
+                    out.skipped
+                        .push(oversize(&rel, meta.len(), opts.max_file_size));
                 } else {
                     out.candidates.push(Candidate {
                         rel,
@@ -243,7 +254,9 @@ fn oversize(rel: &str, len: u64, max: u64) -> String {
 fn in_helm_templates(path: &Path) -> bool {
     path.ancestors().skip(1).any(|dir| {
         dir.file_name().is_some_and(|n| n == "templates")
-            && dir.parent().is_some_and(|chart| chart.join("Chart.yaml").is_file())
+            && dir
+                .parent()
+                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
     })
 }
 
@@ -355,6 +368,9 @@ mod tests {
     #[test]
     fn relative_paths_use_slashes() {
         assert_eq!(relative(Path::new("."), Path::new("./a/b.tf")), "a/b.tf");
-        assert_eq!(relative(Path::new("/r"), Path::new("/r/x/y.yaml")), "x/y.yaml");
+        assert_eq!(
+            relative(Path::new("/r"), Path::new("/r/x/y.yaml")),
+            "x/y.yaml"
+        );
     }
 }

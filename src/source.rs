@@ -94,7 +94,11 @@ impl LineIndex {
     /// Byte range of 0-based `line`, without its line terminator.
     pub fn line_range(&self, line: usize, text: &str) -> Range<usize> {
         let start = self.line_starts.get(line).copied().unwrap_or(text.len());
-        let mut end = self.line_starts.get(line + 1).copied().unwrap_or(text.len());
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(text.len());
         let bytes = text.as_bytes();
         if end > start && bytes.get(end - 1) == Some(&b'\n') {
             end -= 1;
@@ -111,7 +115,10 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.line_starts[line];
         let column = text[start..offset].chars().count() + 1;
-        LineCol { line: line + 1, column }
+        LineCol {
+            line: line + 1,
+            column,
+        }
     }
 
     /// 0-based line and 0-based column in UTF-16 code units (the LSP default encoding).
@@ -203,7 +210,9 @@ impl SourceFile {
 
     /// The span of the whole 1-based line `line`.
     pub fn line_span(&self, line: usize) -> Span {
-        self.index.line_range(line.saturating_sub(1), &self.text).into()
+        self.index
+            .line_range(line.saturating_sub(1), &self.text)
+            .into()
     }
 }
 
@@ -237,9 +246,16 @@ impl miette::SourceCode for IndexedSource {
         let first = index.line_of(offset).saturating_sub(context_lines_before);
         let last_byte = if len == 0 { offset } else { offset + len - 1 };
         let last = (index.line_of(last_byte) + context_lines_after).min(index.line_count() - 1);
-        let start = index.line_start(first).unwrap_or(0);
+        let line_start = index.line_start(first).unwrap_or(0);
         let end = index.line_start(last + 1).unwrap_or(text.len());
-        let start_col = 0;
+        // Without leading context miette wants the contents to begin at the span itself, and
+        // takes the header's `line:col` from it.
+        let (start, start_col) = if context_lines_before == 0 {
+            let offset = clamp_to_char_boundary(text, offset);
+            (offset, text[line_start..offset].chars().count())
+        } else {
+            (line_start, 0)
+        };
         let line_count = last - first + 1;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.file.path.to_string(),

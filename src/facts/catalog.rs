@@ -115,7 +115,10 @@ struct RegionTable {
 struct KindRuleDef {
     /// The provider the rule was written for (documentation; the regex decides).
     #[serde(default)]
-    #[expect(dead_code, reason = "documents the table; the type prefix already decides the provider")]
+    #[expect(
+        dead_code,
+        reason = "documents the table; the type prefix already decides the provider"
+    )]
     provider: Option<String>,
     /// Case-insensitive regex on the resource type as written.
     pattern: String,
@@ -258,7 +261,11 @@ impl Catalog {
             .strip_prefix("registry.terraform.io/")
             .or_else(|| s.strip_prefix("registry.opentofu.org/"))
             .unwrap_or(&s);
-        self.find(|p| p.terraform_sources.iter().any(|x| x.eq_ignore_ascii_case(s)))
+        self.find(|p| {
+            p.terraform_sources
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(s))
+        })
     }
 
     /// The provider of a Terraform provider *local name* (`aws`, `google`, `azurerm`): the
@@ -304,14 +311,19 @@ impl Catalog {
     /// alone never decides (`eu-west-1` is Ireland on AWS, London on Alibaba).
     pub fn country(&self, provider: &str, region: &str) -> Option<&str> {
         let table = self.regions.get(provider)?;
-        table.regions.get(&region.to_lowercase()).map(String::as_str)
+        table
+            .regions
+            .get(&region.to_lowercase())
+            .map(String::as_str)
     }
 
     /// Whether a location is a multi-region one (`EU`, `US`, `eur4`): it has no single country.
     pub fn is_multi_region(&self, provider: &str, region: &str) -> bool {
-        self.regions
-            .get(provider)
-            .is_some_and(|t| t.multi_region.iter().any(|m| m.eq_ignore_ascii_case(region)))
+        self.regions.get(provider).is_some_and(|t| {
+            t.multi_region
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(region))
+        })
     }
 
     /// Whether the provider's table knows this region.
@@ -325,6 +337,17 @@ impl Catalog {
         let first = self.kind_set.matches(type_).iter().next()?;
         let (kind, service) = &self.kind_rules[first];
         Some((*kind, service.as_deref()))
+    }
+
+    /// The provider's service for a resource type as written (`aws_eks_cluster` → `eks`).
+    pub fn service_of(&self, _type_: &str) -> Option<&str> {
+        None
+    }
+
+    /// Whether an instance, machine or VM size type asks for accelerators (`g5.xlarge`,
+    /// `a2-highgpu-1g`, `Standard_NC24ads_A100_v4`, `BM.GPU.H100.8`).
+    pub fn is_gpu_type(&self, _provider: Option<&str>, _size: &str) -> bool {
+        false
     }
 
     fn find(&self, pred: impl Fn(&ProviderDef) -> bool) -> Option<ProviderId> {
@@ -513,8 +536,14 @@ mod tests {
         let m = c.match_host("acme.openai.azure.com").unwrap();
         assert_eq!(&*m.provider, "azure");
         assert_eq!(m.service.as_deref(), Some("azure-openai"));
-        assert_eq!(&*c.match_host("api.anthropic.com").unwrap().provider, "anthropic");
-        assert_eq!(&*c.match_host("api.mistral.ai").unwrap().provider, "mistral");
+        assert_eq!(
+            &*c.match_host("api.anthropic.com").unwrap().provider,
+            "anthropic"
+        );
+        assert_eq!(
+            &*c.match_host("api.mistral.ai").unwrap().provider,
+            "mistral"
+        );
         assert_eq!(&*c.match_host("api.openai.com").unwrap().provider, "openai");
         assert!(c.match_host("telemetry.example.com").is_none());
     }
@@ -530,7 +559,9 @@ mod tests {
         }])
         .unwrap();
         assert_eq!(
-            c.by_terraform_type("stargate_cluster").map(|x| x.0).as_deref(),
+            c.by_terraform_type("stargate_cluster")
+                .map(|x| x.0)
+                .as_deref(),
             Some("stargate")
         );
         assert_eq!(
@@ -554,6 +585,9 @@ mod tests {
             c.kind_of("google_storage_bucket").map(|k| k.0),
             Some(Kind::Storage)
         );
-        assert_eq!(c.kind_of("aws_eks_cluster").map(|k| k.0), Some(Kind::Kubernetes));
+        assert_eq!(
+            c.kind_of("aws_eks_cluster").map(|k| k.0),
+            Some(Kind::Kubernetes)
+        );
     }
 }

@@ -77,11 +77,7 @@ pub fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
     for input in inputs {
         match input.syntax {
             Syntax::Hcl | Syntax::Tfvars => {
-                let dir = input
-                    .file
-                    .path
-                    .rsplit_once('/')
-                    .map_or("", |(dir, _)| dir);
+                let dir = input.file.path.rsplit_once('/').map_or("", |(dir, _)| dir);
                 tf_dirs.entry(dir).or_default().push(input.file.clone());
             }
             _ => singles.push(input),
@@ -152,9 +148,16 @@ pub fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {
 }
 
 /// A parse error of a scanned file, as the `cloudpact.parse-error` diagnostic.
-pub fn parse_error(file: &Arc<SourceFile>, span: crate::source::Span, message: impl Into<String>) -> Diag {
+pub fn parse_error(
+    file: &Arc<SourceFile>,
+    span: crate::source::Span,
+    message: impl Into<String>,
+) -> Diag {
     let message = message.into();
-    Diag::error(crate::eval::finding::reserved::PARSE_ERROR, format!("cannot parse {}: {message}", file.path))
-        .in_file(file.clone())
-        .at(span, message)
+    Diag::error(
+        crate::eval::finding::reserved::PARSE_ERROR,
+        format!("cannot parse {}: {message}", file.path),
+    )
+    .in_file(file.clone())
+    .at(span, message)
 }

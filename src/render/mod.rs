@@ -1,1 +1,2 @@
 //! Stage 6: reports, one file per format.
+pub mod diagnostic;
