@@ -200,6 +200,15 @@ impl SourceFile {
         self.index.line_col(&self.text, offset)
     }
 
+    /// The same text under another path (sharing the text and index).
+    pub fn clone_with_path(&self, path: impl Into<Arc<str>>) -> Arc<SourceFile> {
+        Arc::new(SourceFile {
+            path: path.into(),
+            text: self.text.clone(),
+            index: self.index.clone(),
+        })
+    }
+
     /// The text of the 1-based line `line`, without its terminator.
     pub fn line_text(&self, line: usize) -> &str {
         if line == 0 {

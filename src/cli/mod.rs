@@ -1,7 +1,127 @@
 //! The command line: parse flags, resolve settings, run the pipeline, choose the exit code.
+//!
+//! Exit codes (CLI.md): 0 no finding at or above `--fail-on`; 1 at least one; 2 the run itself
+//! failed (bad usage, an invalid policy, record or config, an unreadable path).
 
+mod args;
+mod check;
+mod explain;
+mod inventory;
+mod policy;
+mod providers;
+pub mod scan;
+
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use clap::Parser;
+
+pub use args::{CheckFormat, Cli, ColorChoice, Command};
+use scan::Fatal;
+
+use crate::render::diagnostic::DiagRenderer;
+
+/// The exit status of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No finding at or above the threshold.
+    Clean,
+    /// Findings at or above the threshold.
+    Findings,
+    /// The run failed.
+    Failed,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        ExitCode::from(match s {
+            Status::Clean => 0,
+            Status::Findings => 1,
+            Status::Failed => 2,
+        })
+    }
+}
+
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    // A panic is a bug: report it as a failed run (2), never as "no findings".
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "cloudpact: internal error: {info}\nplease report this at the project's issue tracker"
+        );
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let color = color_of(&cli.command);
+    let result = std::panic::catch_unwind(|| run(cli));
+    match result {
+        Ok(Ok(status)) => status.into(),
+        Ok(Err(Fatal(diags))) => {
+            print_diags(&diags, color);
+            Status::Failed.into()
+        }
+        Err(_) => Status::Failed.into(),
+    }
+}
+
+fn run(cli: Cli) -> Result<Status, Fatal> {
+    match cli.command {
+        Command::Check(a) => check::run(&a),
+        Command::Inventory(a) => inventory::run(&a),
+        Command::Explain(a) => explain::run(&a),
+        Command::Policy(args::PolicyCommand::Check(a)) => policy::check(&a),
+        Command::Providers(a) => providers::run(&a),
+    }
+}
+
+fn color_of(cmd: &Command) -> ColorChoice {
+    match cmd {
+        Command::Check(a) => a.scan.color,
+        Command::Inventory(a) => a.scan.color,
+        Command::Explain(a) => a.scan.color,
+        Command::Policy(args::PolicyCommand::Check(a)) => a.color,
+        Command::Providers(_) => ColorChoice::Auto,
+    }
+}
+
+/// Diagnostics on stderr, compiler style.
+pub(crate) fn print_diags(diags: &[crate::diag::Diag], color: ColorChoice) {
+    let renderer = DiagRenderer::new(color.enabled(std::io::stderr().is_terminal()), term_width());
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{}", renderer.render(d));
+    }
+}
+
+pub(crate) fn term_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+/// Writes `text` to `path`, or stdout.
+pub(crate) fn emit(path: Option<&std::path::Path>, text: &str) -> Result<(), Fatal> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| {
+            Fatal::from(crate::diag::Diag::error(
+                "cloudpact::cli::output",
+                format!("cannot write {}: {e}", p.display()),
+            ))
+        }),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = out.write_all(text.as_bytes());
+            Ok(())
+        }
+    }
 }

@@ -1,3 +1,391 @@
 //! Stage 5: evaluating the rules against the deployments.
+//!
+//! Every active rule is checked against every deployment in its scope; the work is spread over
+//! threads by deployment and the findings sorted, so the result does not depend on the thread
+//! count. `share` and unused refusal records are judged only on a whole-repository scan.
 
+pub mod expr;
 pub mod finding;
+mod message;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+
+use crate::diag::Severity;
+use crate::dsl::ast::{RuleKind, UnknownPolicy};
+use crate::dsl::model::{PolicySet, RefusalRecord, RuleDef};
+use crate::facts::catalog::Catalog;
+use crate::facts::model::Deployment;
+use crate::source::SourceFile;
+use expr::{Evaluator, Tri};
+use finding::{Finding, Related, reserved};
+
+/// How to evaluate.
+#[derive(Debug, Clone, Copy)]
+pub struct EvalOptions {
+    /// The date the contracts are evaluated at.
+    pub as_of: Date,
+    /// Whether the scan covered the whole repository (not explicit files): only then are
+    /// `share` rules and unused refusal records judged.
+    pub whole_repo: bool,
+}
+
+/// The files deployments were found in, by path.
+pub type FileMap = HashMap<Arc<str>, Arc<SourceFile>>;
+
+/// A rule's verdict on one deployment (for `explain` and the language server's hover).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The rule's window does not contain the evaluation date.
+    Inactive,
+    /// `where` is false or unknown.
+    OutOfScope,
+    /// The deployment complies.
+    Complies,
+    /// Covered by a refusal record (its id).
+    Covered(String),
+    /// A value the rule needs is unknown, and the rule's `unknown` clause says what happens.
+    Unknown(UnknownPolicy),
+    /// A finding.
+    Violates,
+    /// `share` rules are judged on the whole scan, not per deployment.
+    Aggregate,
+}
+
+/// Evaluates every rule against every deployment.
+pub fn evaluate(
+    set: &PolicySet,
+    deployments: &[Arc<Deployment>],
+    files: &FileMap,
+    catalog: &Catalog,
+    opts: EvalOptions,
+) -> Vec<Finding> {
+    let engine = Engine::new(set, catalog, opts);
+    let active: Vec<&Arc<RuleDef>> = set
+        .rules
+        .iter()
+        .filter(|r| r.is_active(opts.as_of))
+        .collect();
+
+    let per_dep: Vec<(Vec<Finding>, Vec<usize>)> = deployments
+        .par_iter()
+        .map(|dep| {
+            let mut findings = Vec::new();
+            let mut used = Vec::new();
+            let Some(file) = files.get(&dep.path) else {
+                return (findings, used);
+            };
+            for rule in &active {
+                if rule.kind == RuleKind::Share {
+                    continue;
+                }
+                let outcome = engine.judge(rule, dep);
+                if let Some(rec) = outcome.used_record {
+                    used.push(rec);
+                }
+                if let Some(f) = engine.finding(rule, dep, file, &outcome) {
+                    findings.push(f);
+                }
+            }
+            (findings, used)
+        })
+        .collect();
+
+    let mut findings = Vec::new();
+    let mut used_records: HashSet<usize> = HashSet::new();
+    for (f, used) in per_dep {
+        findings.extend(f);
+        used_records.extend(used);
+    }
+
+    if opts.whole_repo {
+        for rule in active.iter().filter(|r| r.kind == RuleKind::Share) {
+            if let Some(f) = engine.share(rule, deployments) {
+                findings.push(f);
+            }
+        }
+        findings.extend(engine.unused_refusals(&used_records));
+    }
+    finding::sort(&mut findings);
+    findings
+}
+
+/// What one rule says about one deployment.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// Index (in `Engine::records`) of the refusal record that covered the deployment.
+    pub used_record: Option<usize>,
+    /// Why no record covers it, when one nearly does.
+    pub near_miss: Option<String>,
+}
+
+impl Outcome {
+    fn of(verdict: Verdict) -> Self {
+        Self {
+            verdict,
+            used_record: None,
+            near_miss: None,
+        }
+    }
+}
+
+/// Rules, records and compiled globs, shared read-only by every thread.
+pub struct Engine<'a> {
+    evaluator: Evaluator<'a>,
+    opts: EvalOptions,
+    /// Every distinct refusal record of every rule.
+    records: Vec<Arc<RefusalRecord>>,
+    /// Record identity (its address, stable while the set lives) → index in `records`.
+    record_index: HashMap<usize, usize>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(set: &PolicySet, catalog: &'a Catalog, opts: EvalOptions) -> Self {
+        let mut evaluator = Evaluator::new(catalog);
+        let mut records = Vec::new();
+        let mut record_index = HashMap::new();
+        for rule in &set.rules {
+            if let Some(e) = &rule.scope {
+                evaluator.prepare(e);
+            }
+            if let Some(e) = &rule.assert {
+                evaluator.prepare(e);
+            }
+            for rec in &rule.refusals {
+                if let Some(e) = &rec.scope {
+                    evaluator.prepare(e);
+                }
+                let key = Arc::as_ptr(rec) as usize;
+                if let std::collections::hash_map::Entry::Vacant(e) = record_index.entry(key) {
+                    e.insert(records.len());
+                    records.push(rec.clone());
+                }
+            }
+        }
+        Self {
+            evaluator,
+            opts,
+            records,
+            record_index,
+        }
+    }
+
+    /// The verdict of one rule on one deployment.
+    pub fn judge(&self, rule: &RuleDef, dep: &Deployment) -> Outcome {
+        if !rule.is_active(self.opts.as_of) {
+            return Outcome::of(Verdict::Inactive);
+        }
+        if let Some(scope) = &rule.scope
+            && self.evaluator.eval(scope, dep) != Tri::True
+        {
+            return Outcome::of(Verdict::OutOfScope);
+        }
+        let provider = dep.provider.as_deref();
+        let listed = |p: &str| rule.providers.iter().any(|x| &**x == p);
+        match rule.kind {
+            RuleKind::Share => Outcome::of(Verdict::Aggregate),
+            RuleKind::Exclusive => match provider {
+                None => Outcome::of(Verdict::Unknown(rule.unknown)),
+                Some(p) if listed(p) => Outcome::of(Verdict::Complies),
+                Some(_) => Outcome::of(Verdict::Violates),
+            },
+            RuleKind::Deny => match provider {
+                None => Outcome::of(Verdict::Unknown(rule.unknown)),
+                Some(p) if listed(p) => Outcome::of(Verdict::Violates),
+                Some(_) => Outcome::of(Verdict::Complies),
+            },
+            RuleKind::Require => match rule.assert.as_ref().map(|a| self.evaluator.eval(a, dep)) {
+                Some(Tri::True) | None => Outcome::of(Verdict::Complies),
+                Some(Tri::False) => Outcome::of(Verdict::Violates),
+                Some(Tri::Unknown) => Outcome::of(Verdict::Unknown(rule.unknown)),
+            },
+            RuleKind::FirstRefusal => self.first_refusal(rule, dep),
+        }
+    }
+
+    fn first_refusal(&self, rule: &RuleDef, dep: &Deployment) -> Outcome {
+        let Some(provider) = dep.provider.as_deref() else {
+            return Outcome::of(Verdict::Unknown(rule.unknown));
+        };
+        let holder = rule.holder.as_deref().unwrap_or_default();
+        // A provider is never "over" itself: the holder's own deployments are always fine.
+        if provider == holder {
+            return Outcome::of(Verdict::Complies);
+        }
+        let over = match &rule.over {
+            None => true,
+            Some(list) => list.iter().any(|p| &**p == provider),
+        };
+        if !over {
+            return Outcome::of(Verdict::Complies);
+        }
+        // The record that fails the fewest conditions explains the miss.
+        let mut best: Option<(usize, String)> = None;
+        for rec in rule.refusals.iter().filter(|r| &*r.holder == holder) {
+            let granted = rec.granted_to.iter().any(|p| &**p == provider);
+            let in_scope = rec
+                .scope
+                .as_ref()
+                .is_none_or(|s| self.evaluator.eval(s, dep) == Tri::True);
+            let valid = rec.is_valid_on(self.opts.as_of);
+            if granted && in_scope && valid {
+                let idx = self.record_index.get(&(Arc::as_ptr(rec) as usize)).copied();
+                return Outcome {
+                    verdict: Verdict::Covered(rec.id.clone()),
+                    used_record: idx,
+                    near_miss: None,
+                };
+            }
+            let failed = [granted, in_scope, valid].iter().filter(|ok| !**ok).count();
+            let reason =
+                message::near_miss(rec, provider, granted, in_scope, valid, self.opts.as_of);
+            if best.as_ref().is_none_or(|(f, _)| failed < *f) {
+                best = Some((failed, reason));
+            }
+        }
+        Outcome {
+            verdict: Verdict::Violates,
+            used_record: None,
+            near_miss: best.filter(|(failed, _)| *failed == 1).map(|(_, r)| r),
+        }
+    }
+
+    /// The finding for an outcome, if it is one.
+    pub fn finding(
+        &self,
+        rule: &RuleDef,
+        dep: &Arc<Deployment>,
+        file: &Arc<SourceFile>,
+        outcome: &Outcome,
+    ) -> Option<Finding> {
+        let severity = match &outcome.verdict {
+            Verdict::Violates => rule.severity,
+            Verdict::Unknown(UnknownPolicy::Warn) => Severity::Warning,
+            Verdict::Unknown(UnknownPolicy::Deny) => rule.severity,
+            _ => return None,
+        };
+        let unknown = matches!(outcome.verdict, Verdict::Unknown(_));
+        let (message, help) =
+            message::for_deployment(rule, dep, unknown, outcome.near_miss.as_deref());
+        Some(Finding {
+            rule: rule.id.clone(),
+            policy: Some(rule.policy.clone()),
+            rule_kind: Some(rule.kind),
+            severity,
+            message,
+            help: Some(help),
+            reference: rule.reference.clone(),
+            file: file.clone(),
+            span: declaration_span(file, dep),
+            label: Some(message::label(dep)),
+            deployment: Some(dep.clone()),
+            related: vec![Related {
+                file: rule.file.clone(),
+                span: rule.name_span,
+                message: format!("rule `{}` is defined here", rule.id),
+            }],
+            suppressed: None,
+        })
+    }
+
+    /// A `share` rule over the whole scan.
+    pub fn share(&self, rule: &RuleDef, deployments: &[Arc<Deployment>]) -> Option<Finding> {
+        let (listed, total) = self.share_counts(rule, deployments);
+        let at_least = rule.at_least.unwrap_or(0.0);
+        if total == 0 {
+            return None;
+        }
+        let pct = listed as f64 * 100.0 / total as f64;
+        if pct >= at_least {
+            return None;
+        }
+        let (message, help) = message::for_share(rule, listed, total, pct, at_least);
+        Some(Finding {
+            rule: rule.id.clone(),
+            policy: Some(rule.policy.clone()),
+            rule_kind: Some(rule.kind),
+            severity: rule.severity,
+            message,
+            help: Some(help),
+            reference: rule.reference.clone(),
+            file: rule.file.clone(),
+            span: rule.name_span,
+            label: Some(format!(
+                "{listed} of {total} ({}) on the committed providers",
+                message::percent(pct)
+            )),
+            deployment: None,
+            related: Vec::new(),
+            suppressed: None,
+        })
+    }
+
+    /// In-scope deployments with a known provider, and how many of them run on the listed
+    /// providers.
+    pub fn share_counts(&self, rule: &RuleDef, deployments: &[Arc<Deployment>]) -> (usize, usize) {
+        let mut listed = 0;
+        let mut total = 0;
+        for dep in deployments {
+            let Some(p) = dep.provider.as_deref() else {
+                continue;
+            };
+            if let Some(scope) = &rule.scope
+                && self.evaluator.eval(scope, dep) != Tri::True
+            {
+                continue;
+            }
+            total += 1;
+            if rule.providers.iter().any(|x| &**x == p) {
+                listed += 1;
+            }
+        }
+        (listed, total)
+    }
+
+    fn unused_refusals(&self, used: &HashSet<usize>) -> Vec<Finding> {
+        self.records
+            .iter()
+            .enumerate()
+            .filter(|(i, rec)| !used.contains(i) && rec.is_valid_on(self.opts.as_of))
+            .map(|(_, rec)| Finding {
+                rule: reserved::UNUSED_REFUSAL.to_string(),
+                policy: None,
+                rule_kind: None,
+                severity: Severity::Warning,
+                message: format!(
+                    "refusal record {} is in force but covers no deployment",
+                    rec.id
+                ),
+                help: Some(
+                    "remove the record if the capacity it was granted for is gone, or check its \
+                     `where` scope and `granted_to` providers"
+                        .to_string(),
+                ),
+                reference: None,
+                file: rec.file.clone(),
+                span: rec.span,
+                label: Some("covers nothing in this scan".to_string()),
+                deployment: None,
+                related: Vec::new(),
+                suppressed: None,
+            })
+            .collect()
+    }
+}
+
+/// Findings point at the deployment's first line: its declaration span, cut at the line's end
+/// so a whole-block span does not underline the block.
+fn declaration_span(file: &SourceFile, dep: &Deployment) -> crate::source::Span {
+    let start = dep.span.start.min(file.text.len());
+    let line = file.index.line_of(start);
+    let line_end = file.index.line_range(line, &file.text).end;
+    let end = dep.span.end.clamp(start, line_end.max(start));
+    crate::source::Span::new(start, end)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,2 +1,26 @@
-//! Stage 6: reports, one file per format.
+//! Stage 6: reports, one file per format. Every renderer takes the sorted findings and writes
+//! text; none of them decides anything.
+
 pub mod diagnostic;
+pub mod human;
+pub mod inventory;
+pub mod json;
+pub mod short;
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+
+/// The counts every format's summary shows.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub suppressed: usize,
+    pub files: usize,
+    pub deployments: usize,
+    pub by_provider: BTreeMap<String, usize>,
+    pub as_of: Date,
+    pub elapsed_ms: u128,
+}

@@ -1,0 +1,194 @@
+//! Flags as clap parses them. Resolution into settings (config discovery, defaults) happens in
+//! `settings`, so every command resolves them the same way.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
+
+use crate::config::FailOn;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cloudpact",
+    version,
+    about = "Check infrastructure configs against the cloud terms your company signed",
+    long_about = "cloudpact reads policies (.pact files) stating exclusivity, first-refusal, deny-list, \
+                  residency and committed-share terms, finds every deployment in a repository's \
+                  infrastructure configs, and reports where a deployment breaks a term.",
+    after_help = "Exit codes: 0 no finding at or above --fail-on; 1 at least one; 2 the run failed \
+                  (bad usage, invalid policy, record or config, unreadable path)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan paths, evaluate every active rule, report findings.
+    Check(CheckArgs),
+    /// List every detected deployment with its provider, region, country, kind and evidence.
+    Inventory(InventoryArgs),
+    /// Explain a rule (POLICY.RULE) or the deployments at a line (PATH:LINE).
+    Explain(ExplainArgs),
+    /// Work with policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// The provider catalog: ids, aliases, and what each provider is recognised by.
+    Providers(ProvidersArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Parse and validate policies and refusal records; exit 0 when all are valid.
+    Check(PolicyCheckArgs),
+}
+
+/// Flags shared by every command that scans a repository.
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Policy files or folders (repeatable) [default: from config, else policies/ under the scan root].
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+    /// Configuration file [default: cloudpact.yaml in the scan root or its parents].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Skip paths matching this glob (repeatable; relative to the scan root).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not honour .gitignore / .ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// The date the contracts are evaluated at [default: today, UTC].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    /// When to use colours (NO_COLOR is honoured).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Less output.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More output (inactive rules, skipped files).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Write the report to this file (stdout still gets the summary line).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1 [default: from config, else error].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
+    pub format: InventoryFormat,
+    /// Write the inventory to this file.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id (`policy.rule`) or a place (`path/to/file.tf:12`).
+    pub target: String,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// Policy files or folders [default: from config, else policies/].
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Configuration file [default: cloudpact.yaml in the current directory or its parents].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct ProvidersArgs {
+    /// Configuration file whose `providers:` extend the catalog.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output written to a stream that is (or is not) a terminal.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>()
+        .map_err(|e| format!("`{s}` is not a date (YYYY-MM-DD): {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn impossible_dates_are_rejected() {
+        assert!(parse_date("2025-02-30").is_err());
+        assert!(parse_date("2025-02-28").is_ok());
+    }
+}

@@ -1,0 +1,99 @@
+//! `human`: compiler-style diagnostics (miette) and a summary line.
+
+use rayon::prelude::*;
+
+use super::Summary;
+use super::diagnostic::DiagRenderer;
+use crate::diag::{Diag, Label};
+use crate::eval::finding::Finding;
+
+/// A finding as a diagnostic: rule id as code, headline, the deployment's span labelled with its
+/// provider and evidence, and help (how to comply, the contract reference, where the rule is).
+pub fn to_diag(f: &Finding) -> Diag {
+    let mut help = f.help.clone().unwrap_or_default();
+    if let Some(r) = &f.reference {
+        push_line(&mut help, &format!("contract: {r}"));
+    }
+    for rel in &f.related {
+        let lc = rel.file.line_col(rel.span.start);
+        push_line(
+            &mut help,
+            &format!("{} ({}:{})", rel.message, rel.file.path, lc.line),
+        );
+    }
+    if let Some(s) = &f.suppressed {
+        push_line(&mut help, &format!("suppressed ({}): {}", s.kind, s.reason));
+    }
+    Diag {
+        code: f.rule.clone(),
+        severity: f.severity,
+        message: f.message.clone(),
+        file: Some(f.file.clone()),
+        labels: vec![Label {
+            span: f.span,
+            text: f.label.clone(),
+            primary: true,
+        }],
+        help: (!help.is_empty()).then_some(help),
+    }
+}
+
+fn push_line(s: &mut String, line: &str) {
+    if !s.is_empty() {
+        s.push('\n');
+    }
+    s.push_str(line);
+}
+
+/// Every unsuppressed finding, rendered in parallel and joined in order.
+pub fn render(findings: &[Finding], renderer: &DiagRenderer) -> String {
+    let parts: Vec<String> = findings
+        .par_iter()
+        .filter(|f| f.suppressed.is_none())
+        .map(|f| renderer.render(&to_diag(f)))
+        .collect();
+    let mut out = String::new();
+    for p in parts {
+        out.push_str(&p);
+        out.push('\n');
+    }
+    out
+}
+
+/// `2 errors, 1 warning · 14 files, 23 deployments (aws 3, azure 12, gcp 8) · 31 ms`
+pub fn summary_line(s: &Summary) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![
+        plural(s.errors, "error", "errors"),
+        plural(s.warnings, "warning", "warnings"),
+    ];
+    if s.infos > 0 {
+        parts.push(plural(s.infos, "info", "infos"));
+    }
+    if s.suppressed > 0 {
+        parts.push(format!("{} suppressed", s.suppressed));
+    }
+    let providers: Vec<String> = s
+        .by_provider
+        .iter()
+        .map(|(p, n)| format!("{p} {n}"))
+        .collect();
+    let deployments = if providers.is_empty() {
+        plural(s.deployments, "deployment", "deployments")
+    } else {
+        format!(
+            "{} ({})",
+            plural(s.deployments, "deployment", "deployments"),
+            providers.join(", ")
+        )
+    };
+    format!(
+        "{} · {} scanned, {} · as of {} · {} ms",
+        parts.join(", "),
+        plural(s.files, "file", "files"),
+        deployments,
+        s.as_of,
+        s.elapsed_ms
+    )
+}

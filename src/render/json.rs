@@ -1,0 +1,96 @@
+//! `json`: one versioned object (CLI.md). Lines and columns are 1-based; columns count Unicode
+//! scalar values. Suppressed findings are included, marked.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::Summary;
+use crate::eval::finding::Finding;
+use crate::facts::model::Deployment;
+
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    version: u32,
+    tool: Value,
+    as_of: String,
+    summary: Value,
+    findings: Vec<Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notes: &'a [String],
+}
+
+pub fn deployment_json(d: &Deployment, file: Option<&crate::source::SourceFile>) -> Value {
+    let mut v = json!({
+        "path": &*d.path,
+        "format": d.format.as_str(),
+        "provider": d.provider.as_deref(),
+        "kind": d.kind.as_str(),
+        "service": d.service,
+        "type": d.type_,
+        "name": d.name,
+        "region": d.region,
+        "country": d.country,
+        "gpu": d.gpu,
+        "tags": d.tags,
+        "evidence": d.evidence.iter().map(|e| json!({"for": e.attr, "text": e.text})).collect::<Vec<_>>(),
+    });
+    if let Some(file) = file {
+        let s = file.line_col(d.span.start);
+        let e = file.line_col(d.span.end);
+        let obj = v.as_object_mut().expect("json! of an object");
+        obj.insert("line".into(), json!(s.line));
+        obj.insert("column".into(), json!(s.column));
+        obj.insert("end_line".into(), json!(e.line));
+        obj.insert("end_column".into(), json!(e.column));
+    }
+    v
+}
+
+pub fn finding_json(f: &Finding) -> Value {
+    let (line, column, end_line, end_column) = f.position();
+    json!({
+        "rule": f.rule,
+        "policy": f.policy,
+        "rule_kind": f.rule_kind.map(|k| k.as_str()),
+        "severity": f.severity,
+        "message": f.message,
+        "help": f.help,
+        "reference": f.reference,
+        "path": f.path(),
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "suppressed": f.suppressed.is_some(),
+        "suppression": f.suppressed,
+        "deployment": f.deployment.as_deref().map(|d| deployment_json(d, None)),
+    })
+}
+
+pub fn summary_json(s: &Summary) -> Value {
+    json!({
+        "errors": s.errors,
+        "warnings": s.warnings,
+        "info": s.infos,
+        "suppressed": s.suppressed,
+        "files": s.files,
+        "deployments": s.deployments,
+        "deployments_by_provider": s.by_provider,
+    })
+}
+
+pub fn render(findings: &[Finding], summary: &Summary, notes: &[String]) -> String {
+    let doc = Doc {
+        version: VERSION,
+        tool: json!({"name": "cloudpact", "version": env!("CARGO_PKG_VERSION")}),
+        as_of: summary.as_of.to_string(),
+        summary: summary_json(summary),
+        findings: findings.iter().map(finding_json).collect(),
+        notes,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values always serialize");
+    s.push('\n');
+    s
+}
