@@ -3,7 +3,7 @@
 //! Exit codes (CLI.md): 0 no finding at or above `--fail-on`; 1 at least one; 2 the run itself
 //! failed (bad usage, an invalid policy, record or config, an unreadable path).
 
-mod args;
+pub mod args;
 mod check;
 mod explain;
 mod inventory;

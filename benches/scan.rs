@@ -1,0 +1,68 @@
+//! Whole-pipeline throughput on a generated repository of 10,000 Terraform files (and a mixed
+//! corpus of every format), single- and multi-threaded. Criterion reports files/s and MB/s.
+
+use std::path::Path;
+
+use clap::Parser;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+use cloudpact::cli::scan::{Settings, run_check};
+use cloudpact::cli::{Cli, Command};
+
+#[path = "gen_repo.rs"]
+#[allow(dead_code, reason = "the generator's main is for the gen_repo target")]
+mod gen_repo;
+
+fn settings(dir: &Path) -> Settings {
+    let cli = Cli::try_parse_from([
+        "cloudpact",
+        "check",
+        dir.to_str().expect("utf-8 temp path"),
+        "--as-of",
+        "2026-01-01",
+    ])
+    .expect("valid flags");
+    let Command::Check(args) = cli.command else {
+        unreachable!("parsed a check command")
+    };
+    Settings::resolve(&args.scan).expect("settings resolve")
+}
+
+fn bench_repo(c: &mut Criterion, name: &str, mixed: bool) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (files, bytes) = gen_repo::generate(dir.path(), 10_000, mixed).expect("generate");
+    let s = settings(dir.path());
+    // Sanity: the benchmark measures real work.
+    let report = run_check(&s).expect("check runs");
+    assert!(report.facts.deployments.len() > 10_000, "{} deployments", report.facts.deployments.len());
+
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    for threads in [1, num_threads()] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        group.throughput(Throughput::Elements(files as u64));
+        group.bench_function(format!("files/{threads}-threads"), |b| {
+            b.iter(|| pool.install(|| run_check(&s).expect("check runs")))
+        });
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(format!("bytes/{threads}-threads"), |b| {
+            b.iter(|| pool.install(|| run_check(&s).expect("check runs")))
+        });
+    }
+    group.finish();
+}
+
+fn num_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+fn terraform(c: &mut Criterion) {
+    bench_repo(c, "terraform-10k", false);
+}
+
+fn mixed(c: &mut Criterion) {
+    bench_repo(c, "mixed-10k", true);
+}
+
+criterion_group!(benches, terraform, mixed);
+criterion_main!(benches);
