@@ -37,6 +37,25 @@ pub enum Command {
     Policy(PolicyCommand),
     /// The provider catalog: ids, aliases, and what each provider is recognised by.
     Providers(ProvidersArgs),
+    /// Run policy tests: every folder holding a cloudpact-test.yaml is a case.
+    Test(TestArgs),
+    /// Write a starter cloudpact.yaml, policies/ and refusals/ here; never overwrites.
+    Init,
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Folders to search for cases.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dirs: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
