@@ -679,7 +679,7 @@ mod endpoint_host_tests {
             .match_registry_host("123456789012.dkr.ecr.eu-west-1.amazonaws.com")
             .unwrap();
         assert_eq!((&*p, private), ("aws", true));
-        assert_eq!(c.match_registry_host("public.ecr.aws").unwrap().1, false);
+        assert!(!c.match_registry_host("public.ecr.aws").unwrap().1);
         assert!(c.match_registry_host("example.com").is_none());
     }
 
