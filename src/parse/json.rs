@@ -42,8 +42,12 @@ fn strict_options() -> ParseOptions {
     }
 }
 
-fn parse_with(text: &str, options: &ParseOptions) -> Result<Node, SyntaxError> {
-    check_depth(text)?;
+fn parse_with(full: &str, options: &ParseOptions) -> Result<Node, SyntaxError> {
+    // Files are read without their byte-order mark, but a tool calling the parser on raw text
+    // should not fail on one: parse after it and keep spans in the full text's coordinates.
+    let base = if full.starts_with('\u{feff}') { 3 } else { 0 };
+    let text = &full[base..];
+    check_depth(text).map_err(|e| shift_err(e, base))?;
     let collect = CollectOptions {
         comments: CommentCollectionStrategy::Off,
         tokens: false,
@@ -54,12 +58,18 @@ fn parse_with(text: &str, options: &ParseOptions) -> Result<Node, SyntaxError> {
             message: lower_first(&e.kind().to_string()),
             span: clamp(text, r.start, r.end),
         }
-    })?;
+    });
+    let result = result.map_err(|e| shift_err(e, base))?;
     Ok(match result.value {
-        Some(value) => convert(&value),
+        Some(value) => convert(&value, base),
         // An empty or whitespace-only file holds no value; nothing to report or extract.
-        None => Node::new(Span::empty(0), Value::Null),
+        None => Node::new(Span::empty(base), Value::Null),
     })
+}
+
+fn shift_err(mut e: SyntaxError, base: usize) -> SyntaxError {
+    e.span = Span::new(e.span.start + base, e.span.end + base);
+    e
 }
 
 /// Refuses nesting deeper than [`MAX_DEPTH`] before the recursive parser sees it, at the
@@ -94,7 +104,8 @@ fn check_depth(text: &str) -> Result<(), SyntaxError> {
     Ok(())
 }
 
-fn convert(value: &ast::Value<'_>) -> Node {
+fn convert(value: &ast::Value<'_>, base: usize) -> Node {
+    let span = |r: jsonc_parser::common::Range| Span::new(r.start + base, r.end + base);
     match value {
         ast::Value::StringLit(s) => Node::new(span(s.range), Value::String(s.value.to_string())),
         ast::Value::NumberLit(n) => Node::new(span(n.range), Value::Number(n.value.to_string())),
@@ -102,7 +113,7 @@ fn convert(value: &ast::Value<'_>) -> Node {
         ast::Value::NullKeyword(n) => Node::new(span(n.range), Value::Null),
         ast::Value::Array(a) => Node::new(
             span(a.range),
-            Value::Seq(a.elements.iter().map(convert).collect()),
+            Value::Seq(a.elements.iter().map(|e| convert(e, base)).collect()),
         ),
         ast::Value::Object(o) => Node::new(
             span(o.range),
@@ -118,16 +129,12 @@ fn convert(value: &ast::Value<'_>) -> Node {
                                 Node::new(span(w.range), Value::String(w.value.to_string()))
                             }
                         };
-                        (key, convert(&p.value))
+                        (key, convert(&p.value, base))
                     })
                     .collect(),
             ),
         ),
     }
-}
-
-fn span(r: jsonc_parser::common::Range) -> Span {
-    Span::new(r.start, r.end)
 }
 
 fn clamp(text: &str, start: usize, end: usize) -> Span {
@@ -220,6 +227,15 @@ mod tests {
         // Brackets inside strings do not count.
         let s = format!("[\"{}\"]", "[".repeat(10_000));
         assert!(parse(&s).is_ok());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_and_spans_stay_in_the_file() {
+        let text = "\u{feff}{\"a\": \"b\"}";
+        let root = parse(text).unwrap();
+        assert_eq!(&text[root.get("a").unwrap().span.range()], "\"b\"");
+        let e = parse("\u{feff}{,}").unwrap_err();
+        assert_eq!(e.span.start, 4);
     }
 
     #[test]

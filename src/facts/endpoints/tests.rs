@@ -246,6 +246,23 @@ fn toml_error_is_a_parse_error_at_its_span() {
 }
 
 #[test]
+fn byte_order_marks_are_tolerated() {
+    let catalog = Catalog::builtin();
+    let ctx = Ctx { catalog: &catalog };
+    for (text, syntax) in [
+        ("\u{feff}URL=https://api.openai.com", Syntax::Dotenv),
+        ("\u{feff}url = https://api.openai.com", Syntax::Ini),
+        ("\u{feff}url=https://api.openai.com", Syntax::Properties),
+        ("\u{feff}url = 'https://api.openai.com'", Syntax::Toml),
+    ] {
+        let file = Arc::new(SourceFile::new("f", text));
+        let x = extract_text_config(&file, syntax, ctx);
+        assert!(x.errors.is_empty(), "{syntax:?}: {:?}", x.errors);
+        assert_eq!(x.deployments.len(), 1, "{syntax:?}");
+    }
+}
+
+#[test]
 fn junk_never_panics() {
     let catalog = Catalog::builtin();
     let ctx = Ctx { catalog: &catalog };

@@ -35,7 +35,11 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         let start = offset;
         offset += raw.len();
         let line = raw.strip_suffix('\n').unwrap_or(raw);
-        (start, line.strip_suffix('\r').unwrap_or(line))
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        match line.strip_prefix('\u{feff}') {
+            Some(rest) if start == 0 => (3, rest),
+            _ => (start, line),
+        }
     })
 }
 
