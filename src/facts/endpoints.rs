@@ -205,7 +205,7 @@ fn endpoint_deployment(
     let type_ = if registry { "registry" } else { "endpoint" };
     let mut dep = Deployment::new(file.path.clone(), span, format, type_, name);
     let evidence = match &hit.match_as {
-        Some(_) => format!("host <placeholder>.{host}"),
+        Some(m) => format!("host {}", m.replacen("placeholder.", "<placeholder>.", 1)),
         None => format!("host {host}"),
     };
     dep.evidence
@@ -268,8 +268,13 @@ pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
             let before = bytes[host.start() - 1];
             if before == b'.' && host.start() >= 2 && matches!(bytes[host.start() - 2], b'}' | b')')
             {
-                match_as = Some(format!("placeholder.{}", host.as_str().to_lowercase()));
-                start = placeholder_start(text, host.start() - 1);
+                let (from, labels) = placeholder_start(text, host.start() - 1);
+                start = from;
+                match_as = Some(format!(
+                    "{}placeholder.{}",
+                    labels.to_lowercase(),
+                    host.as_str().to_lowercase()
+                ));
             } else if before.is_ascii_alphanumeric() || matches!(before, b'.' | b'-' | b'_' | b'@')
             {
                 continue;
@@ -290,20 +295,28 @@ pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
     out
 }
 
-/// Where the placeholder ending just before `dot` starts (`${X}`, `{{ … }}`, `$(X)`), with a
-/// URL scheme right before it; `dot` itself when there is no recognisable opening.
-fn placeholder_start(text: &str, dot: usize) -> usize {
+/// Where the placeholder ending just before `dot` starts (`${X}`, `{{ … }}`, `$(X)`), with
+/// the host labels and URL scheme right before it, and those labels (`bedrock-runtime.`);
+/// `dot` itself when there is no recognisable opening.
+fn placeholder_start(text: &str, dot: usize) -> (usize, &str) {
     let head = &text[..dot];
     let open = [head.rfind("${"), head.rfind("{{"), head.rfind("$(")]
         .into_iter()
         .flatten()
         .max();
-    let Some(open) = open else { return dot };
+    let Some(open) = open else { return (dot, "") };
     if head[open..].contains(char::is_whitespace) && !head[open..].starts_with("{{") {
-        return dot;
+        return (dot, "");
     }
     let before = &head[..open];
-    before
+    let labels_len = before
+        .bytes()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
+        .count();
+    let labels_start = open - labels_len;
+    let labels = &text[labels_start..open];
+    let start = text[..labels_start]
         .strip_suffix("://")
         .and_then(|b| {
             let scheme_len = b
@@ -313,7 +326,8 @@ fn placeholder_start(text: &str, dot: usize) -> usize {
                 .count();
             (scheme_len > 0).then(|| b.len() - scheme_len)
         })
-        .unwrap_or(open)
+        .unwrap_or(labels_start);
+    (start, labels)
 }
 
 #[cfg(test)]
