@@ -5,6 +5,7 @@
 //! Values are resolved statically only: a literal, or a parameter default / variable value
 //! that is a literal. `resourceGroup().location` and every other expression are unknown.
 
+mod lex;
 mod syntax;
 
 use std::sync::Arc;
