@@ -1,0 +1,667 @@
+//! Terraform extraction on fixture modules (tests/fixtures/terraform), inline snippets, and
+//! the acceptance cases' Terraform files (copied under tests/fixtures/terraform/cases).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::*;
+use crate::facts::catalog::Catalog;
+use crate::facts::model::{Deployment, Kind};
+use crate::parse::tree::{Node, Value};
+use crate::source::{SourceFile, Span};
+
+fn fixtures() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/terraform")
+}
+
+/// The `.tf` and `.tfvars` files of a fixture directory, with paths relative to the fixtures.
+fn load_dir(rel: &str) -> Vec<Arc<SourceFile>> {
+    let dir = fixtures().join(rel);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tf") || n.ends_with(".tfvars"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(dir.join(&n)).unwrap();
+            Arc::new(SourceFile::new(format!("{rel}/{n}"), text))
+        })
+        .collect()
+}
+
+fn files(list: &[(&str, &str)]) -> Vec<Arc<SourceFile>> {
+    list.iter()
+        .map(|(p, t)| Arc::new(SourceFile::new(*p, *t)))
+        .collect()
+}
+
+fn run(files: &[Arc<SourceFile>]) -> Extraction {
+    let catalog = Catalog::builtin();
+    let mut x = extract_module(files, Ctx { catalog: &catalog });
+    for d in &mut x.deployments {
+        crate::facts::resolve_country(d, &catalog);
+    }
+    x.deployments
+        .sort_by(|a, b| (&a.path, a.span.start).cmp(&(&b.path, b.span.start)));
+    x
+}
+
+fn line(files: &[Arc<SourceFile>], d: &Deployment) -> usize {
+    let f = files.iter().find(|f| f.path == d.path).unwrap();
+    f.line_col(d.span.start).line
+}
+
+/// One block per deployment: where, what, and the evidence, as a user reads `inventory`.
+fn render(files: &[Arc<SourceFile>], x: &Extraction) -> String {
+    let mut out = String::new();
+    for d in &x.deployments {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        write!(
+            out,
+            "{}:{} {} {}.{} provider={} kind={} service={} region={} country={}",
+            d.path,
+            line(files, d),
+            d.format,
+            d.type_,
+            d.name,
+            d.provider.as_deref().unwrap_or("-"),
+            d.kind,
+            opt(&d.service),
+            opt(&d.region),
+            opt(&d.country),
+        )
+        .unwrap();
+        if d.gpu {
+            out.push_str(" gpu");
+        }
+        if !d.tags.is_empty() {
+            let tags: Vec<String> = d.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            write!(out, " tags={{{}}}", tags.join(",")).unwrap();
+        }
+        out.push('\n');
+        for e in &d.evidence {
+            writeln!(out, "    {:?}: {}", e.attr, e.text).unwrap();
+        }
+    }
+    for e in &x.errors {
+        writeln!(out, "error {e}").unwrap();
+    }
+    out
+}
+
+fn find<'a>(x: &'a Extraction, ty: &str, name: &str) -> &'a Deployment {
+    x.deployments
+        .iter()
+        .find(|d| d.type_ == ty && d.name == name)
+        .unwrap_or_else(|| panic!("no {ty}.{name}"))
+}
+
+#[test]
+fn module_inventory() {
+    let files = load_dir("module");
+    let x = run(&files);
+    assert!(x.errors.is_empty(), "{:?}", x.errors);
+    insta::assert_snapshot!(render(&files, &x));
+}
+
+#[test]
+fn backends_inventory() {
+    let files = load_dir("backends");
+    let x = run(&files);
+    insta::assert_snapshot!(render(&files, &x));
+}
+
+#[test]
+fn module_resolution_details() {
+    let files = load_dir("module");
+    let x = run(&files);
+    let d = find(&x, "aws_instance", "trainer");
+    // eu.auto.tfvars beats terraform.tfvars beats the default.
+    assert_eq!(d.region.as_deref(), Some("eu-west-1"));
+    assert!(d.gpu, "var.gpu_instance_type default g5.2xlarge");
+    assert_eq!(d.tags.get("owner").map(String::as_str), Some("platform"));
+    // Alias through the meta-argument.
+    assert_eq!(
+        find(&x, "aws_s3_bucket", "us_logs").region.as_deref(),
+        Some("us-east-1")
+    );
+    // Zone → region.
+    assert_eq!(
+        find(&x, "aws_instance", "bastion").region.as_deref(),
+        Some("eu-west-1")
+    );
+    assert_eq!(
+        find(&x, "google_container_cluster", "ml").region.as_deref(),
+        Some("europe-west1")
+    );
+    // Through another resource's attribute, and a tfvars override of a default.
+    let aks = find(&x, "azurerm_kubernetes_cluster", "aks");
+    assert_eq!(aks.region.as_deref(), Some("francecentral"));
+    assert!(aks.gpu);
+    // Unresolvable: a variable without default or tfvars value.
+    let scratch = find(&x, "google_storage_bucket", "scratch");
+    assert_eq!(scratch.provider.as_deref(), Some("gcp"));
+    assert_eq!(scratch.region, None);
+    // Multi-region: region kept, no country.
+    let datasets = find(&x, "google_storage_bucket", "datasets");
+    assert_eq!(datasets.region.as_deref(), Some("eu"));
+    assert_eq!(datasets.country, None);
+    // Non-cloud providers.
+    for (ty, name) in [
+        ("random_id", "suffix"),
+        ("null_resource", "wait"),
+        ("kubernetes_namespace", "apps"),
+        ("tls_private_key", "ssh"),
+    ] {
+        let d = find(&x, ty, name);
+        assert_eq!(d.provider, None, "{ty}");
+        assert_eq!(d.kind, Kind::Other, "{ty}");
+    }
+    // Not deployments.
+    assert!(
+        !x.deployments
+            .iter()
+            .any(|d| d.type_ == "aws_caller_identity")
+    );
+    assert!(!x.deployments.iter().any(|d| d.name == "naming"));
+    // Deep, long and CRLF lines keep positions.
+    let sqs = find(&x, "aws_sqs_queue", "after_the_long_line");
+    assert_eq!(line(&files, sqs), 9);
+    let kms = find(&x, "aws_kms_key", "bom");
+    assert_eq!(line(&files, kms), 1);
+}
+
+#[test]
+fn variable_default_is_used_without_tfvars() {
+    let f = files(&[
+        (
+            "m/main.tf",
+            "resource \"aws_vpc\" \"v\" {\n  region = var.r\n}\n",
+        ),
+        (
+            "m/variables.tf",
+            "variable \"r\" {\n  default = \"eu-north-1\"\n}\n",
+        ),
+    ]);
+    let d = &run(&f).deployments[0];
+    assert_eq!(d.region.as_deref(), Some("eu-north-1"));
+    assert_eq!(d.country.as_deref(), Some("se"));
+    let e = d
+        .evidence_for(crate::facts::model::Attr::Region)
+        .next()
+        .unwrap();
+    assert_eq!(e.text, "region from var.r default in m/variables.tf:2");
+}
+
+#[test]
+fn tfvars_override_defaults_and_conflicting_var_files_are_unknown() {
+    let base = [
+        (
+            "m/main.tf",
+            "resource \"aws_vpc\" \"v\" {\n  region = var.r\n}\n",
+        ),
+        (
+            "m/variables.tf",
+            "variable \"r\" {\n  default = \"eu-north-1\"\n}\n",
+        ),
+    ];
+    let mut with_tfvars = base.to_vec();
+    with_tfvars.push(("m/terraform.tfvars", "r = \"eu-south-1\"\n"));
+    assert_eq!(
+        run(&files(&with_tfvars)).deployments[0].region.as_deref(),
+        Some("eu-south-1")
+    );
+    let mut agreeing = with_tfvars.clone();
+    agreeing.push(("m/prod.tfvars", "r = \"eu-west-2\"\n"));
+    assert_eq!(
+        run(&files(&agreeing)).deployments[0].region.as_deref(),
+        Some("eu-west-2")
+    );
+    let mut conflicting = agreeing.clone();
+    conflicting.push(("m/dev.tfvars", "r = \"us-east-2\"\n"));
+    assert_eq!(run(&files(&conflicting)).deployments[0].region, None);
+}
+
+#[test]
+fn locals_and_interpolations_resolve_but_expressions_do_not() {
+    let f = files(&[(
+        "m/main.tf",
+        concat!(
+            "locals {\n  r = \"ca-central-1\"\n  cycle = local.cycle\n}\n",
+            "resource \"aws_vpc\" \"a\" {\n  region = \"${local.r}\"\n}\n",
+            "resource \"aws_vpc\" \"b\" {\n  region = \"${local.r}x\"\n}\n",
+            "resource \"aws_vpc\" \"c\" {\n  region = local.cycle\n}\n",
+            "resource \"aws_vpc\" \"d\" {\n  region = var.undeclared\n}\n",
+            "resource \"aws_vpc\" \"e\" {\n  region = data.aws_region.current.name\n}\n",
+        ),
+    )]);
+    let x = run(&f);
+    let r = |n: &str| find(&x, "aws_vpc", n).region.clone();
+    assert_eq!(r("a").as_deref(), Some("ca-central-1"));
+    assert_eq!(r("b"), None);
+    assert_eq!(r("c"), None);
+    assert_eq!(r("d"), None);
+    assert_eq!(r("e"), None);
+}
+
+#[test]
+fn an_unresolvable_own_region_does_not_fall_back_to_the_provider() {
+    let f = files(&[(
+        "m/main.tf",
+        concat!(
+            "provider \"google\" {\n  region = \"europe-west9\"\n}\n",
+            "resource \"google_container_cluster\" \"c\" {\n  location = var.nowhere\n}\n",
+            "resource \"google_pubsub_topic\" \"t\" {\n  name = \"t\"\n}\n",
+        ),
+    )]);
+    let x = run(&f);
+    assert_eq!(find(&x, "google_container_cluster", "c").region, None);
+    let t = find(&x, "google_pubsub_topic", "t");
+    assert_eq!(t.region.as_deref(), Some("europe-west9"));
+    let e = t
+        .evidence_for(crate::facts::model::Attr::Region)
+        .next()
+        .unwrap();
+    assert_eq!(
+        e.text,
+        "region \"europe-west9\" in provider \"google\" block in m/main.tf:1"
+    );
+}
+
+#[test]
+fn required_providers_and_meta_arguments_decide_the_provider() {
+    let f = files(&[(
+        "m/main.tf",
+        concat!(
+            "terraform {\n  required_providers {\n",
+            "    gb = { source = \"hashicorp/google-beta\" }\n",
+            "  }\n}\n",
+            "provider \"gb\" {\n  region = \"asia-east1\"\n}\n",
+            "resource \"google_compute_network\" \"n\" {\n  provider = gb\n}\n",
+            "resource \"aws_vpc\" \"west\" {\n  provider = aws.west\n}\n",
+            "provider \"aws\" {\n  alias = \"west\"\n  region = \"us-west-2\"\n}\n",
+        ),
+    )]);
+    let x = run(&f);
+    let n = find(&x, "google_compute_network", "n");
+    assert_eq!(n.provider.as_deref(), Some("gcp"));
+    assert_eq!(n.region.as_deref(), Some("asia-east1"));
+    assert!(
+        n.evidence[0].text.contains("hashicorp/google-beta"),
+        "{:?}",
+        n.evidence
+    );
+    let w = find(&x, "aws_vpc", "west");
+    assert_eq!(w.region.as_deref(), Some("us-west-2"));
+    assert_eq!(w.country.as_deref(), Some("us"));
+}
+
+#[test]
+fn deployment_location_is_the_block_keyword() {
+    let text = "\n\n  # comment\n  resource \"aws_vpc\" \"v\" {\n  }\n";
+    let f = files(&[("m/main.tf", text)]);
+    let x = run(&f);
+    let d = &x.deployments[0];
+    assert_eq!(&text[d.span.start..d.span.start + 8], "resource");
+    assert_eq!(line(&f, d), 4);
+}
+
+#[test]
+fn acceptance_v1_single_cloud() {
+    let files = load_dir("cases/v1");
+    let x = run(&files);
+    assert!(x.errors.is_empty());
+    let got: Vec<_> = x
+        .deployments
+        .iter()
+        .map(|d| {
+            (
+                line(&files, d),
+                d.provider.as_deref().unwrap_or("-").to_string(),
+                d.kind,
+                d.region.clone(),
+                d.country.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                6,
+                "gcp".into(),
+                Kind::Kubernetes,
+                Some("europe-west9".into()),
+                Some("fr".into())
+            ),
+            (
+                11,
+                "azure".into(),
+                Kind::Kubernetes,
+                Some("francecentral".into()),
+                Some("fr".into())
+            ),
+            (
+                18,
+                "gcp".into(),
+                Kind::Storage,
+                Some("europe-west9".into()),
+                Some("fr".into())
+            ),
+        ]
+    );
+    let azure = &x.deployments[1];
+    assert!(
+        azure.evidence.iter().any(|e| e
+            .text
+            .contains("var.location default in cases/v1/variables.tf:2")),
+        "{:?}",
+        azure.evidence
+    );
+    insta::assert_snapshot!(render(&files, &x));
+}
+
+#[test]
+fn acceptance_v2_first_refusal() {
+    let east = load_dir("cases/v2-east");
+    let x = run(&east);
+    let got: Vec<_> = x
+        .deployments
+        .iter()
+        .map(|d| {
+            (
+                d.path.to_string(),
+                line(&east, d),
+                d.provider.as_deref().map(str::to_string),
+                d.kind,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "cases/v2-east/aks.tf".into(),
+                1,
+                Some("azure".into()),
+                Kind::Kubernetes
+            ),
+            (
+                "cases/v2-east/eks.tf".into(),
+                1,
+                Some("aws".into()),
+                Kind::Kubernetes
+            ),
+        ]
+    );
+    let west = load_dir("cases/v2-west");
+    let x = run(&west);
+    assert_eq!(x.deployments.len(), 1);
+    assert_eq!(x.deployments[0].provider.as_deref(), Some("gcp"));
+    assert_eq!(x.deployments[0].region.as_deref(), Some("us-west4"));
+    assert_eq!(line(&west, &x.deployments[0]), 1);
+}
+
+#[test]
+fn acceptance_v4_broken_file_is_a_parse_error_and_its_sibling_still_counts() {
+    let files = load_dir("cases/v4");
+    let x = run(&files);
+    assert_eq!(x.errors.len(), 1);
+    let e = &x.errors[0];
+    assert_eq!(e.code, "cloudpact.parse-error");
+    assert_eq!(
+        e.file.as_ref().unwrap().path.as_ref(),
+        "cases/v4/unterminated.tf"
+    );
+    assert!(e.primary_span().unwrap().start > 0);
+    assert_eq!(x.deployments.len(), 1);
+    let d = &x.deployments[0];
+    assert_eq!(d.path.as_ref(), "cases/v4/ok.tf");
+    assert_eq!(d.provider.as_deref(), Some("azure"));
+    assert_eq!(d.region.as_deref(), Some("westeurope"));
+    assert_eq!(line(&files, d), 1);
+    insta::assert_snapshot!(render(&files, &x));
+}
+
+#[test]
+fn broken_tfvars_is_a_parse_error_and_defaults_still_apply() {
+    let f = files(&[
+        (
+            "m/main.tf",
+            "resource \"aws_vpc\" \"v\" {\n  region = var.r\n}\n",
+        ),
+        (
+            "m/variables.tf",
+            "variable \"r\" {\n  default = \"eu-north-1\"\n}\n",
+        ),
+        ("m/terraform.tfvars", "r = \n"),
+    ]);
+    let x = run(&f);
+    assert_eq!(x.errors.len(), 1);
+    assert_eq!(x.deployments[0].region.as_deref(), Some("eu-north-1"));
+}
+
+// ---- JSON: `.tf.json` and plans ----------------------------------------------------------
+
+/// JSON text → [`Node`] with byte spans, for tests (the real JSON parser lives in
+/// `crate::parse::json`).
+pub(super) fn json_node(text: &str) -> Node {
+    use jsonc_parser::ast::{ObjectPropName, Value as J};
+    use jsonc_parser::common::Ranged;
+    fn conv(v: &J<'_>) -> Node {
+        let r = v.range();
+        let span = Span::new(r.start, r.end);
+        let value = match v {
+            J::StringLit(s) => Value::String(s.value.to_string()),
+            J::NumberLit(n) => Value::Number(n.value.to_string()),
+            J::BooleanLit(b) => Value::Bool(b.value),
+            J::NullKeyword(_) => Value::Null,
+            J::Array(a) => Value::Seq(a.elements.iter().map(conv).collect()),
+            J::Object(o) => Value::Map(
+                o.properties
+                    .iter()
+                    .map(|p| {
+                        let kr = p.name.range();
+                        let key = match &p.name {
+                            ObjectPropName::String(s) => s.value.to_string(),
+                            ObjectPropName::Word(w) => w.value.to_string(),
+                        };
+                        (
+                            Node::new(Span::new(kr.start, kr.end), Value::String(key)),
+                            conv(&p.value),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        Node::new(span, value)
+    }
+    let ast = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()).unwrap();
+    conv(ast.value.as_ref().unwrap())
+}
+
+const TF_JSON: &str = r#"{
+  "terraform": {
+    "required_providers": { "aws": { "source": "hashicorp/aws" } },
+    "backend": { "s3": { "bucket": "b", "region": "eu-west-1" } }
+  },
+  "variable": { "region": { "default": "eu-central-1" } },
+  "provider": {
+    "aws": [
+      { "region": "${var.region}" },
+      { "alias": "us", "region": "us-east-2" }
+    ]
+  },
+  "resource": {
+    "aws_instance": {
+      "web": {
+        "instance_type": "g5.xlarge",
+        "tags": { "team": "ml" }
+      },
+      "us": {
+        "provider": "aws.us",
+        "instance_type": "t3.micro"
+      }
+    },
+    "google_container_cluster": {
+      "c": { "location": "europe-west9-a", "node_config": { "guest_accelerator": [{ "type": "nvidia-l4", "count": 1 }] } }
+    }
+  },
+  "module": { "vpc": { "source": "terraform-aws-modules/vpc/aws" } },
+  "data": { "aws_ami": { "ubuntu": {} } }
+}
+"#;
+
+#[test]
+fn tf_json_inventory() {
+    let file = Arc::new(SourceFile::new("stack/cdk.tf.json", TF_JSON));
+    let root = json_node(TF_JSON);
+    let catalog = Catalog::builtin();
+    let mut x = extract_tf_json(&file, &root, Ctx { catalog: &catalog });
+    for d in &mut x.deployments {
+        crate::facts::resolve_country(d, &catalog);
+    }
+    x.deployments.sort_by_key(|d| d.span.start);
+    let web = find(&x, "aws_instance", "web");
+    assert_eq!(web.region.as_deref(), Some("eu-central-1"));
+    assert!(web.gpu);
+    assert_eq!(
+        find(&x, "aws_instance", "us").region.as_deref(),
+        Some("us-east-2")
+    );
+    let c = find(&x, "google_container_cluster", "c");
+    assert!(c.gpu);
+    assert_eq!(c.region.as_deref(), Some("europe-west9"));
+    // The location is the name key's line.
+    assert_eq!(file.line_col(web.span.start).line, 15);
+    insta::assert_snapshot!(render(&[file], &x));
+}
+
+const PLAN: &str = r#"{
+  "format_version": "1.2",
+  "terraform_version": "1.9.0",
+  "variables": { "region": { "value": "eu-west-3" } },
+  "planned_values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_instance.gpu",
+          "mode": "managed",
+          "type": "aws_instance",
+          "name": "gpu",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "values": { "instance_type": "p5.48xlarge", "tags": { "team": "ml" } }
+        },
+        {
+          "address": "aws_s3_bucket.kept",
+          "mode": "managed",
+          "type": "aws_s3_bucket",
+          "name": "kept",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "values": { "bucket": "kept" }
+        },
+        {
+          "address": "data.aws_region.current",
+          "mode": "data",
+          "type": "aws_region",
+          "name": "current",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "values": {}
+        }
+      ],
+      "child_modules": [
+        {
+          "address": "module.gke",
+          "resources": [
+            {
+              "address": "module.gke.google_container_cluster.c",
+              "mode": "managed",
+              "type": "google_container_cluster",
+              "name": "c",
+              "provider_name": "registry.terraform.io/hashicorp/google-beta",
+              "values": { "location": "europe-west4" }
+            }
+          ]
+        }
+      ]
+    }
+  },
+  "resource_changes": [
+    {
+      "address": "aws_instance.gpu",
+      "mode": "managed",
+      "type": "aws_instance",
+      "name": "gpu",
+      "provider_name": "registry.terraform.io/hashicorp/aws",
+      "change": { "actions": ["create"], "after": { "instance_type": "p5.48xlarge", "tags": { "team": "ml" } } }
+    },
+    {
+      "address": "aws_s3_bucket.old",
+      "mode": "managed",
+      "type": "aws_s3_bucket",
+      "name": "old",
+      "provider_name": "registry.terraform.io/hashicorp/aws",
+      "change": { "actions": ["delete"], "before": {}, "after": null }
+    },
+    {
+      "address": "aws_s3_bucket.kept",
+      "mode": "managed",
+      "type": "aws_s3_bucket",
+      "name": "kept",
+      "provider_name": "registry.terraform.io/hashicorp/aws",
+      "change": { "actions": ["no-op"], "after": { "bucket": "kept" } }
+    },
+    {
+      "address": "azurerm_resource_group.rg",
+      "mode": "managed",
+      "type": "azurerm_resource_group",
+      "name": "rg",
+      "provider_name": "registry.terraform.io/hashicorp/azurerm",
+      "change": { "actions": ["create"], "after": { "location": null } }
+    }
+  ],
+  "configuration": {
+    "provider_config": {
+      "aws": {
+        "name": "aws",
+        "full_name": "registry.terraform.io/hashicorp/aws",
+        "expressions": { "region": { "references": ["var.region"] } }
+      }
+    },
+    "root_module": {
+      "resources": [
+        { "address": "aws_instance.gpu", "provider_config_key": "aws" }
+      ]
+    }
+  }
+}
+"#;
+
+#[test]
+fn plan_inventory() {
+    let file = Arc::new(SourceFile::new("plan.json", PLAN));
+    let root = json_node(PLAN);
+    let catalog = Catalog::builtin();
+    let mut x = extract_plan(&file, &root, Ctx { catalog: &catalog });
+    for d in &mut x.deployments {
+        crate::facts::resolve_country(d, &catalog);
+    }
+    x.deployments.sort_by_key(|d| d.span.start);
+    let names: Vec<&str> = x.deployments.iter().map(|d| d.name.as_str()).collect();
+    // `old` is only deleted; `kept` is a no-op change, listed from planned_values; data is not.
+    assert_eq!(names, ["kept", "c", "gpu", "rg"]);
+    let gpu = find(&x, "aws_instance", "gpu");
+    assert!(gpu.gpu);
+    assert_eq!(gpu.region.as_deref(), Some("eu-west-3"));
+    assert_eq!(gpu.country.as_deref(), Some("fr"));
+    let c = find(&x, "google_container_cluster", "c");
+    assert_eq!(c.provider.as_deref(), Some("gcp"));
+    assert_eq!(c.region.as_deref(), Some("europe-west4"));
+    // Known after apply: unknown.
+    assert_eq!(find(&x, "azurerm_resource_group", "rg").region, None);
+    insta::assert_snapshot!(render(&[file], &x));
+}
