@@ -739,4 +739,25 @@ mod tests {
         // Patterns are per provider.
         assert!(!c.is_gpu_type(Some("azure"), "g5.xlarge"));
     }
+
+    #[test]
+    fn kinds_added_for_terraform_types() {
+        let c = Catalog::builtin();
+        for (type_, kind) in [
+            ("aws_network_acl", Kind::Network),
+            ("aws_network_acl_rule", Kind::Network),
+            ("aws_flow_log", Kind::Network),
+            ("aws_default_security_group", Kind::Network),
+            ("azurerm_disk_encryption_set", Kind::Identity),
+            ("google_gke_hub_membership", Kind::Kubernetes),
+            ("google_compute_node_group", Kind::Compute),
+            ("google_compute_route", Kind::Network),
+            ("google_compute_router", Kind::Network),
+            ("google_compute_managed_ssl_certificate", Kind::Network),
+            ("oci_core_compute_cluster", Kind::Compute),
+            ("oci_core_compute_gpu_memory_cluster", Kind::Compute),
+        ] {
+            assert_eq!(c.kind_of(type_).map(|k| k.0), Some(kind), "{type_}");
+        }
+    }
 }

@@ -20,7 +20,7 @@ pub fn parse(text: &str) -> Result<Body, SyntaxError> {
         }
         None => text,
     };
-    hcl_edit::parser::parse_body(input).map_err(|e| {
+    parse_tolerating_duplicate_keys(input).map_err(|e| {
         let at = clamp_to_char_boundary(text, e.location().offset());
         let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
         SyntaxError {
@@ -28,6 +28,61 @@ pub fn parse(text: &str) -> Result<Body, SyntaxError> {
             span: Span::new(at, end),
         }
     })
+}
+
+/// How many duplicate object keys one file may have before its error is reported.
+const MAX_DUPLICATE_KEYS: usize = 64;
+
+/// Terraform accepts an object constructor that repeats a key (the last one wins); hcl-edit
+/// rejects it. Such a file is valid Terraform, so the repeated key is renamed in place (same
+/// byte length, spans unchanged) and the file parsed again.
+fn parse_tolerating_duplicate_keys(input: &str) -> Result<Body, hcl_edit::parser::Error> {
+    let mut err = match hcl_edit::parser::parse_body(input) {
+        Ok(body) => return Ok(body),
+        Err(e) => e,
+    };
+    let mut text = input.to_string();
+    for attempt in 0..MAX_DUPLICATE_KEYS {
+        if !err.message().contains("redefined object key")
+            || !rename_key_at(&mut text, err.location().offset(), attempt)
+        {
+            break;
+        }
+        match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => return Ok(body),
+            Err(e) => err = e,
+        }
+    }
+    Err(err)
+}
+
+/// Replaces one ASCII letter of the object key starting at `at` (quoted or bare) with another
+/// letter. Returns false when there is no such key.
+fn rename_key_at(text: &mut String, at: usize, attempt: usize) -> bool {
+    let bytes = text.as_bytes();
+    let Some(&first) = bytes.get(at) else {
+        return false;
+    };
+    let start = if first == b'"' { at + 1 } else { at };
+    let end = bytes[start..]
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+        .map_or(bytes.len(), |n| start + n);
+    // The last letter, so a bare identifier keeps its valid first character.
+    let Some(pos) = (start..end).rev().find(|&i| bytes[i].is_ascii_alphabetic()) else {
+        return false;
+    };
+    const LETTERS: &[u8] = b"QXZJKVWYqxzjkvwy";
+    let old = bytes[pos];
+    let new = LETTERS
+        .iter()
+        .copied()
+        .cycle()
+        .skip(attempt % LETTERS.len())
+        .find(|&c| c != old)
+        .unwrap_or(b'Q');
+    text.replace_range(pos..pos + 1, &(new as char).to_string());
+    true
 }
 
 /// hcl-edit's messages are `expected …` lists; keep them, but on one line.
@@ -89,6 +144,19 @@ mod tests {
         let text = "\u{feff}resource \"a_b\" \"c\" {}\n";
         let body = parse(text).unwrap();
         let s = span(body.blocks().next().unwrap()).unwrap();
+        assert_eq!(&text[s.start..s.start + 8], "resource");
+    }
+
+    #[test]
+    fn repeated_object_keys_are_accepted_as_terraform_does() {
+        let text = concat!(
+            "locals {\n  a = {\n    \"k\" = 1,\n    \"k\" = 2,\n    \"k\" = 3\n  }\n",
+            "  b = { x = 1\n x = 2 }\n}\n",
+            "resource \"aws_vpc\" \"v\" {}\n",
+        );
+        let body = parse(text).unwrap();
+        let block = body.blocks().nth(1).unwrap();
+        let s = span(block).unwrap();
         assert_eq!(&text[s.start..s.start + 8], "resource");
     }
 

@@ -130,6 +130,9 @@ impl<'m> Extractor<'_, 'm> {
         }
 
         self.kind_and_service(&mut d, ty);
+        if ty.starts_with("azapi_") {
+            self.azapi_kind(&mut d, body);
+        }
 
         let provider = d.provider.clone();
         let own = self.region_from_attrs(body, provider.as_deref(), region::resource_attrs);
@@ -155,25 +158,26 @@ impl<'m> Extractor<'_, 'm> {
         let source = source_attr.value.as_lit()?;
         let (ns, module_name, segment) = registry_module(source)?;
         let catalog = self.ctx.catalog;
+        // A registry module for a provider the catalog does not know (kubernetes, helm, a
+        // person's namespace) deploys nothing cloudpact can tell.
+        let id = catalog.by_module_provider(&segment)?;
         let mut d = self.new_deployment(block, "module", name);
-        if let Some(id) = catalog.by_module_provider(&segment) {
-            d.provider = Some(id.clone());
-            d.evidence.push(self.evidence(
-                Fact::Provider,
-                format!("registry module source \"{ns}/{module_name}/{segment}\""),
-                source_attr.span,
-            ));
-            // `terraform-aws-modules/eks/aws` declares EKS resources: read the module name as
-            // the provider's resource type it is named after.
-            if let Some(prefix) = catalog.get(&id).and_then(|p| p.terraform_prefixes.first()) {
-                let pseudo = format!("{prefix}{}_", module_name.replace('-', "_"));
-                if let Some((kind, _)) = catalog.kind_of(&pseudo) {
-                    d.kind = kind;
-                    d.evidence.push(Evidence::new(
-                        Fact::Kind,
-                        format!("module name \"{module_name}\" is {kind}"),
-                    ));
-                }
+        d.provider = Some(id.clone());
+        d.evidence.push(self.evidence(
+            Fact::Provider,
+            format!("registry module source \"{ns}/{module_name}/{segment}\""),
+            source_attr.span,
+        ));
+        // `terraform-aws-modules/eks/aws` declares EKS resources: read the module name as
+        // the provider's resource type it is named after.
+        if let Some(prefix) = catalog.get(&id).and_then(|p| p.terraform_prefixes.first()) {
+            let pseudo = format!("{prefix}{}_", module_name.replace('-', "_"));
+            if let Some((kind, _)) = catalog.kind_of(&pseudo) {
+                d.kind = kind;
+                d.evidence.push(Evidence::new(
+                    Fact::Kind,
+                    format!("module name \"{module_name}\" is {kind}"),
+                ));
             }
         }
         let provider = d.provider.clone();
@@ -268,6 +272,31 @@ impl<'m> Extractor<'_, 'm> {
             ));
         }
         if let Some(service) = catalog.service_of(ty) {
+            d.service = Some(service.to_string());
+        }
+    }
+
+    /// `azapi_resource { type = "Microsoft.App/containerApps@2024-03-01" }` is what its ARM
+    /// type is.
+    fn azapi_kind(&self, d: &mut Deployment, body: &'m Body) {
+        let catalog = self.ctx.catalog;
+        let Some(attr) = body.attr("type") else {
+            return;
+        };
+        let Some(arm) = self.scope.string(&attr.value) else {
+            return;
+        };
+        let arm_type = arm.text.split('@').next().unwrap_or_default();
+        if let Some((kind, service)) = catalog.kind_of(arm_type) {
+            d.kind = kind;
+            d.service = service.map(str::to_string);
+            d.evidence.push(self.evidence(
+                Fact::Kind,
+                format!("azapi type {arm_type} is {kind}"),
+                attr.span,
+            ));
+        }
+        if let Some(service) = catalog.service_of(arm_type) {
             d.service = Some(service.to_string());
         }
     }

@@ -301,6 +301,44 @@ fn required_providers_and_meta_arguments_decide_the_provider() {
 }
 
 #[test]
+fn azapi_resources_take_the_kind_of_their_arm_type() {
+    let f = files(&[(
+        "m/main.tf",
+        concat!(
+            "resource \"azapi_resource\" \"app\" {\n",
+            "  type     = \"Microsoft.App/containerApps@2024-03-01\"\n",
+            "  location = \"swedencentral\"\n}\n",
+        ),
+    )]);
+    let x = run(&f);
+    let d = &x.deployments[0];
+    assert_eq!(d.provider.as_deref(), Some("azure"));
+    assert_eq!(d.kind, Kind::Serverless);
+    assert_eq!(d.service.as_deref(), Some("container-apps"));
+    assert_eq!(d.region.as_deref(), Some("swedencentral"));
+}
+
+#[test]
+fn registry_modules_of_unknown_providers_are_not_deployments() {
+    let f = files(&[(
+        "m/main.tf",
+        concat!(
+            "module \"ip\" {\n  source = \"lonegunmanb/public-ip/lonegunmanb\"\n}\n",
+            "module \"certs\" {\n  source = \"terraform-iaac/cert-manager/kubernetes\"\n}\n",
+            "module \"gke\" {\n  source = \"terraform-google-modules/kubernetes-engine/google\"\n",
+            "  region = \"europe-west3\"\n}\n",
+        ),
+    )]);
+    let x = run(&f);
+    assert_eq!(x.deployments.len(), 1);
+    let d = &x.deployments[0];
+    assert_eq!((d.type_.as_str(), d.name.as_str()), ("module", "gke"));
+    assert_eq!(d.provider.as_deref(), Some("gcp"));
+    assert_eq!(d.region.as_deref(), Some("europe-west3"));
+    assert_eq!(d.country.as_deref(), Some("de"));
+}
+
+#[test]
 fn deployment_location_is_the_block_keyword() {
     let text = "\n\n  # comment\n  resource \"aws_vpc\" \"v\" {\n  }\n";
     let f = files(&[("m/main.tf", text)]);
@@ -664,4 +702,99 @@ fn plan_inventory() {
     // Known after apply: unknown.
     assert_eq!(find(&x, "azurerm_resource_group", "rg").region, None);
     insta::assert_snapshot!(render(&[file], &x));
+}
+
+/// Accuracy on a labelled corpus: `CLOUDPACT_TF_CORPUS=/path/to/corpus cargo test --lib
+/// corpus_sweep -- --ignored --nocapture`. Prints, per top-level folder, parse errors and the
+/// deployments by provider, and every deployment whose provider is not the folder's label.
+#[test]
+#[ignore = "needs a corpus on disk"]
+fn corpus_sweep() {
+    let Ok(root) = std::env::var("CLOUDPACT_TF_CORPUS") else {
+        return;
+    };
+    let root = Path::new(&root);
+    let labels: Vec<(String, String)> = std::fs::read_to_string(root.join("LABELS.tsv"))
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let mut dirs: std::collections::BTreeMap<String, Vec<Arc<SourceFile>>> = Default::default();
+    for entry in walkdir::WalkDir::new(root).into_iter().flatten() {
+        let p = entry.path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if !(name.ends_with(".tf") || name.ends_with(".tfvars"))
+            || p.components().any(|c| c.as_os_str() == ".terraform")
+        {
+            continue;
+        }
+        let rel = p
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        let dir = rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        dirs.entry(dir)
+            .or_default()
+            .push(Arc::new(SourceFile::new(rel, text)));
+    }
+    let catalog = Catalog::builtin();
+    let mut stats: std::collections::BTreeMap<String, (usize, usize, usize, usize, usize)> =
+        Default::default();
+    for files in dirs.values() {
+        let x = extract_module(files, Ctx { catalog: &catalog });
+        for e in &x.errors {
+            println!("PARSE {e}");
+        }
+        for d in &x.deployments {
+            let label = labels.iter().find(|(p, _)| d.path.starts_with(p.as_str()));
+            let top = d.path.split('/').next().unwrap().to_string();
+            let s = stats.entry(top).or_default();
+            s.0 += 1;
+            if d.provider.is_some() {
+                s.1 += 1;
+            }
+            if d.region.is_some() {
+                s.3 += 1;
+            }
+            if d.provider.is_none() {
+                println!("UNKNOWN {} {} {}", d.type_, d.name, d.path);
+            }
+            println!(
+                "KIND {} {} {}",
+                d.type_,
+                d.kind,
+                d.region.as_deref().unwrap_or("-")
+            );
+            if let Some((_, want)) = label {
+                match &d.provider {
+                    Some(p) if p.as_ref() != want => {
+                        s.2 += 1;
+                        println!(
+                            "WRONG {}:{} {} {} -> {p}",
+                            d.path,
+                            line(files, d),
+                            d.type_,
+                            d.name
+                        );
+                    }
+                    None if catalog.by_terraform_type(&d.type_).is_some() => {
+                        s.4 += 1;
+                        println!("MISSED {}:{} {}", d.path, line(files, d), d.type_);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for (top, (n, known, wrong, region, missed)) in stats {
+        println!(
+            "{top}: deployments {n}, provider known {known}, wrong {wrong}, missed {missed}, region known {region}"
+        );
+    }
 }
