@@ -161,6 +161,15 @@ mod tests {
     }
 
     #[test]
+    fn nesting_beyond_the_parser_limit_is_an_error_not_a_crash() {
+        let depth = 5000;
+        let text = format!("a = {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+        assert!(parse(&text).is_err());
+        let text = format!("{}{}", "b {\n".repeat(depth), "}\n".repeat(depth));
+        assert!(parse(&text).is_err());
+    }
+
+    #[test]
     fn errors_never_split_a_character() {
         let err = parse("x = \"é").unwrap_err();
         let text = "x = \"é";

@@ -798,3 +798,49 @@ fn corpus_sweep() {
         );
     }
 }
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixture_text() -> String {
+        [
+            "module/aws.tf",
+            "module/gcp.tf",
+            "module/providers.tf",
+            "module/variables.tf",
+        ]
+        .iter()
+        .map(|p| std::fs::read_to_string(fixtures().join(p)).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+
+    fn check(text: &str) {
+        let f = files(&[("m/main.tf", text), ("m/terraform.tfvars", text)]);
+        let x = run(&f);
+        for d in &x.deployments {
+            assert!(d.span.start <= d.span.end && d.span.end <= text.len());
+            assert!(text.is_char_boundary(d.span.start));
+        }
+        for e in &x.errors {
+            let s = e.primary_span().unwrap();
+            assert!(s.end <= text.len() && text.is_char_boundary(s.start));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A module cut anywhere, with anything spliced in, never panics and keeps spans in
+        /// the file.
+        #[test]
+        fn mangled_modules_never_panic(cut in 0usize..4000, insert in "\\PC{0,12}") {
+            let mut text = fixture_text();
+            let at = crate::source::clamp_to_char_boundary(&text, cut);
+            text.insert_str(at, &insert);
+            check(&text);
+            check(&text[..at]);
+        }
+    }
+}
