@@ -13,6 +13,8 @@ use super::model::{Kind, ProviderId};
 const PROVIDERS_YAML: &str = include_str!("catalog/providers.yaml");
 const REGIONS_YAML: &str = include_str!("catalog/regions.yaml");
 const KINDS_YAML: &str = include_str!("catalog/kinds.yaml");
+const SERVICES_YAML: &str = include_str!("catalog/services.yaml");
+const GPU_YAML: &str = include_str!("catalog/gpu.yaml");
 
 /// One provider as the catalog file (or a user's `providers:` entry) describes it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -127,6 +129,14 @@ struct KindRuleDef {
     service: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceRuleDef {
+    /// Case-insensitive regex on the resource type as written.
+    pattern: String,
+    service: String,
+}
+
 /// An error in catalog data: the built-in files (a bug, caught by tests) or a user's entry.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -147,6 +157,10 @@ pub struct Catalog {
     hosts: Vec<HostRule>,
     kind_set: RegexSet,
     kind_rules: Vec<(Kind, Option<String>)>,
+    service_set: RegexSet,
+    services: Vec<String>,
+    /// Provider id → accelerator size patterns.
+    gpu: Vec<(String, RegexSet)>,
 }
 
 impl Catalog {
@@ -208,6 +222,23 @@ impl Catalog {
             })
             .collect::<Result<_, _>>()?;
 
+        let service_defs: Vec<ServiceRuleDef> = serde_yaml::from_str(SERVICES_YAML)
+            .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
+        let service_set = RegexSet::new(service_defs.iter().map(|s| format!("(?i){}", s.pattern)))
+            .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
+        let services = service_defs.into_iter().map(|s| s.service).collect();
+
+        let gpu_defs: BTreeMap<String, Vec<String>> = serde_yaml::from_str(GPU_YAML)
+            .map_err(|e| CatalogError::Builtin(format!("gpu.yaml: {e}")))?;
+        let gpu = gpu_defs
+            .into_iter()
+            .map(|(provider, patterns)| {
+                RegexSet::new(patterns.iter().map(|p| format!("(?i){p}")))
+                    .map(|set| (provider.clone(), set))
+                    .map_err(|e| CatalogError::Builtin(format!("gpu.yaml `{provider}`: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+
         Ok(Catalog {
             providers,
             ids,
@@ -216,6 +247,9 @@ impl Catalog {
             hosts,
             kind_set,
             kind_rules,
+            service_set,
+            services,
+            gpu,
         })
     }
 
@@ -340,14 +374,21 @@ impl Catalog {
     }
 
     /// The provider's service for a resource type as written (`aws_eks_cluster` → `eks`).
-    pub fn service_of(&self, _type_: &str) -> Option<&str> {
-        None
+    /// The first matching rule of `services.yaml` wins.
+    pub fn service_of(&self, type_: &str) -> Option<&str> {
+        let first = self.service_set.matches(type_).iter().next()?;
+        Some(&self.services[first])
     }
 
     /// Whether an instance, machine or VM size type asks for accelerators (`g5.xlarge`,
     /// `a2-highgpu-1g`, `Standard_NC24ads_A100_v4`, `BM.GPU.H100.8`).
-    pub fn is_gpu_type(&self, _provider: Option<&str>, _size: &str) -> bool {
-        false
+    /// Without a provider every provider's patterns are tried.
+    pub fn is_gpu_type(&self, provider: Option<&str>, size: &str) -> bool {
+        let size = size.trim();
+        self.gpu
+            .iter()
+            .filter(|(p, _)| provider.is_none_or(|want| want == p))
+            .any(|(_, set)| set.is_match(size))
     }
 
     fn find(&self, pred: impl Fn(&ProviderDef) -> bool) -> Option<ProviderId> {
@@ -589,6 +630,135 @@ mod tests {
             c.kind_of("aws_eks_cluster").map(|k| k.0),
             Some(Kind::Kubernetes)
         );
+    }
+
+    #[test]
+    fn services_come_from_the_table() {
+        let c = Catalog::builtin();
+        for (type_, service) in [
+            ("aws_eks_cluster", "eks"),
+            ("aws_eks_node_group", "eks"),
+            ("aws_instance", "ec2"),
+            ("aws_launch_template", "ec2"),
+            ("aws_s3_bucket", "s3"),
+            ("aws_db_instance", "rds"),
+            ("aws_lambda_function", "lambda"),
+            ("aws_bedrockagent_agent", "bedrock"),
+            ("aws_cloudwatch_event_rule", "eventbridge"),
+            ("aws_cloudwatch_log_group", "cloudwatch"),
+            ("aws_vpc", "vpc"),
+            ("aws_default_security_group", "vpc"),
+            ("AWS::EKS::Cluster", "eks"),
+            ("AWS::EC2::Instance", "ec2"),
+            ("AWS::S3::Bucket", "s3"),
+            ("AWS::Serverless::Function", "lambda"),
+            ("azurerm_kubernetes_cluster", "aks"),
+            ("azurerm_kubernetes_cluster_node_pool", "aks"),
+            ("azurerm_linux_virtual_machine", "virtual-machines"),
+            ("azurerm_storage_account", "storage-account"),
+            ("azurerm_cognitive_account", "cognitive-services"),
+            ("azurerm_mssql_server", "sql-database"),
+            ("azurerm_key_vault", "key-vault"),
+            ("Microsoft.ContainerService/managedClusters", "aks"),
+            ("Microsoft.Storage/storageAccounts", "storage-account"),
+            ("Microsoft.CognitiveServices/accounts", "cognitive-services"),
+            ("google_container_cluster", "gke"),
+            ("google_container_node_pool", "gke"),
+            ("google_storage_bucket", "gcs"),
+            ("google_compute_instance", "compute-engine"),
+            ("google_compute_disk", "persistent-disk"),
+            ("google_sql_database_instance", "cloud-sql"),
+            ("google_vertex_ai_endpoint", "vertex-ai"),
+            ("container.v1.cluster", "gke"),
+            ("oci_containerengine_cluster", "oke"),
+            ("oci_core_instance", "compute"),
+            ("oci_objectstorage_bucket", "object-storage"),
+            ("alicloud_cs_managed_kubernetes", "ack"),
+            ("digitalocean_kubernetes_cluster", "doks"),
+            ("scaleway_k8s_cluster", "kapsule"),
+        ] {
+            assert_eq!(c.service_of(type_), Some(service), "{type_}");
+        }
+        assert_eq!(c.service_of("random_id"), None);
+        assert_eq!(c.service_of("azurerm_resource_group"), None);
+    }
+
+    #[test]
+    fn gpu_sizes_come_from_the_table() {
+        let c = Catalog::builtin();
+        for (provider, size) in [
+            ("aws", "p4d.24xlarge"),
+            ("aws", "p5en.48xlarge"),
+            ("aws", "p6-b200.48xlarge"),
+            ("aws", "p6e-gb200.36xlarge"),
+            ("aws", "g5.xlarge"),
+            ("aws", "g4dn.xlarge"),
+            ("aws", "g6e.12xlarge"),
+            ("aws", "trn2.48xlarge"),
+            ("aws", "inf2.48xlarge"),
+            ("aws", "ml.g5.2xlarge"),
+            ("azure", "Standard_NC24ads_A100_v4"),
+            ("azure", "Standard_ND96isr_H100_v5"),
+            ("azure", "Standard_NV36ads_A10_v5"),
+            ("azure", "standard_nc4as_t4_v3"),
+            ("gcp", "a2-highgpu-1g"),
+            ("gcp", "a3-megagpu-8g"),
+            ("gcp", "g2-standard-8"),
+            ("gcp", "nvidia-tesla-t4"),
+            ("gcp", "ct5lp-hightpu-4t"),
+            ("gcp", "v3-8"),
+            ("oracle", "BM.GPU.H100.8"),
+            ("oracle", "VM.GPU.A10.1"),
+            ("ibm", "gx3-16x80x1l4"),
+            ("alibaba", "ecs.gn7i-c8g1.2xlarge"),
+            ("digitalocean", "gpu-h100x1-80gb"),
+            ("ovh", "h100-380"),
+            ("ovh", "t1-45"),
+            ("scaleway", "H100-1-80G"),
+            ("akamai", "g1-gpu-rtx6000-1"),
+            ("vultr", "vcg-a100-12c-120g-80vram"),
+            ("coreweave", "gd-8xh100ib-i128"),
+        ] {
+            assert!(c.is_gpu_type(Some(provider), size), "{provider} {size}");
+            assert!(c.is_gpu_type(None, size), "any {size}");
+        }
+        for (provider, size) in [
+            ("aws", "m5.large"),
+            ("aws", "m6g.large"),
+            ("aws", "t3.micro"),
+            ("aws", "c7gn.large"),
+            ("azure", "Standard_D4s_v5"),
+            ("gcp", "n1-standard-4"),
+            ("gcp", "e2-medium"),
+            ("oracle", "VM.Standard.E4.Flex"),
+            ("digitalocean", "s-2vcpu-4gb"),
+            ("ovh", "b2-7"),
+        ] {
+            assert!(!c.is_gpu_type(Some(provider), size), "{provider} {size}");
+        }
+        // Patterns are per provider.
+        assert!(!c.is_gpu_type(Some("azure"), "g5.xlarge"));
+    }
+
+    #[test]
+    fn kinds_added_for_terraform_types() {
+        let c = Catalog::builtin();
+        for (type_, kind) in [
+            ("aws_network_acl", Kind::Network),
+            ("aws_network_acl_rule", Kind::Network),
+            ("aws_flow_log", Kind::Network),
+            ("aws_default_security_group", Kind::Network),
+            ("azurerm_disk_encryption_set", Kind::Identity),
+            ("google_gke_hub_membership", Kind::Kubernetes),
+            ("google_compute_node_group", Kind::Compute),
+            ("google_compute_route", Kind::Network),
+            ("google_compute_router", Kind::Network),
+            ("google_compute_managed_ssl_certificate", Kind::Network),
+            ("oci_core_compute_cluster", Kind::Compute),
+            ("oci_core_compute_gpu_memory_cluster", Kind::Compute),
+        ] {
+            assert_eq!(c.kind_of(type_).map(|k| k.0), Some(kind), "{type_}");
+        }
     }
 }
 
