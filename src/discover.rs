@@ -143,10 +143,10 @@ pub fn build_globset(patterns: &[String]) -> Result<GlobSet, DiscoverError> {
         })?;
         b.add(glob);
         // `vendor/**` should also skip the directory `vendor` itself.
-        if let Some(dir) = p.strip_suffix("/**") {
-            if let Ok(g) = Glob::new(dir) {
-                b.add(g);
-            }
+        if let Some(dir) = p.strip_suffix("/**")
+            && let Ok(g) = Glob::new(dir)
+        {
+            b.add(g);
         }
     }
     b.build().map_err(|source| DiscoverError::BadGlob {

@@ -272,7 +272,7 @@ impl Catalog {
     /// prefix of its resource types without the trailing `_`.
     pub fn by_terraform_local_name(&self, name: &str) -> Option<ProviderId> {
         let with_us = format!("{}_", name.to_lowercase());
-        self.find(|p| p.terraform_prefixes.iter().any(|x| *x == with_us))
+        self.find(|p| p.terraform_prefixes.contains(&with_us))
     }
 
     pub fn by_terraform_backend(&self, backend: &str) -> Option<ProviderId> {
@@ -281,7 +281,7 @@ impl Catalog {
 
     pub fn by_module_provider(&self, segment: &str) -> Option<ProviderId> {
         let s = segment.to_lowercase();
-        self.find(|p| p.module_providers.iter().any(|x| *x == s))
+        self.find(|p| p.module_providers.contains(&s))
     }
 
     /// CloudFormation / ARM / Bicep style type prefixes (`AWS::`, `Microsoft.`).
