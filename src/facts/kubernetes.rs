@@ -81,12 +81,32 @@ fn object(file: &Arc<SourceFile>, obj: &Node, ctx: Ctx<'_>, out: &mut Vec<Deploy
         Some((provider, entry)) => operator_object(&mut dep, obj, group, entry, provider, ctx),
         None => {
             dep.kind = Kind::Kubernetes;
-            let found = scan(obj, ctx);
+            let mut found = scan(obj, ctx);
+            crd_group(obj, kind, ctx, &mut found);
             apply_signals(&mut dep, &found.signals);
             apply_scan_facts(&mut dep, &found, ctx);
         }
     }
     out.push(dep);
+}
+
+/// A CustomResourceDefinition of a cloud controller's API group (`elbv2.k8s.aws`): installing
+/// it means the cluster runs that cloud's controller.
+fn crd_group(obj: &Node, kind: &str, ctx: Ctx<'_>, found: &mut Scan) {
+    if kind != "CustomResourceDefinition" {
+        return;
+    }
+    if let Some(node) = obj.path(&["spec", "group"])
+        && let Some(group) = node.as_str()
+        && let Some((provider, _)) = ctx.catalog.by_api_group(group)
+    {
+        found.signals.push(Signal {
+            provider,
+            tier: 1,
+            text: format!("custom resource definition of API group {group}"),
+            span: node.span,
+        });
+    }
 }
 
 fn operator_object(
@@ -351,6 +371,9 @@ fn image_signal(key: &str, text: &str, span: Span, ctx: Ctx<'_>, found: &mut Sca
     let Some(host) = host.filter(|h| !h.is_empty()) else {
         return;
     };
+    // `$LOCATION-docker.pkg.dev`: a shell variable hides the region, not the registry.
+    let unvar = without_variables(host);
+    let host = unvar.as_str();
     if let Some(m) = ctx.catalog.by_registry(host)
         && m.strong
     {
@@ -362,6 +385,34 @@ fn image_signal(key: &str, text: &str, span: Span, ctx: Ctx<'_>, found: &mut Sca
             span,
         });
     }
+}
+
+/// `$NAME` and `${NAME}` replaced by `x`, so host globs can match around them.
+fn without_variables(host: &str) -> String {
+    let mut out = String::with_capacity(host.len());
+    let mut chars = host.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'{') {
+            for c in chars.by_ref() {
+                if c == '}' {
+                    break;
+                }
+            }
+        } else {
+            while chars
+                .peek()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+            {
+                chars.next();
+            }
+        }
+        out.push('x');
+    }
+    out
 }
 
 /// Region, GPU and instance-type facts of a scan, once the provider is known.

@@ -176,3 +176,12 @@ items:
     assert_eq!(deps[3].kind, Kind::Compute);
     assert_eq!(deps[3].region.as_deref(), Some("europe-west1"));
 }
+
+#[test]
+fn crds_of_cloud_groups_and_variable_registry_hosts() {
+    let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: tgb}\nspec: {group: elbv2.k8s.aws}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{image: '$LOCATION-docker.pkg.dev/p/r/app:1'}]}}}\n";
+    let deps = run(text);
+    assert_eq!(deps[0].provider.as_deref(), Some("aws"));
+    assert_eq!(deps[1].provider.as_deref(), Some("gcp"));
+    assert_eq!(deps[1].region, None);
+}

@@ -263,7 +263,7 @@ pub(crate) fn zone_region(provider: &str, zone: &str) -> Option<String> {
 /// `None` for Docker Hub short names and templated references.
 pub(crate) fn image_host(image: &str) -> Option<&str> {
     let image = image.trim();
-    if image.contains("{{") || image.contains("${") {
+    if image.contains("{{") {
         return None;
     }
     let (first, _) = image.split_once('/')?;

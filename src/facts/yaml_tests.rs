@@ -96,5 +96,97 @@ fn helpers() {
     assert_eq!(image_host("library/nginx"), None);
     assert_eq!(image_host("nginx:1"), None);
     assert_eq!(image_host("{{ .Values.registry }}/x"), None);
+    assert_eq!(
+        image_host("${REGION}-docker.pkg.dev/p/x"),
+        Some("${REGION}-docker.pkg.dev")
+    );
     let _ = Value::Null;
+}
+
+/// Writes the inventory of the YAML extractors over the labelled corpus, for
+/// `accuracy.py`-style scoring: `CLOUDPACT_CORPUS=/path/to/corpus cargo test --lib
+/// corpus_inventory -- --ignored`. `.template` and `.json` CloudFormation files are read with
+/// the YAML parser here (JSON is YAML), so the CloudFormation extractor is measured on them.
+#[test]
+#[ignore = "needs the labelled corpus"]
+fn corpus_inventory() {
+    let Ok(root) = std::env::var("CLOUDPACT_CORPUS") else {
+        return;
+    };
+    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus-inventory");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let catalog = Catalog::builtin();
+    let ctx = Ctx { catalog: &catalog };
+    let mut folders: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let mut deployments = Vec::new();
+        let mut errors = Vec::new();
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(std::path::Path::new(&root).join(&folder))
+            .into_iter()
+            .filter_map(|e| e.ok())
+        {
+            let path = entry.path();
+            let name = path.to_string_lossy().to_string();
+            let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+            let cfn = name.ends_with(".template") || name.ends_with(".json");
+            if !(yaml || cfn) || !path.is_file() {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let file = Arc::new(SourceFile::new(rel.as_str(), text.as_str()));
+            if yaml {
+                files.push(file.clone());
+                let out = extract(&file, ctx);
+                deployments.extend(out.deployments.into_iter().map(|d| (d, file.clone())));
+                for e in out.errors {
+                    errors.push(format!("{e:?}").chars().take(300).collect::<String>());
+                }
+            } else if let Ok(docs) = crate::parse::yaml::parse_documents(&file) {
+                for doc in docs {
+                    if crate::facts::cloudformation::looks_like_template(&doc) {
+                        for d in crate::facts::cloudformation::extract(&file, &doc, ctx) {
+                            deployments.push((d, file.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut deps: Vec<Deployment> = deployments.iter().map(|(d, _)| d.clone()).collect();
+        crate::facts::pulumi::apply_stack_config(&mut deps, &files);
+        let json: Vec<serde_json::Value> = deps
+            .iter()
+            .zip(deployments.iter())
+            .map(|(d, (_, f))| {
+                serde_json::json!({
+                    "path": d.path.to_string(),
+                    "line": f.line_col(d.span.start).line,
+                    "provider": d.provider.as_deref(),
+                    "kind": d.kind.as_str(),
+                    "format": d.format.as_str(),
+                    "type": d.type_,
+                    "region": d.region,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({"deployments": json, "errors": errors});
+        std::fs::write(
+            out_dir.join(format!("{folder}.json")),
+            serde_json::to_string_pretty(&doc).unwrap(),
+        )
+        .unwrap();
+    }
 }

@@ -30,7 +30,111 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
 
 /// Every document of a YAML text (see [`parse_documents`]).
 pub fn parse_str(text: &str) -> Result<Vec<Node>, SyntaxError> {
-    Builder::new(text).run()
+    let first = match Builder::new(text).run() {
+        Ok(docs) => return Ok(docs),
+        Err(e) => e,
+    };
+    lenient(text, &first).ok_or(first)
+}
+
+/// Most indentation slips [`lenient`] repairs in one file.
+const MAX_REPAIRS: usize = 16;
+
+/// libyaml (PyYAML, Ruby, most tools that read CloudFormation and Kubernetes files) does not
+/// check indentation inside flow collections and quoted scalars; YAML 1.2 and saphyr do, so a
+/// closing `]` left of its key, or a quoted line continued at the key's column, fails here
+/// though every other tool reads the file. Such files are common in the wild, and the
+/// indentation of those lines carries no meaning (flow content and folded quoted lines ignore
+/// it), so we indent the offending line and parse again, then map spans back to the
+/// original text. Other errors, and files needing more than [`MAX_REPAIRS`] repairs, keep the
+/// first error.
+fn lenient(text: &str, first: &SyntaxError) -> Option<Vec<Node>> {
+    let mut patched = text.to_string();
+    // (offset in `patched` where spaces were inserted, how many), in insertion order.
+    let mut inserts: Vec<(usize, usize)> = Vec::new();
+    let mut err = first.clone();
+    for _ in 0..MAX_REPAIRS {
+        let line_start = patched[..err.span.start].rfind('\n').map_or(0, |i| i + 1);
+        let (target, add) = match err.message.as_str() {
+            "invalid indentation" | "invalid indentation in flow construct" => {
+                // The offending token starts its line: indent it like the line before.
+                let prev = previous_indent(&patched, line_start)?;
+                (
+                    line_start,
+                    prev.checked_sub(indent_of(&patched[line_start..]))?,
+                )
+            }
+            "invalid indentation in quoted scalar" => {
+                // The mark is the opening quote; the slip is a continuation line at or left
+                // of the key's column.
+                let key_indent = indent_of(&patched[line_start..]);
+                let mut at = patched[err.span.start..].find('\n')? + err.span.start + 1;
+                loop {
+                    let line = &patched[at..];
+                    let blank = line.split('\n').next().is_some_and(|l| l.trim().is_empty());
+                    if !blank && indent_of(line) <= key_indent {
+                        break;
+                    }
+                    at += line.find('\n')? + 1;
+                }
+                (at, key_indent + 2 - indent_of(&patched[at..]))
+            }
+            _ => return None,
+        };
+        if add == 0 {
+            return None;
+        }
+        patched.insert_str(target, &" ".repeat(add));
+        inserts.push((target, add));
+        match Builder::new(&patched).run() {
+            Ok(mut docs) => {
+                for doc in &mut docs {
+                    unshift(doc, &inserts);
+                }
+                return Some(docs);
+            }
+            Err(e) => err = e,
+        }
+    }
+    None
+}
+
+fn indent_of(line: &str) -> usize {
+    line.bytes().take_while(|&b| b == b' ').count()
+}
+
+/// Indentation of the nearest non-blank line before `line_start`.
+fn previous_indent(text: &str, line_start: usize) -> Option<usize> {
+    text[..line_start.saturating_sub(1)]
+        .rsplit('\n')
+        .find(|l| !l.trim().is_empty())
+        .map(indent_of)
+}
+
+/// Maps the spans of a tree parsed from a patched text back to the original text.
+fn unshift(node: &mut Node, inserts: &[(usize, usize)]) {
+    let map = |offset: usize| {
+        // Replay insertions backwards: each one moved everything at or after its offset.
+        let mut o = offset;
+        for &(at, n) in inserts.iter().rev() {
+            if o >= at + n {
+                o -= n;
+            } else if o > at {
+                o = at;
+            }
+        }
+        o
+    };
+    node.span = Span::new(map(node.span.start), map(node.span.end));
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| unshift(n, inserts)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            unshift(k, inserts);
+            unshift(v, inserts);
+        }),
+        Value::Tagged(_, inner) => unshift(inner, inserts),
+        _ => {}
+    }
 }
 
 /// A parsed node with what alias expansion needs to know about it.

@@ -178,3 +178,34 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn libyaml_indentation_slips_are_repaired_with_original_spans() {
+    let text = "spec:\n  match:\n    namespaces: [\n      \"a\",\n      \"b\"\n  ]\n    processes: [\"audit\"]\n";
+    let doc = one(text);
+    let ns = doc.path(&["spec", "match", "namespaces"]).unwrap();
+    assert_eq!(ns.as_seq().unwrap().len(), 2);
+    let p = doc.path(&["spec", "match", "processes"]).unwrap();
+    assert_eq!(at(text, p), "[\"audit\"]");
+    let (k, _) = doc
+        .path(&["spec", "match"])
+        .unwrap()
+        .entry("processes")
+        .unwrap();
+    assert_eq!(at(text, k), "processes");
+
+    let text = "Outputs:\n  X:\n    Value: 'first line\n    continued'\n  Y: {Value: 2}\n";
+    let doc = one(text);
+    assert_eq!(
+        doc.str_at(&["Outputs", "X", "Value"]),
+        Some("first line continued")
+    );
+    let y = doc.path(&["Outputs", "Y"]).unwrap();
+    assert_eq!(at(text, y), "{Value: 2}");
+}
+
+#[test]
+fn tabs_stay_errors_after_repairs() {
+    let text = include_str!("../../tests/fixtures/broken/tabs.yaml");
+    assert!(parse_str(text).is_err());
+}
