@@ -183,17 +183,22 @@ pub(crate) struct Signal {
 }
 
 /// The provider the signals agree on: the strongest tier that has any decides; within it, the
-/// provider with most signals, then the first in the document. Returns the provider and the
-/// evidence for it (signals of other providers are kept as evidence too, marked, so a reader
-/// sees the conflict).
+/// provider with most signals, then with most signals of any tier, then the first in the
+/// document. Returns the provider and the evidence for it (signals of other providers are
+/// kept as evidence too, marked, so a reader sees the conflict).
 pub(crate) fn decide(signals: &[Signal]) -> Option<(ProviderId, Vec<Evidence>)> {
     let tier = signals.iter().map(|s| s.tier).min()?;
-    let top: Vec<&Signal> = signals.iter().filter(|s| s.tier == tier).collect();
-    let mut best: Option<(&ProviderId, usize)> = None;
-    for s in &top {
-        let n = top.iter().filter(|t| t.provider == s.provider).count();
-        if best.is_none_or(|(_, b)| n > b) {
-            best = Some((&s.provider, n));
+    let count = |p: &ProviderId, top_only: bool| {
+        signals
+            .iter()
+            .filter(|t| t.provider == *p && (!top_only || t.tier == tier))
+            .count()
+    };
+    let mut best: Option<(&ProviderId, (usize, usize))> = None;
+    for s in signals.iter().filter(|s| s.tier == tier) {
+        let score = (count(&s.provider, true), count(&s.provider, false));
+        if best.is_none_or(|(_, b)| score > b) {
+            best = Some((&s.provider, score));
         }
     }
     let (provider, _) = best?;
@@ -292,3 +297,7 @@ pub(crate) fn entry_span(key: &Node, value: &Node) -> Span {
 #[cfg(test)]
 #[path = "yaml_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "yaml_snapshots.rs"]
+mod snapshots;
