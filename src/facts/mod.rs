@@ -103,6 +103,12 @@ pub fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
     for part in parts {
         out.extend(part);
     }
+    let yaml_files: Vec<Arc<SourceFile>> = inputs
+        .iter()
+        .filter(|i| i.syntax == Syntax::Yaml)
+        .map(|i| i.file.clone())
+        .collect();
+    pulumi::apply_stack_config(&mut out.deployments, &yaml_files);
     for dep in &mut out.deployments {
         resolve_country(dep, ctx.catalog);
     }
