@@ -174,16 +174,8 @@ pub fn rule_doc(rule: &RuleDef) -> RuleDoc {
         text.push(format!("Owner: {o}"));
         md.push(format!("**Owner:** {o}"));
     }
-    text.push(format!(
-        "Example of a `{}` rule: {}",
-        rule.kind.as_str(),
-        kd.example
-    ));
-    md.push(format!(
-        "Example of a `{}` rule:\n\n```\n{}\n```",
-        rule.kind.as_str(),
-        kd.example
-    ));
+    text.push(format!("Example: {}", kd.example));
+    md.push(format!("Example:\n\n```\n{}\n```", kd.example));
     text.push(format!("Defined in {}", rule.file.path));
     md.push(format!("Defined in `{}`.", rule.file.path));
     RuleDoc {
