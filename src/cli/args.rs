@@ -119,6 +119,14 @@ pub enum CheckFormat {
     Human,
     Short,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions annotations, plus a job summary in $GITHUB_STEP_SUMMARY when set.
+    Github,
+    /// A GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML: a test case per rule, a failure per finding.
+    Junit,
 }
 
 #[derive(Debug, Args)]
