@@ -4,6 +4,8 @@
 //! with the same expression parser.
 
 pub mod ast;
+pub mod grammar;
+pub mod lower;
 pub mod model;
 
 use std::path::{Path, PathBuf};
