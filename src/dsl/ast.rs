@@ -308,3 +308,38 @@ pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
+
+impl Expr {
+    /// Moves every span of the expression (for expressions embedded in another file's text,
+    /// like a refusal record's `where` in YAML).
+    pub fn map_spans(&mut self, f: &impl Fn(Span) -> Span) {
+        self.span = f(self.span);
+        let attr = |a: &mut Spanned<AttrRef>| a.span = f(a.span);
+        match &mut self.kind {
+            ExprKind::Or(a, b) | ExprKind::And(a, b) => {
+                a.map_spans(f);
+                b.map_spans(f);
+            }
+            ExprKind::Not(a) => a.map_spans(f),
+            ExprKind::Cmp { attr: a, value, .. } => {
+                attr(a);
+                value.span = f(value.span);
+            }
+            ExprKind::InList { attr: a, values } => {
+                attr(a);
+                for v in values {
+                    v.span = f(v.span);
+                }
+            }
+            ExprKind::InGroup { attr: a, group } => {
+                attr(a);
+                group.span = f(group.span);
+            }
+            ExprKind::Matches { attr: a, glob } => {
+                attr(a);
+                glob.span = f(glob.span);
+            }
+            ExprKind::Bool(a) => attr(a),
+        }
+    }
+}

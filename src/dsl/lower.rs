@@ -14,7 +14,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::ast::*;
 use super::grammar::Rule;
-use crate::diag::Diag;
+use crate::diag::{Diag, Label, Severity};
 use crate::source::{SourceFile, Span};
 
 /// More operators than this in one expression is refused: evaluation and validation recurse on
@@ -30,22 +30,64 @@ pub struct Problem {
     pub span: Span,
     pub label: String,
     pub help: Option<String>,
+    /// Secondary labels in the same file (the first of two duplicates).
+    pub secondary: Vec<(Span, String)>,
+    pub severity: Severity,
 }
 
 impl Problem {
-    pub fn to_diag(&self, file: &Arc<SourceFile>) -> Diag {
-        let d = Diag::error(self.code, self.message.clone())
-            .in_file(file.clone())
-            .at(self.span, self.label.clone());
-        match &self.help {
-            Some(h) => d.with_help(h.clone()),
-            None => d,
+    /// An error.
+    pub fn new(code: &'static str, span: Span, message: String, label: impl Into<String>) -> Self {
+        Self {
+            code,
+            message,
+            span,
+            label: label.into(),
+            help: None,
+            secondary: Vec::new(),
+            severity: Severity::Error,
         }
     }
 
-    /// The same problem with its span moved by `f` (for expressions embedded in YAML).
-    pub fn map_span(mut self, f: &impl Fn(Span) -> Span) -> Self {
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help when there is one.
+    pub fn maybe_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    pub fn secondary(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.secondary.push((span, text.into()));
+        self
+    }
+
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    pub fn to_diag(&self, file: &Arc<SourceFile>) -> Diag {
+        let mut d = Diag::error(self.code, self.message.clone())
+            .in_file(file.clone())
+            .at(self.span, self.label.clone());
+        d.severity = self.severity;
+        for (span, text) in &self.secondary {
+            d = d.with_label(Label::secondary(*span, text.clone()));
+        }
+        d.help.clone_from(&self.help);
+        d
+    }
+
+    /// The same problem with its spans moved by `f` (for expressions embedded in YAML).
+    pub fn map_spans(mut self, f: &impl Fn(Span) -> Span) -> Self {
         self.span = f(self.span);
+        for (s, _) in &mut self.secondary {
+            *s = f(*s);
+        }
         self
     }
 }
@@ -84,13 +126,9 @@ struct Lowerer {
 
 impl Lowerer {
     fn problem(&self, code: &'static str, span: Span, message: String, label: &str) {
-        self.problems.borrow_mut().push(Problem {
-            code,
-            message,
-            span,
-            label: label.to_string(),
-            help: None,
-        });
+        self.problems
+            .borrow_mut()
+            .push(Problem::new(code, span, message, label));
     }
 
     fn problem_help(
@@ -101,13 +139,9 @@ impl Lowerer {
         label: &str,
         help: String,
     ) {
-        self.problems.borrow_mut().push(Problem {
-            code,
-            message,
-            span,
-            label: label.to_string(),
-            help: Some(help),
-        });
+        self.problems
+            .borrow_mut()
+            .push(Problem::new(code, span, message, label).help(help));
     }
 
     fn policy(&mut self, p: Pair<'_, Rule>) -> Policy {
