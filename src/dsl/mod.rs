@@ -230,8 +230,15 @@ fn parse_and_validate(
 /// Parses one expression (a config waiver's `where`, a refusal record's `where`). Spans in the
 /// result and in the error are byte offsets into `text`. Names are not checked against the
 /// language's vocabulary; [`validate::validate_expr`] does that.
+#[expect(
+    clippy::result_large_err,
+    reason = "parsed once per waiver or record; a boxed error would only add noise for callers"
+)]
 pub fn parse_expr(text: &str) -> Result<ast::Expr, Problem> {
-    let mut pairs = grammar::parse_standalone_expr(text).map_err(|e| {
+    let mut pairs = grammar::parse_standalone_expr(text).map_err(|mut e| {
+        if e.found == "end of file" {
+            e.found = "the end of the expression".to_string();
+        }
         Problem::new(
             grammar::SYNTAX,
             e.span,

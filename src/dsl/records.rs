@@ -93,12 +93,15 @@ enum OneOrMany {
     Many(Vec<Text>),
 }
 
+/// A key's span, its value's span, and the spans of the value's items when it is a list.
+type KeySpans = (Span, Span, Vec<Span>);
+
 /// Where a mapping's keys and values are.
 struct ItemSpans {
     /// The item's first line.
     line: Span,
     /// key → (key span, value span, value item spans when a sequence).
-    keys: HashMap<String, (Span, Span, Vec<Span>)>,
+    keys: HashMap<String, KeySpans>,
 }
 
 /// Loads every record of one file. Records with an error are left out; every error is a
@@ -188,11 +191,11 @@ fn check_keys(file: &Arc<SourceFile>, spans: &ItemSpans, diags: &mut Vec<Diag>) 
         .collect();
     missing.sort_unstable();
     if !missing.is_empty() {
-        let list = missing
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let quoted: Vec<String> = missing.iter().map(|k| format!("`{k}`")).collect();
+        let list = match quoted.split_last() {
+            Some((last, init)) if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+            _ => quoted.join(""),
+        };
         let s = if missing.len() == 1 { "" } else { "s" };
         diags.push(
             Diag::error(
@@ -204,7 +207,7 @@ fn check_keys(file: &Arc<SourceFile>, spans: &ItemSpans, diags: &mut Vec<Diag>) 
             .with_help("a record needs `id`, `holder`, `granted_to`, `declined_on` and `reason`"),
         );
     }
-    let mut unknown: Vec<(&String, &(Span, Span, Vec<Span>))> = spans
+    let mut unknown: Vec<(&String, &KeySpans)> = spans
         .keys
         .iter()
         .filter(|(k, _)| !KEYS.contains(&k.as_str()))

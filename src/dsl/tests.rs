@@ -171,7 +171,7 @@ fn refusal_files_are_loaded_once_and_empty_globs_warn() {
          first_refusal b { holder microsoft over any refusals \"refusals/**/*.yaml\", \"none/*.yaml\" }\n}\n",
     )
     .unwrap();
-    let loaded = load(&[pol.clone()], dir.path(), &Catalog::builtin());
+    let loaded = load(std::slice::from_ref(&pol), dir.path(), &Catalog::builtin());
     assert_eq!(loaded.diagnostics.len(), 1, "{:#?}", loaded.diagnostics);
     let d = &loaded.diagnostics[0];
     assert_eq!(d.code, "cloudpact::policy::refusals-match-nothing");
