@@ -446,3 +446,75 @@ fn all_errors_of_a_file_at_once() {
         ]
     );
 }
+
+#[test]
+fn more_misshapen_clauses() {
+    let codes = |text: &str| -> Vec<String> { diags(text).into_iter().map(|d| d.code).collect() };
+    assert_eq!(
+        codes("policy p { deny d { provider aws waivable no } }"),
+        ["cloudpact::policy::bad-clause-value"]
+    );
+    assert_eq!(
+        codes("policy p { first_refusal f { holder azure over any, aws } }"),
+        ["cloudpact::policy::over-any-list"]
+    );
+    assert_eq!(
+        codes("policy p { where kind == ai }"),
+        ["cloudpact::policy::misplaced-clause"]
+    );
+    assert_eq!(
+        codes("policy p { title \"a\" title \"b\" }"),
+        ["cloudpact::policy::duplicate-clause"]
+    );
+    assert_eq!(
+        codes("policy p { require r { assert tag == x } }"),
+        ["cloudpact::policy::unknown-attribute"]
+    );
+    assert_eq!(
+        codes("policy p { require r { assert kind in [compute, kubernets] } }"),
+        ["cloudpact::policy::unknown-kind"]
+    );
+    assert!(
+        codes("policy p { require r { assert gpu == true and not gpu != false; } }").is_empty()
+    );
+}
+
+#[test]
+fn defaults_and_overrides_reach_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.pact"),
+        "policy p {\n  reference \"MSA\"\n  effective until 2030-01-01\n  \
+         deny a { provider amazon }\n  \
+         deny b { provider aws, amazon; severity info; unknown deny; waivable false; \
+         reference \"MSA §4.2\"; effective from 2025-01-01 to 2025-12-31; message \"no\" }\n}\n",
+    )
+    .unwrap();
+    let loaded = load(&[dir.path().to_path_buf()], dir.path(), &Catalog::builtin());
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let a = loaded.set.rule("p.a").unwrap();
+    assert_eq!(
+        a.providers.iter().map(|p| &**p).collect::<Vec<_>>(),
+        ["aws"]
+    );
+    assert_eq!(a.severity, crate::diag::Severity::Error);
+    assert_eq!(a.unknown, ast::UnknownPolicy::Allow);
+    assert!(a.waivable);
+    assert_eq!(a.reference.as_deref(), Some("MSA"));
+    assert!(a.window.as_ref().unwrap().from.is_none());
+    assert!(a.message.is_none() && a.scope.is_none());
+    let b = loaded.set.rule("p.b").unwrap();
+    assert_eq!(
+        b.providers.len(),
+        1,
+        "duplicates after alias resolution are kept once"
+    );
+    assert_eq!(b.severity, crate::diag::Severity::Info);
+    assert_eq!(b.unknown, ast::UnknownPolicy::Deny);
+    assert!(!b.waivable);
+    assert_eq!(b.reference.as_deref(), Some("MSA §4.2"));
+    assert!(!b.is_active(jiff::civil::date(2026, 6, 1)));
+    assert!(b.is_active(jiff::civil::date(2025, 6, 1)));
+    assert_eq!(b.message.as_deref(), Some("no"));
+    assert_eq!(loaded.set.files[0].path.as_ref(), "p.pact");
+}
