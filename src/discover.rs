@@ -260,36 +260,52 @@ fn in_helm_templates(path: &Path) -> bool {
     })
 }
 
-/// `path` relative to `root`, `/`-separated; the path itself when it is not under `root`.
+/// `path` relative to `root`, `/`-separated. A path outside `root` gets `..` components
+/// (`../../policies/a.pact`); one that cannot be resolved is shown as given.
 pub fn relative(root: &Path, path: &Path) -> String {
-    let stripped: PathBuf = match path.strip_prefix(root) {
-        Ok(p) => p.to_path_buf(),
-        Err(_) => match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
-            (Ok(r), Ok(p)) => p.strip_prefix(&r).map_or(p.clone(), Path::to_path_buf),
-            _ => path.to_path_buf(),
-        },
-    };
-    let mut s = String::new();
-    for comp in stripped.components() {
-        use std::path::Component;
+    if let Ok(p) = path.strip_prefix(root) {
+        return slash_path(p);
+    }
+    match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
+        (Ok(r), Ok(p)) => slash_path(&path_diff(&p, &r)),
+        _ => slash_path(path),
+    }
+}
+
+/// `path` relative to `base`; both absolute and canonical.
+fn path_diff(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// A path with `/` separators, without `.` components.
+pub fn slash_path(p: &Path) -> String {
+    use std::path::Component;
+    let mut parts: Vec<String> = Vec::new();
+    let mut absolute = false;
+    for comp in p.components() {
         match comp {
-            Component::Normal(c) => {
-                if !s.is_empty() {
-                    s.push('/');
-                }
-                s.push_str(&c.to_string_lossy());
-            }
+            Component::Normal(c) => parts.push(c.to_string_lossy().into_owned()),
+            Component::ParentDir => parts.push("..".to_string()),
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !s.is_empty() {
-                    s.push('/');
-                }
-                s.push_str("..");
-            }
-            Component::RootDir | Component::Prefix(_) => s.push('/'),
+            Component::RootDir | Component::Prefix(_) => absolute = true,
         }
     }
-    s
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
 }
 
 /// Reads every candidate in parallel. A file that is not valid UTF-8 or holds binary content
