@@ -287,6 +287,23 @@ fn path_diff(path: &Path, base: &Path) -> PathBuf {
     out
 }
 
+/// Resolves `dir/..` pairs without touching the file system (`a/b/../../c` → `c`); leading
+/// `..` that climb above the start are kept.
+pub fn normalize_lexically(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." if !parts.is_empty() => {}
+            "." => {}
+            ".." if parts.last().is_some_and(|p| *p != ".." && !p.is_empty()) => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
 /// A path with `/` separators, without `.` components.
 pub fn slash_path(p: &Path) -> String {
     use std::path::Component;

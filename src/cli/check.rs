@@ -125,7 +125,10 @@ fn with_prefix(findings: &[Finding], prefix: &str) -> Vec<Finding> {
     let mut rename = |file: &Arc<SourceFile>| {
         renamed
             .entry(file.path.clone())
-            .or_insert_with(|| file.clone_with_path(format!("{prefix}{}", file.path)))
+            .or_insert_with(|| {
+                let shown = crate::discover::normalize_lexically(&format!("{prefix}{}", file.path));
+                file.clone_with_path(shown)
+            })
             .clone()
     };
     findings
