@@ -62,9 +62,11 @@ fn syntax_error(text: &str, e: &pest::error::Error<Rule>) -> SyntaxError {
     };
     let pos = clamp_to_char_boundary(text, pos);
     let span = token_span(text, pos);
-    if text[pos..].starts_with('"') && !text[span.range()].ends_with('"')
-        || span.len() == 1 && text[pos..].starts_with('"')
-    {
+    // A string whose closing quote is missing on its line: the token is the quote and the rest
+    // of the line (a lone `"` is a token of length 1).
+    let token = &text[span.range()];
+    let unterminated = token.starts_with('"') && (token.len() == 1 || !token.ends_with('"'));
+    if unterminated {
         return SyntaxError {
             span,
             expected: "expected a closing `\"` before the end of the line".to_string(),
