@@ -51,19 +51,8 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
         CheckFormat::Human => {
             let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
             let renderer = DiagRenderer::new(args.scan.color.enabled(to_terminal), term_width());
-            let mut findings = report.findings.clone();
-            if !prefix.is_empty() {
-                // Paths the user can click from where they ran the command.
-                let mut renamed = std::collections::HashMap::new();
-                for f in &mut findings {
-                    f.file = renamed
-                        .entry(f.file.path.clone())
-                        .or_insert_with(|| {
-                            f.file.clone_with_path(format!("{prefix}{}", f.file.path))
-                        })
-                        .clone();
-                }
-            }
+            // Paths the user can click from where they ran the command.
+            let findings = with_prefix(&report.findings, &prefix);
             let mut out = render::human::render(&findings, &renderer);
             if args.output.is_none() && !args.scan.quiet {
                 out.push_str(&render::human::summary_line(&summary));
