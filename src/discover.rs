@@ -51,6 +51,9 @@ pub enum Syntax {
     Ini,
     /// `*.properties`
     Properties,
+    /// `*.template`: CloudFormation's old extension, JSON or YAML; read only when the content
+    /// is a template, as which syntax its first character says.
+    CfnTemplate,
 }
 
 impl Syntax {
@@ -78,6 +81,7 @@ impl Syntax {
             "toml" => Syntax::Toml,
             "ini" | "cfg" | "conf" => Syntax::Ini,
             "properties" => Syntax::Properties,
+            "template" => Syntax::CfnTemplate,
             _ => return None,
         })
     }
@@ -333,11 +337,32 @@ pub fn read_all(candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
     let mut errors = Vec::new();
     for r in results {
         match r {
-            Ok(i) => inputs.push(i),
+            Ok(i) => match i.syntax {
+                Syntax::CfnTemplate => inputs.extend(resolve_template(i)),
+                _ => inputs.push(i),
+            },
             Err(d) => errors.push(d),
         }
     }
     (inputs, errors)
+}
+
+/// A `.template` file is CloudFormation when its text names the template's sections; then it is
+/// JSON when it starts with `{`, else YAML. Any other `.template` is not a format we read.
+fn resolve_template(mut input: Input) -> Option<Input> {
+    let text = &input.file.text;
+    let is_cfn = text.contains("AWSTemplateFormatVersion")
+        || text.contains("\"Resources\"")
+        || text.lines().any(|l| l.starts_with("Resources:"));
+    if !is_cfn {
+        return None;
+    }
+    input.syntax = if text.trim_start().starts_with('{') {
+        Syntax::Json
+    } else {
+        Syntax::Yaml
+    };
+    Some(input)
 }
 
 fn read_one(c: &Candidate) -> Result<Input, Diag> {

@@ -158,7 +158,8 @@ fn extract_single(input: &Input, ctx: Ctx<'_>) -> Extraction {
     let file = &input.file;
     let run = || match input.syntax {
         Syntax::Hcl | Syntax::Tfvars => terraform::extract_module(std::slice::from_ref(file), ctx),
-        Syntax::Yaml => yaml::extract(file, ctx),
+        // `read_all` resolves templates to JSON or YAML; YAML is the fallback.
+        Syntax::Yaml | Syntax::CfnTemplate => yaml::extract(file, ctx),
         Syntax::Json => json::extract(file, ctx),
         Syntax::Bicep => bicep::extract(file, ctx),
         Syntax::HelmTemplate => helm::extract_template(file, ctx),
