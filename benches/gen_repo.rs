@@ -6,7 +6,10 @@
 //! As a program (`cargo bench --bench gen_repo -- DIR [FILES] [--mixed]`) it writes the tree to
 //! DIR for whole-repository timing with hyperfine (docs/performance.md).
 
-#![allow(dead_code, reason = "shared between the bench targets, each using a part")]
+#![allow(
+    dead_code,
+    reason = "shared between the bench targets, each using a part"
+)]
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -64,7 +67,9 @@ pub fn generate(dir: &Path, files: usize, mixed: bool) -> std::io::Result<(usize
             let (prov, _, region) = PROVIDERS[(i / 10) % PROVIDERS.len()];
             write(
                 &module.join("providers.tf"),
-                &format!("provider \"{prov}\" {{\n  region = \"{region}\"\n}}\n\nvariable \"region\" {{\n  default = \"{region}\"\n}}\n\nvariable \"size\" {{\n  default = \"m5.large\"\n}}\n"),
+                &format!(
+                    "provider \"{prov}\" {{\n  region = \"{region}\"\n}}\n\nvariable \"region\" {{\n  default = \"{region}\"\n}}\n\nvariable \"size\" {{\n  default = \"m5.large\"\n}}\n"
+                ),
             )?;
             continue;
         }
@@ -82,7 +87,10 @@ pub fn generate(dir: &Path, files: usize, mixed: bool) -> std::io::Result<(usize
                 &module.join("azuredeploy.json"),
                 "{\n  \"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\",\n  \"contentVersion\": \"1.0.0.0\",\n  \"resources\": [\n    {\"type\": \"Microsoft.Storage/storageAccounts\", \"apiVersion\": \"2023-01-01\", \"name\": \"st\", \"location\": \"westeurope\"}\n  ]\n}\n",
             )?;
-            write(&module.join(".env"), "OPENAI_BASE_URL=https://api.openai.com/v1\nBEDROCK=https://bedrock-runtime.us-west-2.amazonaws.com\n")?;
+            write(
+                &module.join(".env"),
+                "OPENAI_BASE_URL=https://api.openai.com/v1\nBEDROCK=https://bedrock-runtime.us-west-2.amazonaws.com\n",
+            )?;
             write(
                 &module.join("docker-compose.yml"),
                 "services:\n  web:\n    image: myregistry.azurecr.io/web:1\n",
@@ -93,7 +101,10 @@ pub fn generate(dir: &Path, files: usize, mixed: bool) -> std::io::Result<(usize
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let Some(dir) = args.first() else {
         eprintln!("usage: cargo bench --bench gen_repo -- DIR [FILES] [--mixed]");
         std::process::exit(2);

@@ -18,7 +18,9 @@ fn render(c: &mut Criterion) {
         let mut spans = Vec::new();
         for i in 0..n {
             let start = text.len();
-            text.push_str(&format!("resource \"aws_instance\" \"r{i}\" {{\n  ami = \"x\"\n}}\n"));
+            text.push_str(&format!(
+                "resource \"aws_instance\" \"r{i}\" {{\n  ami = \"x\"\n}}\n"
+            ));
             spans.push(Span::new(start, start + 8));
         }
         let file = Arc::new(SourceFile::new("main.tf", text));
@@ -35,7 +37,12 @@ fn render(c: &mut Criterion) {
             .collect();
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &diags, |b, diags| {
-            b.iter(|| diags.iter().map(|d| renderer.render(d).len()).sum::<usize>())
+            b.iter(|| {
+                diags
+                    .iter()
+                    .map(|d| renderer.render(d).len())
+                    .sum::<usize>()
+            })
         });
     }
     group.finish();

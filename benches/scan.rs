@@ -34,12 +34,19 @@ fn bench_repo(c: &mut Criterion, name: &str, mixed: bool) {
     let s = settings(dir.path());
     // Sanity: the benchmark measures real work.
     let report = run_check(&s).expect("check runs");
-    assert!(report.facts.deployments.len() > 10_000, "{} deployments", report.facts.deployments.len());
+    assert!(
+        report.facts.deployments.len() > 10_000,
+        "{} deployments",
+        report.facts.deployments.len()
+    );
 
     let mut group = c.benchmark_group(name);
     group.sample_size(10);
     for threads in [1, num_threads()] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
         group.throughput(Throughput::Elements(files as u64));
         group.bench_function(format!("files/{threads}-threads"), |b| {
             b.iter(|| pool.install(|| run_check(&s).expect("check runs")))

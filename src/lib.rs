@@ -7,11 +7,14 @@
 
 pub mod cli;
 pub mod config;
+pub mod describe;
 pub mod diag;
 pub mod discover;
 pub mod dsl;
 pub mod eval;
 pub mod facts;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod parse;
 pub mod render;
 pub mod source;

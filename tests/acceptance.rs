@@ -35,7 +35,12 @@ fn finding_view(f: &Value) -> Value {
 fn check_run(repo: &Path, r: &Value) -> Vec<String> {
     let as_of = r["as_of"].as_str().expect("as_of");
     let mut problems = Vec::new();
-    let (code, out, err) = run(repo, &["check", ".", "--format", "json", "--as-of", as_of, "--color", "never"]);
+    let (code, out, err) = run(
+        repo,
+        &[
+            "check", ".", "--format", "json", "--as-of", as_of, "--color", "never",
+        ],
+    );
     if let Some(want) = r.get("exit").and_then(Value::as_i64) {
         if i64::from(code) != want {
             problems.push(format!("exit {code}, expected {want}; stderr: {err}"));
@@ -62,7 +67,12 @@ fn check_run(repo: &Path, r: &Value) -> Vec<String> {
         Ok(d) => d,
         Err(e) => return vec![format!("stdout is not JSON ({e}); stderr: {err}")],
     };
-    let got: Vec<Value> = doc["findings"].as_array().into_iter().flatten().map(finding_view).collect();
+    let got: Vec<Value> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(finding_view)
+        .collect();
     let optional: Vec<&str> = r
         .get("lines_optional_for")
         .and_then(Value::as_array)
@@ -70,16 +80,27 @@ fn check_run(repo: &Path, r: &Value) -> Vec<String> {
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    for (label, key, suppressed) in [("finding", "findings", false), ("suppressed finding", "suppressed", true)] {
-        let mut pool: Vec<&Value> = got.iter().filter(|g| g["suppressed"] == suppressed).collect();
+    for (label, key, suppressed) in [
+        ("finding", "findings", false),
+        ("suppressed finding", "suppressed", true),
+    ] {
+        let mut pool: Vec<&Value> = got
+            .iter()
+            .filter(|g| g["suppressed"] == suppressed)
+            .collect();
         for w in r.get(key).and_then(Value::as_array).into_iter().flatten() {
             let fields: Vec<(&String, &Value)> = w
                 .as_object()
                 .expect("expectation object")
                 .iter()
-                .filter(|(k, _)| !(*k == "line" && optional.contains(&w["rule"].as_str().unwrap_or(""))))
+                .filter(|(k, _)| {
+                    !(*k == "line" && optional.contains(&w["rule"].as_str().unwrap_or("")))
+                })
                 .collect();
-            match pool.iter().position(|g| fields.iter().all(|(k, v)| &g[k.as_str()] == *v)) {
+            match pool
+                .iter()
+                .position(|g| fields.iter().all(|(k, v)| &g[k.as_str()] == *v))
+            {
                 Some(i) => {
                     pool.remove(i);
                 }
@@ -116,7 +137,10 @@ fn check_inventory(repo: &Path, want: &[Value]) -> Vec<String> {
             }
             if !at.iter().any(|d| &d[k.as_str()] == v) {
                 let seen: Vec<&Value> = at.iter().map(|d| &d[k.as_str()]).collect();
-                problems.push(format!("inventory {}:{} {k}={seen:?}, expected {v}", w["path"], w["line"]));
+                problems.push(format!(
+                    "inventory {}:{} {k}={seen:?}, expected {v}",
+                    w["path"], w["line"]
+                ));
             }
         }
     }
@@ -124,9 +148,13 @@ fn check_inventory(repo: &Path, want: &[Value]) -> Vec<String> {
 }
 
 fn case(name: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(name);
-    let exp: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expect.json")).expect("expect.json"))
-        .expect("valid expect.json");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases")
+        .join(name);
+    let exp: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("expect.json")).expect("expect.json"),
+    )
+    .expect("valid expect.json");
     let repo = dir.join("repo");
     let runs = match exp.get("runs").and_then(Value::as_array) {
         Some(r) => r.clone(),
@@ -141,7 +169,11 @@ fn case(name: &str) {
     if let Some(inv) = exp.get("inventory").and_then(Value::as_array) {
         problems.extend(check_inventory(&repo, inv));
     }
-    assert!(problems.is_empty(), "case {name}:\n  {}", problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "case {name}:\n  {}",
+        problems.join("\n  ")
+    );
 }
 
 #[test]
@@ -175,5 +207,13 @@ fn every_case_folder_is_run() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["v1-single-cloud", "v2-first-refusal", "v3-model-endpoints", "v4-broken-inputs"]);
+    assert_eq!(
+        names,
+        [
+            "v1-single-cloud",
+            "v2-first-refusal",
+            "v3-model-endpoints",
+            "v4-broken-inputs"
+        ]
+    );
 }

@@ -8,7 +8,12 @@ use common::{f, findings, project, run_in};
 fn check(repo: &str, as_of: &str) -> (i32, Vec<(String, String, u64, String)>) {
     let dir = project(&format!("tests/repos/{repo}"));
     let run = run_in(&dir, &["check", ".", "--format", "json", "--as-of", as_of]);
-    assert!(run.code == 0 || run.code == 1, "exit {}: {}", run.code, run.stderr);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
     (run.code, findings(&run.json()))
 }
 
@@ -19,8 +24,18 @@ fn single_cloud_flags_other_clouds_and_warns_on_unknown() {
     assert_eq!(
         got,
         [
-            f("single_cloud.everything_on_aws", "infra/main.tf", 9, "error"),
-            f("single_cloud.everything_on_aws", "infra/main.tf", 15, "warning"),
+            f(
+                "single_cloud.everything_on_aws",
+                "infra/main.tf",
+                9,
+                "error"
+            ),
+            f(
+                "single_cloud.everything_on_aws",
+                "infra/main.tf",
+                15,
+                "warning"
+            ),
         ]
     );
 }
@@ -38,8 +53,18 @@ fn eu_residency_checks_countries_and_unknown_regions() {
     assert_eq!(
         got,
         [
-            f("eu_residency.customer_data_in_eu", "infra/main.tf", 13, "error"),
-            f("eu_residency.customer_data_in_eu", "infra/main.tf", 23, "warning"),
+            f(
+                "eu_residency.customer_data_in_eu",
+                "infra/main.tf",
+                13,
+                "error"
+            ),
+            f(
+                "eu_residency.customer_data_in_eu",
+                "infra/main.tf",
+                23,
+                "warning"
+            ),
         ]
     );
 }
@@ -50,10 +75,20 @@ fn committed_spend_reports_the_share_at_the_rule() {
     assert_eq!(code, 1);
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].0, "committed_spend.compute_on_aws");
-    assert!(got[0].1.ends_with("policies/committed-spend.pact"), "{}", got[0].1);
+    assert!(
+        got[0].1.ends_with("policies/committed-spend.pact"),
+        "{}",
+        got[0].1
+    );
     let dir = project("tests/repos/committed-spend");
-    let run = run_in(&dir, &["check", ".", "--format", "json", "--as-of", "2026-01-01"]);
-    let msg = run.json()["findings"][0]["message"].as_str().unwrap().to_string();
+    let run = run_in(
+        &dir,
+        &["check", ".", "--format", "json", "--as-of", "2026-01-01"],
+    );
+    let msg = run.json()["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(msg.contains("3 of 4 in-scope deployments (75%)"), "{msg}");
 }
 
@@ -73,7 +108,10 @@ fn model_apis_deny_direct_vendor_endpoints() {
 #[test]
 fn microsoft_openai_example_breaks_the_terms_where_expected() {
     let dir = project("examples/openai-stargate");
-    let run = run_in(&dir, &["check", ".", "--format", "json", "--as-of", "2026-06-01"]);
+    let run = run_in(
+        &dir,
+        &["check", ".", "--format", "json", "--as-of", "2026-06-01"],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let got = findings(&run.json());
     let rules: Vec<(&str, &str)> = got.iter().map(|x| (x.0.as_str(), x.1.as_str())).collect();
@@ -94,7 +132,10 @@ fn microsoft_openai_example_breaks_the_terms_where_expected() {
         .find(|x| x["path"] == "burst/coreweave.tf")
         .unwrap();
     assert!(
-        burst["message"].as_str().unwrap().contains("ROFR-2025-002 expired on 2025-12-31"),
+        burst["message"]
+            .as_str()
+            .unwrap()
+            .contains("ROFR-2025-002 expired on 2025-12-31"),
         "{burst}"
     );
 }

@@ -79,6 +79,8 @@ fn run(cli: Cli) -> Result<Status, Fatal> {
         Command::Explain(a) => explain::run(&a),
         Command::Policy(args::PolicyCommand::Check(a)) => policy::check(&a),
         Command::Providers(a) => providers::run(&a),
+        #[cfg(feature = "lsp")]
+        Command::Lsp(a) => lsp(&a),
     }
 }
 
@@ -89,7 +91,24 @@ fn color_of(cmd: &Command) -> ColorChoice {
         Command::Explain(a) => a.scan.color,
         Command::Policy(args::PolicyCommand::Check(a)) => a.color,
         Command::Providers(_) => ColorChoice::Auto,
+        #[cfg(feature = "lsp")]
+        Command::Lsp(_) => ColorChoice::Never,
     }
+}
+
+#[cfg(feature = "lsp")]
+fn lsp(args: &args::LspArgs) -> Result<Status, Fatal> {
+    let opts = crate::lsp::Options {
+        as_of: args.as_of,
+        ..Default::default()
+    };
+    crate::lsp::run(opts).map_err(|e| {
+        Fatal::from(crate::diag::Diag::error(
+            "cloudpact::lsp::protocol",
+            format!("language server: {e}"),
+        ))
+    })?;
+    Ok(Status::Clean)
 }
 
 /// Diagnostics on stderr, compiler style.

@@ -23,8 +23,12 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -62,5 +66,10 @@ pub fn findings(doc: &Value) -> Vec<(String, String, u64, String)> {
 }
 
 pub fn f(rule: &str, path: &str, line: u64, severity: &str) -> (String, String, u64, String) {
-    (rule.to_string(), path.to_string(), line, severity.to_string())
+    (
+        rule.to_string(),
+        path.to_string(),
+        line,
+        severity.to_string(),
+    )
 }
