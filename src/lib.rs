@@ -3,7 +3,8 @@
 //! The pipeline, one module per stage:
 //! [`discover`] files → [`parse`] each syntax → [`facts`]: deployments with provider, region,
 //! country and kind → [`dsl`]: policies → [`eval`]: findings → [`render`]: reports.
-//! [`cli`] is the glue behind the `cloudpact` binary.
+//! [`cli`] is the glue behind the `cloudpact` binary; `lsp` (feature `lsp`) is the language server
+//! behind `cloudpact lsp`, and [`describe`] the words both use for a deployment and a verdict.
 
 pub mod cli;
 pub mod config;

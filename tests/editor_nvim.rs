@@ -22,8 +22,15 @@ struct Shown {
     message: String,
 }
 
-/// Runs Neovim on `files` of the workspace; `None` when the test is to be skipped.
-fn neovim(root: &Path, files: &[&str]) -> Option<Vec<Shown>> {
+/// What Neovim reported: diagnostics, and hover texts when asked for.
+struct Report {
+    shown: Vec<Shown>,
+    hovers: Vec<String>,
+}
+
+/// Runs Neovim on `files` of the workspace, asking for hover at `hover` (line, UTF-16 column)
+/// in each; `None` when the test is to be skipped.
+fn neovim(root: &Path, files: &[&str], hover: Option<(u32, u32)>) -> Option<Report> {
     let skip = std::env::var("CLOUDPACT_SKIP_EDITOR_TESTS").is_ok_and(|v| v == "1");
     let found = Command::new("nvim")
         .arg("--version")
@@ -48,6 +55,10 @@ fn neovim(root: &Path, files: &[&str]) -> Option<Vec<Shown>> {
         .env("CLOUDPACT_ROOT", root)
         .env("CLOUDPACT_FILES", files.join(","))
         .env("CLOUDPACT_OUT", &out)
+        .env(
+            "CLOUDPACT_HOVER",
+            hover.map_or(String::new(), |(l, c)| format!("{l},{c}")),
+        )
         .current_dir(root)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -71,23 +82,27 @@ fn neovim(root: &Path, files: &[&str]) -> Option<Vec<Shown>> {
     assert!(lines.contains(&"DONE"), "{report}");
     // The server ended cleanly after Neovim's shutdown and exit.
     assert!(lines.contains(&"EXIT 0"), "{report}");
-    Some(
-        lines
-            .iter()
-            .filter_map(|l| l.strip_prefix("DIAG\t"))
-            .map(|l| {
-                let f: Vec<&str> = l.splitn(6, '\t').collect();
-                Shown {
-                    path: f[0].to_string(),
-                    line: f[1].parse().unwrap(),
-                    col: f[2].parse().unwrap(),
-                    severity: f[3].parse().unwrap(),
-                    code: f[4].to_string(),
-                    message: f[5].to_string(),
-                }
-            })
-            .collect(),
-    )
+    let hovers = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("HOVER\t"))
+        .map(|l| l.replace("\\n", "\n"))
+        .collect();
+    let shown = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("DIAG\t"))
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(6, '\t').collect();
+            Shown {
+                path: f[0].to_string(),
+                line: f[1].parse().unwrap(),
+                col: f[2].parse().unwrap(),
+                severity: f[3].parse().unwrap(),
+                code: f[4].to_string(),
+                message: f[5].to_string(),
+            }
+        })
+        .collect();
+    Some(Report { shown, hovers })
 }
 
 fn workspace(config: &str) -> tempfile::TempDir {
@@ -113,7 +128,7 @@ fn workspace(config: &str) -> tempfile::TempDir {
 #[test]
 fn neovim_shows_config_errors() {
     let ws = workspace("policies: [policies]\nfail_on: sometimes\n");
-    let Some(shown) = neovim(ws.path(), &["cloudpact.yaml"]) else {
+    let Some(Report { shown, .. }) = neovim(ws.path(), &["cloudpact.yaml"], None) else {
         return;
     };
     assert_eq!(shown.len(), 1, "{shown:#?}");
@@ -127,9 +142,9 @@ fn neovim_shows_config_errors() {
 
 #[test]
 #[ignore = "needs the Terraform extractor and the policy parser (branches tf and dsl)"]
-fn neovim_shows_a_terraform_finding_at_the_right_column() {
+fn neovim_shows_a_terraform_finding_at_the_right_column_and_hover() {
     let ws = workspace("policies: [policies]\n");
-    let Some(shown) = neovim(ws.path(), &["infra/main.tf"]) else {
+    let Some(Report { shown, hovers }) = neovim(ws.path(), &["infra/main.tf"], Some((2, 3))) else {
         return;
     };
     assert_eq!(shown.len(), 1, "{shown:#?}");
@@ -141,4 +156,13 @@ fn neovim_shows_a_terraform_finding_at_the_right_column() {
     assert_eq!(d.severity, 1);
     assert_eq!(d.code, "p.only_gcp");
     assert!(d.message.contains("aws"), "{d:?}");
+    // Hover inside the block, through Neovim's own request machinery.
+    assert_eq!(hovers.len(), 1, "{hovers:?}");
+    assert!(hovers[0].contains("**provider**: aws"), "{}", hovers[0]);
+    assert!(hovers[0].contains("because:"), "{}", hovers[0]);
+    assert!(
+        hovers[0].contains("`p.only_gcp`: VIOLATES"),
+        "{}",
+        hovers[0]
+    );
 }

@@ -88,11 +88,11 @@ impl Default for Options {
 
 /// Serves on stdin/stdout until the client says `exit`.
 pub fn run(opts: Options) -> Result<(), String> {
-    let (conn, io) = Connection::stdio();
-    serve(&conn, opts, Arc::new(Real)).map_err(|e| e.to_string())?;
-    // Dropping the connection closes the writer, so the I/O threads can end.
-    drop(conn);
-    io.join().map_err(|e| e.to_string())
+    let (conn, _io) = Connection::stdio();
+    // The I/O threads are not joined: after `exit` the worker may still be finishing an
+    // analysis (holding a sender), and the process ending is what the client waits for. The
+    // `shutdown` answer was written before the client could send `exit`.
+    serve(&conn, opts, Arc::new(Real)).map_err(|e| e.to_string())
 }
 
 /// Serves one client over `conn` (stdio, or `Connection::memory()` in tests and benchmarks):

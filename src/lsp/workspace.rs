@@ -173,7 +173,8 @@ impl Workspace {
 
     /// The syntax of an infra file the scan would read (not excluded by the configuration).
     fn syntax(&self, rel: &str) -> Option<Syntax> {
-        if self.exclude.is_match(rel) || rel.starts_with("../") {
+        // Outside the root (`../x`, or absolute): not part of the workspace's scan.
+        if self.exclude.is_match(rel) || rel.starts_with("..") || rel.starts_with('/') {
             return None;
         }
         let abs = self.abs(rel);

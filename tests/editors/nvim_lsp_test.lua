@@ -8,6 +8,7 @@
 -- CLOUDPACT_OUT (the report). The report has one line per diagnostic,
 --   DIAG <path> <line> <col> <severity> <code> <first line of the message>
 -- (tab-separated; line and col 0-based, col in bytes as Neovim stores it), then
+--   HOVER <path> <text, newlines as \n>   when CLOUDPACT_HOVER=line,col (0-based, on each file),
 --   EXIT <code>   when the server ended after shutdown/exit,
 --   DONE
 -- or `ERROR <message>` when something went wrong.
@@ -50,6 +51,20 @@ local function run()
       local first = vim.split(d.message, "\n", { plain = true })[1]
       table.insert(report, table.concat(
         { "DIAG", rel, d.lnum, d.col, d.severity, tostring(code), first }, "\t"))
+    end
+    local hover_at = os.getenv("CLOUDPACT_HOVER")
+    if hover_at and hover_at ~= "" then
+      local pos = vim.split(hover_at, ",", { plain = true })
+      local params = {
+        textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+        position = { line = tonumber(pos[1]), character = tonumber(pos[2]) },
+      }
+      local replies = vim.lsp.buf_request_sync(bufnr, "textDocument/hover", params, 10000) or {}
+      for _, reply in pairs(replies) do
+        local contents = reply.result and reply.result.contents
+        local text = (type(contents) == "table" and contents.value) or tostring(contents)
+        table.insert(report, "HOVER\t" .. rel .. "\t" .. text:gsub("\n", "\\n"))
+      end
     end
   end
 
