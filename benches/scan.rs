@@ -10,7 +10,6 @@ use cloudpact::cli::scan::{Settings, run_check};
 use cloudpact::cli::{Cli, Command};
 
 #[path = "gen_repo.rs"]
-#[allow(dead_code, reason = "the generator's main is for the gen_repo target")]
 mod gen_repo;
 
 fn settings(dir: &Path) -> Settings {

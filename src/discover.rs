@@ -51,6 +51,9 @@ pub enum Syntax {
     Ini,
     /// `*.properties`
     Properties,
+    /// `*.template`: CloudFormation's old extension, JSON or YAML; read only when the content
+    /// is a template, as which syntax its first character says.
+    CfnTemplate,
 }
 
 impl Syntax {
@@ -78,6 +81,7 @@ impl Syntax {
             "toml" => Syntax::Toml,
             "ini" | "cfg" | "conf" => Syntax::Ini,
             "properties" => Syntax::Properties,
+            "template" => Syntax::CfnTemplate,
             _ => return None,
         })
     }
@@ -260,36 +264,69 @@ fn in_helm_templates(path: &Path) -> bool {
     })
 }
 
-/// `path` relative to `root`, `/`-separated; the path itself when it is not under `root`.
+/// `path` relative to `root`, `/`-separated. A path outside `root` gets `..` components
+/// (`../../policies/a.pact`); one that cannot be resolved is shown as given.
 pub fn relative(root: &Path, path: &Path) -> String {
-    let stripped: PathBuf = match path.strip_prefix(root) {
-        Ok(p) => p.to_path_buf(),
-        Err(_) => match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
-            (Ok(r), Ok(p)) => p.strip_prefix(&r).map_or(p.clone(), Path::to_path_buf),
-            _ => path.to_path_buf(),
-        },
-    };
-    let mut s = String::new();
-    for comp in stripped.components() {
-        use std::path::Component;
-        match comp {
-            Component::Normal(c) => {
-                if !s.is_empty() {
-                    s.push('/');
-                }
-                s.push_str(&c.to_string_lossy());
+    if let Ok(p) = path.strip_prefix(root) {
+        return slash_path(p);
+    }
+    match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
+        (Ok(r), Ok(p)) => slash_path(&path_diff(&p, &r)),
+        _ => slash_path(path),
+    }
+}
+
+/// `path` relative to `base`; both absolute and canonical.
+fn path_diff(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// Resolves `dir/..` pairs without touching the file system (`a/b/../../c` → `c`); leading
+/// `..` that climb above the start are kept.
+pub fn normalize_lexically(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." if !parts.is_empty() => {}
+            "." => {}
+            ".." if parts.last().is_some_and(|p| *p != ".." && !p.is_empty()) => {
+                parts.pop();
             }
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !s.is_empty() {
-                    s.push('/');
-                }
-                s.push_str("..");
-            }
-            Component::RootDir | Component::Prefix(_) => s.push('/'),
+            _ => parts.push(part),
         }
     }
-    s
+    parts.join("/")
+}
+
+/// A path with `/` separators, without `.` components.
+pub fn slash_path(p: &Path) -> String {
+    use std::path::Component;
+    let mut parts: Vec<String> = Vec::new();
+    let mut absolute = false;
+    for comp in p.components() {
+        match comp {
+            Component::Normal(c) => parts.push(c.to_string_lossy().into_owned()),
+            Component::ParentDir => parts.push("..".to_string()),
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => absolute = true,
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
 }
 
 /// Reads every candidate in parallel. A file that is not valid UTF-8 or holds binary content
@@ -300,11 +337,32 @@ pub fn read_all(candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
     let mut errors = Vec::new();
     for r in results {
         match r {
-            Ok(i) => inputs.push(i),
+            Ok(i) => match i.syntax {
+                Syntax::CfnTemplate => inputs.extend(resolve_template(i)),
+                _ => inputs.push(i),
+            },
             Err(d) => errors.push(d),
         }
     }
     (inputs, errors)
+}
+
+/// A `.template` file is CloudFormation when its text names the template's sections; then it is
+/// JSON when it starts with `{`, else YAML. Any other `.template` is not a format we read.
+pub fn resolve_template(mut input: Input) -> Option<Input> {
+    let text = &input.file.text;
+    let is_cfn = text.contains("AWSTemplateFormatVersion")
+        || text.contains("\"Resources\"")
+        || text.lines().any(|l| l.starts_with("Resources:"));
+    if !is_cfn {
+        return None;
+    }
+    input.syntax = if text.trim_start().starts_with('{') {
+        Syntax::Json
+    } else {
+        Syntax::Yaml
+    };
+    Some(input)
 }
 
 fn read_one(c: &Candidate) -> Result<Input, Diag> {

@@ -2,7 +2,8 @@
 //!
 //! The pipeline, one module per stage:
 //! [`discover`] files → [`parse`] each syntax → [`facts`]: deployments with provider, region,
-//! country and kind → [`dsl`]: policies → [`eval`]: findings → [`render`]: reports.
+//! country and kind → [`dsl`]: policies → [`eval`]: findings → [`suppress`]: ignore comments
+//! and waivers → [`render`]: reports.
 //! [`cli`] is the glue behind the `cloudpact` binary; `lsp` (feature `lsp`) is the language server
 //! behind `cloudpact lsp`, and [`describe`] the words both use for a deployment and a verdict.
 
@@ -20,3 +21,4 @@ pub mod parse;
 pub mod render;
 pub mod source;
 pub mod suggest;
+pub mod suppress;

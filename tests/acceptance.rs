@@ -41,10 +41,10 @@ fn check_run(repo: &Path, r: &Value) -> Vec<String> {
             "check", ".", "--format", "json", "--as-of", as_of, "--color", "never",
         ],
     );
-    if let Some(want) = r.get("exit").and_then(Value::as_i64) {
-        if i64::from(code) != want {
-            problems.push(format!("exit {code}, expected {want}; stderr: {err}"));
-        }
+    if let Some(want) = r.get("exit").and_then(Value::as_i64)
+        && i64::from(code) != want
+    {
+        problems.push(format!("exit {code}, expected {want}; stderr: {err}"));
     }
     let mentions: Vec<&str> = ["mentions", "stderr_mentions"]
         .iter()

@@ -141,7 +141,6 @@ fn neovim_shows_config_errors() {
 }
 
 #[test]
-#[ignore = "needs the Terraform extractor and the policy parser (branches tf and dsl)"]
 fn neovim_shows_a_terraform_finding_at_the_right_column_and_hover() {
     let ws = workspace("policies: [policies]\n");
     let Some(Report { shown, hovers }) = neovim(ws.path(), &["infra/main.tf"], Some((2, 3))) else {

@@ -1,7 +1,4 @@
 //! `cloudpact lsp` driven over stdio with JSON-RPC (Content-Length framing), as an editor does.
-//!
-//! The Terraform and policy tests need the real extractor and policy parser; until those are
-//! merged they are ignored (run them with `cargo test --test lsp -- --include-ignored`).
 #![cfg(feature = "lsp")]
 
 mod common;
@@ -225,7 +222,6 @@ fn config_errors_as_typed_then_shutdown_and_exit() {
 }
 
 #[test]
-#[ignore = "needs the Terraform extractor and the policy parser (branches tf and dsl)"]
 fn terraform_findings_follow_edits_with_hover_and_quick_fix() {
     let ws = workspace();
     let mut s = Server::start(ws.path());
@@ -283,11 +279,19 @@ fn terraform_findings_follow_edits_with_hover_and_quick_fix() {
         edit["newText"],
         "# cloudpact:ignore p.only_gcp -- <reason>\n"
     );
+
+    // The comment, with a reason, silences the finding as it is typed.
+    s.change(
+        "infra/main.tf",
+        4,
+        [1, 0, 1, 0],
+        "# cloudpact:ignore p.only_gcp -- capacity on loan until the move\n",
+    );
+    assert_eq!(s.diagnostics("infra/main.tf", 4), Vec::<Value>::new());
     s.stop();
 }
 
 #[test]
-#[ignore = "needs the policy parser (branch dsl)"]
 fn a_policy_error_is_a_diagnostic_as_typed() {
     let ws = workspace();
     let mut s = Server::start(ws.path());

@@ -6,7 +6,7 @@ mod common;
 use common::{f, findings, project, run_in};
 
 fn check(repo: &str, as_of: &str) -> (i32, Vec<(String, String, u64, String)>) {
-    let dir = project(&format!("tests/repos/{repo}"));
+    let dir = project(&format!("policies/tests/{repo}"));
     let run = run_in(&dir, &["check", ".", "--format", "json", "--as-of", as_of]);
     assert!(
         run.code == 0 || run.code == 1,
@@ -56,13 +56,13 @@ fn eu_residency_checks_countries_and_unknown_regions() {
             f(
                 "eu_residency.customer_data_in_eu",
                 "infra/main.tf",
-                13,
+                12,
                 "error"
             ),
             f(
                 "eu_residency.customer_data_in_eu",
                 "infra/main.tf",
-                23,
+                22,
                 "warning"
             ),
         ]
@@ -75,12 +75,9 @@ fn committed_spend_reports_the_share_at_the_rule() {
     assert_eq!(code, 1);
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].0, "committed_spend.compute_on_aws");
-    assert!(
-        got[0].1.ends_with("policies/committed-spend.pact"),
-        "{}",
-        got[0].1
-    );
-    let dir = project("tests/repos/committed-spend");
+    // The finding sits on the rule, shown relative to the scan root.
+    assert_eq!(got[0].1, "../../committed-spend.pact");
+    let dir = project("policies/tests/committed-spend");
     let run = run_in(
         &dir,
         &["check", ".", "--format", "json", "--as-of", "2026-01-01"],
@@ -137,5 +134,56 @@ fn microsoft_openai_example_breaks_the_terms_where_expected() {
             .unwrap()
             .contains("ROFR-2025-002 expired on 2025-12-31"),
         "{burst}"
+    );
+}
+
+#[test]
+fn cloudpact_test_runs_the_library_policy_tests() {
+    let run = run_in(&project("."), &["test", "policies/tests"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("running 5 cases"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("test result: ok. 5 passed; 0 failed"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn cloudpact_test_reports_a_failing_case_like_cargo() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.pact"),
+        "policy p {\n  exclusive all { provider aws }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"google_storage_bucket\" \"b\" {\n  name = \"b\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("cloudpact-test.yaml"),
+        "as_of: 2026-01-01\npolicies: [p.pact]\nexpect:\n  - {rule: p.all, path: main.tf, line: 2}\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["test"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("... FAILED"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("missing:    p.all at main.tf:2"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("unexpected: p.all at main.tf:1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("test result: FAILED. 0 passed; 1 failed"),
+        "{}",
+        run.stdout
     );
 }

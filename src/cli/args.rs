@@ -37,9 +37,28 @@ pub enum Command {
     Policy(PolicyCommand),
     /// The provider catalog: ids, aliases, and what each provider is recognised by.
     Providers(ProvidersArgs),
+    /// Run policy tests: every folder holding a cloudpact-test.yaml is a case.
+    Test(TestArgs),
+    /// Write a starter cloudpact.yaml, policies/ and refusals/ here; never overwrites.
+    Init,
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Run the language server on stdin/stdout (for editors).
     #[cfg(feature = "lsp")]
     Lsp(LspArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Folders to search for cases.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dirs: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +122,14 @@ pub enum CheckFormat {
     Human,
     Short,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions annotations, plus a job summary in $GITHUB_STEP_SUMMARY when set.
+    Github,
+    /// A GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML: a test case per rule, a failure per finding.
+    Junit,
 }
 
 #[derive(Debug, Args)]

@@ -1,13 +1,17 @@
 //! `cloudpact check`.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 use super::args::{CheckArgs, CheckFormat};
 use super::scan::{self, Fatal, Report, Settings};
 use super::{Status, emit, print_diags, term_width};
 use crate::diag::Severity;
+use crate::eval::finding::Finding;
 use crate::render::diagnostic::DiagRenderer;
 use crate::render::{self, Summary};
+use crate::source::SourceFile;
 
 pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     let settings = Settings::resolve(&args.scan)?;
@@ -47,19 +51,8 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
         CheckFormat::Human => {
             let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
             let renderer = DiagRenderer::new(args.scan.color.enabled(to_terminal), term_width());
-            let mut findings = report.findings.clone();
-            if !prefix.is_empty() {
-                // Paths the user can click from where they ran the command.
-                let mut renamed = std::collections::HashMap::new();
-                for f in &mut findings {
-                    f.file = renamed
-                        .entry(f.file.path.clone())
-                        .or_insert_with(|| {
-                            f.file.clone_with_path(format!("{prefix}{}", f.file.path))
-                        })
-                        .clone();
-                }
-            }
+            // Paths the user can click from where they ran the command.
+            let findings = with_prefix(&report.findings, &prefix);
             let mut out = render::human::render(&findings, &renderer);
             if args.output.is_none() && !args.scan.quiet {
                 out.push_str(&render::human::summary_line(&summary));
@@ -71,6 +64,29 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
         CheckFormat::Json => {
             render::json::render(&report.findings, &summary, &report.facts.skipped)
         }
+        CheckFormat::Sarif => render::sarif::render(
+            &with_prefix(&report.findings, &prefix),
+            &report.policies,
+            &summary,
+        ),
+        CheckFormat::Github => {
+            let job_summary = render::github::step_summary(
+                &report.findings,
+                &summary,
+                &prefix,
+                render::github::blob_base_from_env().as_deref(),
+            );
+            if let Err(e) = render::github::append_step_summary(&job_summary) {
+                eprintln!("warning: cannot append to $GITHUB_STEP_SUMMARY: {e}");
+            }
+            render::github::render(&report.findings, &prefix)
+        }
+        CheckFormat::Gitlab => render::gitlab::render(&report.findings, &prefix),
+        CheckFormat::Junit => render::junit::render(
+            &with_prefix(&report.findings, &prefix),
+            &report.policies,
+            &summary,
+        ),
     };
     emit(args.output.as_deref(), &text)?;
     if args.output.is_some() && !args.scan.quiet {
@@ -86,6 +102,35 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     } else {
         Status::Clean
     })
+}
+
+/// The findings with paths relative to where the command ran (the repository root in CI)
+/// instead of the scan root, for reports that name files.
+fn with_prefix(findings: &[Finding], prefix: &str) -> Vec<Finding> {
+    if prefix.is_empty() {
+        return findings.to_vec();
+    }
+    let mut renamed: HashMap<Arc<str>, Arc<SourceFile>> = HashMap::new();
+    let mut rename = |file: &Arc<SourceFile>| {
+        renamed
+            .entry(file.path.clone())
+            .or_insert_with(|| {
+                let shown = crate::discover::normalize_lexically(&format!("{prefix}{}", file.path));
+                file.clone_with_path(shown)
+            })
+            .clone()
+    };
+    findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            f.file = rename(&f.file);
+            for r in &mut f.related {
+                r.file = rename(&r.file);
+            }
+            f
+        })
+        .collect()
 }
 
 pub fn summarize(report: &Report) -> Summary {

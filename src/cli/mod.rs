@@ -6,10 +6,12 @@
 pub mod args;
 mod check;
 mod explain;
+mod init;
 mod inventory;
 mod policy;
 mod providers;
 pub mod scan;
+mod test_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -79,6 +81,13 @@ fn run(cli: Cli) -> Result<Status, Fatal> {
         Command::Explain(a) => explain::run(&a),
         Command::Policy(args::PolicyCommand::Check(a)) => policy::check(&a),
         Command::Providers(a) => providers::run(&a),
+        Command::Test(a) => test_cmd::run(&a),
+        Command::Init => init::run(),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "cloudpact", &mut std::io::stdout());
+            Ok(Status::Clean)
+        }
         #[cfg(feature = "lsp")]
         Command::Lsp(a) => lsp(&a),
     }
@@ -90,7 +99,8 @@ fn color_of(cmd: &Command) -> ColorChoice {
         Command::Inventory(a) => a.scan.color,
         Command::Explain(a) => a.scan.color,
         Command::Policy(args::PolicyCommand::Check(a)) => a.color,
-        Command::Providers(_) => ColorChoice::Auto,
+        Command::Test(a) => a.color,
+        Command::Providers(_) | Command::Init | Command::Completions { .. } => ColorChoice::Auto,
         #[cfg(feature = "lsp")]
         Command::Lsp(_) => ColorChoice::Never,
     }

@@ -284,7 +284,16 @@ pub fn run_check(s: &Settings) -> Result<Report, Fatal> {
             .iter()
             .map(|d| parse_error_finding(d, parse_severity)),
     );
-    crate::eval::finding::sort(&mut findings);
+    // Marks suppressed findings, adds the findings about suppressions, and sorts.
+    crate::suppress::apply(
+        &mut findings,
+        &facts.files,
+        &policies,
+        &s.config,
+        &s.catalog,
+        s.as_of,
+        s.whole_repo,
+    );
     Ok(Report {
         findings,
         facts,

@@ -41,6 +41,59 @@ pub struct Policy {
     pub span: Span,
     pub meta: Vec<Meta>,
     pub rules: Vec<Rule>,
+    /// Policy-level clauses the language does not define (or with a body of the wrong shape);
+    /// validation reports each.
+    pub others: Vec<OtherClause>,
+    /// Rules whose kind is not one of the five; validation reports each.
+    pub unknown_rules: Vec<UnknownRule>,
+}
+
+/// A rule of a kind the language does not define (`exclusiv x { … }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownRule {
+    /// The kind as written.
+    pub kind: Ident,
+    pub name: Ident,
+    pub span: Span,
+}
+
+/// A clause the grammar accepted only in its generic `NAME BODY` form: an unknown name, a clause
+/// in the wrong place (`title` in a rule), or a known clause with a body of the wrong shape
+/// (`at_least 75`, `waivable no`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherClause {
+    pub name: Ident,
+    pub span: Span,
+    pub items: Vec<Spanned<OtherItem>>,
+}
+
+/// The shape of one item of an [`OtherClause`]'s body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OtherItem {
+    Window,
+    Percent,
+    Date,
+    Number,
+    Str,
+    /// An expression; `word` is set when it is a bare identifier (`no`, `azure`).
+    Expr {
+        word: Option<String>,
+    },
+}
+
+impl OtherItem {
+    /// In words, for "… takes X, not Y".
+    pub fn describe(&self) -> &'static str {
+        match self {
+            OtherItem::Window => "a window",
+            OtherItem::Percent => "a percentage",
+            OtherItem::Date => "a date",
+            OtherItem::Number => "a number",
+            OtherItem::Str => "a string",
+            OtherItem::Expr { word: Some(_) } => "a name",
+            OtherItem::Expr { word: None } => "an expression",
+        }
+    }
 }
 
 /// A policy's meta clause.
@@ -119,6 +172,8 @@ pub struct Rule {
     /// The whole rule text.
     pub span: Span,
     pub clauses: Vec<Clause>,
+    /// Clauses the language does not define here; validation reports each.
+    pub others: Vec<OtherClause>,
 }
 
 pub use crate::diag::Severity;
@@ -252,4 +307,39 @@ pub enum ExprKind {
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+}
+
+impl Expr {
+    /// Moves every span of the expression (for expressions embedded in another file's text,
+    /// like a refusal record's `where` in YAML).
+    pub fn map_spans(&mut self, f: &impl Fn(Span) -> Span) {
+        self.span = f(self.span);
+        let attr = |a: &mut Spanned<AttrRef>| a.span = f(a.span);
+        match &mut self.kind {
+            ExprKind::Or(a, b) | ExprKind::And(a, b) => {
+                a.map_spans(f);
+                b.map_spans(f);
+            }
+            ExprKind::Not(a) => a.map_spans(f),
+            ExprKind::Cmp { attr: a, value, .. } => {
+                attr(a);
+                value.span = f(value.span);
+            }
+            ExprKind::InList { attr: a, values } => {
+                attr(a);
+                for v in values {
+                    v.span = f(v.span);
+                }
+            }
+            ExprKind::InGroup { attr: a, group } => {
+                attr(a);
+                group.span = f(group.span);
+            }
+            ExprKind::Matches { attr: a, glob } => {
+                attr(a);
+                glob.span = f(glob.span);
+            }
+            ExprKind::Bool(a) => attr(a),
+        }
+    }
 }

@@ -2,16 +2,32 @@
 //! (`ast`) → validation against LANGUAGE.md and the provider catalog → the rules evaluation
 //! works on (`model`). Refusal records (YAML) are loaded here too, their `where` strings parsed
 //! with the same expression parser.
+//!
+//! Errors never stop the run: a file with a syntax error contributes one diagnostic and no
+//! rules; every other file is still checked, so all errors of all files come out together.
 
 pub mod ast;
+mod build;
+pub mod grammar;
 pub mod kind_docs;
+pub mod lower;
 pub mod model;
+pub mod names;
+pub mod records;
+pub mod validate;
 
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diag::Diag;
 use crate::facts::catalog::Catalog;
-use model::PolicySet;
+use crate::source::{SourceFile, Span};
+pub use lower::Problem;
+use model::{PolicySet, RefusalRecord};
 
 /// Policies loaded from files, with every diagnostic (errors and warnings) of every file.
 #[derive(Debug, Default)]
@@ -26,33 +42,327 @@ impl Loaded {
     }
 }
 
+/// Diagnostic codes of the loader itself.
+pub mod code {
+    pub use super::grammar::SYNTAX;
+    /// A policy path that does not exist or cannot be read.
+    pub const UNREADABLE: &str = "cloudpact::policy::unreadable";
+}
+
 /// Loads every `.pact` file in `paths` (files, or folders searched recursively), validates
 /// them all, and loads the refusal records their rules name. Paths in diagnostics and in
 /// `path matches` are relative to `root`.
-pub fn load(_paths: &[PathBuf], _root: &Path, _catalog: &Catalog) -> Loaded {
-    Loaded::default()
+///
+/// Rules with an error inside them are left out of the set; the caller decides what to do
+/// with a set when [`Loaded::has_errors`].
+pub fn load(paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
+    let mut diags = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            for entry in walkdir::WalkDir::new(p).follow_links(true) {
+                match entry {
+                    Ok(e)
+                        if e.file_type().is_file()
+                            && e.path().extension().is_some_and(|x| x == "pact") =>
+                    {
+                        files.push(e.into_path());
+                    }
+                    Ok(_) => {}
+                    Err(e) => diags.push(unreadable(
+                        &display_path(e.path().unwrap_or(p), root),
+                        &e.to_string(),
+                    )),
+                }
+            }
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            diags.push(unreadable(&display_path(p, root), "no such file or folder"));
+        }
+    }
+    files.sort();
+    files.dedup();
+
+    // Parse and validate every file.
+    let mut parsed: Vec<(Arc<SourceFile>, PathBuf, ast::PolicyFile)> = Vec::new();
+    let mut all_files = Vec::new();
+    for path in files {
+        let shown = display_path(&path, root);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(unreadable(&shown, &e.to_string()));
+                continue;
+            }
+        };
+        let src = Arc::new(SourceFile::new(shown, text));
+        all_files.push(src.clone());
+        let (file, problems) = parse_and_validate(&src, catalog);
+        diags.extend(problems);
+        if let Some(file) = file {
+            parsed.push((src, path, file));
+        }
+    }
+    let refs: Vec<(Arc<SourceFile>, &ast::PolicyFile)> =
+        parsed.iter().map(|(s, _, f)| (s.clone(), f)).collect();
+    diags.extend(validate::validate_duplicate_ids(&refs));
+
+    // Refusal records, each file once however many rules name it.
+    let mut record_files: BTreeMap<PathBuf, Vec<Arc<RefusalRecord>>> = BTreeMap::new();
+    let mut defs = Vec::new();
+    for (src, path, file) in &parsed {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for policy in &file.policies {
+            for rule in &policy.rules {
+                let mut records = Vec::new();
+                for clause in &rule.clauses {
+                    let ast::ClauseKind::Refusals(globs) = &clause.kind else {
+                        continue;
+                    };
+                    for glob in globs {
+                        let matched = match_refusal_glob(dir, &glob.node);
+                        let matched = match matched {
+                            Ok(m) => m,
+                            Err(e) => {
+                                diags.push(
+                                    Problem::new(
+                                        validate::code::BAD_GLOB,
+                                        glob.span,
+                                        format!("invalid glob `{}`", glob.node),
+                                        e,
+                                    )
+                                    .to_diag(src),
+                                );
+                                continue;
+                            }
+                        };
+                        if matched.is_empty() {
+                            diags.push(glob_matches_nothing(glob, dir, root).to_diag(src));
+                        }
+                        for m in matched {
+                            if !record_files.contains_key(&m) {
+                                let loaded =
+                                    load_record_file(&m, root, catalog, &mut diags, &mut all_files);
+                                record_files.insert(m.clone(), loaded);
+                            }
+                            for r in &record_files[&m] {
+                                if !records.iter().any(|x| Arc::ptr_eq(x, r)) {
+                                    records.push(r.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+                defs.push((
+                    src.clone(),
+                    build::rule_def(src, policy, rule, catalog, records),
+                ));
+            }
+        }
+    }
+
+    // A rule with an error inside it is not evaluated.
+    let rules = defs
+        .into_iter()
+        .filter(|(src, def)| {
+            !diags.iter().any(|d| {
+                d.is_error()
+                    && d.file.as_ref().is_some_and(|f| Arc::ptr_eq(f, src))
+                    && d.primary_span()
+                        .is_some_and(|s| def.span.start <= s.start && s.end <= def.span.end)
+            })
+        })
+        .map(|(_, def)| Arc::new(def))
+        .collect();
+    crate::diag::sort(&mut diags);
+    Loaded {
+        set: PolicySet {
+            rules,
+            files: all_files,
+        },
+        diagnostics: diags,
+    }
 }
 
-/// An expression that does not parse, with the span of the problem inside the text.
-#[derive(Debug, Clone)]
-pub struct ExprError {
-    pub message: String,
-    pub span: crate::source::Span,
+/// Parses and validates one policy text in memory (the language server's entry point). The
+/// check that a `refusals` glob matches files is skipped: it needs the file system.
+pub fn check_source(file: Arc<SourceFile>, catalog: &Catalog) -> Vec<Diag> {
+    let (parsed, mut diags) = parse_and_validate(&file, catalog);
+    if let Some(parsed) = parsed {
+        diags.extend(validate::validate_duplicate_ids(&[(file.clone(), &parsed)]));
+    }
+    crate::diag::sort(&mut diags);
+    diags
 }
 
-/// Parses an expression on its own (refusal records' and waivers' `where`).
-pub fn parse_expr(_text: &str) -> Result<ast::Expr, ExprError> {
-    Err(ExprError {
-        message: "the expression parser is not built yet".into(),
-        span: crate::source::Span::empty(0),
-    })
+/// Parses one policy text into its AST, without validating it. A syntax error is the `Err`.
+pub fn parse_source(file: &Arc<SourceFile>) -> Result<(ast::PolicyFile, Vec<Problem>), Diag> {
+    let mut pairs = grammar::parse_file(&file.text).map_err(|e| e.to_diag(file))?;
+    let top = pairs.next().ok_or_else(|| {
+        grammar::SyntaxError {
+            span: Span::empty(0),
+            expected: "expected `policy`".into(),
+            found: "nothing".into(),
+        }
+        .to_diag(file)
+    })?;
+    Ok(lower::lower_file(file.path.clone(), top))
 }
 
-/// Syntax and validation errors of one `.pact` file on its own (for the language server, as the
-/// user types). TEMP: a stub until the policy parser lands; it reports nothing.
-pub fn check_source(
-    _file: std::sync::Arc<crate::source::SourceFile>,
-    _catalog: &Catalog,
-) -> Vec<Diag> {
-    Vec::new()
+fn parse_and_validate(
+    file: &Arc<SourceFile>,
+    catalog: &Catalog,
+) -> (Option<ast::PolicyFile>, Vec<Diag>) {
+    match parse_source(file) {
+        Err(d) => (None, vec![d]),
+        Ok((ast, problems)) => {
+            let mut diags: Vec<Diag> = problems.iter().map(|p| p.to_diag(file)).collect();
+            diags.extend(
+                validate::validate_file(&ast, catalog)
+                    .iter()
+                    .map(|p| p.to_diag(file)),
+            );
+            (Some(ast), diags)
+        }
+    }
+}
+
+/// Parses one expression (a config waiver's `where`, a refusal record's `where`). Spans in the
+/// result and in the error are byte offsets into `text`. Names are not checked against the
+/// language's vocabulary; [`validate::validate_expr`] does that.
+#[expect(
+    clippy::result_large_err,
+    reason = "parsed once per waiver or record; a boxed error would only add noise for callers"
+)]
+pub fn parse_expr(text: &str) -> Result<ast::Expr, Problem> {
+    let mut pairs = grammar::parse_standalone_expr(text).map_err(|mut e| {
+        if e.found == "end of file" {
+            e.found = "the end of the expression".to_string();
+        }
+        Problem::new(
+            grammar::SYNTAX,
+            e.span,
+            format!("syntax error: {}", e.message()),
+            e.expected.clone(),
+        )
+    })?;
+    let top = pairs.next().ok_or_else(|| {
+        Problem::new(
+            grammar::SYNTAX,
+            Span::empty(0),
+            "empty expression".into(),
+            "expected an expression",
+        )
+    })?;
+    let (expr, mut problems) = lower::lower_standalone_expr(top);
+    match (expr, problems.is_empty()) {
+        (Some(e), true) => Ok(e),
+        _ => Err(problems.pop().unwrap_or_else(|| {
+            Problem::new(
+                grammar::SYNTAX,
+                Span::new(0, text.len()),
+                "invalid expression".into(),
+                "here",
+            )
+        })),
+    }
+}
+
+/// Parses and validates the refusal records of one YAML text in memory.
+pub fn check_records(
+    file: &Arc<SourceFile>,
+    catalog: &Catalog,
+) -> (Vec<Arc<RefusalRecord>>, Vec<Diag>) {
+    records::load_records(file, catalog)
+}
+
+fn load_record_file(
+    path: &Path,
+    root: &Path,
+    catalog: &Catalog,
+    diags: &mut Vec<Diag>,
+    files: &mut Vec<Arc<SourceFile>>,
+) -> Vec<Arc<RefusalRecord>> {
+    let shown = display_path(path, root);
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let src = Arc::new(SourceFile::new(shown, text));
+            files.push(src.clone());
+            let (records, d) = records::load_records(&src, catalog);
+            diags.extend(d);
+            records
+        }
+        Err(e) => {
+            diags.push(unreadable(&shown, &e.to_string()));
+            Vec::new()
+        }
+    }
+}
+
+/// The files under `dir` that `glob` (relative to `dir`, `/`-separated) matches, sorted.
+fn match_refusal_glob(dir: &Path, glob: &str) -> Result<Vec<PathBuf>, String> {
+    let matcher =
+        validate::compile_glob(glob.trim_start_matches("./")).map_err(|e| e.kind().to_string())?;
+    // Walk only below the glob's literal prefix (`refusals/` of `refusals/*.yaml`).
+    let literal: Vec<&str> = glob
+        .trim_start_matches("./")
+        .split('/')
+        .take_while(|seg| !seg.contains(['*', '?', '[', '{', '\\']))
+        .collect();
+    let base_rel = if literal.len() == glob.split('/').count() {
+        // No wildcard at all: the path itself.
+        let p = dir.join(glob);
+        return Ok(if p.is_file() { vec![p] } else { Vec::new() });
+    } else {
+        literal.join("/")
+    };
+    let base = dir.join(&base_rel);
+    let mut out = BTreeSet::new();
+    for entry in walkdir::WalkDir::new(&base)
+        .follow_links(true)
+        .into_iter()
+        .flatten()
+    {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
+        let rel = crate::discover::slash_path(rel);
+        if matcher.is_match(&rel) {
+            out.insert(entry.into_path());
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+fn glob_matches_nothing(glob: &ast::Spanned<String>, dir: &Path, root: &Path) -> Problem {
+    let shown = display_path(dir, root);
+    let shown = if shown.is_empty() {
+        ".".to_string()
+    } else {
+        shown
+    };
+    Problem::new(
+        validate::code::REFUSALS_MATCH_NOTHING,
+        glob.span,
+        format!("`{}` matches no file", glob.node),
+        format!("no file matches, relative to `{shown}`"),
+    )
+    .warning()
+    .help("refusal globs are relative to the policy file's folder; without records, every `over` deployment is a finding")
+}
+
+fn unreadable(path: &str, why: &str) -> Diag {
+    Diag::error(
+        code::UNREADABLE,
+        format!("cannot read policy path `{path}`: {why}"),
+    )
+}
+
+/// `path` relative to `root` (with `..` when outside it), `/`-separated.
+fn display_path(path: &Path, root: &Path) -> String {
+    crate::discover::relative(root, path)
 }

@@ -1,12 +1,291 @@
-//! arm extractor.
+//! ARM templates: every object of `resources`, nested child resources and the inline templates
+//! of `Microsoft.Resources/deployments` included, located at the object's opening brace.
+//!
+//! Values are resolved statically only: a literal, or `[parameters('x')]` / `[variables('x')]`
+//! whose default is a literal. Every other expression (`[resourceGroup().location]`) is unknown.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
 
 use super::Ctx;
-use super::model::Deployment;
-use crate::parse::tree::Node;
-use crate::source::SourceFile;
+use super::model::{Attr, Deployment, Evidence, Format};
+use crate::parse::tree::{Node, Value};
+use crate::source::{SourceFile, Span};
 
-pub fn extract(_file: &Arc<SourceFile>, _root: &Node, _ctx: Ctx<'_>) -> Vec<Deployment> {
-    Vec::new()
+pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+    let mut out = Vec::new();
+    let scope = Scope {
+        template: root,
+        outer: None,
+    };
+    if let Some(resources) = root.get("resources") {
+        let walker = Walker { file, ctx };
+        walker.resources(resources, None, &scope, &mut out, 0);
+    }
+    out
 }
+
+/// Nesting of child resources and inline templates beyond this is not followed.
+const MAX_NESTING: usize = 32;
+
+/// Where `parameters(…)` and `variables(…)` are looked up: the template, then the templates
+/// around it (an inline template with outer evaluation scope sees its parent's).
+struct Scope<'a> {
+    template: &'a Node,
+    outer: Option<&'a Scope<'a>>,
+}
+
+struct Walker<'a, 'c> {
+    file: &'a Arc<SourceFile>,
+    ctx: Ctx<'c>,
+}
+
+/// A value resolved to a literal, with where the literal came from.
+struct Resolved<'a> {
+    node: &'a Node,
+    /// `None` for a literal written in place; else the parameter or variable it came through.
+    via: Option<String>,
+}
+
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\[\s*(parameters|variables)\(\s*'([^']+)'\s*\)\s*\]$").expect("compiles")
+});
+
+impl Walker<'_, '_> {
+    fn resources(
+        &self,
+        node: &Node,
+        parent_type: Option<&str>,
+        scope: &Scope<'_>,
+        out: &mut Vec<Deployment>,
+        depth: usize,
+    ) {
+        if depth > MAX_NESTING {
+            return;
+        }
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            // languageVersion 2.0: resources keyed by symbolic name.
+            Value::Map(entries) => entries.iter().map(|(_, v)| v).collect(),
+            _ => return,
+        };
+        for item in items {
+            if item.as_map().is_none() {
+                continue;
+            }
+            self.resource(item, parent_type, scope, out, depth);
+        }
+    }
+
+    fn resource(
+        &self,
+        obj: &Node,
+        parent_type: Option<&str>,
+        scope: &Scope<'_>,
+        out: &mut Vec<Deployment>,
+        depth: usize,
+    ) {
+        let written = obj.str_at(&["type"]).unwrap_or("");
+        let type_ = join_type(parent_type, written);
+        let existing = matches!(
+            obj.get("existing").map(|n| &n.value),
+            Some(Value::Bool(true))
+        );
+        if !existing {
+            out.push(self.deployment(obj, &type_, scope));
+        }
+        if let Some(children) = obj.get("resources") {
+            self.resources(children, Some(&type_), scope, out, depth + 1);
+        }
+        if type_.eq_ignore_ascii_case("Microsoft.Resources/deployments")
+            && let Some(template) = obj.path(&["properties", "template"])
+        {
+            let inner_scope = obj
+                .str_at(&["properties", "expressionEvaluationOptions", "scope"])
+                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+            let nested = Scope {
+                template,
+                outer: (!inner_scope).then_some(scope),
+            };
+            if let Some(resources) = template.get("resources") {
+                self.resources(resources, None, &nested, out, depth + 1);
+            }
+        }
+    }
+
+    fn deployment(&self, obj: &Node, type_: &str, scope: &Scope<'_>) -> Deployment {
+        let catalog = self.ctx.catalog;
+        let name = obj
+            .get("name")
+            .and_then(Node::scalar_text)
+            .unwrap_or_default();
+        let at = Span::new(obj.span.start, obj.span.start + 1);
+        let mut dep = Deployment::new(self.file.path.clone(), at, Format::Arm, type_, name);
+        let type_span = obj.get("type").map(|n| n.span);
+        if let Some((provider, prefix)) = catalog.by_type_prefix(type_) {
+            let mut e = Evidence::new(Attr::Provider, format!("resource type prefix \"{prefix}\""));
+            e.span = type_span;
+            dep.evidence.push(e);
+            dep.provider = Some(provider);
+        }
+        if let Some((kind, service)) = catalog.kind_of(type_) {
+            dep.kind = kind;
+            dep.service = service.map(str::to_string);
+        }
+        if let Some(service) = catalog.service_of(type_) {
+            dep.service = Some(service.to_string());
+        }
+        if let Some(location) = obj.get("location") {
+            self.region(&mut dep, location, scope);
+        }
+        if let Some(tags) = obj.get("tags") {
+            let tags = resolve(tags, scope, 0).map_or(tags, |r| r.node);
+            for (k, v) in tags.as_map().unwrap_or_default() {
+                if let (Some(k), Some(v)) = (k.as_str(), v.scalar_text())
+                    && !is_expression(&v)
+                {
+                    dep.tags.insert(k.to_string(), v);
+                }
+            }
+        }
+        self.gpu(&mut dep, obj, scope);
+        dep
+    }
+
+    fn region(&self, dep: &mut Deployment, location: &Node, scope: &Scope<'_>) {
+        let Some(r) = resolve(location, scope, 0) else {
+            return;
+        };
+        let Some(region) = r.node.as_str().and_then(normalize_location) else {
+            return;
+        };
+        let text = match &r.via {
+            None => format!("location \"{region}\""),
+            Some(via) => {
+                let line = self.file.line_col(r.node.span.start).line;
+                format!("{via} \"{region}\" in {}:{line}", self.file.path)
+            }
+        };
+        dep.evidence
+            .push(Evidence::new(Attr::Region, text).at(r.node.span));
+        dep.region = Some(region);
+    }
+
+    /// VM sizes anywhere in the resource's own properties (VMs, scale sets, AKS pools, ML
+    /// compute) and `sku.name`.
+    fn gpu(&self, dep: &mut Deployment, obj: &Node, scope: &Scope<'_>) {
+        let mut sizes: Vec<&Node> = Vec::new();
+        if let Some(sku) = obj.path(&["sku", "name"]) {
+            sizes.push(sku);
+        }
+        if let Some(props) = obj.get("properties") {
+            collect_vm_sizes(props, &mut sizes, 0);
+        }
+        let provider = dep.provider.clone();
+        for size in sizes {
+            let Some(r) = resolve(size, scope, 0) else {
+                continue;
+            };
+            let Some(s) = r.node.as_str() else { continue };
+            if self.ctx.catalog.is_gpu_type(provider.as_deref(), s) {
+                dep.gpu = true;
+                dep.evidence
+                    .push(Evidence::new(Attr::Gpu, format!("VM size {s}")).at(r.node.span));
+                break;
+            }
+        }
+    }
+}
+
+fn collect_vm_sizes<'a>(node: &'a Node, out: &mut Vec<&'a Node>, depth: usize) {
+    if depth > MAX_NESTING {
+        return;
+    }
+    match &node.value {
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                match k.as_str() {
+                    Some(key) if key.eq_ignore_ascii_case("vmSize") => out.push(v),
+                    // Inline templates and child resources are deployments of their own.
+                    Some("template" | "resources") => {}
+                    _ => collect_vm_sizes(v, out, depth + 1),
+                }
+            }
+        }
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|i| collect_vm_sizes(i, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// A value as a literal node: itself, or the default of the parameter (value of the variable)
+/// it names, followed a few hops. `None` for any other expression.
+fn resolve<'a>(node: &'a Node, scope: &Scope<'a>, hops: usize) -> Option<Resolved<'a>> {
+    let Some(s) = node.as_str() else {
+        return Some(Resolved { node, via: None });
+    };
+    if !is_expression(s) {
+        return Some(Resolved { node, via: None });
+    }
+    if hops > 4 {
+        return None;
+    }
+    let caps = REFERENCE.captures(s)?;
+    let (kind, name) = (&caps[1], &caps[2]);
+    let mut scope = Some(scope);
+    while let Some(sc) = scope {
+        let found = if kind == "parameters" {
+            sc.template
+                .path(&["parameters", name])
+                .and_then(|p| p.get("defaultValue"))
+        } else {
+            sc.template.path(&["variables", name])
+        };
+        if let Some(value) = found {
+            let r = resolve(value, sc, hops + 1)?;
+            let via = r.via.or_else(|| {
+                Some(match kind {
+                    "parameters" => format!("parameter {name} default"),
+                    _ => format!("variable {name}"),
+                })
+            });
+            return Some(Resolved { node: r.node, via });
+        }
+        scope = sc.outer;
+    }
+    None
+}
+
+/// ARM expressions are strings in brackets; `[[` escapes a literal bracket.
+fn is_expression(s: &str) -> bool {
+    let t = s.trim();
+    t.starts_with('[') && !t.starts_with("[[") && t.ends_with(']')
+}
+
+/// `westeurope` from `West Europe`, `westeurope`, `WestEurope`; `None` for an empty value.
+pub(crate) fn normalize_location(s: &str) -> Option<String> {
+    let r: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (!r.is_empty()).then_some(r)
+}
+
+/// A child resource's type as ARM reads it: a nested `"type": "databases"` under
+/// `Microsoft.Sql/servers` is `Microsoft.Sql/servers/databases`.
+pub(crate) fn join_type(parent: Option<&str>, written: &str) -> String {
+    let has_namespace = written
+        .split('/')
+        .next()
+        .is_some_and(|first| first.contains('.'));
+    match parent {
+        Some(p) if !has_namespace && !written.is_empty() => format!("{p}/{written}"),
+        _ => written.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -13,6 +13,8 @@ use super::model::{Kind, ProviderId};
 const PROVIDERS_YAML: &str = include_str!("catalog/providers.yaml");
 const REGIONS_YAML: &str = include_str!("catalog/regions.yaml");
 const KINDS_YAML: &str = include_str!("catalog/kinds.yaml");
+const SERVICES_YAML: &str = include_str!("catalog/services.yaml");
+const GPU_YAML: &str = include_str!("catalog/gpu.yaml");
 
 /// One provider as the catalog file (or a user's `providers:` entry) describes it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -127,6 +129,14 @@ struct KindRuleDef {
     service: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceRuleDef {
+    /// Case-insensitive regex on the resource type as written.
+    pattern: String,
+    service: String,
+}
+
 /// An error in catalog data: the built-in files (a bug, caught by tests) or a user's entry.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -147,6 +157,10 @@ pub struct Catalog {
     hosts: Vec<HostRule>,
     kind_set: RegexSet,
     kind_rules: Vec<(Kind, Option<String>)>,
+    service_set: RegexSet,
+    services: Vec<String>,
+    /// Provider id → accelerator size patterns.
+    gpu: Vec<(String, RegexSet)>,
 }
 
 impl Catalog {
@@ -208,6 +222,23 @@ impl Catalog {
             })
             .collect::<Result<_, _>>()?;
 
+        let service_defs: Vec<ServiceRuleDef> = serde_yaml::from_str(SERVICES_YAML)
+            .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
+        let service_set = RegexSet::new(service_defs.iter().map(|s| format!("(?i){}", s.pattern)))
+            .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
+        let services = service_defs.into_iter().map(|s| s.service).collect();
+
+        let gpu_defs: BTreeMap<String, Vec<String>> = serde_yaml::from_str(GPU_YAML)
+            .map_err(|e| CatalogError::Builtin(format!("gpu.yaml: {e}")))?;
+        let gpu = gpu_defs
+            .into_iter()
+            .map(|(provider, patterns)| {
+                RegexSet::new(patterns.iter().map(|p| format!("(?i){p}")))
+                    .map(|set| (provider.clone(), set))
+                    .map_err(|e| CatalogError::Builtin(format!("gpu.yaml `{provider}`: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+
         Ok(Catalog {
             providers,
             ids,
@@ -216,6 +247,9 @@ impl Catalog {
             hosts,
             kind_set,
             kind_rules,
+            service_set,
+            services,
+            gpu,
         })
     }
 
@@ -340,14 +374,21 @@ impl Catalog {
     }
 
     /// The provider's service for a resource type as written (`aws_eks_cluster` → `eks`).
-    pub fn service_of(&self, _type_: &str) -> Option<&str> {
-        None
+    /// The first matching rule of `services.yaml` wins.
+    pub fn service_of(&self, type_: &str) -> Option<&str> {
+        let first = self.service_set.matches(type_).iter().next()?;
+        Some(&self.services[first])
     }
 
     /// Whether an instance, machine or VM size type asks for accelerators (`g5.xlarge`,
     /// `a2-highgpu-1g`, `Standard_NC24ads_A100_v4`, `BM.GPU.H100.8`).
-    pub fn is_gpu_type(&self, _provider: Option<&str>, _size: &str) -> bool {
-        false
+    /// Without a provider every provider's patterns are tried.
+    pub fn is_gpu_type(&self, provider: Option<&str>, size: &str) -> bool {
+        let size = size.trim();
+        self.gpu
+            .iter()
+            .filter(|(p, _)| provider.is_none_or(|want| want == p))
+            .any(|(_, set)| set.is_match(size))
     }
 
     fn find(&self, pred: impl Fn(&ProviderDef) -> bool) -> Option<ProviderId> {
@@ -590,4 +631,428 @@ mod tests {
             Some(Kind::Kubernetes)
         );
     }
+
+    #[test]
+    fn services_come_from_the_table() {
+        let c = Catalog::builtin();
+        for (type_, service) in [
+            ("aws_eks_cluster", "eks"),
+            ("aws_eks_node_group", "eks"),
+            ("aws_instance", "ec2"),
+            ("aws_launch_template", "ec2"),
+            ("aws_s3_bucket", "s3"),
+            ("aws_db_instance", "rds"),
+            ("aws_lambda_function", "lambda"),
+            ("aws_bedrockagent_agent", "bedrock"),
+            ("aws_cloudwatch_event_rule", "eventbridge"),
+            ("aws_cloudwatch_log_group", "cloudwatch"),
+            ("aws_vpc", "vpc"),
+            ("aws_default_security_group", "vpc"),
+            ("AWS::EKS::Cluster", "eks"),
+            ("AWS::EC2::Instance", "ec2"),
+            ("AWS::S3::Bucket", "s3"),
+            ("AWS::Serverless::Function", "lambda"),
+            ("azurerm_kubernetes_cluster", "aks"),
+            ("azurerm_kubernetes_cluster_node_pool", "aks"),
+            ("azurerm_linux_virtual_machine", "virtual-machines"),
+            ("azurerm_storage_account", "storage-account"),
+            ("azurerm_cognitive_account", "cognitive-services"),
+            ("azurerm_mssql_server", "sql-database"),
+            ("azurerm_key_vault", "key-vault"),
+            ("Microsoft.ContainerService/managedClusters", "aks"),
+            ("Microsoft.Storage/storageAccounts", "storage-account"),
+            ("Microsoft.CognitiveServices/accounts", "cognitive-services"),
+            ("google_container_cluster", "gke"),
+            ("google_container_node_pool", "gke"),
+            ("google_storage_bucket", "gcs"),
+            ("google_compute_instance", "compute-engine"),
+            ("google_compute_disk", "persistent-disk"),
+            ("google_sql_database_instance", "cloud-sql"),
+            ("google_vertex_ai_endpoint", "vertex-ai"),
+            ("container.v1.cluster", "gke"),
+            ("oci_containerengine_cluster", "oke"),
+            ("oci_core_instance", "compute"),
+            ("oci_objectstorage_bucket", "object-storage"),
+            ("alicloud_cs_managed_kubernetes", "ack"),
+            ("digitalocean_kubernetes_cluster", "doks"),
+            ("scaleway_k8s_cluster", "kapsule"),
+        ] {
+            assert_eq!(c.service_of(type_), Some(service), "{type_}");
+        }
+        assert_eq!(c.service_of("random_id"), None);
+        assert_eq!(c.service_of("azurerm_resource_group"), None);
+    }
+
+    #[test]
+    fn gpu_sizes_come_from_the_table() {
+        let c = Catalog::builtin();
+        for (provider, size) in [
+            ("aws", "p4d.24xlarge"),
+            ("aws", "p5en.48xlarge"),
+            ("aws", "p6-b200.48xlarge"),
+            ("aws", "p6e-gb200.36xlarge"),
+            ("aws", "g5.xlarge"),
+            ("aws", "g4dn.xlarge"),
+            ("aws", "g6e.12xlarge"),
+            ("aws", "trn2.48xlarge"),
+            ("aws", "inf2.48xlarge"),
+            ("aws", "ml.g5.2xlarge"),
+            ("azure", "Standard_NC24ads_A100_v4"),
+            ("azure", "Standard_ND96isr_H100_v5"),
+            ("azure", "Standard_NV36ads_A10_v5"),
+            ("azure", "standard_nc4as_t4_v3"),
+            ("gcp", "a2-highgpu-1g"),
+            ("gcp", "a3-megagpu-8g"),
+            ("gcp", "g2-standard-8"),
+            ("gcp", "nvidia-tesla-t4"),
+            ("gcp", "ct5lp-hightpu-4t"),
+            ("gcp", "v3-8"),
+            ("oracle", "BM.GPU.H100.8"),
+            ("oracle", "VM.GPU.A10.1"),
+            ("ibm", "gx3-16x80x1l4"),
+            ("alibaba", "ecs.gn7i-c8g1.2xlarge"),
+            ("digitalocean", "gpu-h100x1-80gb"),
+            ("ovh", "h100-380"),
+            ("ovh", "t1-45"),
+            ("scaleway", "H100-1-80G"),
+            ("akamai", "g1-gpu-rtx6000-1"),
+            ("vultr", "vcg-a100-12c-120g-80vram"),
+            ("coreweave", "gd-8xh100ib-i128"),
+        ] {
+            assert!(c.is_gpu_type(Some(provider), size), "{provider} {size}");
+            assert!(c.is_gpu_type(None, size), "any {size}");
+        }
+        for (provider, size) in [
+            ("aws", "m5.large"),
+            ("aws", "m6g.large"),
+            ("aws", "t3.micro"),
+            ("aws", "c7gn.large"),
+            ("azure", "Standard_D4s_v5"),
+            ("gcp", "n1-standard-4"),
+            ("gcp", "e2-medium"),
+            ("oracle", "VM.Standard.E4.Flex"),
+            ("digitalocean", "s-2vcpu-4gb"),
+            ("ovh", "b2-7"),
+        ] {
+            assert!(!c.is_gpu_type(Some(provider), size), "{provider} {size}");
+        }
+        // Patterns are per provider.
+        assert!(!c.is_gpu_type(Some("azure"), "g5.xlarge"));
+    }
+
+    #[test]
+    fn kinds_added_for_terraform_types() {
+        let c = Catalog::builtin();
+        for (type_, kind) in [
+            ("aws_network_acl", Kind::Network),
+            ("aws_network_acl_rule", Kind::Network),
+            ("aws_flow_log", Kind::Network),
+            ("aws_default_security_group", Kind::Network),
+            ("azurerm_disk_encryption_set", Kind::Identity),
+            ("google_gke_hub_membership", Kind::Kubernetes),
+            ("google_compute_node_group", Kind::Compute),
+            ("google_compute_route", Kind::Network),
+            ("google_compute_router", Kind::Network),
+            ("google_compute_managed_ssl_certificate", Kind::Network),
+            ("oci_core_compute_cluster", Kind::Compute),
+            ("oci_core_compute_gpu_memory_cluster", Kind::Compute),
+        ] {
+            assert_eq!(c.kind_of(type_).map(|k| k.0), Some(kind), "{type_}");
+        }
+    }
 }
+
+// Endpoint and registry hosts (json helper): lookups over the `registries` and
+// `public_registries` globs, which `match_host` does not consult.
+impl Catalog {
+    /// The provider whose container registry a host is, and whether the registry is private
+    /// (strong evidence) rather than public (weak: never decides alone).
+    pub fn match_registry_host(&self, host: &str) -> Option<(ProviderId, bool)> {
+        let host = host.to_lowercase();
+        let host = host.trim_end_matches('.');
+        let find = |private: bool| {
+            self.providers.iter().enumerate().find_map(|(i, p)| {
+                let globs = if private {
+                    &p.registries
+                } else {
+                    &p.public_registries
+                };
+                globs
+                    .iter()
+                    .any(|g| wildcard_match(&g.to_lowercase(), host))
+                    .then(|| (self.ids[i].clone(), private))
+            })
+        };
+        find(true).or_else(|| find(false))
+    }
+}
+
+/// `*` matches any run of characters (dots included), `?` one character; everything else is
+/// literal. Iterative, so a hostile pattern cannot blow the stack.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod endpoint_host_tests;
+
+/// What a container image host says about a provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryMatch {
+    pub provider: ProviderId,
+    /// A private registry (strong); `false` for a provider's public image host (weak: never
+    /// decides a provider alone).
+    pub strong: bool,
+    /// The registry's name when the catalog gives one (`Artifact Registry`).
+    pub name: Option<String>,
+}
+
+/// Lookups for the Kubernetes, Pulumi, Serverless, Ansible and CI signals of the catalog.
+impl Catalog {
+    /// The provider of a Kubernetes annotation or label key (longest prefix wins).
+    pub fn by_annotation(&self, key: &str) -> Option<(ProviderId, &str)> {
+        self.longest_prefix(key, |p| &p.annotations)
+    }
+
+    /// The provider of a storage provisioner, storage class, ingress class or controller, or
+    /// load-balancer class (exact, case-insensitive).
+    pub fn by_k8s_class(&self, value: &str) -> Option<ProviderId> {
+        self.find(|p| p.k8s_classes.iter().any(|c| c.eq_ignore_ascii_case(value)))
+    }
+
+    /// The provider of an operator API group: the group itself or any subdomain of a catalog
+    /// entry (`s3.aws.upbound.io` under `aws.upbound.io`); the longest entry wins.
+    pub fn by_api_group(&self, group: &str) -> Option<(ProviderId, &str)> {
+        let group = group.to_ascii_lowercase();
+        let mut best: Option<(usize, &str)> = None;
+        for (i, p) in self.providers.iter().enumerate() {
+            for g in &p.api_groups {
+                let g_lower = g.to_ascii_lowercase();
+                let hit = group == g_lower
+                    || group
+                        .strip_suffix(&g_lower)
+                        .is_some_and(|rest| rest.ends_with('.'));
+                if hit && best.is_none_or(|(_, b)| g.len() > b.len()) {
+                    best = Some((i, g.as_str()));
+                }
+            }
+        }
+        best.map(|(i, g)| (self.ids[i].clone(), g))
+    }
+
+    /// The provider of a container image host. Public hosts are checked first, so a public
+    /// host inside a private glob (`k8s.gcr.io` under `*.gcr.io`) stays weak.
+    pub fn by_registry(&self, host: &str) -> Option<RegistryMatch> {
+        let host = host.to_ascii_lowercase();
+        for (i, p) in self.providers.iter().enumerate() {
+            if p.public_registries.iter().any(|g| glob_match(g, &host)) {
+                return Some(RegistryMatch {
+                    provider: self.ids[i].clone(),
+                    strong: false,
+                    name: None,
+                });
+            }
+        }
+        for (i, p) in self.providers.iter().enumerate() {
+            for entry in &p.registries {
+                let (glob, name) = match entry.split_once(" (") {
+                    Some((g, n)) => (g, Some(n.trim_end_matches(')').to_string())),
+                    None => (entry.as_str(), None),
+                };
+                if glob_match(glob, &host) {
+                    return Some(RegistryMatch {
+                        provider: self.ids[i].clone(),
+                        strong: true,
+                        name,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The provider of a Pulumi package (`aws`, `azure-native`).
+    pub fn by_pulumi_package(&self, package: &str) -> Option<ProviderId> {
+        self.find(|p| p.pulumi_packages.iter().any(|x| x == package))
+    }
+
+    /// The provider of an Ansible module name (`amazon.aws.ec2_instance`, `azure_rm_vm`).
+    pub fn by_ansible_module(&self, module: &str) -> Option<(ProviderId, &str)> {
+        self.longest_prefix(module, |p| &p.ansible_collections)
+    }
+
+    /// The provider of a Serverless Framework `provider.name`.
+    pub fn by_serverless_name(&self, name: &str) -> Option<ProviderId> {
+        self.find(|p| {
+            p.serverless_names
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The provider of a GitHub Actions `uses:` (`aws-actions/configure-aws-credentials@v4`).
+    pub fn by_ci_action(&self, uses: &str) -> Option<(ProviderId, &str)> {
+        let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
+        self.ci_entry(|entry| {
+            if entry.contains(':') || entry.ends_with('@') {
+                return false;
+            }
+            let entry = entry.to_ascii_lowercase();
+            if entry.ends_with('/') {
+                action.starts_with(&entry)
+            } else {
+                action == entry
+                    || action
+                        .strip_prefix(&entry)
+                        .is_some_and(|r| r.starts_with('/'))
+            }
+        })
+    }
+
+    /// The provider of an Azure Pipelines task (`AzureCLI@2`).
+    pub fn by_ci_task(&self, task: &str) -> Option<(ProviderId, &str)> {
+        let task = task.trim().to_ascii_lowercase();
+        let name = task.split('@').next().unwrap_or(&task);
+        self.ci_entry(|entry| {
+            entry
+                .strip_suffix('@')
+                .is_some_and(|e| !e.contains(':') && e.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The provider of a CI signal written with a scheme in `ci_actions`: `template`
+    /// (GitLab include template), `image` (job image), `aud` (OIDC audience): prefix
+    /// matches; `cli`: the exact command name.
+    pub fn by_ci_signal(&self, scheme: &str, value: &str) -> Option<(ProviderId, &str)> {
+        let value = value.trim().to_ascii_lowercase();
+        self.ci_entry(|entry| {
+            let Some(rest) = entry.strip_prefix(scheme).and_then(|r| r.strip_prefix(':')) else {
+                return false;
+            };
+            let rest = rest.to_ascii_lowercase();
+            if scheme == "cli" {
+                value == rest
+            } else {
+                !rest.is_empty() && value.starts_with(&rest)
+            }
+        })
+    }
+
+    /// Kind and service of a resource declared by parts rather than a type string (operator
+    /// objects, Pulumi tokens): `service` is the API group's first label or the Pulumi module,
+    /// `type_name` the kind. Tries the spellings the kind table knows for the provider:
+    /// Terraform (`aws_s3_bucket`, `google_container_cluster`), CloudFormation
+    /// (`AWS::S3::Bucket`) and ARM (`Microsoft.Storage/storageAccounts`).
+    pub fn kind_of_resource(
+        &self,
+        provider: &str,
+        service: &str,
+        type_name: &str,
+    ) -> Option<(Kind, Option<&str>)> {
+        let def = self.get(provider)?;
+        let snake = snake_case(type_name);
+        let service = service.to_ascii_lowercase().replace('-', "");
+        let mut candidates = Vec::new();
+        for prefix in &def.type_prefixes {
+            if service.is_empty() || service == "index" {
+                continue;
+            }
+            if prefix.ends_with("::") {
+                candidates.push(format!("{prefix}{service}::{type_name}"));
+            } else {
+                candidates.push(format!("{prefix}{service}/{type_name}s"));
+            }
+        }
+        // Only the primary Terraform prefix: secondary ones (`azuread_`) have catch-all rules.
+        if let Some(tf) = def.terraform_prefixes.first() {
+            if !service.is_empty() && service != "index" {
+                candidates.push(format!("{tf}{service}_{snake}"));
+            }
+            candidates.push(format!("{tf}{snake}"));
+        }
+        candidates.iter().find_map(|c| self.kind_of(c))
+    }
+
+    fn ci_entry(&self, pred: impl Fn(&str) -> bool) -> Option<(ProviderId, &str)> {
+        for (i, p) in self.providers.iter().enumerate() {
+            if let Some(e) = p.ci_actions.iter().find(|e| pred(e)) {
+                return Some((self.ids[i].clone(), e.as_str()));
+            }
+        }
+        None
+    }
+}
+
+/// `StorageAccount` → `storage_account`, `SQLInstance` → `sql_instance`, `VPC` → `vpc`.
+pub fn snake_case(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1);
+            let boundary = prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase()));
+            if boundary && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' || c == '.' || c == '/' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A host glob match without regexes: `*` matches any run of DNS characters (`[a-z0-9.-]`).
+pub fn glob_match(glob: &str, host: &str) -> bool {
+    fn dns(c: u8) -> bool {
+        c.is_ascii_alphanumeric() || c == b'.' || c == b'-'
+    }
+    let g = glob.as_bytes();
+    let h = host.as_bytes();
+    // Iterative wildcard matching with backtracking to the last `*`.
+    let (mut gi, mut hi) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while hi < h.len() {
+        if gi < g.len() && g[gi] == b'*' {
+            star = Some((gi, hi));
+            gi += 1;
+        } else if gi < g.len() && g[gi].eq_ignore_ascii_case(&h[hi]) {
+            gi += 1;
+            hi += 1;
+        } else if let Some((sg, sh)) = star.filter(|&(_, sh)| dns(h[sh])) {
+            gi = sg + 1;
+            hi = sh + 1;
+            star = Some((sg, sh + 1));
+        } else {
+            return false;
+        }
+    }
+    g[gi..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+#[path = "catalog_lookup_tests.rs"]
+mod lookup_tests;

@@ -1,20 +1,334 @@
 //! Provider endpoint hosts in `.env` files and other config files (YAML, JSON, TOML, INI,
 //! properties), model-API endpoints included.
+//!
+//! Every URL or hostname in a value whose host a catalog rule knows is one deployment, located
+//! where the URL (or the bare host) starts. Registry hosts say where images are stored, so they
+//! give a provider but never a region. Hosts no rule knows give nothing: cloudpact does not
+//! guess from words, e-mail addresses or variable names.
 
-use std::sync::Arc;
+mod text;
 
-use super::model::Deployment;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
+
+use super::model::{Attr, Deployment, Evidence, Format, Kind};
 use super::{Ctx, Extraction};
 use crate::discover::Syntax;
-use crate::parse::tree::Node;
-use crate::source::SourceFile;
+use crate::parse::tree::{Node, Value};
+use crate::source::{SourceFile, Span};
+
+pub use text::toml_to_node;
 
 /// `.env`, TOML, INI and properties files, read as text.
-pub fn extract_text_config(_file: &Arc<SourceFile>, _syntax: Syntax, _ctx: Ctx<'_>) -> Extraction {
-    Extraction::default()
+pub fn extract_text_config(file: &Arc<SourceFile>, syntax: Syntax, ctx: Ctx<'_>) -> Extraction {
+    text::extract(file, syntax, ctx)
 }
 
 /// Every endpoint host in the string values of a parsed YAML or JSON config file.
-pub fn scan_tree(_file: &Arc<SourceFile>, _root: &Node, _ctx: Ctx<'_>) -> Vec<Deployment> {
-    Vec::new()
+pub fn scan_tree(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+    scan_tree_as(file, root, Format::Config, ctx)
 }
+
+/// [`scan_tree`] with the format the deployments get.
+pub fn scan_tree_as(
+    file: &Arc<SourceFile>,
+    root: &Node,
+    format: Format,
+    ctx: Ctx<'_>,
+) -> Vec<Deployment> {
+    let mut out = Vec::new();
+    let mut path = Vec::new();
+    walk(file, root, &mut path, format, ctx, &mut out);
+    out
+}
+
+fn walk(
+    file: &Arc<SourceFile>,
+    node: &Node,
+    path: &mut Vec<String>,
+    format: Format,
+    ctx: Ctx<'_>,
+    out: &mut Vec<Deployment>,
+) {
+    match &node.value {
+        Value::String(s) => {
+            let name = if path.is_empty() {
+                "value".to_string()
+            } else {
+                path.join(".")
+            };
+            scan_scalar(file, node.span, s, &name, format, ctx, out);
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let last = path.pop();
+                let seg = format!("{}[{i}]", last.as_deref().unwrap_or(""));
+                path.push(seg);
+                walk(file, item, path, format, ctx, out);
+                path.pop();
+                path.extend(last);
+            }
+        }
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                let key = k.scalar_text().unwrap_or_default();
+                // Schema and reference URLs name documents, not services.
+                if matches!(key.as_str(), "$schema" | "$id" | "$ref") {
+                    continue;
+                }
+                path.push(key);
+                walk(file, v, path, format, ctx, out);
+                path.pop();
+            }
+        }
+        Value::Tagged(_, inner) => walk(file, inner, path, format, ctx, out),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Scans one string value. Positions come from the value's source text when it holds the
+/// hosts as written (plain and quoted scalars); when escapes hide them there (`https:\/\/`),
+/// from the decoded value, located at the value's start.
+pub(crate) fn scan_scalar(
+    file: &Arc<SourceFile>,
+    span: Span,
+    decoded: &str,
+    name: &str,
+    format: Format,
+    ctx: Ctx<'_>,
+    out: &mut Vec<Deployment>,
+) {
+    let raw = file.text.get(span.range()).unwrap_or("");
+    let from_raw = find_hosts(raw);
+    let from_decoded = find_hosts(decoded);
+    if from_raw.len() >= from_decoded.len() {
+        for hit in from_raw {
+            push_hit(file, span.start, &hit, name, format, ctx, out);
+        }
+    } else {
+        for mut hit in from_decoded {
+            hit.span = Span::new(0, raw.len());
+            hit.host_span = hit.span;
+            push_hit(file, span.start, &hit, name, format, ctx, out);
+        }
+    }
+}
+
+/// Scans a stretch of the file's text at `offset` (a value of a text config, a template line).
+pub(crate) fn scan_text(
+    file: &Arc<SourceFile>,
+    offset: usize,
+    raw: &str,
+    name: &str,
+    format: Format,
+    ctx: Ctx<'_>,
+    out: &mut Vec<Deployment>,
+) {
+    for hit in find_hosts(raw) {
+        push_hit(file, offset, &hit, name, format, ctx, out);
+    }
+}
+
+fn push_hit(
+    file: &Arc<SourceFile>,
+    offset: usize,
+    hit: &HostHit,
+    name: &str,
+    format: Format,
+    ctx: Ctx<'_>,
+    out: &mut Vec<Deployment>,
+) {
+    let span = Span::new(offset + hit.span.start, offset + hit.span.end);
+    let host_span = Span::new(offset + hit.host_span.start, offset + hit.host_span.end);
+    if let Some(dep) = endpoint_deployment(file, span, host_span, hit, name, format, ctx) {
+        out.push(dep);
+    }
+}
+
+/// Hosts that match a provider's catch-all but name documentation, schemas, portals, identity
+/// sign-in or consumer Google APIs, not a service the repository uses.
+const NOT_ENDPOINTS: &[&str] = &[
+    "schema.management.azure.com",
+    "portal.azure.com",
+    "dev.azure.com",
+    "login.windows.net",
+    "sts.windows.net",
+    "graph.windows.net",
+    "fonts.googleapis.com",
+    "ajax.googleapis.com",
+    "maps.googleapis.com",
+    "www.googleapis.com",
+    "oauth2.googleapis.com",
+    "docs.oracle.com",
+];
+
+/// Services whose hosts are container or artifact registries.
+const REGISTRY_SERVICES: &[&str] = &[
+    "ecr",
+    "acr",
+    "artifact-registry",
+    "container-registry",
+    "ocir",
+];
+
+fn endpoint_deployment(
+    file: &Arc<SourceFile>,
+    span: Span,
+    host_span: Span,
+    hit: &HostHit,
+    name: &str,
+    format: Format,
+    ctx: Ctx<'_>,
+) -> Option<Deployment> {
+    let host = hit.host.to_lowercase();
+    let probe = hit.match_as.as_deref().unwrap_or(&host);
+    if NOT_ENDPOINTS.contains(&host.as_str()) || host.ends_with(".dev.azure.com") {
+        return None;
+    }
+    let catalog = ctx.catalog;
+    let (provider, service, kind, region, registry) = match catalog.match_host(probe) {
+        Some(m) => {
+            let registry = m
+                .service
+                .as_deref()
+                .is_some_and(|s| REGISTRY_SERVICES.contains(&s))
+                || catalog.match_registry_host(probe).is_some();
+            (m.provider, m.service, m.kind, m.region, registry)
+        }
+        None => match catalog.match_registry_host(probe) {
+            // A public registry (weak evidence) never decides a provider alone.
+            Some((provider, true)) => (provider, None, Some(Kind::Storage), None, true),
+            _ => return None,
+        },
+    };
+    let type_ = if registry { "registry" } else { "endpoint" };
+    let mut dep = Deployment::new(file.path.clone(), span, format, type_, name);
+    let evidence = match &hit.match_as {
+        Some(m) => format!("host {}", m.replacen("placeholder.", "<placeholder>.", 1)),
+        None => format!("host {host}"),
+    };
+    dep.evidence
+        .push(Evidence::new(Attr::Provider, &evidence).at(host_span));
+    dep.provider = Some(provider);
+    if let Some(kind) = kind.or(registry.then_some(Kind::Storage)) {
+        dep.kind = kind;
+        dep.evidence
+            .push(Evidence::new(Attr::Kind, &evidence).at(host_span));
+    }
+    if let Some(service) = service {
+        dep.service = Some(service);
+        dep.evidence
+            .push(Evidence::new(Attr::Service, &evidence).at(host_span));
+    }
+    // A registry host says where images are stored, not where the workload runs.
+    if let (Some(region), false) = (region, registry) {
+        dep.region = Some(region.to_lowercase());
+        dep.evidence
+            .push(Evidence::new(Attr::Region, &evidence).at(host_span));
+    }
+    Some(dep)
+}
+
+/// A URL or bare hostname in a stretch of text. Spans are relative to that text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HostHit {
+    /// The whole URL (scheme to end of path) or the bare host, with its port and path.
+    pub span: Span,
+    pub host_span: Span,
+    pub host: String,
+    /// What to match the catalog with when the host's first label is a template placeholder
+    /// (`{{ .Values.name }}.openai.azure.com`, `${ACCOUNT}.blob.core.windows.net`).
+    pub match_as: Option<String>,
+}
+
+static HOST_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        (?: (?P<scheme>[a-z][a-z0-9+.-]*) :// (?: [^\s/?\#@'\x22<>]* @ )? )?
+        (?P<host> (?: [a-z0-9] (?: [a-z0-9-]* [a-z0-9] )? \. )+ [a-z] (?: [a-z0-9-]* [a-z0-9] )? )
+        (?: : [0-9]{1,5} )?
+        (?: [/?\#] [^\s'\x22<>`]* )?",
+    )
+    .expect("host pattern compiles")
+});
+
+/// Every URL and hostname in `text`. A host glued to a preceding word, dot or `@` (an e-mail
+/// address, a file name) is not one, unless what precedes the dot is a template placeholder.
+pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for caps in HOST_RE.captures_iter(text) {
+        let whole = caps.get(0).expect("match");
+        let host = caps.name("host").expect("host group");
+        let has_scheme = caps.name("scheme").is_some();
+        let mut match_as = None;
+        let mut start = whole.start();
+        if !has_scheme && host.start() > 0 {
+            let before = bytes[host.start() - 1];
+            if before == b'.' && host.start() >= 2 && matches!(bytes[host.start() - 2], b'}' | b')')
+            {
+                let (from, labels) = placeholder_start(text, host.start() - 1);
+                start = from;
+                match_as = Some(format!(
+                    "{}placeholder.{}",
+                    labels.to_lowercase(),
+                    host.as_str().to_lowercase()
+                ));
+            } else if before.is_ascii_alphanumeric() || matches!(before, b'.' | b'-' | b'_' | b'@')
+            {
+                continue;
+            }
+        }
+        // Trailing sentence punctuation is not part of a URL.
+        let mut end = whole.end();
+        while end > host.end() && matches!(bytes[end - 1], b'.' | b',' | b';' | b')' | b']') {
+            end -= 1;
+        }
+        out.push(HostHit {
+            span: Span::new(start, end),
+            host_span: Span::new(host.start(), host.end()),
+            host: host.as_str().to_string(),
+            match_as,
+        });
+    }
+    out
+}
+
+/// Where the placeholder ending just before `dot` starts (`${X}`, `{{ … }}`, `$(X)`), with
+/// the host labels and URL scheme right before it, and those labels (`bedrock-runtime.`);
+/// `dot` itself when there is no recognisable opening.
+fn placeholder_start(text: &str, dot: usize) -> (usize, &str) {
+    let head = &text[..dot];
+    let open = [head.rfind("${"), head.rfind("{{"), head.rfind("$(")]
+        .into_iter()
+        .flatten()
+        .max();
+    let Some(open) = open else { return (dot, "") };
+    if head[open..].contains(char::is_whitespace) && !head[open..].starts_with("{{") {
+        return (dot, "");
+    }
+    let before = &head[..open];
+    let labels_len = before
+        .bytes()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
+        .count();
+    let labels_start = open - labels_len;
+    let labels = &text[labels_start..open];
+    let start = text[..labels_start]
+        .strip_suffix("://")
+        .and_then(|b| {
+            let scheme_len = b
+                .bytes()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
+                .count();
+            (scheme_len > 0).then(|| b.len() - scheme_len)
+        })
+        .unwrap_or(labels_start);
+    (start, labels)
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

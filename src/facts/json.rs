@@ -1,11 +1,266 @@
-//! JSON files: parse, recognise the format by content (`.tf.json`, plan JSON, ARM,
-//! CloudFormation, config), and hand the tree to its extractor.
+//! JSON files: parse, recognise the format by name and content (`.tf.json`, plan JSON, ARM,
+//! CloudFormation, config; fingerprints §0b), and hand the tree to its extractor.
 
 use std::sync::Arc;
 
-use super::{Ctx, Extraction};
+use super::model::Format;
+use super::{Ctx, Extraction, arm, cloudformation, endpoints, parse_error, terraform};
+use crate::parse::json;
+use crate::parse::tree::{Node, SyntaxError};
 use crate::source::SourceFile;
 
-pub fn extract(_file: &Arc<SourceFile>, _ctx: Ctx<'_>) -> Extraction {
-    Extraction::default()
+/// What a JSON document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonFormat {
+    TerraformJson,
+    TerraformPlan,
+    Arm,
+    Cloudformation,
+    /// Anything else: scanned for endpoint hosts.
+    Config,
+}
+
+pub fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
+    let root = match parse_file(file) {
+        Ok(root) => root,
+        Err(e) => return Extraction::error(parse_error(file, e.span, e.message)),
+    };
+    match recognise(&file.path, &root) {
+        JsonFormat::TerraformJson => terraform::extract_tf_json(file, &root, ctx),
+        JsonFormat::TerraformPlan => terraform::extract_plan(file, &root, ctx),
+        JsonFormat::Arm => deployments(arm::extract(file, &root, ctx)),
+        JsonFormat::Cloudformation => deployments(cloudformation::extract(file, &root, ctx)),
+        JsonFormat::Config => {
+            deployments(endpoints::scan_tree_as(file, &root, Format::Config, ctx))
+        }
+    }
+}
+
+fn deployments(deployments: Vec<super::model::Deployment>) -> Extraction {
+    Extraction {
+        deployments,
+        errors: Vec::new(),
+    }
+}
+
+/// Strict JSON, except for the files whose tools document comments and trailing commas: ARM
+/// templates and parameter files (Azure CLI and PowerShell accept them) and the usual JSONC
+/// tool configs. Their errors are still the strict parser's when the lenient one fails too.
+pub fn parse_file(file: &SourceFile) -> Result<Node, SyntaxError> {
+    let strict = match json::parse(&file.text) {
+        Ok(root) => return Ok(root),
+        Err(e) => e,
+    };
+    if allows_comments(&file.path, &file.text)
+        && let Ok(root) = json::parse_lenient(&file.text)
+    {
+        return Ok(root);
+    }
+    Err(strict)
+}
+
+fn allows_comments(path: &str, text: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let jsonc_name = name.starts_with("tsconfig")
+        || name.starts_with("jsconfig")
+        || matches!(
+            name.as_str(),
+            "devcontainer.json"
+                | ".devcontainer.json"
+                | ".eslintrc.json"
+                | "deno.json"
+                | "biome.json"
+                | "wrangler.json"
+                | "settings.json"
+                | "launch.json"
+                | "tasks.json"
+                | "extensions.json"
+        );
+    jsonc_name || text.contains("schema.management.azure.com")
+}
+
+/// The format of a parsed JSON document, by name first, then content.
+pub fn recognise(path: &str, root: &Node) -> JsonFormat {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".tf.json") || lower.ends_with(".tofu.json") {
+        return JsonFormat::TerraformJson;
+    }
+    if root.get("format_version").is_some()
+        && (root.get("resource_changes").is_some()
+            || root.get("planned_values").is_some()
+            || root.path(&["values", "root_module"]).is_some())
+    {
+        return JsonFormat::TerraformPlan;
+    }
+    if root.str_at(&["$schema"]).is_some_and(|s| {
+        s.to_ascii_lowercase()
+            .contains("schema.management.azure.com")
+    }) && root.get("resources").is_some()
+    {
+        return JsonFormat::Arm;
+    }
+    if root.get("AWSTemplateFormatVersion").is_some()
+        || root.get("ROSTemplateFormatVersion").is_some()
+        || root
+            .get("Resources")
+            .and_then(Node::as_map)
+            .is_some_and(|entries| {
+                entries.iter().any(|(_, v)| {
+                    v.str_at(&["Type"])
+                        .is_some_and(|t| t.starts_with("AWS::") || t.starts_with("ALIYUN::"))
+                })
+            })
+    {
+        return JsonFormat::Cloudformation;
+    }
+    JsonFormat::Config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::catalog::Catalog;
+
+    fn recognise_text(path: &str, text: &str) -> JsonFormat {
+        recognise(path, &json::parse(text).unwrap())
+    }
+
+    #[test]
+    fn formats_are_recognised_by_name_and_content() {
+        assert_eq!(
+            recognise_text("main.tf.json", "{}"),
+            JsonFormat::TerraformJson
+        );
+        assert_eq!(
+            recognise_text("x/cdk.TF.JSON", r#"{"resource": {}}"#),
+            JsonFormat::TerraformJson
+        );
+        assert_eq!(
+            recognise_text(
+                "plan.json",
+                r#"{"format_version": "1.2", "resource_changes": []}"#
+            ),
+            JsonFormat::TerraformPlan
+        );
+        assert_eq!(
+            recognise_text(
+                "state.json",
+                r#"{"format_version": "1.0", "values": {"root_module": {}}}"#
+            ),
+            JsonFormat::TerraformPlan
+        );
+        assert_eq!(
+            recognise_text(
+                "azuredeploy.json",
+                r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}"#
+            ),
+            JsonFormat::Arm
+        );
+        // A parameters file is config: no resources.
+        assert_eq!(
+            recognise_text(
+                "azuredeploy.parameters.json",
+                r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {}}"#
+            ),
+            JsonFormat::Config
+        );
+        assert_eq!(
+            recognise_text("t.json", r#"{"AWSTemplateFormatVersion": "2010-09-09"}"#),
+            JsonFormat::Cloudformation
+        );
+        assert_eq!(
+            recognise_text(
+                "t.json",
+                r#"{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}"#
+            ),
+            JsonFormat::Cloudformation
+        );
+        assert_eq!(
+            recognise_text("t.json", r#"{"Resources": {"B": {"Type": "Custom::X"}}}"#),
+            JsonFormat::Config
+        );
+        assert_eq!(
+            recognise_text("package.json", r#"{"name": "x"}"#),
+            JsonFormat::Config
+        );
+        assert_eq!(recognise_text("list.json", "[1, 2]"), JsonFormat::Config);
+    }
+
+    fn run(path: &str, text: &str) -> Extraction {
+        let catalog = Catalog::builtin();
+        let file = Arc::new(SourceFile::new(path, text));
+        extract(&file, Ctx { catalog: &catalog })
+    }
+
+    #[test]
+    fn comments_only_where_tools_accept_them() {
+        let x = run(
+            "config.json",
+            "{\n  // note\n  \"u\": \"https://api.openai.com\"\n}",
+        );
+        assert_eq!(x.errors.len(), 1);
+        let (_, line, col) = x.errors[0].location().unwrap();
+        assert_eq!((line, col), (2, 3));
+        let x = run(
+            "tsconfig.json",
+            "{\n  // note\n  \"u\": \"https://api.openai.com\",\n}",
+        );
+        assert!(x.errors.is_empty());
+        assert_eq!(x.deployments.len(), 1);
+        let arm = r#"{
+  // ARM accepts comments
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [ { "type": "Microsoft.Storage/storageAccounts", "name": "sa" }, ]
+}"#;
+        let x = run("azuredeploy.json", arm);
+        assert!(x.errors.is_empty(), "{:?}", x.errors);
+        assert_eq!(x.deployments.len(), 1);
+        assert_eq!(x.deployments[0].format, Format::Arm);
+    }
+
+    #[test]
+    fn broken_json_is_one_parse_error_at_its_position() {
+        let x = run("bad.json", "{\n  \"a\": [1,\n}");
+        assert!(x.deployments.is_empty());
+        assert_eq!(x.errors.len(), 1);
+        assert_eq!(
+            x.errors[0].code,
+            crate::eval::finding::reserved::PARSE_ERROR
+        );
+        let (_, line, _) = x.errors[0].location().unwrap();
+        assert_eq!(line, 3);
+        let deep = "[".repeat(5000);
+        let x = run("deep.json", &deep);
+        assert_eq!(x.errors.len(), 1);
+    }
+
+    #[test]
+    fn config_json_gives_endpoints() {
+        let x = run(
+            "app/config.json",
+            r#"{"llm": {"url": "https://bedrock-runtime.eu-west-3.amazonaws.com"}}"#,
+        );
+        assert_eq!(x.deployments.len(), 1);
+        let d = &x.deployments[0];
+        assert_eq!(d.format, Format::Config);
+        assert_eq!(d.name, "llm.url");
+        assert_eq!(d.region.as_deref(), Some("eu-west-3"));
+    }
+
+    #[test]
+    fn fixtures_snapshot() {
+        use crate::facts::endpoints::tests::{fixture, render_extraction};
+        let catalog = Catalog::builtin();
+        let mut all = String::new();
+        for rel in [
+            "endpoints/json/none.json",
+            "endpoints/json/two.json",
+            "endpoints/json/hostile.json",
+        ] {
+            let file = fixture(rel);
+            let x = extract(&file, Ctx { catalog: &catalog });
+            all.push_str(&format!("== {rel}\n{}", render_extraction(&file, &x)));
+        }
+        insta::assert_snapshot!(all);
+    }
 }

@@ -30,6 +30,7 @@ use rayon::prelude::*;
 
 use crate::diag::Diag;
 use crate::discover::Syntax;
+use crate::parse;
 use crate::source::SourceFile;
 use catalog::Catalog;
 use model::{Attr, Deployment, Evidence};
@@ -71,29 +72,43 @@ pub struct Input {
 
 /// Extracts the deployments of every input, in parallel.
 pub fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
-    // Terraform: one unit per directory. Everything else: one unit per file.
-    let mut tf_dirs: BTreeMap<&str, Vec<Arc<SourceFile>>> = BTreeMap::new();
+    // Terraform: one unit per directory (`.tf`, `.tfvars` and `.tf.json` share variables,
+    // locals and provider blocks). Everything else: one unit per file.
+    let mut tf_dirs: BTreeMap<&str, TfUnit> = BTreeMap::new();
     let mut singles = Vec::new();
     for input in inputs {
+        let dir = input.file.path.rsplit_once('/').map_or("", |(dir, _)| dir);
         match input.syntax {
             Syntax::Hcl | Syntax::Tfvars => {
-                let dir = input.file.path.rsplit_once('/').map_or("", |(dir, _)| dir);
-                tf_dirs.entry(dir).or_default().push(input.file.clone());
+                tf_dirs.entry(dir).or_default().hcl.push(input.file.clone())
+            }
+            Syntax::Json if is_tf_json(&input.file.path) => {
+                tf_dirs
+                    .entry(dir)
+                    .or_default()
+                    .json
+                    .push(input.file.clone());
             }
             _ => singles.push(input),
         }
     }
-    let tf_units: Vec<Vec<Arc<SourceFile>>> = tf_dirs.into_values().collect();
+    let tf_units: Vec<TfUnit> = tf_dirs.into_values().collect();
 
     let mut out = Extraction::default();
     let parts: Vec<Extraction> = tf_units
         .par_iter()
-        .map(|files| terraform::extract_module(files, ctx))
+        .map(|unit| unit.extract(ctx))
         .chain(singles.par_iter().map(|input| extract_single(input, ctx)))
         .collect();
     for part in parts {
         out.extend(part);
     }
+    let yaml_files: Vec<Arc<SourceFile>> = inputs
+        .iter()
+        .filter(|i| i.syntax == Syntax::Yaml)
+        .map(|i| i.file.clone())
+        .collect();
+    pulumi::apply_stack_config(&mut out.deployments, &yaml_files);
     for dep in &mut out.deployments {
         resolve_country(dep, ctx.catalog);
     }
@@ -104,13 +119,47 @@ pub fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
     out
 }
 
+/// The Terraform files of one directory.
+#[derive(Debug, Default)]
+struct TfUnit {
+    hcl: Vec<Arc<SourceFile>>,
+    json: Vec<Arc<SourceFile>>,
+}
+
+impl TfUnit {
+    fn extract(&self, ctx: Ctx<'_>) -> Extraction {
+        if self.json.is_empty() {
+            return terraform::extract_module(&self.hcl, ctx);
+        }
+        let mut errors = Vec::new();
+        let mut roots = Vec::new();
+        for file in &self.json {
+            match json::parse_file(file) {
+                Ok(root) => roots.push((file.clone(), root)),
+                Err(e) => errors.push(parse_error(file, e.span, e.message)),
+            }
+        }
+        let refs: Vec<(Arc<SourceFile>, &parse::tree::Node)> =
+            roots.iter().map(|(f, r)| (f.clone(), r)).collect();
+        let mut out = terraform::extract_module_with_json(&self.hcl, &refs, ctx);
+        out.errors.extend(errors);
+        out
+    }
+}
+
+fn is_tf_json(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".tf.json") || lower.ends_with(".tofu.json")
+}
+
 /// One file of a non-Terraform syntax. A panic in an extractor becomes a parse error for that
 /// file instead of aborting the run.
 fn extract_single(input: &Input, ctx: Ctx<'_>) -> Extraction {
     let file = &input.file;
     let run = || match input.syntax {
         Syntax::Hcl | Syntax::Tfvars => terraform::extract_module(std::slice::from_ref(file), ctx),
-        Syntax::Yaml => yaml::extract(file, ctx),
+        // `read_all` resolves templates to JSON or YAML; YAML is the fallback.
+        Syntax::Yaml | Syntax::CfnTemplate => yaml::extract(file, ctx),
         Syntax::Json => json::extract(file, ctx),
         Syntax::Bicep => bicep::extract(file, ctx),
         Syntax::HelmTemplate => helm::extract_template(file, ctx),

@@ -346,17 +346,24 @@ impl Worker {
             }
             changed.then(|| {
                 let (deps, files) = shared.ws.snapshot();
-                (shared.ws.policies.clone(), deps, files)
+                (
+                    shared.ws.policies.clone(),
+                    deps,
+                    files,
+                    shared.ws.config.clone(),
+                )
             })
         };
 
-        // 4. Evaluate the whole workspace: repository-wide rules need every deployment.
-        if let Some((set, deps, files)) = evaluation {
+        // 4. Evaluate the whole workspace: repository-wide rules need every deployment. Then
+        // the ignore comments (in the editor's text) and the config's waivers, as `check` does.
+        if let Some((set, deps, files, config)) = evaluation {
             let opts = EvalOptions {
                 as_of,
                 whole_repo: true,
             };
-            let findings = eval::evaluate(&set, &deps, &files, &catalog, opts);
+            let mut findings = eval::evaluate(&set, &deps, &files, &catalog, opts);
+            crate::suppress::apply(&mut findings, &files, &set, &config, &catalog, as_of, true);
             self.lock().ws.set_findings(findings);
         }
 

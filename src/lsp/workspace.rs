@@ -65,7 +65,8 @@ pub struct Workspace {
     /// Absolute; every `rel` path is relative to it.
     pub root: PathBuf,
     pub config_file: Option<PathBuf>,
-    pub config: Config,
+    /// The configuration as `check` loads it (suppression needs its file for waiver lines).
+    pub config: config::Loaded,
     pub catalog: Arc<Catalog>,
     pub policy_paths: Vec<PathBuf>,
     pub walk: WalkOptions,
@@ -91,19 +92,22 @@ impl Workspace {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let mut notes = Vec::new();
         let config_file = config::find(&root);
-        let (config, config_dir) = match &config_file {
-            Some(p) => {
-                let dir = p.parent().map_or_else(|| root.clone(), Path::to_path_buf);
-                match config::load(p, &discover::relative(&root, p)) {
-                    Ok(l) => (l.config, dir),
-                    Err(d) => {
-                        notes.push(d.to_string());
-                        (Config::default(), dir)
-                    }
-                }
-            }
-            None => (Config::default(), root.clone()),
+        let fallback = |dir: PathBuf| config::Loaded {
+            config: Config::default(),
+            file: None,
+            dir,
         };
+        let loaded = match &config_file {
+            Some(p) => match config::load(p, &discover::relative(&root, p)) {
+                Ok(l) => l,
+                Err(d) => {
+                    notes.push(d.to_string());
+                    fallback(p.parent().map_or_else(|| root.clone(), Path::to_path_buf))
+                }
+            },
+            None => fallback(root.clone()),
+        };
+        let (config, config_dir) = (&loaded.config, loaded.dir.clone());
         let catalog = match Catalog::build(config.providers.clone()) {
             Ok(c) => Arc::new(c),
             Err(e) => {
@@ -129,7 +133,7 @@ impl Workspace {
         Workspace {
             root,
             config_file,
-            config,
+            config: loaded.clone(),
             catalog,
             policy_paths,
             walk,
@@ -274,12 +278,16 @@ impl Workspace {
                 Some(t) => Some(t.clone()),
                 None => std::fs::read_to_string(self.abs(rel)).ok(),
             };
-            if let Some(text) = text {
-                inputs.push(Input {
-                    file: Arc::new(SourceFile::new(rel.clone(), text)),
-                    syntax: *syntax,
-                });
-            }
+            let input = text.map(|text| Input {
+                file: Arc::new(SourceFile::new(rel.clone(), text)),
+                syntax: *syntax,
+            });
+            // `.template` files are CloudFormation JSON or YAML by their text, or not read.
+            let input = match input {
+                Some(i) if i.syntax == Syntax::CfnTemplate => discover::resolve_template(i),
+                other => other,
+            };
+            inputs.extend(input);
         }
         inputs.sort_by(|a, b| a.file.path.cmp(&b.file.path));
         inputs
@@ -325,7 +333,7 @@ impl Workspace {
 
     /// Parse errors of a file, at the configured severity.
     pub fn parse_errors(&self, rel: &str) -> Vec<Diag> {
-        let severity = match self.config.parse_errors {
+        let severity = match self.config.config.parse_errors {
             config::ParseErrors::Error => Severity::Error,
             config::ParseErrors::Warning => Severity::Warning,
         };

@@ -1,1 +1,584 @@
 //! YAML through saphyr into [`super::tree::Node`], with byte spans.
+//!
+//! We drive saphyr's event parser ourselves instead of loading `MarkedYaml`, for four reasons:
+//! tags (`!Ref`, `!Sub`) must survive as [`Value::Tagged`]; alias expansion must be bounded
+//! (a few nested anchors can expand exponentially); nesting must be bounded (every consumer of
+//! the tree, `Drop` included, recurses); and saphyr's markers count chars, which we convert to
+//! byte offsets once, here.
+//!
+//! Scalars follow the YAML 1.2 core schema: `NO`, `yes`, `on` stay strings.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan, Tag};
+
+use super::tree::{Node, SyntaxError, Value};
+use crate::source::{SourceFile, Span};
+
+/// Deepest nesting of collections accepted. Real manifests stay far below (CRD schemas reach
+/// ~40); deeper input is hostile or generated, and would overflow the stack of recursive
+/// consumers.
+pub const MAX_DEPTH: usize = 256;
+
+/// Most nodes that alias expansion may add to one file (the "billion laughs" cap).
+pub const MAX_ALIAS_NODES: usize = 200_000;
+
+/// Every document of a YAML stream.
+pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
+    parse_str(&file.text)
+}
+
+/// Every document of a YAML text (see [`parse_documents`]).
+pub fn parse_str(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    let first = match Builder::new(text).run() {
+        Ok(docs) => return Ok(docs),
+        Err(e) => e,
+    };
+    lenient(text, &first).ok_or(first)
+}
+
+/// Most indentation slips [`lenient`] repairs in one file.
+const MAX_REPAIRS: usize = 16;
+
+/// libyaml (PyYAML, Ruby, most tools that read CloudFormation and Kubernetes files) does not
+/// check indentation inside flow collections and quoted scalars; YAML 1.2 and saphyr do, so a
+/// closing `]` left of its key, or a quoted line continued at the key's column, fails here
+/// though every other tool reads the file. Such files are common in the wild, and the
+/// indentation of those lines carries no meaning (flow content and folded quoted lines ignore
+/// it), so we indent the offending line and parse again, then map spans back to the
+/// original text. Other errors, and files needing more than [`MAX_REPAIRS`] repairs, keep the
+/// first error.
+fn lenient(text: &str, first: &SyntaxError) -> Option<Vec<Node>> {
+    let mut patched = text.to_string();
+    // (offset in `patched` where spaces were inserted, how many), in insertion order.
+    let mut inserts: Vec<(usize, usize)> = Vec::new();
+    let mut err = first.clone();
+    for _ in 0..MAX_REPAIRS {
+        let line_start = patched[..err.span.start].rfind('\n').map_or(0, |i| i + 1);
+        let (target, add) = match err.message.as_str() {
+            "invalid indentation" | "invalid indentation in flow construct" => {
+                // The offending token starts its line: indent it like the line before.
+                let prev = previous_indent(&patched, line_start)?;
+                (
+                    line_start,
+                    prev.checked_sub(indent_of(&patched[line_start..]))?,
+                )
+            }
+            "invalid indentation in quoted scalar" => {
+                // The mark is the opening quote; the slip is a continuation line at or left
+                // of the key's column.
+                let key_indent = indent_of(&patched[line_start..]);
+                let mut at = patched[err.span.start..].find('\n')? + err.span.start + 1;
+                loop {
+                    let line = &patched[at..];
+                    let blank = line.split('\n').next().is_some_and(|l| l.trim().is_empty());
+                    if !blank && indent_of(line) <= key_indent {
+                        break;
+                    }
+                    at += line.find('\n')? + 1;
+                }
+                (at, key_indent + 2 - indent_of(&patched[at..]))
+            }
+            _ => return None,
+        };
+        if add == 0 {
+            return None;
+        }
+        patched.insert_str(target, &" ".repeat(add));
+        inserts.push((target, add));
+        match Builder::new(&patched).run() {
+            Ok(mut docs) => {
+                for doc in &mut docs {
+                    unshift(doc, &inserts);
+                }
+                return Some(docs);
+            }
+            Err(e) => err = e,
+        }
+    }
+    None
+}
+
+fn indent_of(line: &str) -> usize {
+    line.bytes().take_while(|&b| b == b' ').count()
+}
+
+/// Indentation of the nearest non-blank line before `line_start`.
+fn previous_indent(text: &str, line_start: usize) -> Option<usize> {
+    text[..line_start.saturating_sub(1)]
+        .rsplit('\n')
+        .find(|l| !l.trim().is_empty())
+        .map(indent_of)
+}
+
+/// Maps the spans of a tree parsed from a patched text back to the original text.
+fn unshift(node: &mut Node, inserts: &[(usize, usize)]) {
+    let map = |offset: usize| {
+        // Replay insertions backwards: each one moved everything at or after its offset.
+        let mut o = offset;
+        for &(at, n) in inserts.iter().rev() {
+            if o >= at + n {
+                o -= n;
+            } else if o > at {
+                o = at;
+            }
+        }
+        o
+    };
+    node.span = Span::new(map(node.span.start), map(node.span.end));
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| unshift(n, inserts)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            unshift(k, inserts);
+            unshift(v, inserts);
+        }),
+        Value::Tagged(_, inner) => unshift(inner, inserts),
+        _ => {}
+    }
+}
+
+/// A parsed node with what alias expansion needs to know about it.
+#[derive(Debug, Clone)]
+struct Built {
+    node: Node,
+    /// Nodes in the subtree, itself included.
+    count: usize,
+    /// Collection nesting below and including this node (0 for a scalar).
+    height: usize,
+}
+
+#[derive(Debug)]
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+        items: Vec<Node>,
+        count: usize,
+        height: usize,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        count: usize,
+        height: usize,
+    },
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    chars: CharToByte<'a>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Built>,
+    docs: Vec<Node>,
+    alias_nodes: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            chars: CharToByte::new(text),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            docs: Vec::new(),
+            alias_nodes: 0,
+        }
+    }
+
+    fn run(mut self) -> Result<Vec<Node>, SyntaxError> {
+        let mut parser = Parser::new_from_str(self.text);
+        while let Some(next) = parser.next_event() {
+            let (event, span) = next.map_err(|e| {
+                let at = self.chars.byte(e.marker().index());
+                self.error(at, e.info().to_string())
+            })?;
+            self.event(event, span)?;
+        }
+        Ok(self.docs)
+    }
+
+    fn error(&self, at: usize, message: String) -> SyntaxError {
+        let at = at.min(self.text.len());
+        let len = self.text[at..].chars().next().map_or(0, char::len_utf8);
+        SyntaxError {
+            message,
+            span: Span::new(at, at + len),
+        }
+    }
+
+    fn span(&mut self, s: &YSpan) -> Span {
+        let start = self.chars.byte(s.start.index());
+        let end = self.chars.byte(s.end.index());
+        Span::new(start, end.max(start))
+    }
+
+    fn event(&mut self, event: Event<'_>, ys: YSpan) -> Result<(), SyntaxError> {
+        match event {
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd => {}
+            Event::Alias(id) => {
+                let span = self.span(&ys);
+                let Some(built) = self.anchors.get(&id) else {
+                    return Err(self.error(span.start, "alias to an unknown anchor".into()));
+                };
+                if self.stack.len() + built.height > MAX_DEPTH {
+                    return Err(self.error(span.start, too_deep()));
+                }
+                self.alias_nodes += built.count;
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err(self.error(
+                        span.start,
+                        format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
+                    ));
+                }
+                let mut built = built.clone();
+                built.node.span = span;
+                self.push_value(built, 0)?;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let span = self.span(&ys);
+                let mut value = scalar_value(&text, style, tag.as_deref());
+                if let Value::Tagged(_, inner) = &mut value {
+                    inner.span = span;
+                }
+                let built = Built {
+                    node: Node::new(span, value),
+                    count: 1,
+                    height: 0,
+                };
+                self.push_value(built, anchor)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let start = self.span(&ys).start;
+                self.open(
+                    Frame::Seq {
+                        start,
+                        anchor,
+                        tag: collection_tag(tag.as_deref()),
+                        items: Vec::new(),
+                        count: 1,
+                        height: 1,
+                    },
+                    start,
+                )?;
+            }
+            Event::MappingStart(anchor, tag) => {
+                let start = self.span(&ys).start;
+                self.open(
+                    Frame::Map {
+                        start,
+                        anchor,
+                        tag: collection_tag(tag.as_deref()),
+                        entries: Vec::new(),
+                        key: None,
+                        count: 1,
+                        height: 1,
+                    },
+                    start,
+                )?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let close = self.span(&ys);
+                let Some(frame) = self.stack.pop() else {
+                    return Err(self.error(close.start, "unbalanced collection end".into()));
+                };
+                let (built, anchor) = close_frame(frame, close);
+                self.push_value(built, anchor)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, frame: Frame, at: usize) -> Result<(), SyntaxError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.error(at, too_deep()));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Attaches a finished node to its parent, or makes it a document.
+    fn push_value(&mut self, built: Built, anchor: usize) -> Result<(), SyntaxError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, built.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.docs.push(built.node),
+            Some(Frame::Seq {
+                items,
+                count,
+                height,
+                ..
+            }) => {
+                *count += built.count;
+                *height = (*height).max(built.height + 1);
+                items.push(built.node);
+            }
+            Some(Frame::Map {
+                entries,
+                key,
+                count,
+                height,
+                ..
+            }) => {
+                *count += built.count;
+                *height = (*height).max(built.height + 1);
+                match key.take() {
+                    None => *key = Some(built.node),
+                    Some(k) => entries.push((k, built.node)),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn too_deep() -> String {
+    format!("nesting deeper than {MAX_DEPTH} levels")
+}
+
+fn close_frame(frame: Frame, close: Span) -> (Built, usize) {
+    let (start, anchor, tag, value, count, height, last_end) = match frame {
+        Frame::Seq {
+            start,
+            anchor,
+            tag,
+            items,
+            count,
+            height,
+        } => {
+            let last = items.last().map(|n| n.span.end);
+            (start, anchor, tag, Value::Seq(items), count, height, last)
+        }
+        Frame::Map {
+            start,
+            anchor,
+            tag,
+            entries,
+            key,
+            count,
+            height,
+        } => {
+            // A key without a value cannot happen in a well-formed event stream; keep it.
+            let mut entries = entries;
+            if let Some(k) = key {
+                let at = k.span.end;
+                entries.push((k, Node::new(Span::empty(at), Value::Null)));
+            }
+            let entries = merge_keys(entries);
+            let last = entries.last().map(|(_, v)| v.span.end);
+            (start, anchor, tag, Value::Map(entries), count, height, last)
+        }
+    };
+    // Flow collections end at their bracket; block collections at their last child (saphyr
+    // puts a block collection's end at the next token, past trailing comments and lines).
+    let end = if close.is_empty() {
+        last_end.unwrap_or(close.start).max(start)
+    } else {
+        close.end.max(start)
+    };
+    let span = Span::new(start, end);
+    let mut node = Node::new(span, value);
+    if let Some(tag) = tag {
+        node = Node::new(span, Value::Tagged(tag, Box::new(node)));
+    }
+    (
+        Built {
+            node,
+            count,
+            height,
+        },
+        anchor,
+    )
+}
+
+/// Applies YAML merge keys (`<<: *base`, `<<: [*a, *b]`), which Compose files and GitLab CI
+/// use heavily: merged entries take the place of the `<<` entry, and keys written in the map
+/// win over merged ones.
+fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+        return entries;
+    }
+    let own: Vec<String> = entries
+        .iter()
+        .filter(|(k, _)| !is_merge_key(k))
+        .filter_map(|(k, _)| k.scalar_text())
+        .collect();
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        if !is_merge_key(&k) {
+            out.push((k, v));
+            continue;
+        }
+        let sources: Vec<&Node> = match &v.value {
+            Value::Map(_) => vec![&v],
+            Value::Seq(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        if sources.is_empty() {
+            out.push((k, v));
+            continue;
+        }
+        let mut taken: Vec<String> = Vec::new();
+        for src in sources {
+            for (mk, mv) in src.as_map().unwrap_or_default() {
+                let name = mk.scalar_text();
+                let shadowed = name
+                    .as_ref()
+                    .is_some_and(|n| own.contains(n) || taken.contains(n));
+                if !shadowed {
+                    if let Some(n) = name {
+                        taken.push(n);
+                    }
+                    out.push((mk.clone(), mv.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_merge_key(k: &Node) -> bool {
+    matches!(&k.value, Value::String(s) if s == "<<")
+}
+
+/// The tag of a collection as kept in the tree: `None` for core-schema tags (`!!map`).
+fn collection_tag(tag: Option<&Tag>) -> Option<String> {
+    let tag = tag?;
+    if tag.is_yaml_core_schema() {
+        return None;
+    }
+    Some(tag_name(tag))
+}
+
+fn tag_name(tag: &Tag) -> String {
+    let full = format!("{}{}", tag.handle, tag.suffix);
+    full.strip_prefix('!').unwrap_or(&full).to_string()
+}
+
+fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    match tag {
+        Some(tag) if tag.is_yaml_core_schema() => match tag.suffix.as_str() {
+            "null" => Value::Null,
+            "bool" => match resolve_plain(text) {
+                b @ Value::Bool(_) => b,
+                _ => Value::String(text.to_string()),
+            },
+            "int" | "float" => Value::Number(text.to_string()),
+            _ => Value::String(text.to_string()),
+        },
+        // A non-specific `!` tag means "string".
+        Some(tag) if tag.handle == "!" && tag.suffix.is_empty() => Value::String(text.to_string()),
+        Some(tag) => Value::Tagged(
+            tag_name(tag),
+            Box::new(Node::new(Span::default(), Value::String(text.to_string()))),
+        ),
+        None if style == ScalarStyle::Plain => resolve_plain(text),
+        None => Value::String(text.to_string()),
+    }
+}
+
+/// The YAML 1.2 core schema for plain scalars.
+fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        _ if is_number(text) => Value::Number(text.to_string()),
+        _ => Value::String(text.to_string()),
+    }
+}
+
+fn is_number(s: &str) -> bool {
+    if let Some(hex) = s.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    }
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") || matches!(s, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    // [0-9]+ ( . [0-9]* )? ( [eE] [-+]? [0-9]+ )?  or  . [0-9]+ ( exponent )?
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (!int.is_empty() || !frac.is_empty())
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+                && !(int.is_empty() && frac.is_empty())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// Converts saphyr's char indices to byte offsets. Markers arrive nearly in order, so a cursor
+/// that walks from the last position keeps very long lines linear; ASCII text needs nothing.
+struct CharToByte<'a> {
+    text: &'a str,
+    ascii: bool,
+    char_at: usize,
+    byte_at: usize,
+}
+
+impl<'a> CharToByte<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            ascii: text.is_ascii(),
+            char_at: 0,
+            byte_at: 0,
+        }
+    }
+
+    fn byte(&mut self, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(self.text.len());
+        }
+        if char_index < self.char_at {
+            // Backwards: usually a few chars (a collection start); walk back.
+            let mut chars = self.text[..self.byte_at].char_indices().rev();
+            while self.char_at > char_index {
+                match chars.next() {
+                    Some((i, _)) => {
+                        self.byte_at = i;
+                        self.char_at -= 1;
+                    }
+                    None => break,
+                }
+            }
+            return self.byte_at;
+        }
+        let mut chars = self.text[self.byte_at..].chars();
+        while self.char_at < char_index {
+            match chars.next() {
+                Some(c) => {
+                    self.byte_at += c.len_utf8();
+                    self.char_at += 1;
+                }
+                None => break,
+            }
+        }
+        self.byte_at
+    }
+}
+
+#[cfg(test)]
+#[path = "yaml_tests.rs"]
+mod tests;

@@ -2,9 +2,17 @@
 //! text; none of them decides anything.
 
 pub mod diagnostic;
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod inventory;
 pub mod json;
+pub mod junit;
+pub mod locate;
+pub mod rule_docs;
+pub mod sarif;
 pub mod short;
 
 use std::collections::BTreeMap;

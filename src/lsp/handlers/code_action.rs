@@ -17,10 +17,13 @@ pub fn handle(server: &Server, params: CodeActionParams) -> Option<Vec<CodeActio
     let rel = server.rel(&uri)?;
     let shared = server.lock();
     let ws = &shared.ws;
-    let FileKind::Infra(syntax) = ws.kind(&rel) else {
+    if !matches!(ws.kind(&rel), FileKind::Infra(_)) {
         return None;
-    };
-    // JSON has no comments: its findings are waived in `cloudpact.yaml`.
+    }
+    // The syntax as read (a `.template` is JSON or YAML by its text). JSON has no comments:
+    // its findings are waived in `cloudpact.yaml`.
+    let unit = ws.unit_of(&rel)?;
+    let syntax = unit.inputs.iter().find(|i| i.file.path == rel)?.syntax;
     let comment = comment_prefix(syntax)?;
     let wanted = params.range.start.line..=params.range.end.line;
     let mut seen = BTreeSet::new();
@@ -77,6 +80,6 @@ pub fn comment_prefix(syntax: Syntax) -> Option<&'static str> {
         | Syntax::Ini
         | Syntax::Properties => Some("#"),
         Syntax::Bicep => Some("//"),
-        Syntax::Json => None,
+        Syntax::Json | Syntax::CfnTemplate => None,
     }
 }

@@ -1,0 +1,46 @@
+//! Fuzz target: HCL text → hcl-edit body (through `parse::hcl`), then Terraform module
+//! extraction with the text as a `.tf`, as a `terraform.tfvars`, and beside a fixed module that
+//! references its values. Move to `fuzz/fuzz_targets/hcl.rs` once `fuzz/` exists (cargo-fuzz,
+//! with `libfuzzer-sys` and `cloudpact` as dependencies).
+#![no_main]
+
+use std::sync::Arc;
+
+use cloudpact::facts::catalog::Catalog;
+use cloudpact::facts::{Ctx, terraform};
+use cloudpact::source::SourceFile;
+use libfuzzer_sys::fuzz_target;
+
+const SIBLING: &str = r#"
+provider "aws" { region = var.region }
+resource "aws_instance" "x" {
+  instance_type = var.size
+  availability_zone = local.zone
+  tags = var.tags
+}
+"#;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Err(e) = cloudpact::parse::hcl::parse(text) {
+        assert!(e.span.start <= e.span.end && e.span.end <= text.len());
+        assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
+    }
+    let catalog = Catalog::builtin();
+    let ctx = Ctx { catalog: &catalog };
+    for name in ["m/main.tf", "m/terraform.tfvars", "m/prod.tfvars"] {
+        let file = Arc::new(SourceFile::new(name, text));
+        let sibling = Arc::new(SourceFile::new("m/sibling.tf", SIBLING));
+        let x = terraform::extract_module(&[file, sibling], ctx);
+        for d in &x.deployments {
+            let len = if &*d.path == "m/sibling.tf" { SIBLING.len() } else { text.len() };
+            assert!(d.span.start <= d.span.end && d.span.end <= len);
+        }
+        for e in &x.errors {
+            let span = e.primary_span().unwrap_or_default();
+            assert!(span.end <= text.len());
+        }
+    }
+});

@@ -1,0 +1,513 @@
+//! Refusal records: one YAML list per file (LANGUAGE.md, "Refusal records").
+//!
+//! The values are deserialised with serde_yaml into typed structs; serde_yaml has no positions,
+//! so the same text is also read with saphyr, whose markers locate every item, key and value for
+//! the diagnostics. A record's `where` is parsed with the policy expression parser, and its
+//! spans are moved from the decoded string into the YAML file, so an error in it points at the
+//! right character of the YAML line.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use saphyr::{LoadableYamlNode, MarkedYaml, Marker, YamlData};
+use serde::Deserialize;
+
+use super::ast::{Expr, Spanned};
+use super::lower::{Problem, parse_date};
+use super::model::RefusalRecord;
+use super::validate;
+use crate::diag::Diag;
+use crate::facts::catalog::Catalog;
+use crate::facts::model::ProviderId;
+use crate::source::{SourceFile, Span};
+use crate::suggest::did_you_mean;
+
+/// Diagnostic codes of refusal records.
+pub mod code {
+    pub const NOT_A_LIST: &str = "cloudpact::record::not-a-list";
+    pub const NOT_A_MAPPING: &str = "cloudpact::record::not-a-mapping";
+    pub const MISSING_FIELD: &str = "cloudpact::record::missing-field";
+    pub const UNKNOWN_KEY: &str = "cloudpact::record::unknown-key";
+    pub const BAD_VALUE: &str = "cloudpact::record::bad-value";
+    pub const UNKNOWN_PROVIDER: &str = "cloudpact::record::unknown-provider";
+    pub const BAD_DATE: &str = "cloudpact::record::bad-date";
+    pub const BAD_WHERE: &str = "cloudpact::record::bad-where";
+    pub const WINDOW_ORDER: &str = "cloudpact::record::window-order";
+}
+
+const REQUIRED: &[&str] = &["id", "holder", "granted_to", "declined_on", "reason"];
+const KEYS: &[&str] = &[
+    "id",
+    "holder",
+    "granted_to",
+    "declined_on",
+    "expires",
+    "where",
+    "reason",
+    "evidence",
+];
+
+/// A record as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecord {
+    id: Text,
+    holder: Text,
+    granted_to: OneOrMany,
+    declined_on: Text,
+    #[serde(default)]
+    expires: Option<Text>,
+    #[serde(default, rename = "where")]
+    scope: Option<Text>,
+    reason: Text,
+    #[serde(default)]
+    evidence: Option<Text>,
+}
+
+/// A scalar read as text (`id: 2025` is the id "2025").
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Text {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Text {
+    fn into_string(self) -> String {
+        match self {
+            Text::Str(s) => s,
+            Text::Int(i) => i.to_string(),
+            Text::Float(f) => f.to_string(),
+            Text::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// `granted_to: oracle` or `granted_to: [oracle, aws]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(Text),
+    Many(Vec<Text>),
+}
+
+/// A key's span, its value's span, and the spans of the value's items when it is a list.
+type KeySpans = (Span, Span, Vec<Span>);
+
+/// Where a mapping's keys and values are.
+struct ItemSpans {
+    /// The item's first line.
+    line: Span,
+    /// key → (key span, value span, value item spans when a sequence).
+    keys: HashMap<String, KeySpans>,
+}
+
+/// Loads every record of one file. Records with an error are left out; every error is a
+/// diagnostic pointing at the YAML.
+pub fn load_records(
+    file: &Arc<SourceFile>,
+    catalog: &Catalog,
+) -> (Vec<Arc<RefusalRecord>>, Vec<Diag>) {
+    let text: &str = &file.text;
+    let mut diags = Vec::new();
+    let docs = match MarkedYaml::load_from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            let at = marker_offset(file, e.marker());
+            let span = Span::new(at, at);
+            diags.push(crate::facts::parse_error(file, span, e.info().to_string()));
+            return (Vec::new(), diags);
+        }
+    };
+    let Some(doc) = docs.first() else {
+        return (Vec::new(), diags);
+    };
+    let items = match &doc.data {
+        YamlData::Sequence(items) => items,
+        YamlData::Value(saphyr::Scalar::Null) => return (Vec::new(), diags),
+        _ => {
+            let at = node_span(file, doc);
+            diags.push(
+                Diag::error(
+                    code::NOT_A_LIST,
+                    "a refusal file must be a YAML list of records",
+                )
+                .in_file(file.clone())
+                .at(Span::new(at.start, at.start), "expected a list (`- id: …`)"),
+            );
+            return (Vec::new(), diags);
+        }
+    };
+    // The typed values; the same document, read again without positions.
+    let values: Vec<serde_yaml::Value> = serde_yaml::from_str(text).unwrap_or_default();
+
+    let mut records = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(spans) = item_spans(file, item) else {
+            let at = node_span(file, item);
+            diags.push(
+                Diag::error(
+                    code::NOT_A_MAPPING,
+                    "a refusal record must be a mapping of keys",
+                )
+                .in_file(file.clone())
+                .at(at, "expected `id:`, `holder:`, …"),
+            );
+            continue;
+        };
+        let before = diags.len();
+        check_keys(file, &spans, &mut diags);
+        if diags.len() > before {
+            continue;
+        }
+        let Some(value) = values.get(i).cloned() else {
+            continue;
+        };
+        match serde_yaml::from_value::<RawRecord>(value) {
+            Ok(raw) => {
+                if let Some(r) = build(file, catalog, raw, &spans, &mut diags) {
+                    records.push(Arc::new(r));
+                }
+            }
+            Err(e) => diags.push(
+                Diag::error(code::BAD_VALUE, format!("invalid refusal record: {e}"))
+                    .in_file(file.clone())
+                    .at(spans.line, "in this record")
+                    .with_help("`id`, `holder`, `declined_on`, `reason` are text; `granted_to` is a list of providers"),
+            ),
+        }
+    }
+    (records, diags)
+}
+
+/// Missing required fields and unknown keys.
+fn check_keys(file: &Arc<SourceFile>, spans: &ItemSpans, diags: &mut Vec<Diag>) {
+    let mut missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|k| !spans.keys.contains_key(*k))
+        .collect();
+    missing.sort_unstable();
+    if !missing.is_empty() {
+        let quoted: Vec<String> = missing.iter().map(|k| format!("`{k}`")).collect();
+        let list = match quoted.split_last() {
+            Some((last, init)) if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+            _ => quoted.join(""),
+        };
+        let s = if missing.len() == 1 { "" } else { "s" };
+        diags.push(
+            Diag::error(
+                code::MISSING_FIELD,
+                format!("refusal record without {list}"),
+            )
+            .in_file(file.clone())
+            .at(spans.line, format!("missing field{s} {list}"))
+            .with_help("a record needs `id`, `holder`, `granted_to`, `declined_on` and `reason`"),
+        );
+    }
+    let mut unknown: Vec<(&String, &KeySpans)> = spans
+        .keys
+        .iter()
+        .filter(|(k, _)| !KEYS.contains(&k.as_str()))
+        .collect();
+    unknown.sort_by_key(|(_, (s, _, _))| s.start);
+    for (k, (key_span, _, _)) in unknown {
+        let m = did_you_mean(k, KEYS.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        diags.push(
+            Diag::error(
+                code::UNKNOWN_KEY,
+                format!("unknown key `{k}` in a refusal record{m}"),
+            )
+            .in_file(file.clone())
+            .at(*key_span, "not a record key")
+            .with_help(format!("the keys are {}", KEYS.join(", "))),
+        );
+    }
+}
+
+fn build(
+    file: &Arc<SourceFile>,
+    catalog: &Catalog,
+    raw: RawRecord,
+    spans: &ItemSpans,
+    diags: &mut Vec<Diag>,
+) -> Option<RefusalRecord> {
+    let before = diags.len();
+    let value_span = |k: &str| spans.keys.get(k).map_or(spans.line, |(_, v, _)| *v);
+    let provider = |name: &str, span: Span, diags: &mut Vec<Diag>| -> Option<ProviderId> {
+        let id = catalog.resolve(name);
+        if id.is_none() {
+            let p = validate::unknown_provider(&Spanned::new(name.to_string(), span), catalog);
+            diags.push(recode(p, code::UNKNOWN_PROVIDER).to_diag(file));
+        }
+        id
+    };
+    let holder = provider(&raw.holder.into_string(), value_span("holder"), diags);
+    let granted: Vec<String> = match raw.granted_to {
+        OneOrMany::One(t) => vec![t.into_string()],
+        OneOrMany::Many(v) => v.into_iter().map(Text::into_string).collect(),
+    };
+    let item_spans = spans
+        .keys
+        .get("granted_to")
+        .map(|(_, _, items)| items.clone())
+        .unwrap_or_default();
+    let mut granted_to = Vec::new();
+    for (i, g) in granted.iter().enumerate() {
+        let span = item_spans
+            .get(i)
+            .copied()
+            .unwrap_or(value_span("granted_to"));
+        if let Some(id) = provider(g, span, diags) {
+            granted_to.push(id);
+        }
+    }
+    if granted.is_empty() {
+        diags.push(
+            Diag::error(code::BAD_VALUE, "`granted_to` names no provider")
+                .in_file(file.clone())
+                .at(value_span("granted_to"), "empty list")
+                .with_help("list the providers the refusal lets the work go to"),
+        );
+    }
+    let date = |key: &str, text: String, diags: &mut Vec<Diag>| {
+        let span = value_span(key);
+        let well_formed = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        let result = if well_formed {
+            parse_date(&text)
+        } else {
+            Err("expected YYYY-MM-DD".to_string())
+        };
+        match result {
+            Ok(d) => Some(d),
+            Err(why) => {
+                diags.push(
+                    Diag::error(code::BAD_DATE, format!("`{key}` is not a date: `{text}`"))
+                        .in_file(file.clone())
+                        .at(span, why),
+                );
+                None
+            }
+        }
+    };
+    let declined_on = date("declined_on", raw.declined_on.into_string(), diags);
+    let expires = raw.expires.map(|t| date("expires", t.into_string(), diags));
+    if let (Some(from), Some(Some(until))) = (declined_on, expires)
+        && until < from
+    {
+        diags.push(
+            Diag::error(
+                code::WINDOW_ORDER,
+                format!("the record expires on {until}, before it was declined on {from}"),
+            )
+            .in_file(file.clone())
+            .at(value_span("expires"), "before `declined_on`"),
+        );
+    }
+    let scope_text = raw.scope.map(Text::into_string);
+    let scope = scope_text.as_deref().and_then(|t| {
+        parse_where(
+            file,
+            catalog,
+            t,
+            spans.keys.get("where").map(|k| k.1),
+            diags,
+        )
+    });
+    let id = raw.id.into_string();
+    let reason = raw.reason.into_string();
+    for (key, v) in [("id", &id), ("reason", &reason)] {
+        if v.trim().is_empty() {
+            diags.push(
+                Diag::error(code::BAD_VALUE, format!("`{key}` is empty"))
+                    .in_file(file.clone())
+                    .at(value_span(key), "empty"),
+            );
+        }
+    }
+    if diags.len() > before {
+        return None;
+    }
+    Some(RefusalRecord {
+        id,
+        holder: holder?,
+        granted_to,
+        declined_on: declined_on?,
+        expires: expires.flatten(),
+        scope,
+        scope_text,
+        reason,
+        evidence: raw.evidence.map(Text::into_string),
+        file: file.clone(),
+        span: spans.line,
+    })
+}
+
+fn recode(mut p: Problem, code: &'static str) -> Problem {
+    p.code = code;
+    p
+}
+
+/// Parses and validates a record's `where`, with every span moved into the YAML file.
+fn parse_where(
+    file: &Arc<SourceFile>,
+    catalog: &Catalog,
+    text: &str,
+    value: Option<Span>,
+    diags: &mut Vec<Diag>,
+) -> Option<Expr> {
+    let value = value.unwrap_or_default();
+    let map = SpanMap::new(&file.text, value, text);
+    match super::parse_expr(text) {
+        Ok(mut expr) => {
+            let problems = validate::validate_expr(&expr, catalog);
+            for p in &problems {
+                let mut d = p.clone().map_spans(&|s| map.map(s)).to_diag(file);
+                d.code = d.code.replace("cloudpact::policy::", "cloudpact::record::");
+                diags.push(d);
+            }
+            if !problems.is_empty() {
+                return None;
+            }
+            expr.map_spans(&|s| map.map(s));
+            Some(expr)
+        }
+        Err(e) => {
+            let mut d = Diag::error(
+                code::BAD_WHERE,
+                format!("the record's `where` does not parse: {}", e.message),
+            )
+            .in_file(file.clone())
+            .at(map.map(e.span), e.label.clone());
+            d.help.clone_from(&e.help);
+            diags.push(d);
+            None
+        }
+    }
+}
+
+/// Moves byte offsets of a decoded YAML scalar to byte offsets of the file, by aligning the
+/// decoded characters with the written ones (quotes, `''` and backslash escapes are skipped).
+/// When the two cannot be aligned (folded block scalars), every span maps to the whole value.
+struct SpanMap {
+    value: Span,
+    /// For every decoded char: its decoded offset, its file offset, its length. Then the end.
+    points: Option<Vec<(usize, usize, usize)>>,
+}
+
+impl SpanMap {
+    fn new(file_text: &str, value: Span, decoded: &str) -> Self {
+        let start = value.start.min(file_text.len());
+        let end = if value.end > start {
+            value.end.min(file_text.len())
+        } else {
+            file_text.len()
+        };
+        let src = &file_text[start..end];
+        let mut j = usize::from(src.starts_with(['"', '\'']));
+        let mut points = Vec::with_capacity(decoded.len() + 1);
+        for (i, c) in decoded.char_indices() {
+            match src[j..].find(c) {
+                // A match far ahead means the texts drifted apart.
+                Some(k) if k <= 4 => {
+                    points.push((i, start + j + k, c.len_utf8()));
+                    j += k + c.len_utf8();
+                }
+                _ => {
+                    return Self {
+                        value,
+                        points: None,
+                    };
+                }
+            }
+        }
+        points.push((decoded.len(), start + j, 0));
+        Self {
+            value,
+            points: Some(points),
+        }
+    }
+
+    fn map(&self, s: Span) -> Span {
+        let Some(points) = &self.points else {
+            return self.value;
+        };
+        let at = |o: usize| match points.binary_search_by_key(&o, |p| p.0) {
+            Ok(i) => points[i],
+            Err(i) => points[i.min(points.len() - 1)],
+        };
+        let start = at(s.start).1;
+        if s.is_empty() {
+            return Span::empty(start);
+        }
+        // The end follows the span's last character, wherever it was written.
+        let last = points
+            .iter()
+            .rev()
+            .find(|p| p.0 < s.end)
+            .map_or(start, |p| p.1 + p.2);
+        Span::new(start, last.max(start))
+    }
+}
+
+fn marker_offset(file: &SourceFile, m: &Marker) -> usize {
+    file.index
+        .offset_of_char_col(&file.text, m.line().saturating_sub(1), m.col())
+}
+
+fn node_span(file: &SourceFile, n: &MarkedYaml<'_>) -> Span {
+    let start = marker_offset(file, &n.span.start);
+    let end = marker_offset(file, &n.span.end).max(start);
+    Span::new(start, end)
+}
+
+fn item_spans(file: &SourceFile, item: &MarkedYaml<'_>) -> Option<ItemSpans> {
+    let YamlData::Mapping(map) = &item.data else {
+        return None;
+    };
+    let item_span = node_span(file, item);
+    let line = file.index.line_of(item_span.start);
+    let line = file.line_span(line + 1);
+    let mut keys = HashMap::new();
+    for (k, v) in map {
+        let name = match &k.data {
+            YamlData::Value(s) => scalar_text(s),
+            _ => continue,
+        };
+        let items = match &v.data {
+            YamlData::Sequence(seq) => seq.iter().map(|x| node_span(file, x)).collect(),
+            _ => Vec::new(),
+        };
+        let mut value = node_span(file, v);
+        if value.is_empty() {
+            // Null values have an empty span: point at the key instead.
+            value = node_span(file, k);
+        }
+        keys.insert(name, (node_span(file, k), value, items));
+    }
+    Some(ItemSpans { line, keys })
+}
+
+fn scalar_text(s: &saphyr::Scalar<'_>) -> String {
+    match s {
+        saphyr::Scalar::String(s) => s.to_string(),
+        saphyr::Scalar::Integer(i) => i.to_string(),
+        saphyr::Scalar::FloatingPoint(f) => f.to_string(),
+        saphyr::Scalar::Boolean(b) => b.to_string(),
+        saphyr::Scalar::Null => "null".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,294 @@
+use std::fmt::Write as _;
+
+use super::*;
+use crate::facts::catalog::Catalog;
+
+/// A file from `tests/fixtures/`, with its path relative to that folder.
+pub(crate) fn fixture(rel: &str) -> Arc<SourceFile> {
+    let path = format!("{}/tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Arc::new(SourceFile::new(rel, text))
+}
+
+/// Deployments as a user reads them in `inventory`, one block each, for snapshots.
+pub(crate) fn render(file: &SourceFile, deps: &[Deployment]) -> String {
+    let mut deps: Vec<&Deployment> = deps.iter().collect();
+    deps.sort_by_key(|d| (d.span.start, d.name.clone()));
+    let mut s = String::new();
+    for d in deps {
+        let lc = file.line_col(d.span.start);
+        let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            s,
+            "{}:{}:{} {} {} {:?} provider={} kind={} service={} region={} country={} gpu={}",
+            d.path,
+            lc.line,
+            lc.column,
+            d.format,
+            d.type_,
+            d.name,
+            d.provider.as_deref().unwrap_or("-"),
+            d.kind,
+            opt(&d.service),
+            opt(&d.region),
+            opt(&d.country),
+            d.gpu,
+        );
+        let at: String = file.text[d.span.range()].chars().take(70).collect();
+        let _ = writeln!(s, "    at {at:?}");
+        if !d.tags.is_empty() {
+            let _ = writeln!(s, "    tags {:?}", d.tags);
+        }
+        for e in &d.evidence {
+            let _ = writeln!(s, "    {:?}: {}", e.attr, e.text);
+        }
+    }
+    if s.is_empty() {
+        s.push_str("(no deployments)\n");
+    }
+    s
+}
+
+pub(crate) fn render_extraction(file: &SourceFile, x: &Extraction) -> String {
+    let mut s = render(file, &x.deployments);
+    for e in &x.errors {
+        let _ = writeln!(s, "error: {e}");
+    }
+    s
+}
+
+fn ctx_run(rel: &str, syntax: Syntax) -> (Arc<SourceFile>, Extraction) {
+    let catalog = Catalog::builtin();
+    let file = fixture(rel);
+    let x = extract_text_config(&file, syntax, Ctx { catalog: &catalog });
+    (file, x)
+}
+
+fn hosts(text: &str) -> Vec<(String, String)> {
+    find_hosts(text)
+        .into_iter()
+        .map(|h| (text[h.span.range()].to_string(), h.host))
+        .collect()
+}
+
+#[test]
+fn urls_and_bare_hosts_are_found_where_they_start() {
+    let t = "see https://user:pw@api.openai.com:443/v1?x=1, and s3.fr-par.scw.cloud.";
+    assert_eq!(
+        hosts(t),
+        vec![
+            (
+                "https://user:pw@api.openai.com:443/v1?x=1".to_string(),
+                "api.openai.com".to_string()
+            ),
+            (
+                "s3.fr-par.scw.cloud".to_string(),
+                "s3.fr-par.scw.cloud".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn emails_and_glued_words_are_not_hosts() {
+    assert!(
+        hosts("ops@api.openai.com")
+            .iter()
+            .all(|(_, h)| h != "api.openai.com")
+    );
+    assert!(
+        hosts("x_api.openai.com")
+            .iter()
+            .all(|(_, h)| h != "api.openai.com")
+    );
+    assert!(hosts("s3 bucket").is_empty());
+    assert!(hosts("plain words only").is_empty());
+}
+
+#[test]
+fn placeholders_before_a_host_still_match() {
+    let found = find_hosts("https://{{ .Values.account }}.openai.azure.com/");
+    let hit = found.iter().find(|h| h.host == "openai.azure.com").unwrap();
+    assert_eq!(
+        hit.match_as.as_deref(),
+        Some("placeholder.openai.azure.com")
+    );
+    assert_eq!(hit.span.start, 0);
+    let t = "url: ${ACCOUNT}.blob.core.windows.net";
+    assert_eq!(find_hosts(t)[0].span.start, t.find('$').unwrap());
+}
+
+#[test]
+fn v3_settings_yaml_through_scan_tree() {
+    // The YAML parser is another module's; build the tree it would give, spans included.
+    let file = fixture("endpoints/v3/app/settings.yaml");
+    let t: &str = &file.text;
+    let s = |needle: &str| {
+        let start = t.find(needle).unwrap();
+        Node::new(
+            Span::new(start, start + needle.len()),
+            Value::String(needle.into()),
+        )
+    };
+    let map = |entries: Vec<(Node, Node)>| Node::new(Span::new(0, t.len()), Value::Map(entries));
+    let root = map(vec![
+        (
+            s("llm"),
+            map(vec![
+                (
+                    s("primary"),
+                    s("https://acme.openai.azure.com/openai/deployments/gpt-4o"),
+                ),
+                (s("fallback"), s("https://api.mistral.ai/v1")),
+            ]),
+        ),
+        (
+            s("telemetry"),
+            map(vec![(s("endpoint"), s("https://telemetry.example.com"))]),
+        ),
+    ]);
+    let catalog = Catalog::builtin();
+    let deps = scan_tree(&file, &root, Ctx { catalog: &catalog });
+    assert_eq!(deps.len(), 2);
+    let line = |d: &Deployment| file.line_col(d.span.start).line;
+    assert_eq!(line(&deps[0]), 2);
+    assert_eq!(deps[0].provider.as_deref(), Some("azure"));
+    assert_eq!(deps[0].kind, Kind::Ai);
+    assert_eq!(deps[0].service.as_deref(), Some("azure-openai"));
+    assert_eq!(deps[0].name, "llm.primary");
+    assert_eq!(line(&deps[1]), 3);
+    assert_eq!(deps[1].provider.as_deref(), Some("mistral"));
+    insta::assert_snapshot!(render(&file, &deps));
+}
+
+#[test]
+fn v3_dotenv() {
+    let (file, x) = ctx_run("endpoints/v3/app/.env.production", Syntax::Dotenv);
+    assert!(x.errors.is_empty());
+    let d = &x.deployments;
+    assert_eq!(d.len(), 2);
+    assert_eq!(file.line_col(d[0].span.start).line, 1);
+    assert_eq!(d[0].provider.as_deref(), Some("anthropic"));
+    assert_eq!(d[0].format, Format::Dotenv);
+    assert_eq!(d[0].name, "ANTHROPIC_API_URL");
+    assert_eq!(file.line_col(d[1].span.start).line, 2);
+    assert_eq!(d[1].provider.as_deref(), Some("aws"));
+    assert_eq!(d[1].kind, Kind::Ai);
+    assert_eq!(d[1].service.as_deref(), Some("bedrock"));
+    assert_eq!(d[1].region.as_deref(), Some("us-west-2"));
+    assert!(
+        d[1].evidence
+            .iter()
+            .any(|e| e.text == "host bedrock-runtime.us-west-2.amazonaws.com")
+    );
+    insta::assert_snapshot!(render_extraction(&file, &x));
+}
+
+#[test]
+fn registry_hosts_give_no_region() {
+    let (_, x) = ctx_run("endpoints/dotenv/hostile.env", Syntax::Dotenv);
+    let reg = x
+        .deployments
+        .iter()
+        .find(|d| d.type_ == "registry")
+        .expect("the pkg.dev image");
+    assert_eq!(reg.provider.as_deref(), Some("gcp"));
+    assert_eq!(reg.region, None);
+}
+
+macro_rules! snapshot_fixture {
+    ($name:ident, $rel:expr, $syntax:expr) => {
+        #[test]
+        fn $name() {
+            let (file, x) = ctx_run($rel, $syntax);
+            insta::assert_snapshot!(render_extraction(&file, &x));
+        }
+    };
+}
+
+snapshot_fixture!(dotenv_none, "endpoints/dotenv/none.env", Syntax::Dotenv);
+snapshot_fixture!(dotenv_two, "endpoints/dotenv/two.env", Syntax::Dotenv);
+snapshot_fixture!(
+    dotenv_hostile,
+    "endpoints/dotenv/hostile.env",
+    Syntax::Dotenv
+);
+snapshot_fixture!(toml_none, "endpoints/toml/none.toml", Syntax::Toml);
+snapshot_fixture!(toml_two, "endpoints/toml/two.toml", Syntax::Toml);
+snapshot_fixture!(toml_hostile, "endpoints/toml/hostile.toml", Syntax::Toml);
+snapshot_fixture!(toml_broken, "endpoints/toml/broken.toml", Syntax::Toml);
+snapshot_fixture!(ini_none, "endpoints/ini/none.ini", Syntax::Ini);
+snapshot_fixture!(ini_two, "endpoints/ini/two.ini", Syntax::Ini);
+snapshot_fixture!(ini_hostile, "endpoints/ini/hostile.conf", Syntax::Ini);
+snapshot_fixture!(
+    properties_none,
+    "endpoints/properties/none.properties",
+    Syntax::Properties
+);
+snapshot_fixture!(
+    properties_two,
+    "endpoints/properties/two.properties",
+    Syntax::Properties
+);
+snapshot_fixture!(
+    properties_hostile,
+    "endpoints/properties/hostile.properties",
+    Syntax::Properties
+);
+
+#[test]
+fn toml_error_is_a_parse_error_at_its_span() {
+    let (file, x) = ctx_run("endpoints/toml/broken.toml", Syntax::Toml);
+    assert_eq!(x.errors.len(), 1);
+    let (_, line, _) = x.errors[0].location().unwrap();
+    assert_eq!(line, 3, "{}", x.errors[0]);
+    assert_eq!(&*file.path, "endpoints/toml/broken.toml");
+}
+
+#[test]
+fn byte_order_marks_are_tolerated() {
+    let catalog = Catalog::builtin();
+    let ctx = Ctx { catalog: &catalog };
+    for (text, syntax) in [
+        ("\u{feff}URL=https://api.openai.com", Syntax::Dotenv),
+        ("\u{feff}url = https://api.openai.com", Syntax::Ini),
+        ("\u{feff}url=https://api.openai.com", Syntax::Properties),
+        ("\u{feff}url = 'https://api.openai.com'", Syntax::Toml),
+    ] {
+        let file = Arc::new(SourceFile::new("f", text));
+        let x = extract_text_config(&file, syntax, ctx);
+        assert!(x.errors.is_empty(), "{syntax:?}: {:?}", x.errors);
+        assert_eq!(x.deployments.len(), 1, "{syntax:?}");
+    }
+}
+
+#[test]
+fn junk_never_panics() {
+    let catalog = Catalog::builtin();
+    let ctx = Ctx { catalog: &catalog };
+    for text in [
+        "",
+        "=",
+        "\"",
+        "export",
+        "export =",
+        "a=\"",
+        "[",
+        "[x",
+        "k\\",
+        "\\\n\\\n",
+        "é=ü\u{0}",
+        "x = '''",
+        "a.b.c.d.e.f.g.h",
+    ] {
+        let file = Arc::new(SourceFile::new("f", text));
+        for syntax in [
+            Syntax::Dotenv,
+            Syntax::Ini,
+            Syntax::Properties,
+            Syntax::Toml,
+        ] {
+            let _ = extract_text_config(&file, syntax, ctx);
+        }
+    }
+}

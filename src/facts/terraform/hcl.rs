@@ -1,0 +1,146 @@
+//! Lowers hcl-edit's tree into the module model.
+
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::structure;
+use hcl_edit::template::Element;
+
+use super::model::{Attr, Block, Body, Expr};
+use crate::parse::hcl::span;
+
+pub(crate) fn lower_body(body: &structure::Body) -> Body {
+    let mut out = Body::default();
+    for structure in body.iter() {
+        match structure {
+            structure::Structure::Attribute(a) => out.attrs.push(Attr {
+                key: a.key.as_str().to_string(),
+                span: span(a).unwrap_or_default(),
+                value: lower_expr(&a.value),
+            }),
+            structure::Structure::Block(b) => out.blocks.push(Block {
+                ident: b.ident.as_str().to_string(),
+                labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
+                span: span(b).unwrap_or_default(),
+                body: lower_body(&b.body),
+            }),
+        }
+    }
+    out
+}
+
+fn lower_expr(expr: &Expression) -> Expr {
+    match expr {
+        Expression::Null(_) => Expr::Null,
+        Expression::Bool(b) => Expr::Lit(b.value().to_string()),
+        Expression::Number(n) => Expr::Lit(n.value().to_string()),
+        Expression::String(s) => Expr::Lit(s.value().clone()),
+        Expression::Array(items) => Expr::List(items.iter().map(lower_expr).collect()),
+        Expression::Object(obj) => Expr::Object(
+            obj.iter()
+                .filter_map(|(key, value)| {
+                    let name = match key {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+                        ObjectKey::Expression(_) => return None,
+                    };
+                    let start = span(key).or_else(|| span(value.expr()));
+                    let end = span(value.expr());
+                    let span = match (start, end) {
+                        (Some(a), Some(b)) => a.to(b),
+                        (a, b) => a.or(b).unwrap_or_default(),
+                    };
+                    Some(Attr {
+                        key: name,
+                        span,
+                        value: lower_expr(value.expr()),
+                    })
+                })
+                .collect(),
+        ),
+        Expression::StringTemplate(t) => lower_template(t.iter()),
+        Expression::Parenthesis(p) => lower_expr(p.inner()),
+        Expression::Variable(v) => Expr::Ref(vec![v.as_str().to_string()]),
+        Expression::Traversal(t) => lower_traversal(t),
+        _ => Expr::Other,
+    }
+}
+
+/// `"${var.x}"` is `var.x`; a template of literal parts only is their text; the rest is not
+/// evaluated.
+fn lower_template<'a>(elements: impl Iterator<Item = &'a Element>) -> Expr {
+    let elements: Vec<&Element> = elements.collect();
+    if let [Element::Interpolation(i)] = elements.as_slice() {
+        return lower_expr(&i.expr);
+    }
+    let mut text = String::new();
+    for e in elements {
+        match e {
+            Element::Literal(l) => text.push_str(l.value()),
+            _ => return Expr::Other,
+        }
+    }
+    Expr::Lit(text)
+}
+
+fn lower_traversal(t: &hcl_edit::expr::Traversal) -> Expr {
+    let Expression::Variable(root) = &t.expr else {
+        return Expr::Other;
+    };
+    let mut path = vec![root.as_str().to_string()];
+    for op in &t.operators {
+        match op.value() {
+            TraversalOperator::GetAttr(ident) => path.push(ident.as_str().to_string()),
+            _ => return Expr::Other,
+        }
+    }
+    Expr::Ref(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lower(text: &str) -> Body {
+        lower_body(&crate::parse::hcl::parse(text).unwrap())
+    }
+
+    #[test]
+    fn values_lower_to_literals_and_references() {
+        let body = lower(concat!(
+            "a = \"x\"\n",
+            "b = var.region\n",
+            "c = \"${local.loc}\"\n",
+            "d = \"${var.p}-suffix\"\n",
+            "e = lookup(var.m, \"k\")\n",
+            "f = { team = \"ml\", \"cost-center\" = 42 }\n",
+            "g = [\"g5.xlarge\", var.t]\n",
+            "h = true\n",
+            "i = var.list[0]\n",
+        ));
+        let v = |k: &str| body.attr(k).unwrap().value.clone();
+        assert_eq!(v("a"), Expr::Lit("x".into()));
+        assert_eq!(v("b"), Expr::Ref(vec!["var".into(), "region".into()]));
+        assert_eq!(v("c"), Expr::Ref(vec!["local".into(), "loc".into()]));
+        assert_eq!(v("d"), Expr::Other);
+        assert_eq!(v("e"), Expr::Other);
+        let Expr::Object(entries) = v("f") else {
+            panic!("not an object")
+        };
+        assert_eq!(entries[0].key, "team");
+        assert_eq!(entries[1].key, "cost-center");
+        assert_eq!(entries[1].value, Expr::Lit("42".into()));
+        assert!(matches!(v("g"), Expr::List(items) if items.len() == 2));
+        assert_eq!(v("h"), Expr::Lit("true".into()));
+        assert_eq!(v("i"), Expr::Other);
+    }
+
+    #[test]
+    fn blocks_keep_labels_and_spans() {
+        let text = "resource \"aws_s3_bucket\" \"logs\" {\n  tags = {}\n}\n";
+        let body = lower(text);
+        let b = &body.blocks[0];
+        assert_eq!(b.ident, "resource");
+        assert_eq!(b.labels, ["aws_s3_bucket", "logs"]);
+        assert_eq!(b.span.start, 0);
+        assert_eq!(&text[b.body.attrs[0].span.range()], "tags = {}");
+    }
+}

@@ -1,0 +1,147 @@
+//! The slice of Terraform cloudpact reads, lowered from HCL or `.tf.json` into one shape so that
+//! resolution and extraction are written once.
+
+use std::sync::Arc;
+
+use crate::source::{SourceFile, Span};
+
+/// A value as far as cloudpact evaluates it statically.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Expr {
+    /// A literal scalar as text (strings, numbers, booleans).
+    Lit(String),
+    /// A whole-value reference: `var.x`, `local.y`, `azurerm_resource_group.rg.location`,
+    /// `aws.west` (the `provider` meta-argument), `"${var.x}"`.
+    Ref(Vec<String>),
+    Object(Vec<Attr>),
+    List(Vec<Expr>),
+    Null,
+    /// Anything not evaluated: function calls, conditionals, templates mixing text and values.
+    Other,
+}
+
+/// `key = value`, or one entry of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Attr {
+    pub key: String,
+    /// The whole attribute (`key = value`), in the file that holds it.
+    pub span: Span,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Block {
+    pub ident: String,
+    pub labels: Vec<String>,
+    /// From the block's ident (or, in JSON, its name key) to its end.
+    pub span: Span,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Body {
+    pub attrs: Vec<Attr>,
+    pub blocks: Vec<Block>,
+}
+
+impl Body {
+    /// The last attribute named `key` (Terraform rejects duplicates; the last one is as good as
+    /// any on a file that would not apply).
+    pub fn attr(&self, key: &str) -> Option<&Attr> {
+        self.attrs.iter().rev().find(|a| a.key == key)
+    }
+
+    pub fn blocks<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+        self.blocks.iter().filter(move |b| b.ident == ident)
+    }
+}
+
+/// What a file is to its module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// `.tf` or `.tf.json`: configuration.
+    Config,
+    /// `terraform.tfvars` and `*.auto.tfvars`: loaded by Terraform on every run.
+    AutoVars,
+    /// Any other `*.tfvars`: loaded only when named with `-var-file`.
+    VarFile,
+}
+
+impl Role {
+    pub fn of_path(path: &str) -> Role {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if !name.ends_with(".tfvars") {
+            Role::Config
+        } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+            Role::AutoVars
+        } else {
+            Role::VarFile
+        }
+    }
+}
+
+/// One parsed file of a module.
+#[derive(Debug)]
+pub(crate) struct File {
+    pub src: Arc<SourceFile>,
+    pub role: Role,
+    pub body: Body,
+}
+
+impl Expr {
+    /// The literal text, if the value is a literal.
+    pub fn as_lit(&self) -> Option<&str> {
+        match self {
+            Expr::Lit(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Parses a reference written as text: `var.x`, `aws.west`, `${var.x}`. Anything with
+    /// indexes, calls or extra text is not a plain reference.
+    pub fn ref_from_text(text: &str) -> Option<Vec<String>> {
+        let inner = text.trim();
+        let inner = match inner.strip_prefix("${") {
+            Some(rest) => rest.strip_suffix('}')?.trim(),
+            None => inner,
+        };
+        let parts: Vec<String> = inner.split('.').map(str::to_string).collect();
+        let ident = |p: &String| {
+            !p.is_empty()
+                && p.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        parts.iter().all(ident).then_some(parts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_follow_terraform_loading_rules() {
+        assert_eq!(Role::of_path("a/main.tf"), Role::Config);
+        assert_eq!(Role::of_path("a/terraform.tfvars"), Role::AutoVars);
+        assert_eq!(Role::of_path("a/eu.auto.tfvars"), Role::AutoVars);
+        assert_eq!(Role::of_path("a/prod.tfvars"), Role::VarFile);
+    }
+
+    #[test]
+    fn references_in_text() {
+        assert_eq!(
+            Expr::ref_from_text("${var.region}"),
+            Some(vec!["var".to_string(), "region".to_string()])
+        );
+        assert_eq!(
+            Expr::ref_from_text("aws.west"),
+            Some(vec!["aws".to_string(), "west".to_string()])
+        );
+        assert_eq!(Expr::ref_from_text("${var.x}-suffix"), None);
+        assert_eq!(Expr::ref_from_text("${var.list[0]}"), None);
+        assert_eq!(Expr::ref_from_text("eu-west-1 a"), None);
+    }
+}

@@ -1,0 +1,114 @@
+//! What the CI formats share: UTF-16 regions, URIs of paths, and stable fingerprints.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::eval::finding::{Finding, reserved};
+use crate::source::{SourceFile, Span};
+
+/// A 1-based region; columns in UTF-16 code units, the end column just after the region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region {
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub fn utf16_region(file: &SourceFile, span: Span) -> Region {
+    let (sl, sc) = file.index.utf16_position(&file.text, span.start);
+    let (el, ec) = file
+        .index
+        .utf16_position(&file.text, span.end.max(span.start));
+    Region {
+        start_line: sl as usize + 1,
+        start_column: sc as usize + 1,
+        end_line: el as usize + 1,
+        end_column: ec as usize + 1,
+    }
+}
+
+/// A relative path as a URI reference: `/` kept, everything outside RFC 3986's unreserved
+/// characters percent-encoded (so `é`, spaces, `#` and `%` survive URI parsing).
+pub fn uri_of(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// What identifies a finding across runs: rule, path, and the deployment's type and name, or
+/// for findings about no deployment the text of their first line. Never the line number, so
+/// an edit elsewhere in the file keeps the finding's identity.
+fn identity(f: &Finding) -> String {
+    let mut key = format!("{}\0{}\0", f.rule, f.path());
+    if let Some(d) = &f.deployment {
+        key.push_str(&format!("{}\0{}", d.type_, d.name));
+    } else if f.rule != reserved::PARSE_ERROR {
+        // A parse error moves as the file is fixed; one per file is its identity.
+        let line = f.file.index.line_of(f.span.start.min(f.file.text.len()));
+        let range = f.file.index.line_range(line, &f.file.text);
+        key.push_str(f.file.text[range].trim());
+    }
+    key
+}
+
+fn sha256_hex(s: &str) -> String {
+    let digest = Sha256::digest(s.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One fingerprint per finding, in the findings' order: the SHA-256 of its identity, and for
+/// the second and later findings with the same identity (two resources named alike in one
+/// file) of the identity and its occurrence number, so every finding's is unique.
+pub fn fingerprints(findings: &[Finding]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let id = identity(f);
+            let n = seen.entry(id.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                sha256_hex(&id)
+            } else {
+                sha256_hex(&format!("{id}\0{n}"))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_encodes_non_ascii_and_reserved_bytes() {
+        assert_eq!(uri_of("infra/main.tf"), "infra/main.tf");
+        assert_eq!(uri_of("infra/café #1.tf"), "infra/caf%C3%A9%20%231.tf");
+    }
+
+    #[test]
+    fn utf16_region_counts_astral_chars_twice() {
+        let f = SourceFile::new("a.tf", "x\n/* 🔒 */ resource {\n");
+        let start = f.text.find("resource").unwrap();
+        let r = utf16_region(&f, Span::new(start, start + 8));
+        assert_eq!(
+            r,
+            Region {
+                start_line: 2,
+                start_column: 10,
+                end_line: 2,
+                end_column: 18
+            }
+        );
+        // Counted in chars the same place is column 9.
+        assert_eq!(f.line_col(start).column, 9);
+    }
+}

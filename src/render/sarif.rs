@@ -1,0 +1,189 @@
+//! `sarif`: SARIF 2.1.0 as GitHub code scanning reads it (ecosystem.md §2.1).
+//!
+//! - Every rule is described (`shortDescription`, `fullDescription`, `help` are required there
+//!   and may not be empty), the reserved `cloudpact.*` ids too.
+//! - Columns are UTF-16 code units, said so by `columnKind`: GitHub and LSP count that way.
+//! - `partialFingerprints` carries our own namespaced key and never `primaryLocationLineHash`:
+//!   upload-sarif computes that one itself, and a value of ours would disagree with it.
+//! - Suppressed findings stay in the log with `suppressions`, so code scanning shows them
+//!   closed instead of losing them.
+
+use serde_json::{Map, Value, json};
+
+use super::Summary;
+use super::locate::{fingerprints, uri_of, utf16_region};
+use super::rule_docs::{self, RuleDoc};
+use crate::diag::Severity;
+use crate::dsl::model::PolicySet;
+use crate::eval::finding::Finding;
+use crate::source::{SourceFile, Span};
+
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The key of our fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "cloudpact/v1";
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn rule_json(d: &RuleDoc) -> Value {
+    let mut tags = vec!["cloudpact".to_string()];
+    match d.kind {
+        Some(k) => tags.push(k.as_str().to_string()),
+        None => tags.push("policy-set".to_string()),
+    }
+    let mut props = Map::new();
+    props.insert("tags".into(), json!(tags));
+    if let Some(o) = &d.owner {
+        props.insert("owner".into(), json!(o));
+    }
+    if let Some(r) = &d.reference {
+        props.insert("reference".into(), json!(r));
+    }
+    let mut v = json!({
+        "id": d.id,
+        "name": d.name,
+        "shortDescription": {"text": d.short},
+        "fullDescription": {"text": d.full},
+        "help": {"text": d.help_text, "markdown": d.help_markdown},
+        "defaultConfiguration": {"level": level(d.severity)},
+        "properties": props,
+    });
+    if let Some(u) = &d.help_uri {
+        v["helpUri"] = json!(u);
+    }
+    v
+}
+
+fn physical_location(file: &SourceFile, span: Span) -> Value {
+    let r = utf16_region(file, span);
+    json!({
+        "artifactLocation": {"uri": uri_of(&file.path)},
+        "region": {
+            "startLine": r.start_line,
+            "startColumn": r.start_column,
+            "endLine": r.end_line,
+            "endColumn": r.end_column,
+        },
+    })
+}
+
+fn message_text(f: &Finding) -> String {
+    match &f.help {
+        Some(h) if !h.is_empty() => format!("{}\n\n{h}", f.message),
+        _ => f.message.clone(),
+    }
+}
+
+fn result_json(f: &Finding, rule_index: Option<usize>, fingerprint: &str) -> Value {
+    let mut v = Map::new();
+    v.insert("ruleId".into(), json!(f.rule));
+    if let Some(i) = rule_index {
+        v.insert("ruleIndex".into(), json!(i));
+    }
+    v.insert("level".into(), json!(level(f.severity)));
+    v.insert("message".into(), json!({"text": message_text(f)}));
+    if !f.path().is_empty() {
+        let mut loc = json!({"physicalLocation": physical_location(&f.file, f.span)});
+        if let Some(d) = &f.deployment {
+            let name = if d.name.is_empty() {
+                d.type_.clone()
+            } else {
+                format!("{}.{}", d.type_, d.name)
+            };
+            loc["logicalLocations"] = json!([{"fullyQualifiedName": name, "kind": "resource"}]);
+        }
+        v.insert("locations".into(), json!([loc]));
+    }
+    let related: Vec<Value> = f
+        .related
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.file.path.is_empty())
+        .map(|(i, r)| {
+            json!({
+                "id": i + 1,
+                "physicalLocation": physical_location(&r.file, r.span),
+                "message": {"text": r.message},
+            })
+        })
+        .collect();
+    if !related.is_empty() {
+        v.insert("relatedLocations".into(), json!(related));
+    }
+    v.insert(
+        "partialFingerprints".into(),
+        json!({ FINGERPRINT_KEY: fingerprint }),
+    );
+    if let Some(s) = &f.suppressed {
+        let kind = if s.kind == "inline" {
+            "inSource"
+        } else {
+            "external"
+        };
+        v.insert(
+            "suppressions".into(),
+            json!([{
+                "kind": kind,
+                "status": "accepted",
+                "justification": s.reason,
+                "properties": {"location": s.location},
+            }]),
+        );
+    }
+    let mut props = Map::new();
+    if let Some(d) = &f.deployment {
+        props.insert("provider".into(), json!(d.provider.as_deref()));
+        props.insert("kind".into(), json!(d.kind.as_str()));
+        if let Some(r) = &d.region {
+            props.insert("region".into(), json!(r));
+        }
+    }
+    if let Some(r) = &f.reference {
+        props.insert("reference".into(), json!(r));
+    }
+    if !props.is_empty() {
+        v.insert("properties".into(), Value::Object(props));
+    }
+    Value::Object(v)
+}
+
+/// The SARIF log of a run. Every finding is a result (suppressed ones marked); `rules` is the
+/// policy set, so rules without findings are described as well.
+pub fn render(findings: &[Finding], rules: &PolicySet, summary: &Summary) -> String {
+    let docs = rule_docs::all(rules, findings);
+    let prints = fingerprints(findings);
+    let results: Vec<Value> = findings
+        .iter()
+        .zip(&prints)
+        .map(|(f, fp)| result_json(f, docs.iter().position(|d| d.id == f.rule), fp))
+        .collect();
+    let mut driver = json!({
+        "name": "cloudpact",
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": docs.iter().map(rule_json).collect::<Vec<_>>(),
+    });
+    if let Some(uri) = option_env!("CARGO_PKG_REPOSITORY").filter(|u| !u.is_empty()) {
+        driver["informationUri"] = json!(uri);
+    }
+    let log = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": driver},
+            "columnKind": "utf16CodeUnits",
+            "results": results,
+            "properties": {"as_of": summary.as_of.to_string()},
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&log).expect("JSON values always serialize");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,345 @@
+//! Finding `cloudpact:ignore RULE_ID[,RULE_ID…] [until=YYYY-MM-DD] -- REASON` directives in
+//! the comments of a file, in the file's own comment syntax.
+//!
+//! A directive counts only right after a comment opener of its file's syntax (`# cloudpact:…`,
+//! `// cloudpact:…`, `/* cloudpact:… */`, `; cloudpact:…`), so the words in a string value or
+//! in prose further into a comment are not mistaken for one.
+
+use std::sync::Arc;
+
+use jiff::civil::Date;
+
+use crate::source::{SourceFile, Span};
+
+pub const MARKER: &str = "cloudpact:ignore";
+
+/// Which comment openers a file's syntax has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Syntax {
+    /// `# …`
+    pub hash: bool,
+    /// `// …`
+    pub slashes: bool,
+    /// `/* … */`
+    pub block: bool,
+    /// `; …` (INI)
+    pub semicolon: bool,
+    /// `! …` (Java properties)
+    pub bang: bool,
+}
+
+impl Syntax {
+    pub const NONE: Syntax = Syntax {
+        hash: false,
+        slashes: false,
+        block: false,
+        semicolon: false,
+        bang: false,
+    };
+    const HASH: Syntax = Syntax {
+        hash: true,
+        ..Syntax::NONE
+    };
+    const C_LIKE: Syntax = Syntax {
+        slashes: true,
+        block: true,
+        ..Syntax::NONE
+    };
+    const HCL: Syntax = Syntax {
+        hash: true,
+        slashes: true,
+        block: true,
+        ..Syntax::NONE
+    };
+
+    pub fn has_comments(self) -> bool {
+        self != Syntax::NONE
+    }
+}
+
+/// The comment syntax of a file, by its name. JSON has none: use `waivers` for JSON files.
+pub fn syntax_of(path: &str) -> Syntax {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") {
+        return Syntax::HASH;
+    }
+    if name == "dockerfile" || name.starts_with("dockerfile.") || name == "containerfile" {
+        return Syntax::HASH;
+    }
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "json" | "ipynb" | "tfstate" => Syntax::NONE,
+        "tf" | "tfvars" | "hcl" | "nomad" | "pact" => Syntax::HCL,
+        "bicep" | "bicepparam" | "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "jsonc" | "go"
+        | "java" | "cs" | "kt" => Syntax::C_LIKE,
+        "ini" | "cfg" | "conf" => Syntax {
+            hash: true,
+            semicolon: true,
+            ..Syntax::NONE
+        },
+        "properties" => Syntax {
+            hash: true,
+            bang: true,
+            ..Syntax::NONE
+        },
+        // YAML, TOML, env files, shell, Python, and anything else line-oriented.
+        _ => Syntax::HASH,
+    }
+}
+
+/// One rule id a directive names, with where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedRule {
+    pub id: String,
+    pub span: Span,
+}
+
+/// A `cloudpact:ignore` directive.
+#[derive(Debug, Clone)]
+pub struct Directive {
+    pub file: Arc<SourceFile>,
+    /// From `cloudpact:ignore` to the end of the reason.
+    pub span: Span,
+    /// 0-based line of the directive.
+    pub line: usize,
+    pub rules: Vec<NamedRule>,
+    pub until: Option<Date>,
+    /// The text after `--`, trimmed; `None` when absent or empty.
+    pub reason: Option<String>,
+    /// Why the directive is malformed (then it suppresses nothing).
+    pub error: Option<String>,
+}
+
+impl Directive {
+    /// `path:line`, 1-based.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.file.path, self.line + 1)
+    }
+}
+
+/// Whether `before` (the line up to the marker) ends in a comment opener; returns whether that
+/// opener was a block comment's.
+fn opener(before: &str, syntax: Syntax) -> Option<bool> {
+    let b = before.trim_end();
+    if syntax.block && (b.ends_with("/*") || b.ends_with("/**")) {
+        return Some(true);
+    }
+    let line_opener = (syntax.slashes && b.ends_with("//"))
+        || (syntax.hash && b.ends_with('#'))
+        || (syntax.semicolon && b.ends_with(';'))
+        || (syntax.bang && b.ends_with('!'));
+    line_opener.then_some(false)
+}
+
+/// Pieces of `text` separated by whitespace and commas, with their offsets.
+fn pieces(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let sep = c.is_whitespace() || c == ',';
+        match (sep, start) {
+            (true, Some(s)) => {
+                out.push((s, &text[s..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &text[s..]));
+    }
+    out
+}
+
+/// Parses the directive whose marker starts at byte `at` of the file, `end` being where its
+/// comment ends (the line's end, or a block comment's `*/`).
+fn parse(file: &Arc<SourceFile>, line: usize, at: usize, end: usize) -> Directive {
+    let text = &file.text;
+    let body_start = at + MARKER.len();
+    let body = &text[body_start..end];
+    // The reason follows the first `--` that starts a word.
+    let sep = body.match_indices("--").map(|(i, _)| i).find(|&i| {
+        i == 0
+            || body[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_whitespace)
+    });
+    let (head, reason) = match sep {
+        Some(i) => (&body[..i], Some(body[i + 2..].trim())),
+        None => (body, None),
+    };
+    let reason = reason.filter(|r| !r.is_empty()).map(str::to_string);
+    let mut rules = Vec::new();
+    let mut until = None;
+    let mut error = None;
+    for (off, piece) in pieces(head) {
+        let span = Span::new(body_start + off, body_start + off + piece.len());
+        if let Some(date) = piece.strip_prefix("until=") {
+            match date.parse::<Date>() {
+                Ok(d) => until = Some(d),
+                Err(_) => {
+                    error.get_or_insert(format!("`until={date}` is not a date (YYYY-MM-DD)"));
+                }
+            }
+        } else {
+            rules.push(NamedRule {
+                id: piece.to_string(),
+                span,
+            });
+        }
+    }
+    if rules.is_empty() {
+        error.get_or_insert_with(|| "the suppression names no rule id".to_string());
+    }
+    if reason.is_none() {
+        error.get_or_insert_with(|| {
+            "the suppression has no reason: write `-- REASON` after the rule ids".to_string()
+        });
+    }
+    let trimmed_end = at + text[at..end].trim_end().len();
+    Directive {
+        file: file.clone(),
+        span: Span::new(at, trimmed_end),
+        line,
+        rules,
+        until,
+        reason,
+        error,
+    }
+}
+
+/// Every directive in a file, in order.
+pub fn directives(file: &Arc<SourceFile>) -> Vec<Directive> {
+    let syntax = syntax_of(&file.path);
+    let text: &str = &file.text;
+    if !syntax.has_comments() || !text.contains(MARKER) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices(MARKER) {
+        let line = file.index.line_of(at);
+        let range = file.index.line_range(line, text);
+        let Some(block) = opener(&text[range.start..at], syntax) else {
+            continue;
+        };
+        // `cloudpact:ignored` or `cloudpact:ignore_all` are other words.
+        let after = &text[at + MARKER.len()..range.end];
+        if after.chars().next().is_some_and(|c| !c.is_whitespace()) {
+            continue;
+        }
+        let end = if block || syntax.block {
+            after
+                .find("*/")
+                .map_or(range.end, |i| at + MARKER.len() + i)
+        } else {
+            range.end
+        };
+        out.push(parse(file, line, at, end));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(path: &str, text: &str) -> Directive {
+        let f = Arc::new(SourceFile::new(path, text));
+        let mut d = directives(&f);
+        assert_eq!(d.len(), 1, "{path}: {text:?}");
+        d.remove(0)
+    }
+
+    fn ids(d: &Directive) -> Vec<&str> {
+        d.rules.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    #[test]
+    fn every_comment_syntax_of_the_formats() {
+        let cases = [
+            ("main.tf", "# cloudpact:ignore p.r -- why\n"),
+            ("main.tf", "x = 1 // cloudpact:ignore p.r -- why\n"),
+            (
+                "main.tf",
+                "/* cloudpact:ignore p.r -- why */ resource \"a\" \"b\" {}\n",
+            ),
+            ("main.bicep", "// cloudpact:ignore p.r -- why\n"),
+            ("main.bicep", "/** cloudpact:ignore p.r -- why */\n"),
+            ("k8s.yaml", "  image: x  # cloudpact:ignore p.r -- why\n"),
+            ("deploy.yml", "## cloudpact:ignore p.r -- why\n"),
+            (".env", "# cloudpact:ignore p.r -- why\nOPENAI_API_BASE=x\n"),
+            ("prod.env", "# cloudpact:ignore p.r -- why\n"),
+            ("Pulumi.toml", "# cloudpact:ignore p.r -- why\n"),
+            ("app.ini", "; cloudpact:ignore p.r -- why\n"),
+            ("app.ini", "# cloudpact:ignore p.r -- why\n"),
+            ("app.properties", "! cloudpact:ignore p.r -- why\n"),
+            ("index.ts", "// cloudpact:ignore p.r -- why\n"),
+            ("rules.pact", "# cloudpact:ignore p.r -- why\n"),
+        ];
+        for (path, text) in cases {
+            let d = one(path, text);
+            assert_eq!(ids(&d), ["p.r"], "{path}: {text:?}");
+            assert_eq!(d.reason.as_deref(), Some("why"), "{path}: {text:?}");
+            assert!(d.error.is_none(), "{path}: {:?}", d.error);
+        }
+    }
+
+    #[test]
+    fn no_directive_outside_comments_or_in_json() {
+        for (path, text) in [
+            ("a.json", "{\"x\": \"// cloudpact:ignore p.r -- why\"}\n"),
+            ("a.yaml", "name: \"cloudpact:ignore p.r -- why\"\n"),
+            ("a.yaml", "# see the cloudpact:ignore docs -- later\n"),
+            ("a.yaml", "# cloudpact:ignored p.r -- why\n"),
+            ("a.bicep", "# cloudpact:ignore p.r -- why\n"),
+            ("a.yaml", "; cloudpact:ignore p.r -- why\n"),
+            ("a.tf", "x = \"y\"\n"),
+        ] {
+            let f = Arc::new(SourceFile::new(path, text));
+            assert!(directives(&f).is_empty(), "{path}: {text:?}");
+        }
+    }
+
+    #[test]
+    fn several_ids_an_expiry_and_spans() {
+        let text = "x: 1 # cloudpact:ignore a.b, c.d until=2026-06-30 -- moving -- soon\n";
+        let d = one("a.yaml", text);
+        assert_eq!(ids(&d), ["a.b", "c.d"]);
+        assert_eq!(d.until, Some(jiff::civil::date(2026, 6, 30)));
+        assert_eq!(d.reason.as_deref(), Some("moving -- soon"));
+        assert_eq!(&text[d.rules[1].span.range()], "c.d");
+        assert_eq!(&text[d.span.range()], &text[7..text.len() - 1]);
+        assert_eq!(d.location(), "a.yaml:1");
+    }
+
+    #[test]
+    fn block_comments_end_the_directive() {
+        let text = "/* cloudpact:ignore p.r -- legacy */ resource \"a\" \"b\" {}\n";
+        let d = one("a.tf", text);
+        assert_eq!(d.reason.as_deref(), Some("legacy"));
+        assert_eq!(&text[d.span.range()], "cloudpact:ignore p.r -- legacy");
+    }
+
+    #[test]
+    fn malformed_directives_say_why() {
+        let no_reason = one("a.tf", "# cloudpact:ignore p.r\n");
+        assert!(no_reason.error.unwrap().contains("no reason"));
+        let empty_reason = one("a.tf", "# cloudpact:ignore p.r --   \n");
+        assert!(empty_reason.error.unwrap().contains("no reason"));
+        let no_rule = one("a.tf", "# cloudpact:ignore -- because\n");
+        assert!(no_rule.error.unwrap().contains("no rule"));
+        let bad_date = one("a.tf", "# cloudpact:ignore p.r until=2026-02-30 -- x\n");
+        assert!(bad_date.error.unwrap().contains("not a date"));
+        // A rule id with `--` inside is not the reason separator.
+        let d = one("a.tf", "# cloudpact:ignore p.a--b -- x\n");
+        assert_eq!(ids(&d), ["p.a--b"]);
+    }
+
+    #[test]
+    fn crlf_line_endings() {
+        let d = one("a.yaml", "# cloudpact:ignore p.r -- why\r\nx: 1\r\n");
+        assert_eq!(d.reason.as_deref(), Some("why"));
+    }
+}
