@@ -2,6 +2,8 @@
 //! `handlers/`; anything not listed gets `MethodNotFound` (requests) or is ignored
 //! (notifications such as `$/cancelRequest` and `initialized`).
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use lsp_server::{ErrorCode, Notification, Request, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
@@ -45,7 +47,15 @@ fn answer<R: RequestType>(
 ) -> Response {
     let id = req.id.clone();
     match req.extract::<R::Params>(R::METHOD) {
-        Ok((id, params)) => Response::new_ok(id, handler(server, params)),
+        // A bug in one handler answers one request with an error; the server goes on.
+        Ok((id, params)) => match catch_unwind(AssertUnwindSafe(|| handler(server, params))) {
+            Ok(result) => Response::new_ok(id, result),
+            Err(_) => Response::new_err(
+                id,
+                ErrorCode::InternalError as i32,
+                format!("cloudpact: internal error in `{}`", R::METHOD),
+            ),
+        },
         Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string()),
     }
 }
@@ -53,6 +63,6 @@ fn answer<R: RequestType>(
 fn notify<N: NotificationType>(server: &Server, n: Notification, handler: fn(&Server, N::Params)) {
     // A malformed notification has no one to answer; dropping it is all the protocol allows.
     if let Ok(params) = n.extract::<N::Params>(N::METHOD) {
-        handler(server, params);
+        let _ = catch_unwind(AssertUnwindSafe(|| handler(server, params)));
     }
 }
