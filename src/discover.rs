@@ -349,7 +349,7 @@ pub fn read_all(candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
 
 /// A `.template` file is CloudFormation when its text names the template's sections; then it is
 /// JSON when it starts with `{`, else YAML. Any other `.template` is not a format we read.
-fn resolve_template(mut input: Input) -> Option<Input> {
+pub fn resolve_template(mut input: Input) -> Option<Input> {
     let text = &input.file.text;
     let is_cfn = text.contains("AWSTemplateFormatVersion")
         || text.contains("\"Resources\"")

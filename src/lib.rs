@@ -4,15 +4,19 @@
 //! [`discover`] files → [`parse`] each syntax → [`facts`]: deployments with provider, region,
 //! country and kind → [`dsl`]: policies → [`eval`]: findings → [`suppress`]: ignore comments
 //! and waivers → [`render`]: reports.
-//! [`cli`] is the glue behind the `cloudpact` binary.
+//! [`cli`] is the glue behind the `cloudpact` binary; `lsp` (feature `lsp`) is the language server
+//! behind `cloudpact lsp`, and [`describe`] the words both use for a deployment and a verdict.
 
 pub mod cli;
 pub mod config;
+pub mod describe;
 pub mod diag;
 pub mod discover;
 pub mod dsl;
 pub mod eval;
 pub mod facts;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod parse;
 pub mod render;
 pub mod source;

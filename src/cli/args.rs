@@ -47,6 +47,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Run the language server on stdin/stdout (for editors).
+    #[cfg(feature = "lsp")]
+    Lsp(LspArgs),
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +178,17 @@ pub struct ProvidersArgs {
     /// Output as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[cfg(feature = "lsp")]
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// Speak the protocol on stdin/stdout (the only transport; accepted because editors pass it).
+    #[arg(long)]
+    pub stdio: bool,
+    /// The date the contracts are evaluated at [default: today, UTC].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,8 +9,7 @@ use crate::diag::Diag;
 use crate::dsl::ast::RuleKind;
 use crate::dsl::kind_docs;
 use crate::dsl::model::RuleDef;
-use crate::eval::{Engine, EvalOptions, Verdict};
-use crate::facts::model::Attr;
+use crate::eval::{Engine, EvalOptions};
 
 pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
     let settings = Settings::resolve(&args.scan)?;
@@ -69,23 +68,10 @@ pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
             "{path}:{line}: {} `{}` ({})",
             dep.type_, dep.name, dep.format
         );
-        let row = |o: Option<&str>| o.unwrap_or("unknown").to_string();
-        let attrs = [
-            (
-                "provider",
-                row(dep.provider.as_deref()),
-                Some(Attr::Provider),
-            ),
-            ("region", row(dep.region.as_deref()), Some(Attr::Region)),
-            ("country", row(dep.country.as_deref()), Some(Attr::Country)),
-            ("kind", dep.kind.to_string(), Some(Attr::Kind)),
-            ("service", row(dep.service.as_deref()), Some(Attr::Service)),
-            ("gpu", dep.gpu.to_string(), Some(Attr::Gpu)),
-        ];
-        for (name, value, attr) in attrs {
-            let _ = writeln!(out, "  {name:<9}{value}");
-            for e in attr.iter().flat_map(|a| dep.evidence_for(*a)) {
-                let _ = writeln!(out, "             because: {}", e.text);
+        for row in crate::describe::attribute_rows(dep) {
+            let _ = writeln!(out, "  {:<9}{}", row.name, row.value);
+            for e in row.evidence {
+                let _ = writeln!(out, "             because: {e}");
             }
         }
         if !dep.tags.is_empty() {
@@ -95,20 +81,7 @@ pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
         let _ = writeln!(out, "  rules (as of {}):", settings.as_of);
         for rule in &policies.rules {
             let outcome = engine.judge(rule, dep);
-            let verdict = match &outcome.verdict {
-                Verdict::Inactive => "inactive (outside its effective window)".to_string(),
-                Verdict::OutOfScope => "out of scope (`where` is not true)".to_string(),
-                Verdict::Complies => "complies".to_string(),
-                Verdict::Covered(id) => format!("covered by refusal record {id}"),
-                Verdict::Unknown(p) => {
-                    format!("a needed value is unknown (unknown {p:?})").to_lowercase()
-                }
-                Verdict::Violates => match &outcome.near_miss {
-                    Some(m) => format!("VIOLATES ({m})"),
-                    None => "VIOLATES".to_string(),
-                },
-                Verdict::Aggregate => "judged on the whole repository (share)".to_string(),
-            };
+            let verdict = crate::describe::verdict(&outcome);
             let _ = writeln!(out, "    {:<40} {verdict}", rule.id);
         }
         out.push('\n');

@@ -88,6 +88,8 @@ fn run(cli: Cli) -> Result<Status, Fatal> {
             clap_complete::generate(shell, &mut cmd, "cloudpact", &mut std::io::stdout());
             Ok(Status::Clean)
         }
+        #[cfg(feature = "lsp")]
+        Command::Lsp(a) => lsp(&a),
     }
 }
 
@@ -99,7 +101,24 @@ fn color_of(cmd: &Command) -> ColorChoice {
         Command::Policy(args::PolicyCommand::Check(a)) => a.color,
         Command::Test(a) => a.color,
         Command::Providers(_) | Command::Init | Command::Completions { .. } => ColorChoice::Auto,
+        #[cfg(feature = "lsp")]
+        Command::Lsp(_) => ColorChoice::Never,
     }
+}
+
+#[cfg(feature = "lsp")]
+fn lsp(args: &args::LspArgs) -> Result<Status, Fatal> {
+    let opts = crate::lsp::Options {
+        as_of: args.as_of,
+        ..Default::default()
+    };
+    crate::lsp::run(opts).map_err(|e| {
+        Fatal::from(crate::diag::Diag::error(
+            "cloudpact::lsp::protocol",
+            format!("language server: {e}"),
+        ))
+    })?;
+    Ok(Status::Clean)
 }
 
 /// Diagnostics on stderr, compiler style.

@@ -1,0 +1,26 @@
+//! `textDocument/didOpen`: remember the editor's text and analyse it right away.
+
+use lsp_types::DidOpenTextDocumentParams;
+
+use crate::lsp::document::Document;
+use crate::lsp::server::{Job, Server};
+
+pub fn handle(server: &Server, params: DidOpenTextDocumentParams) {
+    let doc = params.text_document;
+    let Some(rel) = server.rel(&doc.uri) else {
+        return;
+    };
+    server.lock().docs.insert(
+        rel.clone(),
+        Document {
+            uri: doc.uri,
+            text: doc.text,
+            version: doc.version,
+        },
+    );
+    server.submit(Job::Touched {
+        rel,
+        now: true,
+        saved: false,
+    });
+}

@@ -1,0 +1,87 @@
+//! `textDocument/hover` on a deployment (its declaration line, or anywhere in its span): what
+//! cloudpact detected, the evidence for it, and every rule's verdict.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
+
+use crate::eval::{Engine, EvalOptions};
+use crate::facts::model::Deployment;
+use crate::lsp::server::Server;
+use crate::source::SourceFile;
+
+pub fn handle(server: &Server, params: HoverParams) -> Option<Hover> {
+    let at = params.text_document_position_params;
+    let rel = server.rel(&at.text_document.uri)?;
+    let shared = server.lock();
+    let ws = &shared.ws;
+    let unit = ws.unit_of(&rel)?;
+    // Spans refer to the text that was analysed, which may trail the editor by a debounce.
+    let file = unit
+        .inputs
+        .iter()
+        .find(|i| i.file.path == rel)?
+        .file
+        .clone();
+    let offset = server.encoding.offset(&file.text, &file.index, at.position);
+    let dep = deployment_at(&unit.deployments, &file, offset)?;
+
+    let engine = Engine::new(
+        &ws.policies,
+        &ws.catalog,
+        EvalOptions {
+            as_of: ws.as_of,
+            whole_repo: true,
+        },
+    );
+    let mut md = String::new();
+    let _ = writeln!(md, "**{}** `{}` ({})\n", dep.type_, dep.name, dep.format);
+    for row in crate::describe::attribute_rows(dep) {
+        let _ = writeln!(md, "- **{}**: {}", row.name, row.value);
+        for e in row.evidence {
+            let _ = writeln!(md, "  - because: {e}");
+        }
+    }
+    if !dep.tags.is_empty() {
+        let tags: Vec<String> = dep.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(md, "- **tags**: {}", tags.join(", "));
+    }
+    let _ = writeln!(md, "\n**Rules** (as of {})\n", ws.as_of);
+    if ws.policies.rules.is_empty() {
+        let _ = writeln!(md, "- no rules loaded");
+    }
+    for rule in &ws.policies.rules {
+        let outcome = engine.judge(rule, dep);
+        let _ = writeln!(
+            md,
+            "- `{}`: {}",
+            rule.id,
+            crate::describe::verdict(&outcome)
+        );
+    }
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: md,
+        }),
+        range: Some(server.encoding.range(&file, dep.span)),
+    })
+}
+
+/// The deployment declared on the offset's line, else the innermost one whose span holds it.
+fn deployment_at<'a>(
+    deps: &'a [Arc<Deployment>],
+    file: &SourceFile,
+    offset: usize,
+) -> Option<&'a Deployment> {
+    let line = file.index.line_of(offset);
+    let here = deps.iter().filter(|d| d.path == file.path);
+    here.clone()
+        .find(|d| file.index.line_of(d.span.start) == line)
+        .or_else(|| {
+            here.filter(|d| d.span.start <= offset && offset < d.span.end)
+                .min_by_key(|d| d.span.len())
+        })
+        .map(|d| &**d)
+}

@@ -1,0 +1,8 @@
+//! One file per request or notification; [`super::router`] lists them.
+
+pub mod code_action;
+pub mod did_change;
+pub mod did_close;
+pub mod did_open;
+pub mod did_save;
+pub mod hover;

@@ -1,0 +1,206 @@
+//! `cloudpact lsp`: a language server over stdio, in the same binary (feature `lsp`).
+//!
+//! It scans the workspace once, then keeps the deployments of every extraction unit (a
+//! Terraform directory, or one file) and re-extracts only the unit of a file that changes. For
+//! each open infra file it publishes the findings located there, evaluated against the whole
+//! workspace (so `share` rules and refusal coverage see everything); for `.pact` files, refusal
+//! records and `cloudpact.yaml` it publishes their own errors as the user types. Hover on a
+//! deployment tells its attributes, the evidence, and every rule's verdict; a quick fix inserts
+//! a `cloudpact:ignore` comment for a waivable rule.
+//!
+//! Threads: the main loop reads messages, applies edits to open documents and answers hover and
+//! code actions from the last analysis; a worker debounces `didChange` and does the analysis,
+//! holding the state's lock only to copy inputs out and results in. Routes are listed in
+//! [`router`], one handler per file in [`handlers`].
+
+mod document;
+mod handlers;
+mod policies;
+mod position;
+mod publish;
+mod router;
+mod server;
+mod workspace;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::civil::Date;
+use lsp_server::{Connection, Message, ProtocolError};
+use lsp_types::{
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, HoverProviderCapability,
+    InitializeParams, SaveOptions, ServerCapabilities, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+};
+
+pub use position::Encoding;
+
+use crate::diag::Diag;
+use crate::dsl::Loaded;
+use crate::facts::catalog::Catalog;
+use crate::facts::{Ctx, Extraction, Input};
+use crate::source::SourceFile;
+
+/// The pipeline stages the server calls. The real ones by default; tests and benchmarks swap
+/// in their own (the taplo way: the server's I/O behind a small trait).
+pub trait Pipeline: Send + Sync {
+    fn load_policies(&self, paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
+        crate::dsl::load(paths, root, catalog)
+    }
+
+    fn check_policy(&self, file: Arc<SourceFile>, catalog: &Catalog) -> Vec<Diag> {
+        crate::dsl::check_source(file, catalog)
+    }
+
+    fn extract(&self, inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
+        crate::facts::extract(inputs, ctx)
+    }
+}
+
+/// discover → facts → dsl → eval, as `cloudpact check` runs them.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Real;
+
+impl Pipeline for Real {}
+
+/// How the server behaves beyond what the client negotiates.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The date contracts are evaluated at (default: today, UTC).
+    pub as_of: Option<Date>,
+    /// Quiet time after the last `didChange` before analysing (clients may override it with
+    /// the initialization option `debounceMs`).
+    pub debounce: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            as_of: None,
+            debounce: Duration::from_millis(150),
+        }
+    }
+}
+
+/// Serves on stdin/stdout until the client says `exit`.
+pub fn run(opts: Options) -> Result<(), String> {
+    let (conn, _io) = Connection::stdio();
+    // The I/O threads are not joined: after `exit` the worker may still be finishing an
+    // analysis (holding a sender), and the process ending is what the client waits for. The
+    // `shutdown` answer was written before the client could send `exit`.
+    serve(&conn, opts, Arc::new(Real)).map_err(|e| e.to_string())
+}
+
+/// Serves one client over `conn` (stdio, or `Connection::memory()` in tests and benchmarks):
+/// the `initialize` handshake, then messages until `shutdown` and `exit`.
+pub fn serve(
+    conn: &Connection,
+    opts: Options,
+    pipeline: Arc<dyn Pipeline>,
+) -> Result<(), ProtocolError> {
+    let (id, raw) = conn.initialize_start()?;
+    let params: InitializeParams = serde_json::from_value(raw.clone()).unwrap_or_default();
+    let encoding = Encoding::negotiate(
+        params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_deref()),
+    );
+    let init = params.initialization_options.as_ref();
+    let debounce = init
+        .and_then(|o| o.get("debounceMs"))
+        .and_then(serde_json::Value::as_u64)
+        .map_or(opts.debounce, Duration::from_millis);
+    let as_of = init
+        .and_then(|o| o.get("asOf"))
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| s.parse::<Date>().ok())
+        .or(opts.as_of)
+        .unwrap_or_else(crate::cli::scan::today);
+    let root = root_of(&params, &raw);
+
+    let result = serde_json::json!({
+        "capabilities": capabilities(encoding),
+        "serverInfo": { "name": "cloudpact", "version": env!("CARGO_PKG_VERSION") },
+    });
+    conn.initialize_finish(id, result)?;
+
+    let sender = conn.sender.clone();
+    let out: server::Outbox = Arc::new(move |m: Message| {
+        // The client may be gone; there is no one left to tell.
+        let _ = sender.send(m);
+    });
+    let server = server::Server::start(&root, as_of, encoding, debounce, out, pipeline);
+    for msg in &conn.receiver {
+        match msg {
+            Message::Request(req) => {
+                if conn.handle_shutdown(&req)? {
+                    return Ok(());
+                }
+                let resp = router::request(&server, req);
+                (server.out)(Message::Response(resp));
+            }
+            Message::Notification(n) => {
+                if n.method == "exit" {
+                    return Ok(());
+                }
+                router::notification(&server, n);
+            }
+            Message::Response(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn capabilities(encoding: Encoding) -> ServerCapabilities {
+    ServerCapabilities {
+        position_encoding: Some(encoding.kind()),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                    include_text: Some(false),
+                })),
+                ..Default::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
+}
+
+/// The first workspace folder, else `rootUri`, else `rootPath`, else the current directory.
+/// (`rootUri` and `rootPath` are deprecated in the protocol but older clients send only them.)
+fn root_of(params: &InitializeParams, raw: &serde_json::Value) -> PathBuf {
+    let from_folders = params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .and_then(|f| position::uri_to_path(&f.uri));
+    let from_uri = || {
+        raw.get("rootUri")
+            .and_then(|u| u.as_str())
+            .and_then(|u| u.parse().ok())
+            .and_then(|u| position::uri_to_path(&u))
+    };
+    let from_path = || {
+        raw.get("rootPath")
+            .and_then(|p| p.as_str())
+            .map(PathBuf::from)
+    };
+    from_folders
+        .or_else(from_uri)
+        .or_else(from_path)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."))
+}

@@ -1,0 +1,477 @@
+//! The server's state, and the worker that analyses what changed and publishes diagnostics.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+use lsp_server::{Message, Notification};
+use lsp_types::notification::{LogMessage, Notification as _, PublishDiagnostics};
+use lsp_types::{LogMessageParams, MessageType, PublishDiagnosticsParams, Uri};
+
+use super::document::Document;
+use super::position::{Encoding, uri_to_path};
+use super::workspace::{Edit, FileKind, UnitKey, Workspace};
+use super::{Pipeline, policies, publish};
+use crate::diag::Diag;
+use crate::eval::{self, EvalOptions};
+use crate::facts::{Ctx, Input};
+use crate::source::SourceFile;
+
+/// Where messages to the client go.
+pub type Outbox = Arc<dyn Fn(Message) + Send + Sync>;
+
+/// Everything the main loop and the worker share.
+#[derive(Debug)]
+pub struct Shared {
+    pub ws: Workspace,
+    /// Open documents by path relative to the root.
+    pub docs: HashMap<Arc<str>, Document>,
+    /// Errors of the open `cloudpact.yaml`'s text.
+    pub config_diags: Vec<Diag>,
+    /// `dsl::check_source` diagnostics of open `.pact` documents.
+    pub source_diags: HashMap<Arc<str>, Vec<Diag>>,
+    /// What each open document was last sent, to skip identical republishing.
+    pub published: HashMap<Arc<str>, Vec<lsp_types::Diagnostic>>,
+    /// The version of each open document's text that the current diagnostics describe.
+    pub analysed: HashMap<Arc<str>, i32>,
+}
+
+pub struct Server {
+    pub shared: Arc<Mutex<Shared>>,
+    pub out: Outbox,
+    pub encoding: Encoding,
+    pub root: PathBuf,
+    jobs: mpsc::Sender<Job>,
+}
+
+/// Work for the worker.
+#[derive(Debug)]
+pub enum Job {
+    /// (Re)read settings and policies and scan the whole workspace.
+    Scan,
+    /// A file's text may have changed (opened, edited, saved, closed). `now` skips the
+    /// debounce; `saved` tells a saved configuration to take effect.
+    Touched {
+        rel: Arc<str>,
+        now: bool,
+        saved: bool,
+    },
+}
+
+impl Server {
+    /// Starts the worker, which begins with the workspace scan.
+    pub fn start(
+        root: &Path,
+        as_of: Date,
+        encoding: Encoding,
+        debounce: Duration,
+        out: Outbox,
+        pipeline: Arc<dyn Pipeline>,
+    ) -> Server {
+        let ws = Workspace::new(root, as_of);
+        let root = ws.root.clone();
+        let shared = Arc::new(Mutex::new(Shared {
+            ws,
+            docs: HashMap::new(),
+            config_diags: Vec::new(),
+            source_diags: HashMap::new(),
+            published: HashMap::new(),
+            analysed: HashMap::new(),
+        }));
+        let (jobs, rx) = mpsc::channel();
+        let worker = Worker {
+            shared: shared.clone(),
+            out: out.clone(),
+            encoding,
+            debounce,
+            pipeline,
+        };
+        std::thread::Builder::new()
+            .name("cloudpact-lsp-worker".into())
+            .spawn(move || worker.run(rx))
+            .expect("spawning the analysis thread");
+        let server = Server {
+            shared,
+            out,
+            encoding,
+            root,
+            jobs,
+        };
+        server.submit(Job::Scan);
+        server
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Shared> {
+        // A panic in a handler must not take the whole server down with a poisoned lock.
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn submit(&self, job: Job) {
+        let _ = self.jobs.send(job);
+    }
+
+    /// The path relative to the root of a `file://` URI.
+    pub fn rel(&self, uri: &Uri) -> Option<Arc<str>> {
+        let path = uri_to_path(uri)?;
+        // The file may not exist yet (a new buffer): canonicalise its directory instead.
+        let canonical = std::fs::canonicalize(&path).ok().or_else(|| {
+            let dir = std::fs::canonicalize(path.parent()?).ok()?;
+            Some(dir.join(path.file_name()?))
+        });
+        let path = canonical.unwrap_or(path);
+        Some(crate::discover::relative(&self.root, &path).into())
+    }
+}
+
+/// The diagnostics of one file from every source: findings located there, parse errors, policy
+/// and record errors of the last load, the single-file check of a `.pact`, config errors.
+pub fn diagnostics_for(shared: &Shared, rel: &str, enc: Encoding) -> Vec<lsp_types::Diagnostic> {
+    let ws = &shared.ws;
+    let root = &ws.root;
+    let mut out: Vec<lsp_types::Diagnostic> = Vec::new();
+    if let Some(findings) = ws.findings.get(rel) {
+        out.extend(findings.iter().map(|f| publish::finding(f, enc, root)));
+    }
+    out.extend(
+        ws.parse_errors(rel)
+            .iter()
+            .map(|d| publish::diag(d, enc, root)),
+    );
+    let loaded = ws.policy_diags.get(rel).map(Vec::as_slice).unwrap_or(&[]);
+    out.extend(loaded.iter().map(|d| publish::diag(d, enc, root)));
+    if let Some(own) = shared.source_diags.get(rel) {
+        out.extend(
+            own.iter()
+                .filter(|d| !loaded.iter().any(|l| publish::same(l, d)))
+                .map(|d| publish::diag(d, enc, root)),
+        );
+    }
+    if ws.kind(rel) == FileKind::Config {
+        out.extend(
+            shared
+                .config_diags
+                .iter()
+                .map(|d| publish::diag(d, enc, root)),
+        );
+    }
+    out.sort_by_key(|d| (d.range.start.line, d.range.start.character));
+    out
+}
+
+pub fn publish_message(
+    uri: Uri,
+    diagnostics: Vec<lsp_types::Diagnostic>,
+    version: Option<i32>,
+) -> Message {
+    Message::Notification(Notification::new(
+        PublishDiagnostics::METHOD.to_string(),
+        PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        },
+    ))
+}
+
+struct Worker {
+    shared: Arc<Mutex<Shared>>,
+    out: Outbox,
+    encoding: Encoding,
+    debounce: Duration,
+    pipeline: Arc<dyn Pipeline>,
+}
+
+impl Worker {
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Collects jobs until the debounce has passed without a new `didChange`, then analyses
+    /// them together; ends when the server drops its sender.
+    fn run(self, rx: mpsc::Receiver<Job>) {
+        while let Ok(first) = rx.recv() {
+            let mut scan = false;
+            let mut touched: BTreeMap<Arc<str>, bool> = BTreeMap::new();
+            let mut deadline = Instant::now();
+            let mut add = |job: Job, deadline: &mut Instant| match job {
+                Job::Scan => scan = true,
+                Job::Touched { rel, now, saved } => {
+                    *touched.entry(rel).or_default() |= saved;
+                    *deadline = if now {
+                        Instant::now()
+                    } else {
+                        Instant::now() + self.debounce
+                    };
+                }
+            };
+            add(first, &mut deadline);
+            loop {
+                let wait = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(wait) {
+                    Ok(job) => add(job, &mut deadline),
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            // A bug in an extractor or the evaluator must not end the server; the next edit
+            // tries again.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.analyse(scan, touched)
+            }));
+            if result.is_err() {
+                self.log(
+                    MessageType::ERROR,
+                    "cloudpact: internal error while analysing; please report it",
+                );
+            }
+        }
+    }
+
+    fn log(&self, typ: MessageType, message: impl Into<String>) {
+        (self.out)(Message::Notification(Notification::new(
+            LogMessage::METHOD.to_string(),
+            LogMessageParams {
+                typ,
+                message: message.into(),
+            },
+        )));
+    }
+
+    fn analyse(&self, scan: bool, mut touched: BTreeMap<Arc<str>, bool>) {
+        if scan {
+            self.scan();
+            // Every open document may read differently under new settings.
+            touched.extend(self.lock().docs.keys().map(|k| (k.clone(), false)));
+        }
+
+        // 1. Copy out what changed.
+        let mut edits: BTreeMap<UnitKey, Vec<Edit>> = BTreeMap::new();
+        let mut pact_texts: Vec<(Arc<str>, String)> = Vec::new();
+        let mut policy_request = None;
+        let mut rescan = false;
+        let units: Vec<(UnitKey, Vec<Input>)>;
+        let catalog;
+        let as_of;
+        {
+            let mut shared = self.lock();
+            let mut policy_dirty = false;
+            for (rel, saved) in &touched {
+                let text = shared.docs.get(rel).map(|d| d.text.clone());
+                if let Some(v) = shared.docs.get(rel).map(|d| d.version) {
+                    shared.analysed.insert(rel.clone(), v);
+                }
+                match shared.ws.kind(rel) {
+                    FileKind::Config => {
+                        let diags = match &text {
+                            Some(t) => {
+                                let file = Arc::new(SourceFile::new(rel.clone(), t.clone()));
+                                crate::config::parse(&file).err().into_iter().collect()
+                            }
+                            None => Vec::new(),
+                        };
+                        rescan |= *saved && diags.is_empty();
+                        shared.config_diags = diags;
+                    }
+                    FileKind::Policy => {
+                        policy_dirty = true;
+                        if let Some(t) = text {
+                            pact_texts.push((rel.clone(), t));
+                        } else {
+                            shared.source_diags.remove(rel);
+                        }
+                    }
+                    FileKind::Record => policy_dirty = true,
+                    FileKind::Infra(syntax) => {
+                        let key = UnitKey::of(rel, syntax);
+                        edits
+                            .entry(key)
+                            .or_default()
+                            .push((rel.clone(), syntax, text));
+                    }
+                    FileKind::Other => {}
+                }
+            }
+            // Several files of one Terraform directory changed together: one extraction.
+            units = edits
+                .iter()
+                .map(|(key, e)| (key.clone(), shared.ws.unit_inputs(key, e)))
+                .collect();
+            if policy_dirty {
+                policy_request = Some(policy_request_of(&shared));
+            }
+            catalog = shared.ws.catalog.clone();
+            as_of = shared.ws.as_of;
+        }
+        if rescan {
+            self.analyse(true, BTreeMap::new());
+            return;
+        }
+        // 2. Work without the lock.
+        let ctx = Ctx { catalog: &catalog };
+        let extracted: Vec<_> = units
+            .into_iter()
+            .map(|(key, inputs)| {
+                let e = self.pipeline.extract(&inputs, ctx);
+                (key, inputs, e)
+            })
+            .collect();
+        let checked: Vec<(Arc<str>, Vec<Diag>)> = pact_texts
+            .into_iter()
+            .map(|(rel, text)| {
+                let file = Arc::new(SourceFile::new(rel.clone(), text));
+                (rel, self.pipeline.check_policy(file, &catalog))
+            })
+            .collect();
+        let loaded = policy_request
+            .as_ref()
+            .map(|r| policies::load(&*self.pipeline, r));
+
+        // 3. Copy results in.
+        let evaluation = {
+            let mut shared = self.lock();
+            let mut changed = scan || !extracted.is_empty();
+            for (key, inputs, e) in extracted {
+                shared.ws.set_unit(key, inputs, e);
+            }
+            for (rel, diags) in checked {
+                shared.source_diags.insert(rel, diags);
+            }
+            if let Some(loaded) = loaded {
+                let before = Arc::as_ptr(&shared.ws.policies);
+                shared.ws.set_policies(loaded);
+                changed |= !std::ptr::eq(before, Arc::as_ptr(&shared.ws.policies));
+            }
+            changed.then(|| {
+                let (deps, files) = shared.ws.snapshot();
+                (
+                    shared.ws.policies.clone(),
+                    deps,
+                    files,
+                    shared.ws.config.clone(),
+                )
+            })
+        };
+
+        // 4. Evaluate the whole workspace: repository-wide rules need every deployment. Then
+        // the ignore comments (in the editor's text) and the config's waivers, as `check` does.
+        if let Some((set, deps, files, config)) = evaluation {
+            let opts = EvalOptions {
+                as_of,
+                whole_repo: true,
+            };
+            let mut findings = eval::evaluate(&set, &deps, &files, &catalog, opts);
+            crate::suppress::apply(&mut findings, &files, &set, &config, &catalog, as_of, true);
+            self.lock().ws.set_findings(findings);
+        }
+
+        // 5. Publish: always for what was touched, for other open documents when theirs changed.
+        let messages = {
+            let mut shared = self.lock();
+            let open: Vec<(Arc<str>, Uri)> = shared
+                .docs
+                .iter()
+                .map(|(rel, d)| (rel.clone(), d.uri.clone()))
+                .collect();
+            let mut messages = Vec::new();
+            for (rel, uri) in open {
+                let diags = diagnostics_for(&shared, &rel, self.encoding);
+                let same = shared.published.get(&rel) == Some(&diags);
+                if touched.contains_key(&rel) || !same {
+                    shared.published.insert(rel.clone(), diags.clone());
+                    let version = shared.analysed.get(&rel).copied();
+                    messages.push(publish_message(uri, diags, version));
+                }
+            }
+            messages
+        };
+        for m in messages {
+            (self.out)(m);
+        }
+    }
+
+    /// Settings, policies and every infra file, read from scratch.
+    fn scan(&self) {
+        let started = Instant::now();
+        let (root, as_of, overlay_docs) = {
+            let shared = self.lock();
+            let docs: Vec<(Arc<str>, String)> = shared
+                .docs
+                .iter()
+                .map(|(k, d)| (k.clone(), d.text.clone()))
+                .collect();
+            (shared.ws.root.clone(), shared.ws.as_of, docs)
+        };
+        let mut ws = Workspace::new(&root, as_of);
+        let first = policy_request_for(&ws, &HashMap::new());
+        ws.set_policies(policies::load(&*self.pipeline, &first));
+        // Now that records are known, load again if some are open with unsaved text.
+        let overlay = overlay_of(&ws, overlay_docs.iter().map(|(k, t)| (k, t.as_str())));
+        if !overlay.is_empty() {
+            let again = policy_request_for(&ws, &overlay);
+            ws.set_policies(policies::load(&*self.pipeline, &again));
+        }
+        ws.scan(&*self.pipeline);
+        if ws.existing_policy_paths().is_empty() {
+            let shown: Vec<String> = ws
+                .policy_paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            ws.notes.push(format!(
+                "no policy files found at {}: put .pact files in policies/ or set `policies:` in cloudpact.yaml",
+                shown.join(", ")
+            ));
+        }
+        let notes = std::mem::take(&mut ws.notes);
+        let files = ws.units.values().map(|u| u.inputs.len()).sum::<usize>();
+        let deployments = ws
+            .units
+            .values()
+            .map(|u| u.deployments.len())
+            .sum::<usize>();
+        let rules = ws.policies.rules.len();
+        self.lock().ws = ws;
+        for n in notes {
+            self.log(MessageType::WARNING, format!("cloudpact: {n}"));
+        }
+        self.log(
+            MessageType::INFO,
+            format!(
+                "cloudpact: {files} files, {deployments} deployments, {rules} rules ({} ms)",
+                started.elapsed().as_millis()
+            ),
+        );
+    }
+}
+
+fn policy_request_of(shared: &Shared) -> policies::Request {
+    let overlay = overlay_of(
+        &shared.ws,
+        shared.docs.iter().map(|(k, d)| (k, d.text.as_str())),
+    );
+    policy_request_for(&shared.ws, &overlay)
+}
+
+fn policy_request_for(ws: &Workspace, overlay: &HashMap<Arc<str>, String>) -> policies::Request {
+    policies::Request {
+        root: ws.root.clone(),
+        paths: ws.existing_policy_paths(),
+        catalog: ws.catalog.clone(),
+        records: ws.records.clone(),
+        overlay: overlay.clone(),
+    }
+}
+
+/// The open policy files and records whose text differs from the disk's.
+fn overlay_of<'a>(
+    ws: &Workspace,
+    docs: impl Iterator<Item = (&'a Arc<str>, &'a str)>,
+) -> HashMap<Arc<str>, String> {
+    docs.filter(|(rel, _)| matches!(ws.kind(rel), FileKind::Policy | FileKind::Record))
+        .filter(|(rel, text)| std::fs::read_to_string(ws.abs(rel)).ok().as_deref() != Some(*text))
+        .map(|(rel, text)| (rel.clone(), text.to_string()))
+        .collect()
+}

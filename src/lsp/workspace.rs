@@ -1,0 +1,407 @@
+//! The workspace as the server sees it: settings, policies, and the facts of every infra file,
+//! kept per extraction unit (a Terraform directory, or one file of any other syntax) so an edit
+//! re-extracts only its own unit.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::GlobSet;
+use jiff::civil::Date;
+
+use super::Pipeline;
+use crate::config::{self, Config};
+use crate::diag::{Diag, Severity};
+use crate::discover::{self, Syntax, WalkOptions};
+use crate::dsl::model::PolicySet;
+use crate::eval::FileMap;
+use crate::eval::finding::Finding;
+use crate::facts::catalog::Catalog;
+use crate::facts::model::Deployment;
+use crate::facts::{Ctx, Extraction, Input};
+use crate::source::SourceFile;
+
+/// What a file is to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Config,
+    Policy,
+    Record,
+    Infra(Syntax),
+    Other,
+}
+
+/// One extraction unit: Terraform shares variables and providers across a directory, every
+/// other syntax is read file by file (the same split as `facts::extract`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnitKey {
+    TerraformDir(String),
+    File(Arc<str>),
+}
+
+impl UnitKey {
+    pub fn of(rel: &str, syntax: Syntax) -> UnitKey {
+        match syntax {
+            Syntax::Hcl | Syntax::Tfvars => {
+                UnitKey::TerraformDir(rel.rsplit_once('/').map_or("", |(d, _)| d).to_string())
+            }
+            _ => UnitKey::File(rel.into()),
+        }
+    }
+}
+
+/// A file of a unit to re-read: its path, syntax, and the editor's text (`None`: the disk's).
+pub type Edit = (Arc<str>, Syntax, Option<String>);
+
+#[derive(Debug, Default, Clone)]
+pub struct Unit {
+    pub inputs: Vec<Input>,
+    pub deployments: Vec<Arc<Deployment>>,
+    pub errors: Vec<Diag>,
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    /// Absolute; every `rel` path is relative to it.
+    pub root: PathBuf,
+    pub config_file: Option<PathBuf>,
+    /// The configuration as `check` loads it (suppression needs its file for waiver lines).
+    pub config: config::Loaded,
+    pub catalog: Arc<Catalog>,
+    pub policy_paths: Vec<PathBuf>,
+    pub walk: WalkOptions,
+    exclude: GlobSet,
+    pub as_of: Date,
+    /// The last policy set that loaded without errors (a half-typed policy does not wipe
+    /// every diagnostic of the workspace).
+    pub policies: Arc<PolicySet>,
+    /// Diagnostics of the last policy load, by file.
+    pub policy_diags: HashMap<Arc<str>, Vec<Diag>>,
+    /// Refusal record files of the last load.
+    pub records: HashSet<Arc<str>>,
+    pub units: BTreeMap<UnitKey, Unit>,
+    pub findings: HashMap<Arc<str>, Vec<Finding>>,
+    /// Problems no open file can show (no policies, an unreadable config), for the log.
+    pub notes: Vec<String>,
+}
+
+impl Workspace {
+    /// Settings from `cloudpact.yaml` in `root` or its parents, as `check` resolves them; an
+    /// invalid configuration falls back to the defaults (its errors show in the file itself).
+    pub fn new(root: &Path, as_of: Date) -> Workspace {
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let mut notes = Vec::new();
+        let config_file = config::find(&root);
+        let fallback = |dir: PathBuf| config::Loaded {
+            config: Config::default(),
+            file: None,
+            dir,
+        };
+        let loaded = match &config_file {
+            Some(p) => match config::load(p, &discover::relative(&root, p)) {
+                Ok(l) => l,
+                Err(d) => {
+                    notes.push(d.to_string());
+                    fallback(p.parent().map_or_else(|| root.clone(), Path::to_path_buf))
+                }
+            },
+            None => fallback(root.clone()),
+        };
+        let (config, config_dir) = (&loaded.config, loaded.dir.clone());
+        let catalog = match Catalog::build(config.providers.clone()) {
+            Ok(c) => Arc::new(c),
+            Err(e) => {
+                notes.push(e.to_string());
+                Catalog::builtin()
+            }
+        };
+        let policy_paths = match &config.policies {
+            Some(list) => list.iter().map(|p| config_dir.join(p)).collect(),
+            None => vec![root.join("policies")],
+        };
+        let walk = WalkOptions {
+            honour_ignore_files: true,
+            exclude: config.exclude.clone(),
+            max_file_size: config
+                .max_file_size
+                .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE),
+        };
+        let exclude = discover::build_globset(&walk.exclude).unwrap_or_else(|e| {
+            notes.push(e.to_string());
+            GlobSet::empty()
+        });
+        Workspace {
+            root,
+            config_file,
+            config: loaded.clone(),
+            catalog,
+            policy_paths,
+            walk,
+            exclude,
+            as_of,
+            policies: Arc::new(PolicySet::default()),
+            policy_diags: HashMap::new(),
+            records: HashSet::new(),
+            units: BTreeMap::new(),
+            findings: HashMap::new(),
+            notes,
+        }
+    }
+
+    pub fn rel(&self, path: &Path) -> Arc<str> {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        discover::relative(&self.root, &path).into()
+    }
+
+    pub fn abs(&self, rel: &str) -> PathBuf {
+        normalize(&self.root.join(rel))
+    }
+
+    pub fn kind(&self, rel: &str) -> FileKind {
+        if let Some(cfg) = &self.config_file
+            && *self.rel(cfg) == *rel
+        {
+            return FileKind::Config;
+        }
+        if rel.ends_with(".pact") {
+            return FileKind::Policy;
+        }
+        if self.records.contains(rel) {
+            return FileKind::Record;
+        }
+        match self.syntax(rel) {
+            Some(s) => FileKind::Infra(s),
+            None => FileKind::Other,
+        }
+    }
+
+    /// The syntax of an infra file the scan would read (not excluded by the configuration).
+    fn syntax(&self, rel: &str) -> Option<Syntax> {
+        // Outside the root (`../x`, or absolute): not part of the workspace's scan.
+        if self.exclude.is_match(rel) || rel.starts_with("..") || rel.starts_with('/') {
+            return None;
+        }
+        let abs = self.abs(rel);
+        Syntax::of(&abs, in_helm_templates(&abs))
+    }
+
+    /// Policy files that exist (`load` wants at least one).
+    pub fn existing_policy_paths(&self) -> Vec<PathBuf> {
+        self.policy_paths
+            .iter()
+            .filter(|p| p.exists())
+            .cloned()
+            .collect()
+    }
+
+    /// Stores a policy load: its diagnostics always, its rules only when it has no errors.
+    pub fn set_policies(&mut self, loaded: crate::dsl::Loaded) {
+        let mut by_file: HashMap<Arc<str>, Vec<Diag>> = HashMap::new();
+        let mut records: HashSet<Arc<str>> = HashSet::new();
+        for d in loaded.diagnostics.iter() {
+            if let Some(f) = &d.file {
+                by_file.entry(f.path.clone()).or_default().push(d.clone());
+            }
+        }
+        for f in &loaded.set.files {
+            if !f.path.ends_with(".pact") {
+                records.insert(f.path.clone());
+            }
+        }
+        for path in by_file.keys() {
+            if !path.ends_with(".pact") && self.kind(path) != FileKind::Config {
+                records.insert(path.clone());
+            }
+        }
+        // Keep knowing a record that the failed load could not list.
+        if loaded.has_errors() {
+            records.extend(self.records.iter().cloned());
+        } else {
+            self.policies = Arc::new(loaded.set);
+        }
+        self.records = records;
+        self.policy_diags = by_file;
+    }
+
+    /// Discovers, reads and extracts the whole workspace, once.
+    pub fn scan(&mut self, pipeline: &dyn Pipeline) {
+        let found =
+            match discover::discover(&self.root, std::slice::from_ref(&self.root), &self.walk) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.notes.push(e.to_string());
+                    return;
+                }
+            };
+        let (inputs, read_errors) = discover::read_all(&found.candidates);
+        let extraction = pipeline.extract(
+            &inputs,
+            Ctx {
+                catalog: &self.catalog,
+            },
+        );
+        let mut units: BTreeMap<UnitKey, Unit> = BTreeMap::new();
+        let mut key_of: HashMap<Arc<str>, UnitKey> = HashMap::new();
+        for input in inputs {
+            let key = UnitKey::of(&input.file.path, input.syntax);
+            key_of.insert(input.file.path.clone(), key.clone());
+            units.entry(key).or_default().inputs.push(input);
+        }
+        for dep in extraction.deployments {
+            if let Some(key) = key_of.get(&dep.path) {
+                let unit = units.get_mut(key).expect("every key has its unit");
+                unit.deployments.push(Arc::new(dep));
+            }
+        }
+        for d in extraction.errors.into_iter().chain(read_errors) {
+            let path: Arc<str> = d.file.as_ref().map_or("".into(), |f| f.path.clone());
+            let key = key_of
+                .get(&path)
+                .cloned()
+                .unwrap_or(UnitKey::File(path.clone()));
+            units.entry(key).or_default().errors.push(d);
+        }
+        self.units = units;
+    }
+
+    /// The inputs of a unit with some files' text replaced: by the editor's, or for `None` by
+    /// the disk's (after a close; a file gone from disk leaves the unit).
+    pub fn unit_inputs(&self, key: &UnitKey, edits: &[Edit]) -> Vec<Input> {
+        let mut inputs: Vec<Input> = self
+            .units
+            .get(key)
+            .map(|u| u.inputs.clone())
+            .unwrap_or_default();
+        for (rel, syntax, text) in edits {
+            inputs.retain(|i| i.file.path != *rel);
+            let text = match text {
+                Some(t) => Some(t.clone()),
+                None => std::fs::read_to_string(self.abs(rel)).ok(),
+            };
+            let input = text.map(|text| Input {
+                file: Arc::new(SourceFile::new(rel.clone(), text)),
+                syntax: *syntax,
+            });
+            // `.template` files are CloudFormation JSON or YAML by their text, or not read.
+            let input = match input {
+                Some(i) if i.syntax == Syntax::CfnTemplate => discover::resolve_template(i),
+                other => other,
+            };
+            inputs.extend(input);
+        }
+        inputs.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+        inputs
+    }
+
+    pub fn set_unit(&mut self, key: UnitKey, inputs: Vec<Input>, extraction: Extraction) {
+        let unit = Unit {
+            inputs,
+            deployments: extraction.deployments.into_iter().map(Arc::new).collect(),
+            errors: extraction.errors,
+        };
+        self.units.insert(key, unit);
+    }
+
+    /// Every deployment and every file, for a whole-workspace evaluation.
+    pub fn snapshot(&self) -> (Vec<Arc<Deployment>>, FileMap) {
+        let mut deps = Vec::new();
+        let mut files = FileMap::with_capacity(self.units.len());
+        for unit in self.units.values() {
+            deps.extend(unit.deployments.iter().cloned());
+            for i in &unit.inputs {
+                files.insert(i.file.path.clone(), i.file.clone());
+            }
+        }
+        (deps, files)
+    }
+
+    pub fn set_findings(&mut self, findings: Vec<Finding>) {
+        let mut by_path: HashMap<Arc<str>, Vec<Finding>> = HashMap::new();
+        for f in findings.into_iter().filter(|f| f.suppressed.is_none()) {
+            by_path.entry(f.file.path.clone()).or_default().push(f);
+        }
+        self.findings = by_path;
+    }
+
+    /// The unit holding an infra file.
+    pub fn unit_of(&self, rel: &str) -> Option<&Unit> {
+        match self.kind(rel) {
+            FileKind::Infra(s) => self.units.get(&UnitKey::of(rel, s)),
+            _ => None,
+        }
+    }
+
+    /// Parse errors of a file, at the configured severity.
+    pub fn parse_errors(&self, rel: &str) -> Vec<Diag> {
+        let severity = match self.config.config.parse_errors {
+            config::ParseErrors::Error => Severity::Error,
+            config::ParseErrors::Warning => Severity::Warning,
+        };
+        let Some(unit) = self.unit_of(rel) else {
+            return Vec::new();
+        };
+        unit.errors
+            .iter()
+            .filter(|d| d.file.as_ref().is_some_and(|f| &*f.path == rel))
+            .map(|d| Diag {
+                severity,
+                ..d.clone()
+            })
+            .collect()
+    }
+}
+
+/// Whether `path` is inside `templates/` of a Helm chart (as discovery decides).
+fn in_helm_templates(path: &Path) -> bool {
+    path.ancestors().skip(1).any(|dir| {
+        dir.file_name().is_some_and(|n| n == "templates")
+            && dir
+                .parent()
+                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+    })
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system (the file may not exist yet).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terraform_files_share_their_directory_unit() {
+        assert_eq!(
+            UnitKey::of("infra/main.tf", Syntax::Hcl),
+            UnitKey::of("infra/prod.tfvars", Syntax::Tfvars)
+        );
+        assert_eq!(
+            UnitKey::of("main.tf", Syntax::Hcl),
+            UnitKey::TerraformDir(String::new())
+        );
+        assert_ne!(
+            UnitKey::of("k8s/a.yaml", Syntax::Yaml),
+            UnitKey::of("k8s/b.yaml", Syntax::Yaml)
+        );
+    }
+
+    #[test]
+    fn normalize_removes_dot_dot() {
+        assert_eq!(
+            normalize(Path::new("/w/ex/../../policies/p.pact")),
+            PathBuf::from("/policies/p.pact")
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! `cloudpact lsp` driven over stdio with JSON-RPC (Content-Length framing), as an editor does.
+#![cfg(feature = "lsp")]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: mpsc::Receiver<Value>,
+    /// Messages read while waiting for another.
+    inbox: Vec<Value>,
+    next_id: i64,
+    root: std::path::PathBuf,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let root = std::fs::canonicalize(root).unwrap();
+        let mut child = Command::new(common::binary())
+            .args(["lsp", "--as-of", "2026-01-01"])
+            .current_dir(&root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cloudpact lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, messages) = mpsc::channel();
+        std::thread::spawn(move || {
+            while let Some(m) = read_message(&mut stdout) {
+                if tx.send(m).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut s = Server {
+            child,
+            stdin,
+            messages,
+            inbox: Vec::new(),
+            next_id: 0,
+            root,
+        };
+        let init = s.request(
+            "initialize",
+            json!({
+                "processId": std::process::id(),
+                "rootUri": s.uri(""),
+                "capabilities": {},
+                "initializationOptions": { "debounceMs": 50 },
+            }),
+        );
+        assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+        s.notify("initialized", json!({}));
+        s
+    }
+
+    fn uri(&self, rel: &str) -> String {
+        let p = self.root.join(rel);
+        format!("file://{}", p.display())
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = msg.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let m = self.wait(|m| m["id"] == id && m.get("method").is_none());
+        assert!(m.get("error").is_none(), "{method}: {m}");
+        m["result"].clone()
+    }
+
+    fn wait(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.inbox.iter().position(&wanted) {
+            return self.inbox.remove(i);
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let m = self
+                .messages
+                .recv_timeout(left)
+                .unwrap_or_else(|e| panic!("waited in vain ({e}); read {:#?}", self.inbox));
+            if wanted(&m) {
+                return m;
+            }
+            self.inbox.push(m);
+        }
+    }
+
+    /// The first diagnostics for `rel` at or after version `version` of its text.
+    fn diagnostics(&mut self, rel: &str, version: i64) -> Vec<Value> {
+        let uri = self.uri(rel);
+        let m = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri.as_str()
+                && m["params"]["version"].as_i64().is_none_or(|v| v >= version)
+        });
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn open(&mut self, rel: &str, language: &str, text: &str) {
+        let uri = self.uri(rel);
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": language, "version": 1, "text": text } }),
+        );
+    }
+
+    fn change(&mut self, rel: &str, version: i64, range: [u32; 4], text: &str) {
+        let uri = self.uri(rel);
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [{
+                    "range": {
+                        "start": { "line": range[0], "character": range[1] },
+                        "end": { "line": range[2], "character": range[3] },
+                    },
+                    "text": text,
+                }],
+            }),
+        );
+    }
+
+    /// `shutdown` is answered and `exit` ends the process, promptly and with status 0.
+    fn stop(mut self) {
+        let started = Instant::now();
+        assert_eq!(self.request("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "{status}");
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(5), "no exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn read_message(r: &mut impl BufRead) -> Option<Value> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length: ") {
+            len = v.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; len?];
+    r.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+const PACT: &str =
+    "policy p {\n  reference \"MSA §4.2\"\n\n  exclusive only_gcp {\n    provider gcp\n  }\n}\n";
+/// The declaration follows non-ASCII text on its line: `/* 🔒é */ ` is 13 bytes, 10 UTF-16
+/// units (the lock is two).
+const TF: &str = "# é\n/* 🔒é */ resource \"aws_instance\" \"web\" {\n  ami           = \"ami-123\"\n  instance_type = \"t3.micro\"\n}\n";
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path();
+    std::fs::create_dir_all(w.join("policies")).unwrap();
+    std::fs::create_dir_all(w.join("infra")).unwrap();
+    std::fs::write(w.join("cloudpact.yaml"), "policies: [policies]\n").unwrap();
+    std::fs::write(w.join("policies/p.pact"), PACT).unwrap();
+    std::fs::write(w.join("infra/main.tf"), TF).unwrap();
+    dir
+}
+
+#[test]
+fn config_errors_as_typed_then_shutdown_and_exit() {
+    let ws = workspace();
+    let mut s = Server::start(ws.path());
+    s.open("cloudpact.yaml", "yaml", "policies: [policies]\n");
+    assert_eq!(s.diagnostics("cloudpact.yaml", 1), Vec::<Value>::new());
+    s.change("cloudpact.yaml", 2, [0, 0, 0, 8], "polcies");
+    let d = s.diagnostics("cloudpact.yaml", 2);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "cloudpact::config::invalid");
+    assert_eq!(d[0]["severity"], 1);
+    assert_eq!(d[0]["source"], "cloudpact");
+    assert_eq!(d[0]["range"]["start"], json!({ "line": 0, "character": 0 }));
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `policies`?")
+    );
+    s.stop();
+}
+
+#[test]
+fn terraform_findings_follow_edits_with_hover_and_quick_fix() {
+    let ws = workspace();
+    let mut s = Server::start(ws.path());
+    s.open("infra/main.tf", "terraform", TF);
+    let d = s.diagnostics("infra/main.tf", 1);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0]["code"], "p.only_gcp");
+    assert_eq!(d[0]["severity"], 1);
+    assert_eq!(d[0]["source"], "cloudpact");
+    assert_eq!(
+        d[0]["range"]["start"],
+        json!({ "line": 1, "character": 10 })
+    );
+    assert_eq!(d[0]["range"]["end"]["line"], 1);
+    let message = d[0]["message"].as_str().unwrap();
+    assert!(message.contains("aws"), "{message}");
+    assert!(message.contains("contract: MSA §4.2"), "{message}");
+    let rule_at = &d[0]["relatedInformation"][0]["location"];
+    assert_eq!(rule_at["uri"], s.uri("policies/p.pact"));
+    assert_eq!(rule_at["range"]["start"]["line"], 3);
+
+    // `aws_instance` starts at UTF-16 column 20 of line 1: move it to gcp.
+    s.change(
+        "infra/main.tf",
+        2,
+        [1, 20, 1, 32],
+        "google_compute_instance",
+    );
+    assert_eq!(s.diagnostics("infra/main.tf", 2), Vec::<Value>::new());
+    // And back to aws (`google_compute_instance` is 23 units long).
+    s.change("infra/main.tf", 3, [1, 20, 1, 43], "aws_instance");
+    let d = s.diagnostics("infra/main.tf", 3);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0]["code"], "p.only_gcp");
+
+    let uri = s.uri("infra/main.tf");
+    let hover = s.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 2, "character": 4 } }),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert!(md.contains("**provider**: aws"), "{md}");
+    assert!(md.contains("because:"), "{md}");
+    assert!(md.contains("aws_instance"), "{md}");
+    assert!(md.contains("`p.only_gcp`: VIOLATES"), "{md}");
+
+    let actions = s.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": d[0]["range"],
+                "context": { "diagnostics": d } }),
+    );
+    let edit = &actions[0]["edit"]["changes"][uri.as_str()][0];
+    assert_eq!(edit["range"]["start"], json!({ "line": 1, "character": 0 }));
+    assert_eq!(
+        edit["newText"],
+        "# cloudpact:ignore p.only_gcp -- <reason>\n"
+    );
+
+    // The comment, with a reason, silences the finding as it is typed.
+    s.change(
+        "infra/main.tf",
+        4,
+        [1, 0, 1, 0],
+        "# cloudpact:ignore p.only_gcp -- capacity on loan until the move\n",
+    );
+    assert_eq!(s.diagnostics("infra/main.tf", 4), Vec::<Value>::new());
+    s.stop();
+}
+
+#[test]
+fn a_policy_error_is_a_diagnostic_as_typed() {
+    let ws = workspace();
+    let mut s = Server::start(ws.path());
+    s.open("policies/p.pact", "pact", PACT);
+    assert_eq!(s.diagnostics("policies/p.pact", 1), Vec::<Value>::new());
+    // `provider gcp` → `provider gpc`: an unknown provider, with a suggestion.
+    s.change("policies/p.pact", 2, [4, 13, 4, 16], "gpc");
+    let d = s.diagnostics("policies/p.pact", 2);
+    assert!(!d.is_empty());
+    assert_eq!(d[0]["severity"], 1);
+    assert_eq!(d[0]["range"]["start"]["line"], 4);
+    assert!(d[0]["message"].as_str().unwrap().contains("gpc"), "{d:#?}");
+    s.stop();
+}
