@@ -12,8 +12,8 @@ use std::process::{Command, Output};
 mod common;
 
 fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    out
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 fn ok(cmd: &mut Command) -> Output {
@@ -43,8 +43,12 @@ fn pre_commit_hook_fails_on_a_violation_and_passes_once_fixed() {
     let tmp = tempfile::tempdir().unwrap();
     let venv = tmp.path().join("venv");
     ok(Command::new("python3").arg("-m").arg("venv").arg(&venv));
-    ok(Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check", "pre-commit"]));
+    ok(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "pre-commit",
+    ]));
     let pre_commit = venv.join("bin/pre-commit");
 
     let repo = tmp.path().join("repo");
@@ -72,7 +76,13 @@ fn pre_commit_hook_fails_on_a_violation_and_passes_once_fixed() {
 
     let hook = |repo: &Path| {
         run(Command::new(&pre_commit)
-            .args(["try-repo", project.to_str().unwrap(), "cloudpact", "--all-files", "--verbose"])
+            .args([
+                "try-repo",
+                project.to_str().unwrap(),
+                "cloudpact",
+                "--all-files",
+                "--verbose",
+            ])
             .current_dir(repo)
             .env("PRE_COMMIT_HOME", tmp.path().join("cache"))
             .env("CARGO_TARGET_DIR", project.join("target/pre-commit-hook"))
