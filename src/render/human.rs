@@ -97,3 +97,33 @@ pub fn summary_line(s: &Summary) -> String {
         s.elapsed_ms
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixture::fixture;
+
+    #[test]
+    fn human_snapshot() {
+        let fx = fixture();
+        let out = render(&fx.findings, &DiagRenderer::plain());
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn summary_line_counts_and_providers() {
+        let fx = fixture();
+        let mut s = fx.summary.clone();
+        s.elapsed_ms = 12;
+        insta::assert_snapshot!(summary_line(&s));
+    }
+
+    #[test]
+    fn suppressed_findings_are_not_shown() {
+        let fx = fixture();
+        let out = render(&fx.findings, &DiagRenderer::plain());
+        for f in fx.findings.iter().filter(|f| f.suppressed.is_some()) {
+            assert!(!out.contains(&f.message), "{}", f.message);
+        }
+    }
+}

@@ -94,3 +94,53 @@ pub fn render(findings: &[Finding], summary: &Summary, notes: &[String]) -> Stri
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixture::{fixture, redact_version};
+
+    #[test]
+    fn json_snapshot() {
+        let fx = fixture();
+        insta::assert_snapshot!(redact_version(&render(&fx.findings, &fx.summary, &[])));
+    }
+
+    #[test]
+    fn json_has_the_documented_fields() {
+        let fx = fixture();
+        let doc: serde_json::Value =
+            serde_json::from_str(&render(&fx.findings, &fx.summary, &[])).unwrap();
+        assert_eq!(doc["version"], 1);
+        for key in ["tool", "as_of", "summary", "findings"] {
+            assert!(doc.get(key).is_some(), "{key}");
+        }
+        for f in doc["findings"].as_array().unwrap() {
+            for key in [
+                "rule",
+                "policy",
+                "rule_kind",
+                "severity",
+                "message",
+                "help",
+                "path",
+                "line",
+                "column",
+                "end_line",
+                "end_column",
+                "suppressed",
+                "deployment",
+            ] {
+                assert!(f.get(key).is_some(), "{key} in {f}");
+            }
+            assert!(f["line"].as_u64().unwrap() >= 1 && f["column"].as_u64().unwrap() >= 1);
+        }
+        assert!(
+            doc["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["suppressed"] == true)
+        );
+    }
+}

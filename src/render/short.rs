@@ -16,3 +16,20 @@ pub fn render(findings: &[Finding], prefix: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixture::fixture;
+
+    #[test]
+    fn short_snapshot() {
+        insta::assert_snapshot!(render(&fixture().findings, ""));
+    }
+
+    #[test]
+    fn prefix_makes_paths_relative_to_the_working_directory() {
+        let out = render(&fixture().findings, "repo/");
+        assert!(out.lines().all(|l| l.starts_with("repo/")), "{out}");
+    }
+}

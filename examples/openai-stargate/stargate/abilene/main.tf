@@ -9,7 +9,7 @@ variable "compartment_ocid" {
 
 resource "oci_core_instance" "gb200" {
   count               = 64
-  availability_domain = "Uocm:PHX-AD-1"
+  availability_domain = "Uocm:US-PHOENIX-1-AD-1"
   compartment_id      = var.compartment_ocid
   shape               = "BM.GPU.GB200.4"
   display_name        = "stargate-abilene-gb200-${count.index}"
