@@ -19,6 +19,14 @@ use crate::source::SourceFile;
 /// Files larger than this are skipped, with a warning (DETECTION.md).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
+/// cloudpact's own files and pre-commit's: they steer the check and describe no deployment.
+const OWN_FILES: &[&str] = &[
+    "cloudpact.yaml",
+    "cloudpact-test.yaml",
+    ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml",
+];
+
 /// Directories never scanned.
 const SKIPPED_DIRS: &[&str] = &[
     ".git",
@@ -61,6 +69,9 @@ impl Syntax {
     /// directory holds a `Chart.yaml` (templates there are Go templates, not YAML).
     pub fn of(path: &Path, in_helm_templates: bool) -> Option<Syntax> {
         let name = path.file_name()?.to_str()?;
+        if OWN_FILES.contains(&name) {
+            return None;
+        }
         let lower = name.to_ascii_lowercase();
         if in_helm_templates
             && (lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".tpl"))
@@ -416,6 +427,8 @@ mod tests {
         assert_eq!(s("prod.env"), Some(Syntax::Dotenv));
         assert_eq!(s("main.bicep"), Some(Syntax::Bicep));
         assert_eq!(s("README.md"), None);
+        assert_eq!(s("cloudpact.yaml"), None);
+        assert_eq!(s(".pre-commit-config.yaml"), None);
         assert_eq!(s("Makefile"), None);
         assert_eq!(
             Syntax::of(Path::new("chart/templates/deploy.yaml"), true),

@@ -168,8 +168,17 @@ pub struct Facts {
 
 /// Discovers, reads and extracts.
 pub fn collect_facts(s: &Settings) -> Result<Facts, Fatal> {
-    let found = discover::discover(&s.root, &s.paths, &s.walk)
+    collect_facts_except(s, &[])
+}
+
+/// Like [`collect_facts`], leaving out the files at `skip` (paths relative to the root): the
+/// refusal records of the loaded policies, which are cloudpact's input, not infrastructure.
+pub fn collect_facts_except(s: &Settings, skip: &[Arc<str>]) -> Result<Facts, Fatal> {
+    let mut found = discover::discover(&s.root, &s.paths, &s.walk)
         .map_err(|e| Diag::error("cloudpact::cli::unreadable-path", e.to_string()))?;
+    found
+        .candidates
+        .retain(|c| !skip.iter().any(|p| **p == *c.rel));
     let (inputs, mut read_errors) = discover::read_all(&found.candidates);
     let ctx = Ctx {
         catalog: &s.catalog,
@@ -262,7 +271,8 @@ pub fn by_provider(deps: &[Arc<Deployment>]) -> BTreeMap<String, usize> {
 pub fn run_check(s: &Settings) -> Result<Report, Fatal> {
     let start = Instant::now();
     let (policies, policy_warnings) = load_policies(s)?;
-    let facts = collect_facts(s)?;
+    let records: Vec<Arc<str>> = policies.files.iter().map(|f| f.path.clone()).collect();
+    let facts = collect_facts_except(s, &records)?;
     let opts = EvalOptions {
         as_of: s.as_of,
         whole_repo: s.whole_repo,
