@@ -221,13 +221,10 @@ fn region(dep: &mut Deployment, provider: &str, args: &Node) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::catalog::Catalog;
     use crate::facts::model::Kind;
 
     fn run(path: &str, text: &str) -> Vec<Deployment> {
-        let file = Arc::new(SourceFile::new(path, text));
-        let catalog = Catalog::builtin();
-        crate::facts::yaml::extract(&file, Ctx { catalog: &catalog }).deployments
+        crate::facts::yaml::deployments_of(path, text)
     }
 
     #[test]

@@ -762,55 +762,6 @@ mod tests {
     }
 }
 
-// Endpoint and registry hosts (json helper): lookups over the `registries` and
-// `public_registries` globs, which `match_host` does not consult.
-impl Catalog {
-    /// The provider whose container registry a host is, and whether the registry is private
-    /// (strong evidence) rather than public (weak: never decides alone).
-    pub fn match_registry_host(&self, host: &str) -> Option<(ProviderId, bool)> {
-        let host = host.to_lowercase();
-        let host = host.trim_end_matches('.');
-        let find = |private: bool| {
-            self.providers.iter().enumerate().find_map(|(i, p)| {
-                let globs = if private {
-                    &p.registries
-                } else {
-                    &p.public_registries
-                };
-                globs
-                    .iter()
-                    .any(|g| wildcard_match(&g.to_lowercase(), host))
-                    .then(|| (self.ids[i].clone(), private))
-            })
-        };
-        find(true).or_else(|| find(false))
-    }
-}
-
-/// `*` matches any run of characters (dots included), `?` one character; everything else is
-/// literal. Iterative, so a hostile pattern cannot blow the stack.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.as_bytes(), text.as_bytes());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == b'*')
-}
-
 #[cfg(test)]
 mod endpoint_host_tests;
 

@@ -117,12 +117,9 @@ fn gpu_reservation(service: &Node) -> Option<crate::source::Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::catalog::Catalog;
 
     fn run(path: &str, text: &str) -> Vec<Deployment> {
-        let file = Arc::new(SourceFile::new(path, text));
-        let catalog = Catalog::builtin();
-        crate::facts::yaml::extract(&file, Ctx { catalog: &catalog }).deployments
+        crate::facts::yaml::deployments_of(path, text)
     }
 
     #[test]

@@ -193,12 +193,12 @@ fn endpoint_deployment(
                 .service
                 .as_deref()
                 .is_some_and(|s| REGISTRY_SERVICES.contains(&s))
-                || catalog.match_registry_host(probe).is_some();
+                || catalog.by_registry(probe).is_some();
             (m.provider, m.service, m.kind, m.region, registry)
         }
-        None => match catalog.match_registry_host(probe) {
+        None => match catalog.by_registry(probe) {
             // A public registry (weak evidence) never decides a provider alone.
-            Some((provider, true)) => (provider, None, Some(Kind::Storage), None, true),
+            Some(m) if m.strong => (m.provider, None, Some(Kind::Storage), None, true),
             _ => return None,
         },
     };

@@ -92,12 +92,9 @@ pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deploym
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::catalog::Catalog;
 
     fn run(path: &str, text: &str) -> Vec<Deployment> {
-        let file = Arc::new(SourceFile::new(path, text));
-        let catalog = Catalog::builtin();
-        crate::facts::yaml::extract(&file, Ctx { catalog: &catalog }).deployments
+        crate::facts::yaml::deployments_of(path, text)
     }
 
     #[test]

@@ -303,6 +303,14 @@ pub(crate) fn entry_span(key: &Node, value: &Node) -> Span {
     Span::new(key.span.start, value.span.end.max(key.span.end))
 }
 
+/// The deployments of a YAML text at `path`, for the extractors' unit tests.
+#[cfg(test)]
+pub(crate) fn deployments_of(path: &str, text: &str) -> Vec<Deployment> {
+    let file = Arc::new(SourceFile::new(path, text));
+    let catalog = super::catalog::Catalog::builtin();
+    extract(&file, Ctx { catalog: &catalog }).deployments
+}
+
 #[cfg(test)]
 #[path = "yaml_tests.rs"]
 mod tests;

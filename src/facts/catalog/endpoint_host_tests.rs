@@ -10,13 +10,13 @@ fn host(h: &str) -> (String, Option<String>, Option<Kind>, Option<String>) {
 }
 
 #[test]
-fn wildcards_match_like_globs() {
-    assert!(wildcard_match("*.azurecr.io", "acme.azurecr.io"));
-    assert!(wildcard_match("*.azurecr.io", "a.b.azurecr.io"));
-    assert!(!wildcard_match("*.azurecr.io", "azurecr.io"));
-    assert!(wildcard_match("gcr.io", "gcr.io"));
-    assert!(!wildcard_match("gcr.io", "xgcr.io"));
-    assert!(wildcard_match(
+fn host_globs_match_dns_names() {
+    assert!(glob_match("*.azurecr.io", "acme.azurecr.io"));
+    assert!(glob_match("*.azurecr.io", "a.b.azurecr.io"));
+    assert!(!glob_match("*.azurecr.io", "azurecr.io"));
+    assert!(glob_match("gcr.io", "gcr.io"));
+    assert!(!glob_match("gcr.io", "xgcr.io"));
+    assert!(glob_match(
         "*-docker.pkg.dev",
         "europe-west9-docker.pkg.dev"
     ));
@@ -32,12 +32,12 @@ fn registry_hosts_come_from_the_registry_lists() {
         ..Default::default()
     }])
     .unwrap();
-    let (p, private) = c
-        .match_registry_host("123456789012.dkr.ecr.eu-west-1.amazonaws.com")
+    let m = c
+        .by_registry("123456789012.dkr.ecr.eu-west-1.amazonaws.com")
         .unwrap();
-    assert_eq!((&*p, private), ("aws", true));
-    assert!(!c.match_registry_host("public.ecr.aws").unwrap().1);
-    assert!(c.match_registry_host("example.com").is_none());
+    assert_eq!((&*m.provider, m.strong), ("aws", true));
+    assert!(!c.by_registry("public.ecr.aws").unwrap().strong);
+    assert!(c.by_registry("example.com").is_none());
 }
 
 #[test]
