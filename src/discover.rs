@@ -266,7 +266,7 @@ fn oversize(rel: &str, len: u64, max: u64) -> String {
 }
 
 /// Whether `path` is inside `templates/` of a Helm chart (a parent holds `Chart.yaml`).
-fn in_helm_templates(path: &Path) -> bool {
+pub fn in_helm_templates(path: &Path) -> bool {
     path.ancestors().skip(1).any(|dir| {
         dir.file_name().is_some_and(|n| n == "templates")
             && dir

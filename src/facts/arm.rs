@@ -123,19 +123,7 @@ impl Walker<'_, '_> {
         let at = Span::new(obj.span.start, obj.span.start + 1);
         let mut dep = Deployment::new(self.file.path.clone(), at, Format::Arm, type_, name);
         let type_span = obj.get("type").map(|n| n.span);
-        if let Some((provider, prefix)) = catalog.by_type_prefix(type_) {
-            let mut e = Evidence::new(Attr::Provider, format!("resource type prefix \"{prefix}\""));
-            e.span = type_span;
-            dep.evidence.push(e);
-            dep.provider = Some(provider);
-        }
-        if let Some((kind, service)) = catalog.kind_of(type_) {
-            dep.kind = kind;
-            dep.service = service.map(str::to_string);
-        }
-        if let Some(service) = catalog.service_of(type_) {
-            dep.service = Some(service.to_string());
-        }
+        super::apply_resource_type(&mut dep, type_, type_span, catalog);
         if let Some(location) = obj.get("location") {
             self.region(&mut dep, location, scope);
         }

@@ -73,20 +73,7 @@ impl Emitter<'_, '_> {
             type_,
             decl.symbol.clone(),
         );
-        if let Some((provider, prefix)) = catalog.by_type_prefix(type_) {
-            dep.evidence.push(
-                Evidence::new(Attr::Provider, format!("resource type prefix \"{prefix}\""))
-                    .at(decl.type_span),
-            );
-            dep.provider = Some(provider);
-        }
-        if let Some((kind, service)) = catalog.kind_of(type_) {
-            dep.kind = kind;
-            dep.service = service.map(str::to_string);
-        }
-        if let Some(service) = catalog.service_of(type_) {
-            dep.service = Some(service.to_string());
-        }
+        super::apply_resource_type(&mut dep, type_, Some(decl.type_span), catalog);
         let Some(body) = &decl.body else {
             return dep;
         };

@@ -82,23 +82,7 @@ pub fn extract_resources(
 fn resource(dep: &mut Deployment, value: &Node, params: &Params<'_>, ctx: Ctx<'_>) {
     let type_ = dep.type_.clone();
     let type_span = value.get("Type").map(|n| n.span);
-    if let Some((provider, prefix)) = ctx.catalog.by_type_prefix(&type_) {
-        let mut ev = Evidence::new(Attr::Provider, format!("resource type prefix \"{prefix}\""));
-        if let Some(span) = type_span {
-            ev = ev.at(span);
-        }
-        dep.evidence.push(ev);
-        dep.provider = Some(provider);
-    }
-    if let Some((kind, service)) = ctx.catalog.kind_of(&type_) {
-        dep.kind = kind;
-        dep.service = service.map(str::to_string);
-        dep.evidence
-            .push(Evidence::new(Attr::Kind, format!("resource type {type_}")));
-    }
-    if dep.service.is_none() {
-        dep.service = ctx.catalog.service_of(&type_).map(str::to_string);
-    }
+    super::apply_resource_type(dep, &type_, type_span, ctx.catalog);
     let Some(props) = value.get("Properties") else {
         return;
     };

@@ -180,6 +180,33 @@ fn extract_single(input: &Input, ctx: Ctx<'_>) -> Extraction {
     }
 }
 
+/// Provider (from a CloudFormation/ARM/Bicep type prefix), kind and service of a resource type
+/// as written, with the evidence pointing at `type_span`.
+pub fn apply_resource_type(
+    dep: &mut Deployment,
+    type_: &str,
+    type_span: Option<crate::source::Span>,
+    catalog: &Catalog,
+) {
+    if let Some((provider, prefix)) = catalog.by_type_prefix(type_) {
+        let mut e = Evidence::new(Attr::Provider, format!("resource type prefix \"{prefix}\""));
+        e.span = type_span;
+        dep.evidence.push(e);
+        dep.provider = Some(provider);
+    }
+    if let Some((kind, service)) = catalog.kind_of(type_) {
+        dep.kind = kind;
+        dep.service = service.map(str::to_string);
+        dep.evidence.push(Evidence::new(
+            Attr::Kind,
+            format!("resource type {type_} is {kind}"),
+        ));
+    }
+    if let Some(service) = catalog.service_of(type_) {
+        dep.service = Some(service.to_string());
+    }
+}
+
 /// Sets a deployment's country from its provider's region table, with the evidence. A region
 /// string alone never decides: without a provider, the country stays unknown.
 pub fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {

@@ -182,7 +182,7 @@ impl Workspace {
             return None;
         }
         let abs = self.abs(rel);
-        Syntax::of(&abs, in_helm_templates(&abs))
+        Syntax::of(&abs, crate::discover::in_helm_templates(&abs))
     }
 
     /// Policy files that exist (`load` wants at least one).
@@ -349,16 +349,6 @@ impl Workspace {
             })
             .collect()
     }
-}
-
-/// Whether `path` is inside `templates/` of a Helm chart (as discovery decides).
-fn in_helm_templates(path: &Path) -> bool {
-    path.ancestors().skip(1).any(|dir| {
-        dir.file_name().is_some_and(|n| n == "templates")
-            && dir
-                .parent()
-                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
-    })
 }
 
 /// `a/b/../c` → `a/c`, without touching the file system (the file may not exist yet).
