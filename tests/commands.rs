@@ -1,0 +1,119 @@
+//! The small commands: init, completions, policy check, and exit codes of bad usage.
+
+mod common;
+
+use common::{project, run_in};
+
+#[test]
+fn init_writes_a_working_starter_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(dir.path(), &["init"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for f in [
+        "cloudpact.yaml",
+        "policies/cloud-terms.pact",
+        "refusals/refusals.yaml",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f}");
+    }
+    // The starter is valid as written.
+    let check = run_in(dir.path(), &["policy", "check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let scan = run_in(dir.path(), &["check", "."]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+
+    std::fs::write(dir.path().join("cloudpact.yaml"), "fail_on: warning\n").unwrap();
+    let again = run_in(dir.path(), &["init"]);
+    assert_eq!(again.code, 0);
+    assert!(
+        again.stderr.contains("kept     cloudpact.yaml"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("cloudpact.yaml")).unwrap(),
+        "fail_on: warning\n"
+    );
+}
+
+#[test]
+fn completions_for_bash_name_the_subcommands() {
+    let run = run_in(&project("."), &["completions", "bash"]);
+    assert_eq!(run.code, 0);
+    for sub in [
+        "check",
+        "inventory",
+        "explain",
+        "policy",
+        "providers",
+        "test",
+        "lsp",
+    ] {
+        assert!(run.stdout.contains(sub), "{sub}");
+    }
+}
+
+#[test]
+fn policy_check_reports_every_error_of_every_file_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    std::fs::write(
+        dir.path().join("policies/a.pact"),
+        "policy a {\n  deny d { provider azur }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("policies/b.pact"),
+        "policy b {\n  share s { provider aws  at_least 120% }\n}\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["policy", "check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown provider `azur`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("a.pact:2"), "{}", run.stderr);
+    assert!(run.stderr.contains("b.pact:2"), "{}", run.stderr);
+}
+
+#[test]
+fn bad_usage_unreadable_paths_and_bad_config_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["check", "--format", "bogus"]).code, 2);
+    assert_eq!(run_in(dir.path(), &["check", "does-not-exist"]).code, 2);
+    std::fs::write(dir.path().join("cloudpact.yaml"), "polices: [p/]\n").unwrap();
+    let run = run_in(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("did you mean `policies`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn explicit_files_skip_gitignore_but_not_exclude() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w("cloudpact.yaml", "exclude: [\"legacy/**\"]\n");
+    w(
+        "policies/p.pact",
+        "policy p {\n  exclusive all { provider aws }\n}\n",
+    );
+    w(".gitignore", "generated/\n");
+    let gcp = "resource \"google_storage_bucket\" \"b\" {\n  name = \"b\"\n}\n";
+    w("generated/main.tf", gcp);
+    w("legacy/main.tf", gcp);
+    // A directory scan honours .gitignore and exclude.
+    assert_eq!(run_in(dir.path(), &["check", "."]).code, 0);
+    // An explicit file is scanned even when .gitignore would skip it…
+    assert_eq!(run_in(dir.path(), &["check", "generated/main.tf"]).code, 1);
+    // …but `exclude` still applies to it.
+    assert_eq!(run_in(dir.path(), &["check", "legacy/main.tf"]).code, 0);
+}
