@@ -4,7 +4,7 @@
 //! message, then passes once the violation is fixed.
 //!
 //! Needs `python3` with `venv` and network access to PyPI and crates.io (as CI has). The hook's
-//! build goes to `target/pre-commit-hook/` so later runs reuse it.
+//! build shares `target/` with the test build, so only cloudpact itself is compiled again.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -85,7 +85,7 @@ fn pre_commit_hook_fails_on_a_violation_and_passes_once_fixed() {
             ])
             .current_dir(repo)
             .env("PRE_COMMIT_HOME", tmp.path().join("cache"))
-            .env("CARGO_TARGET_DIR", project.join("target/pre-commit-hook"))
+            .env("CARGO_TARGET_DIR", project.join("target"))
             .env("NO_COLOR", "1"))
     };
 
