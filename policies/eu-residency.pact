@@ -14,9 +14,9 @@ policy eu_residency {
 
   // Models that see customer data run in the EEA (cloud-hosted endpoints in an EEA region).
   require customer_models_in_eea {
-    where   kind == ai and tag.data == "customer"
-    assert  country in eea
-    unknown deny
+    where    kind == ai and tag.data == "customer"
+    assert   country in eea
+    unknown  deny
     severity warning
   }
 }

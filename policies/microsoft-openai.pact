@@ -29,9 +29,9 @@ policy microsoft_openai {
 
   // Deployments whose provider cannot be told are worth a look, not a failure.
   deny small_clouds_for_models {
-    provider  digitalocean, hetzner, vultr
-    where     kind == ai or gpu
-    severity  warning
-    unknown   allow
+    provider digitalocean, hetzner, vultr
+    where    kind == ai or gpu
+    severity warning
+    unknown  allow
   }
 }

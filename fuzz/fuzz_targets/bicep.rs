@@ -1,5 +1,4 @@
-//! Fuzz target: the Bicep scanner and extractor. Move to `fuzz/fuzz_targets/bicep.rs` once
-//! `fuzz/` exists.
+//! Fuzz target: the Bicep scanner and extractor.
 #![no_main]
 
 use std::sync::Arc;

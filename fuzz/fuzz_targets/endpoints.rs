@@ -1,5 +1,4 @@
 //! Fuzz target: the text config scanners (`.env`, INI, properties, TOML) and Helm templates.
-//! Move to `fuzz/fuzz_targets/endpoints.rs` once `fuzz/` exists.
 #![no_main]
 
 use std::sync::Arc;

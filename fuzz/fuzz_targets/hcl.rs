@@ -1,7 +1,6 @@
 //! Fuzz target: HCL text → hcl-edit body (through `parse::hcl`), then Terraform module
 //! extraction with the text as a `.tf`, as a `terraform.tfvars`, and beside a fixed module that
-//! references its values. Move to `fuzz/fuzz_targets/hcl.rs` once `fuzz/` exists (cargo-fuzz,
-//! with `libfuzzer-sys` and `cloudpact` as dependencies).
+//! references its values.
 #![no_main]
 
 use std::sync::Arc;

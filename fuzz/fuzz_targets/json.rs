@@ -1,6 +1,5 @@
 //! Fuzz target: JSON text → Node (strict and lenient), then the JSON extractor (dispatch, ARM,
-//! endpoint scan). Move to `fuzz/fuzz_targets/json.rs` once `fuzz/` exists (cargo-fuzz, with
-//! `libfuzzer-sys` and `cloudpact` as dependencies).
+//! endpoint scan).
 #![no_main]
 
 use std::sync::Arc;

@@ -1,5 +1,4 @@
-//! Fuzz target: YAML text → `Node` trees and the YAML extractors. To be placed in
-//! `fuzz/fuzz_targets/yaml.rs` once the `fuzz/` crate exists (`cargo fuzz run yaml`).
+//! Fuzz target: YAML text → `Node` trees and the YAML extractors.
 //!
 //! Checks that parsing never panics, that every span of a parsed tree lies inside the input
 //! on char boundaries, that syntax errors point inside the input, and that extraction of a

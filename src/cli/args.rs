@@ -65,6 +65,8 @@ pub struct TestArgs {
 pub enum PolicyCommand {
     /// Parse and validate policies and refusal records; exit 0 when all are valid.
     Check(PolicyCheckArgs),
+    /// Rewrite policy files in the canonical layout (comments kept); `--check` only reports.
+    Fmt(PolicyFmtArgs),
 }
 
 /// Flags shared by every command that scans a repository.
@@ -163,6 +165,26 @@ pub struct PolicyCheckArgs {
     /// Policy files or folders [default: from config, else policies/].
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Configuration file [default: cloudpact.yaml in the current directory or its parents].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 every file is formatted (or was rewritten); 1 with --check, \
+                        a file would change; 2 a file does not parse (it is left as it is) or a \
+                        path cannot be read."
+)]
+pub struct PolicyFmtArgs {
+    /// Policy files or folders (searched recursively for *.pact) [default: from config, else policies/].
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Change nothing: list the files that would change and exit 1 if there is one.
+    #[arg(long)]
+    pub check: bool,
     /// Configuration file [default: cloudpact.yaml in the current directory or its parents].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -80,6 +80,7 @@ fn run(cli: Cli) -> Result<Status, Fatal> {
         Command::Inventory(a) => inventory::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Policy(args::PolicyCommand::Check(a)) => policy::check(&a),
+        Command::Policy(args::PolicyCommand::Fmt(a)) => policy::fmt(&a),
         Command::Providers(a) => providers::run(&a),
         Command::Test(a) => test_cmd::run(&a),
         Command::Init => init::run(),
@@ -99,6 +100,7 @@ fn color_of(cmd: &Command) -> ColorChoice {
         Command::Inventory(a) => a.scan.color,
         Command::Explain(a) => a.scan.color,
         Command::Policy(args::PolicyCommand::Check(a)) => a.color,
+        Command::Policy(args::PolicyCommand::Fmt(a)) => a.color,
         Command::Test(a) => a.color,
         Command::Providers(_) | Command::Init | Command::Completions { .. } => ColorChoice::Auto,
         #[cfg(feature = "lsp")]

@@ -1,48 +1,26 @@
-//! `cloudpact policy check`.
+//! `cloudpact policy check` and `cloudpact policy fmt`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::args::PolicyCheckArgs;
+use super::args::{PolicyCheckArgs, PolicyFmtArgs};
 use super::scan::Fatal;
 use super::{Status, print_diags};
 use crate::config;
+use crate::diag::Diag;
 use crate::facts::catalog::Catalog;
+use crate::source::SourceFile;
 
 pub fn check(args: &PolicyCheckArgs) -> Result<Status, Fatal> {
-    let config_path = args
-        .config
-        .clone()
-        .or_else(|| config::find(&PathBuf::from(".")));
-    let loaded = match &config_path {
-        Some(p) => Some(config::load(p, &p.display().to_string())?),
-        None => None,
-    };
+    let loaded = load_config(args.config.as_ref())?;
     let catalog = Catalog::build(
         loaded
             .as_ref()
             .map(|l| l.config.providers.clone())
             .unwrap_or_default(),
     )
-    .map_err(|e| crate::diag::Diag::error("cloudpact::config::bad-provider", e.to_string()))?;
-    let paths: Vec<PathBuf> = if !args.files.is_empty() {
-        args.files.clone()
-    } else if let Some(list) = loaded
-        .as_ref()
-        .and_then(|l| l.config.policies.clone().map(|p| (l.dir.clone(), p)))
-    {
-        list.1.iter().map(|p| list.0.join(p)).collect()
-    } else {
-        vec![PathBuf::from("policies")]
-    };
-    for p in &paths {
-        if !p.exists() {
-            return Err(crate::diag::Diag::error(
-                "cloudpact::cli::unreadable-path",
-                format!("cannot read `{}`: no such file or directory", p.display()),
-            )
-            .into());
-        }
-    }
+    .map_err(|e| Diag::error("cloudpact::config::bad-provider", e.to_string()))?;
+    let paths = policy_paths(&args.files, loaded.as_ref())?;
     let result = crate::dsl::load(&paths, &PathBuf::from("."), &catalog);
     print_diags(&result.diagnostics, args.color);
     let errors = result.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -62,4 +40,116 @@ pub fn check(args: &PolicyCheckArgs) -> Result<Status, Fatal> {
     } else {
         Status::Clean
     })
+}
+
+/// Formats every policy file. A file that does not parse is reported and left as it is; the
+/// others are still formatted (or, with `--check`, compared).
+pub fn fmt(args: &PolicyFmtArgs) -> Result<Status, Fatal> {
+    let loaded = load_config(args.config.as_ref())?;
+    let paths = policy_paths(&args.files, loaded.as_ref())?;
+    let mut files = Vec::new();
+    for p in &paths {
+        if p.is_dir() {
+            let pact = walkdir::WalkDir::new(p)
+                .follow_links(true)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(walkdir::DirEntry::into_path)
+                .filter(|f| f.extension().is_some_and(|x| x == "pact"));
+            files.extend(pact);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files.dedup();
+
+    let mut diags = Vec::new();
+    let (mut changed, mut unchanged) = (0, 0);
+    for path in &files {
+        let shown = crate::discover::relative(Path::new("."), path);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diag::error(
+                    "cloudpact::cli::unreadable-path",
+                    format!("cannot read `{shown}`: {e}"),
+                ));
+                continue;
+            }
+        };
+        let formatted = match crate::dsl::fmt::format(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                diags.push(e.to_diag(&Arc::new(SourceFile::new(shown, text))));
+                continue;
+            }
+        };
+        if formatted == text {
+            unchanged += 1;
+            continue;
+        }
+        changed += 1;
+        if args.check {
+            println!("would reformat {shown}");
+        } else if let Err(e) = std::fs::write(path, &formatted) {
+            diags.push(Diag::error(
+                "cloudpact::cli::output",
+                format!("cannot write `{shown}`: {e}"),
+            ));
+        } else {
+            println!("formatted {shown}");
+        }
+    }
+    print_diags(&diags, args.color);
+    let verb = if args.check {
+        "would be reformatted"
+    } else {
+        "reformatted"
+    };
+    let failed = if diags.is_empty() {
+        String::new()
+    } else {
+        format!(", {} not formatted (see above)", diags.len())
+    };
+    eprintln!("{changed} file(s) {verb}, {unchanged} already formatted{failed}");
+    Ok(if !diags.is_empty() {
+        Status::Failed
+    } else if args.check && changed > 0 {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
+
+fn load_config(given: Option<&PathBuf>) -> Result<Option<config::Loaded>, Fatal> {
+    let path = given.cloned().or_else(|| config::find(&PathBuf::from(".")));
+    Ok(match &path {
+        Some(p) => Some(config::load(p, &p.display().to_string())?),
+        None => None,
+    })
+}
+
+/// The files given, else the configuration's `policies`, else `policies/`; each must exist.
+fn policy_paths(files: &[PathBuf], loaded: Option<&config::Loaded>) -> Result<Vec<PathBuf>, Fatal> {
+    let paths: Vec<PathBuf> = if !files.is_empty() {
+        files.to_vec()
+    } else if let Some((dir, list)) =
+        loaded.and_then(|l| l.config.policies.as_ref().map(|p| (&l.dir, p)))
+    {
+        list.iter().map(|p| dir.join(p)).collect()
+    } else {
+        vec![PathBuf::from("policies")]
+    };
+    for p in &paths {
+        if !p.exists() {
+            return Err(Diag::error(
+                "cloudpact::cli::unreadable-path",
+                format!("cannot read `{}`: no such file or directory", p.display()),
+            )
+            .into());
+        }
+    }
+    Ok(paths)
 }

@@ -97,6 +97,18 @@ fn span_of(p: &Pair<'_, Rule>) -> Span {
     Span::new(s.start(), s.end())
 }
 
+/// A pair's span from its first token to the end of its last one.
+fn tight_span(p: &Pair<'_, Rule>) -> Span {
+    let s = p.as_span();
+    let end = p
+        .clone()
+        .into_inner()
+        .flatten()
+        .last()
+        .map_or(s.end(), |q| q.as_span().end());
+    Span::new(s.start(), end)
+}
+
 /// Lowers the pairs of `file` (the top rule) into a [`PolicyFile`].
 pub(crate) fn lower_file(path: Arc<str>, file: Pair<'_, Rule>) -> (PolicyFile, Vec<Problem>) {
     let mut cx = Lowerer::default();
@@ -323,6 +335,9 @@ impl Lowerer {
                 let Some(x) = item.into_inner().next() else {
                     continue;
                 };
+                // Not the pair's own span: pest's may run on over the blanks and comments after
+                // the item, and whether it is a bare word must not depend on them.
+                let span = tight_span(&x);
                 let shape = match x.as_rule() {
                     Rule::window => OtherItem::Window,
                     Rule::percent => OtherItem::Percent,
@@ -330,7 +345,7 @@ impl Lowerer {
                     Rule::number => OtherItem::Number,
                     Rule::string => OtherItem::Str,
                     _ => {
-                        let text = x.as_str().trim();
+                        let text = &x.get_input()[span.range()];
                         let is_word = text
                             .chars()
                             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
@@ -339,7 +354,7 @@ impl Lowerer {
                         }
                     }
                 };
-                items.push(Spanned::new(shape, span_of(&x)));
+                items.push(Spanned::new(shape, span));
             }
         }
         OtherClause { name, span, items }

@@ -8,6 +8,7 @@
 
 pub mod ast;
 mod build;
+pub mod fmt;
 pub mod grammar;
 pub mod kind_docs;
 pub mod lower;

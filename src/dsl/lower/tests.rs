@@ -160,3 +160,25 @@ fn tag_keys_and_values() {
     assert_eq!(*op, CmpOp::Ne);
     assert_eq!(value.node, Value::Ident("ops".into()));
 }
+
+#[test]
+fn unknown_clause_word_ignores_what_follows_it() {
+    // Found by fuzzing `policy fmt`: a byte-order mark (or a comment) after a bare word made it
+    // "an expression", so formatting (which drops the mark) changed the diagnostic.
+    for text in [
+        "policy e { e z\u{FEFF}}",
+        "policy e { e z // note\n}",
+        "policy e { e z /* a b */ }",
+    ] {
+        let (f, _) = lower(text);
+        let item = &f.policies[0].others[0].items[0];
+        assert_eq!(
+            item.node,
+            OtherItem::Expr {
+                word: Some("z".into())
+            },
+            "{text:?}"
+        );
+        assert_eq!(&text[item.span.range()], "z", "{text:?}");
+    }
+}

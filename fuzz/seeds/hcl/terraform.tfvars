@@ -1,0 +1,2 @@
+location   = "francecentral"
+aws_region = "eu-central-1"
