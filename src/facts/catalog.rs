@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
+use regex::bytes::RegexSet;
 use serde::Deserialize;
 
 use super::model::{Kind, ProviderId};
@@ -154,7 +155,8 @@ pub struct Catalog {
     /// id or alias → id.
     names: HashMap<String, ProviderId>,
     regions: HashMap<String, RegionTable>,
-    hosts: Vec<HostRule>,
+    /// Compiled on first use: a scan without endpoint hosts never pays for ~200 regexes.
+    hosts: OnceLock<Vec<HostRule>>,
     kind_set: RegexSet,
     kind_rules: Vec<(Kind, Option<String>)>,
     service_set: RegexSet,
@@ -185,6 +187,10 @@ impl Catalog {
             .map_err(|e| CatalogError::Builtin(format!("regions.yaml: {e}")))?;
         let kinds: Vec<KindRuleDef> = serde_yaml::from_str(KINDS_YAML)
             .map_err(|e| CatalogError::Builtin(format!("kinds.yaml: {e}")))?;
+        let user_hosts: Vec<(String, HostRuleDef)> = extra
+            .iter()
+            .flat_map(|p| p.hosts.iter().map(|h| (p.id.clone(), h.clone())))
+            .collect();
         for def in extra {
             match providers.iter_mut().find(|p| p.id == def.id) {
                 Some(existing) => merge(existing, def),
@@ -203,15 +209,14 @@ impl Catalog {
             }
         }
 
-        let mut hosts = Vec::new();
-        for p in &providers {
-            let id: ProviderId = names[&p.id.to_lowercase()].clone();
-            for h in &p.hosts {
-                hosts.push(compile_host(&id, h)?);
-            }
+        // A user's host rules are checked now, so a bad one is a config error at load time;
+        // the built-in ones are checked by the unit tests.
+        for def in &user_hosts {
+            let id: ProviderId = Arc::from(def.0.as_str());
+            compile_host(&id, &def.1)?;
         }
 
-        let kind_set = RegexSet::new(kinds.iter().map(|k| format!("(?i){}", k.pattern)))
+        let kind_set = ascii_set(kinds.iter().map(|k| k.pattern.as_str()))
             .map_err(|e| CatalogError::Builtin(format!("kinds.yaml: {e}")))?;
         let kind_rules = kinds
             .into_iter()
@@ -224,7 +229,7 @@ impl Catalog {
 
         let service_defs: Vec<ServiceRuleDef> = serde_yaml::from_str(SERVICES_YAML)
             .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
-        let service_set = RegexSet::new(service_defs.iter().map(|s| format!("(?i){}", s.pattern)))
+        let service_set = ascii_set(service_defs.iter().map(|s| s.pattern.as_str()))
             .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
         let services = service_defs.into_iter().map(|s| s.service).collect();
 
@@ -233,7 +238,7 @@ impl Catalog {
         let gpu = gpu_defs
             .into_iter()
             .map(|(provider, patterns)| {
-                RegexSet::new(patterns.iter().map(|p| format!("(?i){p}")))
+                ascii_set(patterns.iter().map(String::as_str))
                     .map(|set| (provider.clone(), set))
                     .map_err(|e| CatalogError::Builtin(format!("gpu.yaml `{provider}`: {e}")))
             })
@@ -244,7 +249,7 @@ impl Catalog {
             ids,
             names,
             regions,
-            hosts,
+            hosts: OnceLock::new(),
             kind_set,
             kind_rules,
             service_set,
@@ -327,7 +332,7 @@ impl Catalog {
     pub fn match_host(&self, host: &str) -> Option<HostMatch> {
         let host = host.to_lowercase();
         let host = host.trim_end_matches('.');
-        self.hosts.iter().find_map(|rule| {
+        self.host_rules().iter().find_map(|rule| {
             let caps = rule.re.captures(host)?;
             Some(HostMatch {
                 provider: rule.provider.clone(),
@@ -368,7 +373,7 @@ impl Catalog {
     /// The kind (and service, when the table names it) of a resource type as written. The
     /// first matching rule of `kinds.yaml` wins.
     pub fn kind_of(&self, type_: &str) -> Option<(Kind, Option<&str>)> {
-        let first = self.kind_set.matches(type_).iter().next()?;
+        let first = self.kind_set.matches(type_.as_bytes()).iter().next()?;
         let (kind, service) = &self.kind_rules[first];
         Some((*kind, service.as_deref()))
     }
@@ -376,7 +381,7 @@ impl Catalog {
     /// The provider's service for a resource type as written (`aws_eks_cluster` → `eks`).
     /// The first matching rule of `services.yaml` wins.
     pub fn service_of(&self, type_: &str) -> Option<&str> {
-        let first = self.service_set.matches(type_).iter().next()?;
+        let first = self.service_set.matches(type_.as_bytes()).iter().next()?;
         Some(&self.services[first])
     }
 
@@ -388,7 +393,19 @@ impl Catalog {
         self.gpu
             .iter()
             .filter(|(p, _)| provider.is_none_or(|want| want == p))
-            .any(|(_, set)| set.is_match(size))
+            .any(|(_, set)| set.is_match(size.as_bytes()))
+    }
+
+    fn host_rules(&self) -> &[HostRule] {
+        self.hosts.get_or_init(|| {
+            let mut rules = Vec::new();
+            for (p, id) in self.providers.iter().zip(&self.ids) {
+                // Every pattern compiled when the catalog was built (user rules) or is
+                // covered by the unit tests (built-in rules); a failure here is skipped.
+                rules.extend(p.hosts.iter().filter_map(|h| compile_host(id, h).ok()));
+            }
+            rules
+        })
     }
 
     fn find(&self, pred: impl Fn(&ProviderDef) -> bool) -> Option<ProviderId> {
@@ -435,6 +452,16 @@ fn merge(into: &mut ProviderDef, more: ProviderDef) {
     into.ansible_collections.extend(more.ansible_collections);
     into.ci_actions.extend(more.ci_actions);
     into.serverless_names.extend(more.serverless_names);
+}
+
+/// A case-insensitive set of patterns over type names, which are ASCII. Byte-level classes
+/// (no Unicode case folding) compile several times faster, and compiling these tables is most
+/// of cloudpact's start-up.
+fn ascii_set<'a>(patterns: impl Iterator<Item = &'a str>) -> Result<RegexSet, regex::Error> {
+    regex::bytes::RegexSetBuilder::new(patterns)
+        .case_insensitive(true)
+        .unicode(false)
+        .build()
 }
 
 /// A host glob as an anchored regex: `*` matches one or more DNS labels' characters.
@@ -1007,3 +1034,51 @@ pub fn glob_match(glob: &str, host: &str) -> bool {
 #[cfg(test)]
 #[path = "catalog_lookup_tests.rs"]
 mod lookup_tests;
+
+#[cfg(test)]
+mod startup_tests {
+    /// Every built-in host rule compiles (they are compiled lazily, where a failure is skipped).
+    #[test]
+    fn builtin_host_rules_all_compile() {
+        let c = super::Catalog::builtin();
+        let defined: usize = c.providers().iter().map(|p| p.hosts.len()).sum();
+        for (p, id) in c.providers().iter().zip(c.ids()) {
+            for h in &p.hosts {
+                super::compile_host(id, h).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        assert_eq!(c.host_rules().len(), defined);
+    }
+
+    #[test]
+    fn a_bad_user_host_rule_is_an_error_when_the_catalog_is_built() {
+        let bad = super::ProviderDef {
+            id: "x".into(),
+            name: "X".into(),
+            hosts: vec![super::HostRuleDef::Rule {
+                glob: None,
+                re: Some("(unclosed".into()),
+                service: None,
+                kind: None,
+            }],
+            ..Default::default()
+        };
+        assert!(super::Catalog::build(vec![bad]).is_err());
+    }
+
+    /// The built-in tables compile as ASCII byte sets (`ascii_set`).
+    #[test]
+    fn builtin_tables_take_the_ascii_path() {
+        for (name, yaml) in [
+            ("kinds", super::KINDS_YAML),
+            ("services", super::SERVICES_YAML),
+        ] {
+            let rules: Vec<serde_yaml::Value> = serde_yaml::from_str(yaml).unwrap();
+            let patterns: Vec<&str> = rules
+                .iter()
+                .map(|r| r["pattern"].as_str().unwrap())
+                .collect();
+            super::ascii_set(patterns.into_iter()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+}
