@@ -18,8 +18,19 @@ fn fixtures() -> std::path::PathBuf {
 
 /// The `.tf` and `.tfvars` files of a fixture directory, with paths relative to the fixtures.
 fn load_dir(rel: &str) -> Vec<Arc<SourceFile>> {
-    let dir = fixtures().join(rel);
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+    load_from(&fixtures().join(rel), rel)
+}
+
+/// The Terraform files of an acceptance case (`tests/cases/`), shown under `shown`.
+fn load_case(case_dir: &str, shown: &str) -> Vec<Arc<SourceFile>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases")
+        .join(case_dir);
+    load_from(&dir, shown)
+}
+
+fn load_from(dir: &std::path::Path, rel: &str) -> Vec<Arc<SourceFile>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".tf") || n.ends_with(".tfvars"))
@@ -351,7 +362,7 @@ fn deployment_location_is_the_block_keyword() {
 
 #[test]
 fn acceptance_v1_single_cloud() {
-    let files = load_dir("cases/v1");
+    let files = load_case("v1-single-cloud/repo/terraform", "cases/v1");
     let x = run(&files);
     assert!(x.errors.is_empty());
     let got: Vec<_> = x
@@ -406,7 +417,7 @@ fn acceptance_v1_single_cloud() {
 
 #[test]
 fn acceptance_v2_first_refusal() {
-    let east = load_dir("cases/v2-east");
+    let east = load_case("v2-first-refusal/repo/clusters/east", "cases/v2-east");
     let x = run(&east);
     let got: Vec<_> = x
         .deployments
@@ -437,7 +448,7 @@ fn acceptance_v2_first_refusal() {
             ),
         ]
     );
-    let west = load_dir("cases/v2-west");
+    let west = load_case("v2-first-refusal/repo/clusters/west", "cases/v2-west");
     let x = run(&west);
     assert_eq!(x.deployments.len(), 1);
     assert_eq!(x.deployments[0].provider.as_deref(), Some("gcp"));
@@ -447,7 +458,7 @@ fn acceptance_v2_first_refusal() {
 
 #[test]
 fn acceptance_v4_broken_file_is_a_parse_error_and_its_sibling_still_counts() {
-    let files = load_dir("cases/v4");
+    let files = load_case("v4-broken-inputs/repo/infra", "cases/v4");
     let x = run(&files);
     assert_eq!(x.errors.len(), 1);
     let e = &x.errors[0];
