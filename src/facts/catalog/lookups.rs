@@ -1,0 +1,243 @@
+//! Lookups for the Kubernetes, registry, Pulumi, Serverless, Ansible and CI signals of the
+//! catalog.
+
+use super::*;
+
+/// What a container image host says about a provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryMatch {
+    pub provider: ProviderId,
+    /// A private registry (strong); `false` for a provider's public image host (weak: never
+    /// decides a provider alone).
+    pub strong: bool,
+    /// The registry's name when the catalog gives one (`Artifact Registry`).
+    pub name: Option<String>,
+}
+
+/// Lookups for the Kubernetes, Pulumi, Serverless, Ansible and CI signals of the catalog.
+impl Catalog {
+    /// The provider of a Kubernetes annotation or label key (longest prefix wins).
+    pub fn by_annotation(&self, key: &str) -> Option<(ProviderId, &str)> {
+        self.longest_prefix(key, |p| &p.annotations)
+    }
+
+    /// The provider of a storage provisioner, storage class, ingress class or controller, or
+    /// load-balancer class (exact, case-insensitive).
+    pub fn by_k8s_class(&self, value: &str) -> Option<ProviderId> {
+        self.find(|p| p.k8s_classes.iter().any(|c| c.eq_ignore_ascii_case(value)))
+    }
+
+    /// The provider of an operator API group: the group itself or any subdomain of a catalog
+    /// entry (`s3.aws.upbound.io` under `aws.upbound.io`); the longest entry wins.
+    pub fn by_api_group(&self, group: &str) -> Option<(ProviderId, &str)> {
+        let group = group.to_ascii_lowercase();
+        let mut best: Option<(usize, &str)> = None;
+        for (i, p) in self.providers.iter().enumerate() {
+            for g in &p.api_groups {
+                let g_lower = g.to_ascii_lowercase();
+                let hit = group == g_lower
+                    || group
+                        .strip_suffix(&g_lower)
+                        .is_some_and(|rest| rest.ends_with('.'));
+                if hit && best.is_none_or(|(_, b)| g.len() > b.len()) {
+                    best = Some((i, g.as_str()));
+                }
+            }
+        }
+        best.map(|(i, g)| (self.ids[i].clone(), g))
+    }
+
+    /// The provider of a container image host. Public hosts are checked first, so a public
+    /// host inside a private glob (`k8s.gcr.io` under `*.gcr.io`) stays weak.
+    pub fn by_registry(&self, host: &str) -> Option<RegistryMatch> {
+        let host = host.to_ascii_lowercase();
+        for (i, p) in self.providers.iter().enumerate() {
+            if p.public_registries.iter().any(|g| glob_match(g, &host)) {
+                return Some(RegistryMatch {
+                    provider: self.ids[i].clone(),
+                    strong: false,
+                    name: None,
+                });
+            }
+        }
+        for (i, p) in self.providers.iter().enumerate() {
+            for entry in &p.registries {
+                let (glob, name) = match entry.split_once(" (") {
+                    Some((g, n)) => (g, Some(n.trim_end_matches(')').to_string())),
+                    None => (entry.as_str(), None),
+                };
+                if glob_match(glob, &host) {
+                    return Some(RegistryMatch {
+                        provider: self.ids[i].clone(),
+                        strong: true,
+                        name,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The provider of a Pulumi package (`aws`, `azure-native`).
+    pub fn by_pulumi_package(&self, package: &str) -> Option<ProviderId> {
+        self.find(|p| p.pulumi_packages.iter().any(|x| x == package))
+    }
+
+    /// The provider of an Ansible module name (`amazon.aws.ec2_instance`, `azure_rm_vm`).
+    pub fn by_ansible_module(&self, module: &str) -> Option<(ProviderId, &str)> {
+        self.longest_prefix(module, |p| &p.ansible_collections)
+    }
+
+    /// The provider of a Serverless Framework `provider.name`.
+    pub fn by_serverless_name(&self, name: &str) -> Option<ProviderId> {
+        self.find(|p| {
+            p.serverless_names
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The provider of a GitHub Actions `uses:` (`aws-actions/configure-aws-credentials@v4`).
+    pub fn by_ci_action(&self, uses: &str) -> Option<(ProviderId, &str)> {
+        let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
+        self.ci_entry(|entry| {
+            if entry.contains(':') || entry.ends_with('@') {
+                return false;
+            }
+            let entry = entry.to_ascii_lowercase();
+            if entry.ends_with('/') {
+                action.starts_with(&entry)
+            } else {
+                action == entry
+                    || action
+                        .strip_prefix(&entry)
+                        .is_some_and(|r| r.starts_with('/'))
+            }
+        })
+    }
+
+    /// The provider of an Azure Pipelines task (`AzureCLI@2`).
+    pub fn by_ci_task(&self, task: &str) -> Option<(ProviderId, &str)> {
+        let task = task.trim().to_ascii_lowercase();
+        let name = task.split('@').next().unwrap_or(&task);
+        self.ci_entry(|entry| {
+            entry
+                .strip_suffix('@')
+                .is_some_and(|e| !e.contains(':') && e.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The provider of a CI signal written with a scheme in `ci_actions`: `template`
+    /// (GitLab include template), `image` (job image), `aud` (OIDC audience): prefix
+    /// matches; `cli`: the exact command name.
+    pub fn by_ci_signal(&self, scheme: &str, value: &str) -> Option<(ProviderId, &str)> {
+        let value = value.trim().to_ascii_lowercase();
+        self.ci_entry(|entry| {
+            let Some(rest) = entry.strip_prefix(scheme).and_then(|r| r.strip_prefix(':')) else {
+                return false;
+            };
+            let rest = rest.to_ascii_lowercase();
+            if scheme == "cli" {
+                value == rest
+            } else {
+                !rest.is_empty() && value.starts_with(&rest)
+            }
+        })
+    }
+
+    /// Kind and service of a resource declared by parts rather than a type string (operator
+    /// objects, Pulumi tokens): `service` is the API group's first label or the Pulumi module,
+    /// `type_name` the kind. Tries the spellings the kind table knows for the provider:
+    /// Terraform (`aws_s3_bucket`, `google_container_cluster`), CloudFormation
+    /// (`AWS::S3::Bucket`) and ARM (`Microsoft.Storage/storageAccounts`).
+    pub fn kind_of_resource(
+        &self,
+        provider: &str,
+        service: &str,
+        type_name: &str,
+    ) -> Option<(Kind, Option<&str>)> {
+        let def = self.get(provider)?;
+        let snake = snake_case(type_name);
+        let service = service.to_ascii_lowercase().replace('-', "");
+        let mut candidates = Vec::new();
+        for prefix in &def.type_prefixes {
+            if service.is_empty() || service == "index" {
+                continue;
+            }
+            if prefix.ends_with("::") {
+                candidates.push(format!("{prefix}{service}::{type_name}"));
+            } else {
+                candidates.push(format!("{prefix}{service}/{type_name}s"));
+            }
+        }
+        // Only the primary Terraform prefix: secondary ones (`azuread_`) have catch-all rules.
+        if let Some(tf) = def.terraform_prefixes.first() {
+            if !service.is_empty() && service != "index" {
+                candidates.push(format!("{tf}{service}_{snake}"));
+            }
+            candidates.push(format!("{tf}{snake}"));
+        }
+        candidates.iter().find_map(|c| self.kind_of(c))
+    }
+
+    fn ci_entry(&self, pred: impl Fn(&str) -> bool) -> Option<(ProviderId, &str)> {
+        for (i, p) in self.providers.iter().enumerate() {
+            if let Some(e) = p.ci_actions.iter().find(|e| pred(e)) {
+                return Some((self.ids[i].clone(), e.as_str()));
+            }
+        }
+        None
+    }
+}
+
+/// `StorageAccount` → `storage_account`, `SQLInstance` → `sql_instance`, `VPC` → `vpc`.
+pub fn snake_case(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1);
+            let boundary = prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase()));
+            if boundary && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' || c == '.' || c == '/' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A host glob match without regexes: `*` matches any run of DNS characters (`[a-z0-9.-]`).
+pub fn glob_match(glob: &str, host: &str) -> bool {
+    fn dns(c: u8) -> bool {
+        c.is_ascii_alphanumeric() || c == b'.' || c == b'-'
+    }
+    let g = glob.as_bytes();
+    let h = host.as_bytes();
+    // Iterative wildcard matching with backtracking to the last `*`.
+    let (mut gi, mut hi) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while hi < h.len() {
+        if gi < g.len() && g[gi] == b'*' {
+            star = Some((gi, hi));
+            gi += 1;
+        } else if gi < g.len() && g[gi].eq_ignore_ascii_case(&h[hi]) {
+            gi += 1;
+            hi += 1;
+        } else if let Some((sg, sh)) = star.filter(|&(_, sh)| dns(h[sh])) {
+            gi = sg + 1;
+            hi = sh + 1;
+            star = Some((sg, sh + 1));
+        } else {
+            return false;
+        }
+    }
+    g[gi..].iter().all(|&c| c == b'*')
+}
