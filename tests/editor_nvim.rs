@@ -28,16 +28,45 @@ struct Report {
     hovers: Vec<String>,
 }
 
+fn nvim_found() -> bool {
+    Command::new("nvim")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// On a fresh machine of the project's kind (Debian, root), installs Debian's Neovim once per
+/// test run, so `cargo test` alone sets up what it needs; elsewhere the test explains what to
+/// install.
+fn ensure_neovim() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        if nvim_found() || Command::new("apt-get").arg("--version").output().is_err() {
+            return;
+        }
+        let apt = |args: &[&str]| {
+            Command::new("apt-get")
+                .args(args)
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !(apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", "neovim"])) {
+            eprintln!("could not install neovim with apt-get (not root?)");
+        }
+    });
+}
+
 /// Runs Neovim on `files` of the workspace, asking for hover at `hover` (line, UTF-16 column)
 /// in each; `None` when the test is to be skipped.
 fn neovim(root: &Path, files: &[&str], hover: Option<(u32, u32)>) -> Option<Report> {
     let skip = std::env::var("CLOUDPACT_SKIP_EDITOR_TESTS").is_ok_and(|v| v == "1");
-    let found = Command::new("nvim")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
+    if !skip {
+        ensure_neovim();
+    }
+    if !nvim_found() {
         assert!(
             skip,
             "nvim is not installed: install Neovim (apt-get install neovim) or set \

@@ -153,19 +153,51 @@ mod tests {
         assert!(!out.contains("cloudpact.cloudpact."));
     }
 
+    /// A Python that can import `junitparser`: the one on PATH when it can, else a virtual
+    /// environment under `target/` with junitparser installed from PyPI (once), so `cargo test`
+    /// alone sets up what it needs.
+    fn python_with_junitparser() -> std::path::PathBuf {
+        let imports = |python: &std::path::Path| {
+            std::process::Command::new(python)
+                .args(["-c", "import junitparser"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        let system = std::path::PathBuf::from("python3");
+        if imports(&system) {
+            return system;
+        }
+        let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-python");
+        let python = venv.join("bin/python3");
+        if !imports(&python) {
+            let ok = std::process::Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .is_ok_and(|s| s.success())
+                && std::process::Command::new(&python)
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                        "junitparser",
+                    ])
+                    .status()
+                    .is_ok_and(|s| s.success());
+            assert!(
+                ok,
+                "could not install Python's junitparser (needs python3 with venv and PyPI)"
+            );
+        }
+        python
+    }
+
     /// Parses the XML with a real JUnit consumer, Python's `junitparser`.
     #[test]
     fn junitparser_reads_the_report() {
-        let probe = std::process::Command::new("python3")
-            .args(["-c", "import junitparser"])
-            .output();
-        match probe {
-            Ok(o) if o.status.success() => {}
-            _ => panic!(
-                "this test needs Python's junitparser: run `pip install junitparser` \
-                 (.ci/run installs it)"
-            ),
-        }
+        let python = python_with_junitparser();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cloudpact.xml");
         std::fs::write(&path, xml()).unwrap();
@@ -186,7 +218,7 @@ for c in fail:
 names = [(c.classname, c.name) for c in cases]
 assert len(names) == len(set(names)), "duplicate test names"
 "#;
-        let out = std::process::Command::new("python3")
+        let out = std::process::Command::new(&python)
             .arg("-c")
             .arg(script)
             .arg(&path)
