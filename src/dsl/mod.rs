@@ -211,12 +211,50 @@ pub fn parse_source(file: &Arc<SourceFile>) -> Result<(ast::PolicyFile, Vec<Prob
     Ok(lower::lower_file(file.path.clone(), top))
 }
 
+/// pest stops at the first error; the policies after it are parsed on their own, so one typo
+/// does not hide the syntax errors of the rest of the file. A policy restarts at a line that
+/// begins with `policy`, as the canonical layout writes them.
+fn later_syntax_errors(file: &Arc<SourceFile>, mut from: usize) -> Vec<Diag> {
+    let text = &file.text;
+    let mut out = Vec::new();
+    while let Some(start) = next_policy_line(text, from) {
+        match grammar::parse_file(&text[start..]) {
+            Ok(_) => break,
+            Err(mut e) => {
+                e.span = Span::new(e.span.start + start, e.span.end + start);
+                from = e.span.end.max(start + 1);
+                out.push(e.to_diag(file));
+            }
+        }
+    }
+    out
+}
+
+/// The byte offset of the next line after `from` that starts with the keyword `policy`.
+fn next_policy_line(text: &str, from: usize) -> Option<usize> {
+    let mut at = from.min(text.len());
+    while let Some(i) = text[at..].find("\npolicy") {
+        let start = at + i + 1;
+        let after = text[start + "policy".len()..].chars().next();
+        if after.is_some_and(char::is_whitespace) {
+            return Some(start);
+        }
+        at = start;
+    }
+    None
+}
+
 fn parse_and_validate(
     file: &Arc<SourceFile>,
     catalog: &Catalog,
 ) -> (Option<ast::PolicyFile>, Vec<Diag>) {
     match parse_source(file) {
-        Err(d) => (None, vec![d]),
+        Err(d) => {
+            let after = d.primary_span().map_or(0, |s| s.end);
+            let mut diags = vec![d];
+            diags.extend(later_syntax_errors(file, after));
+            (None, diags)
+        }
         Ok((ast, problems)) => {
             let mut diags: Vec<Diag> = problems.iter().map(|p| p.to_diag(file)).collect();
             diags.extend(

@@ -518,3 +518,18 @@ fn defaults_and_overrides_reach_the_model() {
     assert_eq!(b.message.as_deref(), Some("no"));
     assert_eq!(loaded.set.files[0].path.as_ref(), "p.pact");
 }
+
+#[test]
+fn a_syntax_error_does_not_hide_those_of_later_policies() {
+    let text = "policy a {\n  deny d { provider aws, }\n}\n\npolicy b {\n  exclusive e { provider gcp }\n}\n\npolicy c {\n  deny f { provider = azure }\n}\n";
+    let file = Arc::new(SourceFile::new("p.pact", text));
+    let diags = crate::dsl::check_source(file.clone(), &Catalog::builtin());
+    let lines: Vec<usize> = diags
+        .iter()
+        .map(|d| {
+            assert_eq!(d.code, "cloudpact::policy::syntax", "{d}");
+            d.location().unwrap().1
+        })
+        .collect();
+    assert_eq!(lines, [2, 10], "{diags:?}");
+}
