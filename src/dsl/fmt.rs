@@ -257,20 +257,9 @@ impl<'t> Builder<'t> {
 
     /// An expression with the fewest parentheses that keep its tree.
     fn expr(&self, p: Pair<'t, Rule>) -> String {
-        let ops = p
-            .clone()
-            .into_inner()
-            .flatten()
-            .filter(|q| {
-                matches!(
-                    q.as_rule(),
-                    Rule::op_and | Rule::op_or | Rule::op_not | Rule::paren
-                )
-            })
-            .count();
         // Lowering refuses such an expression; printing it token by token keeps the
         // formatter's recursion as shallow as lowering's.
-        if ops > MAX_EXPR_OPERATORS {
+        if super::lower::operator_count(&p) > MAX_EXPR_OPERATORS {
             return flat_expr(&p);
         }
         let mut out = String::new();

@@ -423,17 +423,7 @@ impl Lowerer {
     }
 
     fn expr(&self, p: Pair<'_, Rule>) -> Option<Expr> {
-        let ops = p
-            .clone()
-            .into_inner()
-            .flatten()
-            .filter(|q| {
-                matches!(
-                    q.as_rule(),
-                    Rule::op_and | Rule::op_or | Rule::op_not | Rule::paren
-                )
-            })
-            .count();
+        let ops = operator_count(&p);
         if ops > MAX_EXPR_OPERATORS {
             self.problem_help(
                 "cloudpact::policy::expression-too-large",
@@ -608,3 +598,18 @@ pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
 
 #[cfg(test)]
 mod tests;
+
+/// How many operators and parentheses an expression holds: what bounds the recursion of
+/// lowering, validation, evaluation and formatting.
+pub(crate) fn operator_count(p: &Pair<'_, Rule>) -> usize {
+    p.clone()
+        .into_inner()
+        .flatten()
+        .filter(|q| {
+            matches!(
+                q.as_rule(),
+                Rule::op_and | Rule::op_or | Rule::op_not | Rule::paren
+            )
+        })
+        .count()
+}

@@ -43,17 +43,13 @@ pub fn finding(f: &Finding, enc: Encoding, root: &Path) -> lsp_types::Diagnostic
             message: r.message.clone(),
         })
         .collect::<Vec<_>>();
-    lsp_types::Diagnostic {
-        range: enc.range(&f.file, f.span),
-        severity: Some(severity(f.severity)),
-        code: Some(NumberOrString::String(f.rule.clone())),
-        code_description: None,
-        source: Some(SOURCE.to_string()),
+    build(
+        enc.range(&f.file, f.span),
+        f.severity,
+        &f.rule,
         message,
-        related_information: (!related.is_empty()).then_some(related),
-        tags: None,
-        data: None,
-    }
+        related,
+    )
 }
 
 /// A diagnostic about a policy, record, config or unparsable file. Secondary labels in the
@@ -90,10 +86,21 @@ pub fn diag(d: &Diag, enc: Encoding, root: &Path) -> lsp_types::Diagnostic {
             .collect(),
         None => Vec::new(),
     };
+    build(range, d.severity, &d.code, message, related)
+}
+
+/// The protocol's diagnostic: code, severity and source the same way for findings and errors.
+fn build(
+    range: lsp_types::Range,
+    sev: crate::diag::Severity,
+    code: &str,
+    message: String,
+    related: Vec<DiagnosticRelatedInformation>,
+) -> lsp_types::Diagnostic {
     lsp_types::Diagnostic {
         range,
-        severity: Some(severity(d.severity)),
-        code: Some(NumberOrString::String(d.code.clone())),
+        severity: Some(severity(sev)),
+        code: Some(NumberOrString::String(code.to_string())),
         code_description: None,
         source: Some(SOURCE.to_string()),
         message,
