@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::GlobMatcher;
 
 use crate::dsl::ast::{AttrRef, CmpOp, Expr, ExprKind, Value};
 use crate::facts::catalog::Catalog;
@@ -55,25 +55,10 @@ impl Tri {
     }
 }
 
-/// Country groups of the language.
-pub const EU: &[&str] = &[
-    "at", "be", "bg", "cy", "cz", "de", "dk", "ee", "es", "fi", "fr", "gr", "hr", "hu", "ie", "it",
-    "lt", "lu", "lv", "mt", "nl", "pl", "pt", "ro", "se", "si", "sk",
-];
-pub const EEA_EXTRA: &[&str] = &["is", "li", "no"];
-pub const FIVE_EYES: &[&str] = &["au", "ca", "gb", "nz", "us"];
-pub const GROUPS: &[&str] = &["eu", "eea", "five_eyes"];
-
-/// Whether `country` is in the named group; `None` for an unknown group name.
+/// Whether `country` (any case) is in the named group; `None` for an unknown group name. The
+/// groups themselves are the language's (`dsl::names`).
 pub fn group_contains(group: &str, country: &str) -> Option<bool> {
-    let c = country.to_ascii_lowercase();
-    let c = c.as_str();
-    Some(match group {
-        "eu" => EU.contains(&c),
-        "eea" => EU.contains(&c) || EEA_EXTRA.contains(&c),
-        "five_eyes" => FIVE_EYES.contains(&c),
-        _ => return None,
-    })
+    crate::dsl::names::group_contains(group, &country.to_ascii_lowercase())
 }
 
 /// An attribute's value on one deployment.
@@ -216,14 +201,9 @@ impl<'c> Evaluator<'c> {
     }
 }
 
-/// `*` within a path segment, `**` across `/`, `?` one character.
+/// A `matches` glob, with the semantics validation checked (`dsl::validate::compile_glob`).
 pub fn compile_glob(glob: &str) -> Option<GlobMatcher> {
-    GlobBuilder::new(glob)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .ok()
-        .map(|g| g.compile_matcher())
+    crate::dsl::validate::compile_glob(glob).ok()
 }
 
 #[cfg(test)]

@@ -217,10 +217,17 @@ impl<'a> Parser<'a> {
     /// Skips to the end of the statement: the next newline at bracket depth 0, or a closing
     /// bracket that belongs to an enclosing value (left for the caller).
     fn skip_statement(&mut self) {
+        self.skip_balanced(false);
+    }
+
+    /// Advances over balanced brackets up to a newline (or, with `at_comma`, a comma) at depth
+    /// zero, or a closing bracket that belongs to an enclosing value.
+    fn skip_balanced(&mut self, at_comma: bool) {
         let mut depth = 0usize;
         while let Some(tok) = self.peek() {
             match tok {
                 Tok::Newline if depth == 0 => return,
+                Tok::Punct(',') if at_comma && depth == 0 => return,
                 Tok::Punct('{' | '[' | '(') => depth += 1,
                 Tok::Punct('}' | ']' | ')') => {
                     if depth == 0 {
@@ -299,21 +306,7 @@ impl<'a> Parser<'a> {
     }
 
     fn expression(&mut self, start: usize) -> BVal {
-        let mut depth = 0usize;
-        while let Some(tok) = self.peek() {
-            match tok {
-                Tok::Newline | Tok::Punct(',') if depth == 0 => break,
-                Tok::Punct('{' | '[' | '(') => depth += 1,
-                Tok::Punct('}' | ']' | ')') => {
-                    if depth == 0 {
-                        break;
-                    }
-                    depth -= 1;
-                }
-                _ => {}
-            }
-            self.i += 1;
-        }
+        self.skip_balanced(true);
         BVal::Expr(Span::new(start, self.prev_end().max(start)))
     }
 
