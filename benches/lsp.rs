@@ -8,7 +8,7 @@
 //! (a trivial line-based extractor and a hand-built rule) that isolates the server's own costs
 //! and the evaluation of every deployment, whatever state the extractors are in.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,7 @@ use cloudpact::facts::model::{Attr, Deployment, Evidence, Format};
 use cloudpact::facts::{Ctx, Extraction, Input};
 use cloudpact::lsp::{Options, Pipeline, Real};
 use cloudpact::source::{SourceFile, Span};
+use cloudpact::workspace::Workspace;
 
 const FILES: usize = 1_000;
 const BIG_LINES: usize = 2_000;
@@ -113,9 +114,10 @@ impl Pipeline for Synthetic {
         out
     }
 
-    fn load_policies(&self, paths: &[PathBuf], root: &Path, _catalog: &Catalog) -> Loaded {
-        let path = paths[0].join("bench.pact");
-        let text = std::fs::read_to_string(&path).unwrap();
+    fn load_policies(&self, ws: &Workspace) -> Loaded {
+        let root = &ws.root;
+        let path = ws.existing_policy_paths()[0].join("bench.pact");
+        let text = ws.read(&path).unwrap();
         let name = text.find("gcp_only").unwrap();
         let file = Arc::new(SourceFile::new(
             cloudpact::discover::relative(root, &path),

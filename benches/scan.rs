@@ -3,36 +3,29 @@
 
 use std::path::Path;
 
-use clap::Parser;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use cloudpact::cli::scan::{Settings, run_check};
-use cloudpact::cli::{Cli, Command};
+use cloudpact::workspace::{OpenOptions, Selection, Workspace};
 
 #[path = "gen_repo.rs"]
 mod gen_repo;
 
-fn settings(dir: &Path) -> Settings {
-    let cli = Cli::try_parse_from([
-        "cloudpact",
-        "check",
-        dir.to_str().expect("utf-8 temp path"),
-        "--as-of",
-        "2026-01-01",
-    ])
-    .expect("valid flags");
-    let Command::Check(args) = cli.command else {
-        unreachable!("parsed a check command")
+/// The workspace `cloudpact check DIR --as-of 2026-01-01` opens.
+fn workspace(dir: &Path) -> (Workspace, Selection) {
+    let opts = OpenOptions {
+        as_of: Some("2026-01-01".parse().expect("a date")),
+        ..OpenOptions::default()
     };
-    Settings::resolve(&args.scan).expect("settings resolve")
+    Workspace::for_command_line(&[dir.to_path_buf()], &opts).expect("workspace opens")
 }
 
 fn bench_repo(c: &mut Criterion, name: &str, mixed: bool) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (files, bytes) = gen_repo::generate(dir.path(), 10_000, mixed).expect("generate");
-    let s = settings(dir.path());
+    let (ws, selection) = workspace(dir.path());
+    let run_check = || ws.check(&selection).expect("check runs");
     // Sanity: the benchmark measures real work.
-    let report = run_check(&s).expect("check runs");
+    let report = run_check();
     assert!(
         report.facts.deployments.len() > 10_000,
         "{} deployments",
@@ -48,11 +41,11 @@ fn bench_repo(c: &mut Criterion, name: &str, mixed: bool) {
             .expect("pool");
         group.throughput(Throughput::Elements(files as u64));
         group.bench_function(format!("files/{threads}-threads"), |b| {
-            b.iter(|| pool.install(|| run_check(&s).expect("check runs")))
+            b.iter(|| pool.install(run_check))
         });
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_function(format!("bytes/{threads}-threads"), |b| {
-            b.iter(|| pool.install(|| run_check(&s).expect("check runs")))
+            b.iter(|| pool.install(run_check))
         });
     }
     group.finish();

@@ -9,6 +9,17 @@ use std::sync::Arc;
 
 use crate::source::{SourceFile, Span};
 
+/// Reserved rule ids for findings about the scan and the policy set itself.
+pub mod code {
+    pub const PARSE_ERROR: &str = "cloudpact.parse-error";
+    pub const UNUSED_REFUSAL: &str = "cloudpact.unused-refusal";
+    pub const UNUSED_SUPPRESSION: &str = "cloudpact.unused-suppression";
+    pub const EXPIRED_SUPPRESSION: &str = "cloudpact.expired-suppression";
+    pub const EXPIRED_WAIVER: &str = "cloudpact.expired-waiver";
+    pub const INVALID_SUPPRESSION: &str = "cloudpact.invalid-suppression";
+    pub const UNKNOWN_VALUE: &str = "unknown";
+}
+
 /// How serious a diagnostic or finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

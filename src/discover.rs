@@ -9,11 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use rayon::prelude::*;
 
 use crate::diag::Diag;
-use crate::facts::Input;
 use crate::source::SourceFile;
 
 /// Files larger than this are skipped, with a warning (DETECTION.md).
@@ -121,9 +120,16 @@ impl Default for WalkOptions {
 /// A file to read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Candidate {
-    /// Relative to the scan root, `/`-separated.
+    /// Repository-relative, normalised, `/`-separated: the one form every report shows.
     pub rel: String,
     pub abs: PathBuf,
+    pub syntax: Syntax,
+}
+
+/// A file read for extraction, with the syntax its name claims.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub file: Arc<SourceFile>,
     pub syntax: Syntax,
 }
 
@@ -132,6 +138,14 @@ pub struct Candidate {
 pub struct Discovered {
     pub candidates: Vec<Candidate>,
     pub skipped: Vec<String>,
+}
+
+impl Discovered {
+    /// Sorts and removes duplicates (a file reached twice, as named and as context).
+    pub fn finish(&mut self) {
+        self.candidates.sort();
+        self.candidates.dedup();
+    }
 }
 
 /// An error that stops the run (exit 2): a path given on the command line that cannot be read.
@@ -149,117 +163,149 @@ pub enum DiscoverError {
     },
 }
 
+/// `exclude` patterns in the glob dialect of [`crate::glob`].
 pub fn build_globset(patterns: &[String]) -> Result<GlobSet, DiscoverError> {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        let glob = Glob::new(p).map_err(|source| DiscoverError::BadGlob {
-            pattern: p.clone(),
-            source,
-        })?;
-        b.add(glob);
-        // `vendor/**` should also skip the directory `vendor` itself.
-        if let Some(dir) = p.strip_suffix("/**")
-            && let Ok(g) = Glob::new(dir)
-        {
-            b.add(g);
-        }
-    }
-    b.build().map_err(|source| DiscoverError::BadGlob {
-        pattern: patterns.join(", "),
-        source,
-    })
+    crate::glob::compile_set(patterns)
+        .map_err(|(pattern, source)| DiscoverError::BadGlob { pattern, source })
 }
 
-/// Walks `paths` (directories or files) under `root`.
-pub fn discover(
-    root: &Path,
-    paths: &[PathBuf],
-    opts: &WalkOptions,
-) -> Result<Discovered, DiscoverError> {
-    let exclude = build_globset(&opts.exclude)?;
-    let mut out = Discovered::default();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|source| DiscoverError::Unreadable {
-            path: path.display().to_string(),
+/// Walks a repository: every path it takes and gives is relative to the repository root.
+#[derive(Debug, Clone)]
+pub struct Walker {
+    /// Absolute and canonical.
+    root: PathBuf,
+    opts: WalkOptions,
+    exclude: GlobSet,
+}
+
+impl Walker {
+    pub fn new(root: &Path, opts: WalkOptions) -> Result<Walker, DiscoverError> {
+        let exclude = build_globset(&opts.exclude)?;
+        Ok(Walker {
+            root: root.to_path_buf(),
+            opts,
+            exclude,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether `exclude` skips a repository-relative path or one of its folders.
+    pub fn is_excluded(&self, rel: &str) -> bool {
+        if rel.is_empty() {
+            return false;
+        }
+        let mut at = 0;
+        while let Some(i) = rel[at..].find('/') {
+            if self.exclude.is_match(&rel[..at + i]) {
+                return true;
+            }
+            at += i + 1;
+        }
+        self.exclude.is_match(rel)
+    }
+
+    /// A file named on the command line: read when its name claims a syntax, even where
+    /// `.gitignore` would skip it, but not when `exclude` does (docs/configuration.md).
+    pub fn file(&self, rel: &str, out: &mut Discovered) -> Result<(), DiscoverError> {
+        let abs = self.root.join(rel);
+        let meta = std::fs::metadata(&abs).map_err(|source| DiscoverError::Unreadable {
+            path: rel.to_string(),
             source,
         })?;
-        if meta.is_file() {
-            let rel = relative(root, path);
-            if exclude.is_match(&rel) {
+        if self.is_excluded(rel) {
+            return Ok(());
+        }
+        if let Some(syntax) = Syntax::of(&abs, in_helm_templates(&abs)) {
+            if meta.len() > self.opts.max_file_size {
+                out.skipped
+                    .push(oversize(rel, meta.len(), self.opts.max_file_size));
+            } else {
+                out.candidates.push(Candidate {
+                    rel: rel.to_string(),
+                    abs,
+                    syntax,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every file under the repository-relative folder `dir` (`""`: the whole repository), or
+    /// only its own files with `shallow`.
+    pub fn folder(&self, dir: &str, shallow: bool, out: &mut Discovered) {
+        let start = if dir.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(dir)
+        };
+        let honour = self.opts.honour_ignore_files;
+        let root = self.root.clone();
+        let exclude = self.exclude.clone();
+        let mut builder = ignore::WalkBuilder::new(&start);
+        builder
+            .hidden(false)
+            .require_git(false)
+            .git_ignore(honour)
+            .git_exclude(honour)
+            .git_global(honour)
+            .ignore(honour)
+            .parents(honour)
+            .add_custom_ignore_filename(".cloudpactignore")
+            .follow_links(false)
+            .filter_entry(move |e| {
+                let name = e.file_name().to_string_lossy();
+                if e.depth() > 0 && e.file_type().is_some_and(|t| t.is_dir()) {
+                    if SKIPPED_DIRS.contains(&name.as_ref()) {
+                        return false;
+                    }
+                    // A policy test case (cloudpact's own fixture, run by `cloudpact test`).
+                    if e.path().join(TEST_CASE_FILE).is_file() {
+                        return false;
+                    }
+                }
+                let rel = relative(&root, e.path());
+                rel.is_empty() || !exclude.is_match(&rel)
+            });
+        if shallow {
+            builder.max_depth(Some(1));
+        }
+        for entry in builder.build() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    // An unreadable directory entry inside the tree: reported, the walk goes on.
+                    out.skipped.push(format!("skipped: {e}"));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
-            let in_templates = in_helm_templates(path);
-            if let Some(syntax) = Syntax::of(path, in_templates) {
-                if meta.len() > opts.max_file_size {
-                    out.skipped
-                        .push(oversize(&rel, meta.len(), opts.max_file_size));
-                } else {
-                    out.candidates.push(Candidate {
-                        rel,
-                        abs: path.clone(),
-                        syntax,
-                    });
-                }
+            let path = entry.path();
+            let Some(syntax) = Syntax::of(path, in_helm_templates(path)) else {
+                continue;
+            };
+            let rel = relative(&self.root, path);
+            let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            if len > self.opts.max_file_size {
+                out.skipped
+                    .push(oversize(&rel, len, self.opts.max_file_size));
+                continue;
             }
-            continue;
+            out.candidates.push(Candidate {
+                rel,
+                abs: path.to_path_buf(),
+                syntax,
+            });
         }
-        walk_dir(root, path, opts, &exclude, &mut out);
     }
-    out.candidates.sort();
-    out.candidates.dedup();
-    Ok(out)
 }
 
-fn walk_dir(root: &Path, dir: &Path, opts: &WalkOptions, exclude: &GlobSet, out: &mut Discovered) {
-    let root_owned = root.to_path_buf();
-    let exclude_filter = exclude.clone();
-    let walker = ignore::WalkBuilder::new(dir)
-        .hidden(false)
-        .require_git(false)
-        .git_ignore(opts.honour_ignore_files)
-        .git_exclude(opts.honour_ignore_files)
-        .git_global(opts.honour_ignore_files)
-        .ignore(opts.honour_ignore_files)
-        .parents(opts.honour_ignore_files)
-        .add_custom_ignore_filename(".cloudpactignore")
-        .follow_links(false)
-        .filter_entry(move |e| {
-            let name = e.file_name().to_string_lossy();
-            if e.file_type().is_some_and(|t| t.is_dir()) && SKIPPED_DIRS.contains(&name.as_ref()) {
-                return false;
-            }
-            let rel = relative(&root_owned, e.path());
-            rel.is_empty() || !exclude_filter.is_match(&rel)
-        })
-        .build();
-    for entry in walker {
-        let Ok(entry) = entry else {
-            // An unreadable directory entry inside the tree: reported, the walk goes on.
-            if let Err(e) = entry {
-                out.skipped.push(format!("skipped: {e}"));
-            }
-            continue;
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = entry.path();
-        let Some(syntax) = Syntax::of(path, in_helm_templates(path)) else {
-            continue;
-        };
-        let rel = relative(root, path);
-        let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        if len > opts.max_file_size {
-            out.skipped.push(oversize(&rel, len, opts.max_file_size));
-            continue;
-        }
-        out.candidates.push(Candidate {
-            rel,
-            abs: path.to_path_buf(),
-            syntax,
-        });
-    }
-}
+/// The file that makes a folder a policy test case.
+pub const TEST_CASE_FILE: &str = "cloudpact-test.yaml";
 
 fn oversize(rel: &str, len: u64, max: u64) -> String {
     format!("skipped {rel}: {len} bytes is over the {max}-byte limit (max_file_size)")
@@ -275,20 +321,21 @@ pub fn in_helm_templates(path: &Path) -> bool {
     })
 }
 
-/// `path` relative to `root`, `/`-separated. A path outside `root` gets `..` components
-/// (`../../policies/a.pact`); one that cannot be resolved is shown as given.
+/// `path` relative to `root`, `/`-separated and normalised (`a/../b` is `b`). A path outside
+/// `root` gets leading `..` components (`../../policies/a.pact`); one that cannot be resolved
+/// is shown as given.
 pub fn relative(root: &Path, path: &Path) -> String {
     if let Ok(p) = path.strip_prefix(root) {
-        return slash_path(p);
+        return normalize_lexically(&slash_path(p));
     }
     match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
         (Ok(r), Ok(p)) => slash_path(&path_diff(&p, &r)),
-        _ => slash_path(path),
+        _ => normalize_lexically(&slash_path(path)),
     }
 }
 
 /// `path` relative to `base`; both absolute and canonical.
-fn path_diff(path: &Path, base: &Path) -> PathBuf {
+pub fn path_diff(path: &Path, base: &Path) -> PathBuf {
     let p: Vec<_> = path.components().collect();
     let b: Vec<_> = base.components().collect();
     let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -377,7 +424,7 @@ pub fn resolve_template(mut input: Input) -> Option<Input> {
 }
 
 fn read_one(c: &Candidate) -> Result<Input, Diag> {
-    let code = crate::eval::finding::reserved::PARSE_ERROR;
+    let code = crate::diag::code::PARSE_ERROR;
     let bytes = std::fs::read(&c.abs).map_err(|e| {
         Diag::error(code, format!("cannot read {}: {e}", c.rel))
             .in_file(Arc::new(SourceFile::new(c.rel.as_str(), "")))

@@ -4,8 +4,10 @@
 //! [`discover`] files → [`parse`] each syntax → [`facts`]: deployments with provider, region,
 //! country and kind → [`dsl`]: policies → [`eval`]: findings → [`suppress`]: ignore comments
 //! and waivers → [`render`]: reports.
-//! [`cli`] is the glue behind the `cloudpact` binary; `lsp` (feature `lsp`) is the language server
-//! behind `cloudpact lsp`, and [`describe`] the words both use for a deployment and a verdict.
+//! [`workspace`] runs that pipeline for a repository — the one engine behind `check`,
+//! `inventory`, `explain`, `test` and the language server. [`cli`] parses flags and renders;
+//! `lsp` (feature `lsp`) is the language server behind `cloudpact lsp`, and [`describe`] the
+//! words both use for a deployment and a verdict.
 
 pub mod cli;
 pub mod config;
@@ -15,6 +17,7 @@ pub mod discover;
 pub mod dsl;
 pub mod eval;
 pub mod facts;
+pub mod glob;
 #[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod parse;
@@ -22,3 +25,4 @@ pub mod render;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
+pub mod workspace;

@@ -176,10 +176,18 @@ impl Ctx<'_> {
         }
     }
 
-    /// Whether suppressing `id` and finding nothing means the suppression is stale: only on a
-    /// whole-repository scan, and only for rules active on the evaluation date.
-    fn judges_unused(&self, id: &str) -> bool {
-        self.whole_repo && self.rules.rule(id).is_none_or(|r| r.is_active(self.as_of))
+    /// Whether suppressing `id` and finding nothing means the suppression is stale: only for
+    /// rules active on the evaluation date, and only where every finding it could suppress is
+    /// known — a whole-repository scan, or (`in_extracted`) a comment in a file whose unit was
+    /// evaluated, for a rule judged deployment by deployment.
+    fn judges_unused(&self, id: &str, in_extracted: bool) -> bool {
+        let rule = self.rules.rule(id);
+        if !rule.is_none_or(|r| r.is_active(self.as_of)) {
+            return false;
+        }
+        let per_deployment = id != reserved::UNUSED_REFUSAL
+            && rule.is_none_or(|r| r.kind != crate::dsl::ast::RuleKind::Share);
+        self.whole_repo || (in_extracted && per_deployment)
     }
 }
 
@@ -236,7 +244,7 @@ pub fn apply_prepared(
             .par_iter()
             .flat_map_iter(directives)
             .collect();
-        apply_directives(findings, &found, ctx, &mut extra);
+        apply_directives(findings, &found, files, ctx, &mut extra);
     }
     apply_waivers(findings, waivers, ctx, &mut extra);
     findings.extend(extra);
@@ -246,6 +254,7 @@ pub fn apply_prepared(
 fn apply_directives(
     findings: &mut [Finding],
     found: &[Directive],
+    files: &FileMap,
     ctx: &Ctx<'_>,
     extra: &mut Vec<Finding>,
 ) {
@@ -331,7 +340,7 @@ fn apply_directives(
     unused.sort();
     for &(di, ri) in unused {
         let (d, r) = (&found[di], &found[di].rules[ri]);
-        if ctx.judges_unused(&r.id) {
+        if ctx.judges_unused(&r.id, files.contains_key(&d.file.path)) {
             extra.push(reserved_finding(
                 reserved::UNUSED_SUPPRESSION,
                 Severity::Warning,
@@ -422,7 +431,7 @@ fn apply_waivers(
     }
     for wi in usable {
         let w = &waivers[wi];
-        if !used[wi] && ctx.judges_unused(&w.def.rule) {
+        if !used[wi] && ctx.judges_unused(&w.def.rule, false) {
             extra.push(reserved_finding(
                 reserved::UNUSED_SUPPRESSION,
                 Severity::Warning,

@@ -5,17 +5,17 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use super::args::{CheckArgs, CheckFormat};
-use super::scan::{self, Fatal, Report, Settings};
-use super::{Status, emit, print_diags, term_width};
+use super::{Fatal, Status, emit, print_diags, term_width};
 use crate::diag::Severity;
 use crate::eval::finding::Finding;
 use crate::render::diagnostic::DiagRenderer;
 use crate::render::{self, Summary};
 use crate::source::SourceFile;
+use crate::workspace::{Report, Shown};
 
 pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
-    let settings = Settings::resolve(&args.scan)?;
-    let report = scan::run_check(&settings)?;
+    let (ws, selection) = super::open(&args.scan)?;
+    let report = ws.check(&selection)?;
     if !args.scan.quiet && !report.policy_warnings.is_empty() {
         print_diags(&report.policy_warnings, args.scan.color);
     }
@@ -31,9 +31,9 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
                 rule.id, report.as_of
             );
         }
-        if !settings.whole_repo {
+        if !report.whole_repo {
             eprintln!(
-                "note: explicit files were given: `share` rules and unused refusal records are not judged"
+                "note: the scan does not cover the repository root: `share` rules, unused refusal records and unused waivers are not judged"
             );
         }
     }
@@ -41,18 +41,14 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
         eprintln!("warning: {note}");
     }
     let summary = summarize(&report);
-    let prefix =
-        if settings.shown_root == "." || settings.shown_root.is_empty() || !settings.whole_repo {
-            String::new()
-        } else {
-            format!("{}/", settings.shown_root.trim_end_matches('/'))
-        };
+    // `human` and `short` show paths from the current directory, so they can be clicked; every
+    // other format shows them repository-relative.
+    let shown = Shown::from_cwd(&ws.root);
     let text = match args.format {
         CheckFormat::Human => {
             let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
             let renderer = DiagRenderer::new(args.scan.color.enabled(to_terminal), term_width());
-            // Paths the user can click from where they ran the command.
-            let findings = with_prefix(&report.findings, &prefix);
+            let findings = shown_from_cwd(&report.findings, &shown);
             let mut out = render::human::render(&findings, &renderer);
             if args.output.is_none() && !args.scan.quiet {
                 out.push_str(&render::human::summary_line(&summary));
@@ -60,39 +56,30 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
             }
             out
         }
-        CheckFormat::Short => render::short::render(&report.findings, &prefix),
+        CheckFormat::Short => render::short::render(&shown_from_cwd(&report.findings, &shown)),
         CheckFormat::Json => {
             render::json::render(&report.findings, &summary, &report.facts.skipped)
         }
-        CheckFormat::Sarif => render::sarif::render(
-            &with_prefix(&report.findings, &prefix),
-            &report.policies,
-            &summary,
-        ),
+        CheckFormat::Sarif => render::sarif::render(&report.findings, &report.policies, &summary),
         CheckFormat::Github => {
             let job_summary = render::github::step_summary(
                 &report.findings,
                 &summary,
-                &prefix,
                 render::github::blob_base_from_env().as_deref(),
             );
             if let Err(e) = render::github::append_step_summary(&job_summary) {
                 eprintln!("warning: cannot append to $GITHUB_STEP_SUMMARY: {e}");
             }
-            render::github::render(&report.findings, &prefix)
+            render::github::render(&report.findings)
         }
-        CheckFormat::Gitlab => render::gitlab::render(&report.findings, &prefix),
-        CheckFormat::Junit => render::junit::render(
-            &with_prefix(&report.findings, &prefix),
-            &report.policies,
-            &summary,
-        ),
+        CheckFormat::Gitlab => render::gitlab::render(&report.findings),
+        CheckFormat::Junit => render::junit::render(&report.findings, &report.policies, &summary),
     };
     emit(args.output.as_deref(), &text)?;
     if args.output.is_some() && !args.scan.quiet {
         println!("{}", render::human::summary_line(&summary));
     }
-    let fail_on = settings.fail_on(args.fail_on);
+    let fail_on = ws.fail_on(args.fail_on);
     let failing = report
         .findings
         .iter()
@@ -104,20 +91,16 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     })
 }
 
-/// The findings with paths relative to where the command ran (the repository root in CI)
-/// instead of the scan root, for reports that name files.
-fn with_prefix(findings: &[Finding], prefix: &str) -> Vec<Finding> {
-    if prefix.is_empty() {
+/// The findings with paths relative to the current directory instead of the root.
+fn shown_from_cwd(findings: &[Finding], shown: &Shown) -> Vec<Finding> {
+    if shown.is_identity() {
         return findings.to_vec();
     }
     let mut renamed: HashMap<Arc<str>, Arc<SourceFile>> = HashMap::new();
     let mut rename = |file: &Arc<SourceFile>| {
         renamed
             .entry(file.path.clone())
-            .or_insert_with(|| {
-                let shown = crate::discover::normalize_lexically(&format!("{prefix}{}", file.path));
-                file.clone_with_path(shown)
-            })
+            .or_insert_with(|| file.clone_with_path(shown.path(&file.path)))
             .clone()
     };
     findings

@@ -3,8 +3,7 @@
 use std::fmt::Write as _;
 
 use super::args::ExplainArgs;
-use super::scan::{self, Fatal, Settings};
-use super::{Status, emit};
+use super::{Fatal, Status, emit};
 use crate::diag::Diag;
 use crate::dsl::ast::RuleKind;
 use crate::dsl::kind_docs;
@@ -12,10 +11,10 @@ use crate::dsl::model::RuleDef;
 use crate::eval::{Engine, EvalOptions};
 
 pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
-    let settings = Settings::resolve(&args.scan)?;
-    let (policies, _) = scan::load_policies(&settings)?;
+    let (ws, selection) = super::open(&args.scan)?;
+    let (policies, _) = ws.policies()?;
     if let Some(rule) = policies.rule(&args.target) {
-        emit(None, &explain_rule(rule, &settings))?;
+        emit(None, &explain_rule(rule, &ws))?;
         return Ok(Status::Clean);
     }
     let Some((path, line)) = args.target.rsplit_once(':').and_then(|(p, l)| {
@@ -33,7 +32,14 @@ pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
         }
         return Err(d.into());
     };
-    let facts = scan::collect_facts(&settings)?;
+    // PATH:LINE is relative to the current directory, like the paths `human` shows.
+    let path = std::fs::canonicalize(path)
+        .ok()
+        .and_then(|abs| ws.rel(&abs))
+        .unwrap_or_else(|| path.to_string());
+    let path = path.as_str();
+    let records: Vec<std::sync::Arc<str>> = policies.files.iter().map(|f| f.path.clone()).collect();
+    let facts = ws.collect(&selection, &records)?;
     let at: Vec<_> = facts
         .deployments
         .iter()
@@ -55,10 +61,10 @@ pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
     }
     let engine = Engine::new(
         &policies,
-        &settings.catalog,
+        &ws.catalog,
         EvalOptions {
-            as_of: settings.as_of,
-            whole_repo: settings.whole_repo,
+            as_of: ws.as_of,
+            whole_repo: selection.covers_root(),
         },
     );
     let mut out = String::new();
@@ -78,7 +84,7 @@ pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
             let tags: Vec<String> = dep.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let _ = writeln!(out, "  tags     {}", tags.join(", "));
         }
-        let _ = writeln!(out, "  rules (as of {}):", settings.as_of);
+        let _ = writeln!(out, "  rules (as of {}):", ws.as_of);
         for rule in &policies.rules {
             let outcome = engine.judge(rule, dep);
             let verdict = crate::describe::verdict(&outcome);
@@ -90,7 +96,7 @@ pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
     Ok(Status::Clean)
 }
 
-fn explain_rule(rule: &RuleDef, s: &Settings) -> String {
+fn explain_rule(rule: &RuleDef, s: &crate::workspace::Workspace) -> String {
     let mut out = String::new();
     let doc = kind_docs::doc(rule.kind);
     let lc = rule.file.line_col(rule.name_span.start);

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
+use super::Fatal;
 use super::Status;
-use super::scan::Fatal;
 use crate::diag::Diag;
 
 const CONFIG: &str =

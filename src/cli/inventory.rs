@@ -1,18 +1,30 @@
 //! `cloudpact inventory`.
 
 use super::args::{InventoryArgs, InventoryFormat};
-use super::scan::{self, Fatal, Settings};
-use super::{Status, emit};
+use super::{Fatal, Status, emit};
 use crate::render;
+use crate::workspace;
 
 pub fn run(args: &InventoryArgs) -> Result<Status, Fatal> {
-    let settings = Settings::resolve(&args.scan)?;
-    let facts = scan::collect_facts(&settings)?;
+    let (ws, selection) = super::open(&args.scan)?;
+    // Refusal records are cloudpact's input, not infrastructure (when the policies load).
+    let records: Vec<std::sync::Arc<str>> = ws
+        .load_policies()
+        .set
+        .files
+        .iter()
+        .filter(|f| !f.path.ends_with(".pact"))
+        .map(|f| f.path.clone())
+        .collect();
+    let mut facts = ws.collect(&selection, &records)?;
+    facts
+        .deployments
+        .retain(|d| selection.names(&d.path) || d.provenance.iter().any(|p| selection.names(p)));
     if !args.scan.quiet {
         // Files that could not be read are part of the inventory's truth: say so on stderr.
         super::print_diags(&facts.parse_errors, args.scan.color);
     }
-    let by_provider = scan::by_provider(&facts.deployments);
+    let by_provider = workspace::by_provider(&facts.deployments);
     let text = match args.format {
         InventoryFormat::Table => {
             render::inventory::table(&facts.deployments, &facts.files, &by_provider)

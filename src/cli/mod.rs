@@ -1,4 +1,4 @@
-//! The command line: parse flags, resolve settings, run the pipeline, choose the exit code.
+//! The command line: parse flags, open the [`crate::workspace`], render, choose the exit code.
 //!
 //! Exit codes (CLI.md): 0 no finding at or above `--fail-on`; 1 at least one; 2 the run itself
 //! failed (bad usage, an invalid policy, record or config, an unreadable path).
@@ -10,7 +10,6 @@ mod init;
 mod inventory;
 mod policy;
 mod providers;
-pub mod scan;
 mod test_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -18,8 +17,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+pub use crate::workspace::Fatal;
+use crate::workspace::{OpenOptions, Selection, Workspace};
 pub use args::{CheckFormat, Cli, ColorChoice, Command};
-use scan::Fatal;
 
 use crate::render::diagnostic::DiagRenderer;
 
@@ -121,6 +121,27 @@ fn lsp(args: &args::LspArgs) -> Result<Status, Fatal> {
         ))
     })?;
     Ok(Status::Clean)
+}
+
+/// Most worker threads `--threads` starts (more only thrash a machine's scheduler).
+const MAX_THREADS: usize = 256;
+
+/// The workspace and selection that flags and PATHs name.
+pub(crate) fn open(args: &args::ScanArgs) -> Result<(Workspace, Selection), Fatal> {
+    if let Some(n) = args.threads {
+        // Fails only if the pool was already built, which `main` never does twice.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.clamp(1, MAX_THREADS))
+            .build_global();
+    }
+    let opts = OpenOptions {
+        config: args.config.clone(),
+        policies: args.policies.clone(),
+        exclude: args.exclude.clone(),
+        no_ignore: args.no_ignore,
+        as_of: args.as_of,
+    };
+    Workspace::for_command_line(&args.paths, &opts)
 }
 
 /// Diagnostics on stderr, compiler style.

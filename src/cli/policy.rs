@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::Fatal;
 use super::args::{PolicyCheckArgs, PolicyFmtArgs};
-use super::scan::Fatal;
 use super::{Status, print_diags};
 use crate::config;
 use crate::diag::Diag;

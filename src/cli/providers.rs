@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
+use super::Fatal;
 use super::args::ProvidersArgs;
-use super::scan::Fatal;
 use super::{Status, emit};
 use crate::config;
 use crate::facts::catalog::{Catalog, HostRuleDef, ProviderDef};

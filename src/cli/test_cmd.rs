@@ -10,13 +10,11 @@ use jiff::civil::Date;
 use serde::Deserialize;
 
 use super::args::TestArgs;
-use super::scan::{self, Fatal, Settings};
-use super::{Status, print_diags};
+use super::{Fatal, Status, print_diags};
 use crate::config::{self, Config};
 use crate::diag::Diag;
-use crate::discover::WalkOptions;
-use crate::facts::catalog::Catalog;
 use crate::source::SourceFile;
+use crate::workspace::{OpenOptions, Selection, Workspace};
 
 pub const CASE_FILE: &str = "cloudpact-test.yaml";
 
@@ -99,42 +97,28 @@ fn run_case(dir: &Path) -> Outcome {
             ]);
         }
     };
-    // A case may carry its own cloudpact.yaml (waivers, providers); parents' configs don't leak in.
+    // A case is a repository of its own: it may carry its own cloudpact.yaml (waivers,
+    // providers); parents' configs don't leak in.
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let config = match dir.join(config::FILE_NAME) {
-        p if p.is_file() => match config::load(&p, &p.display().to_string()) {
+        p if p.is_file() => match config::load(&p, config::FILE_NAME) {
             Ok(c) => c,
             Err(d) => return Outcome::Error(vec![d]),
         },
         _ => config::Loaded {
             config: Config::default(),
             file: None,
-            dir: dir.to_path_buf(),
+            dir: dir.clone(),
         },
     };
-    let catalog = match Catalog::build(config.config.providers.clone()) {
-        Ok(c) => Arc::new(c),
-        Err(e) => {
-            return Outcome::Error(vec![Diag::error(
-                "cloudpact::config::bad-provider",
-                e.to_string(),
-            )]);
-        }
+    let policies: Vec<PathBuf> = def.policies.iter().map(|p| dir.join(p)).collect();
+    let opts = OpenOptions {
+        as_of: Some(def.as_of),
+        ..OpenOptions::default()
     };
-    let settings = Settings {
-        root: dir.to_path_buf(),
-        shown_root: dir.display().to_string(),
-        paths: vec![dir.to_path_buf()],
-        whole_repo: true,
-        walk: WalkOptions {
-            exclude: config.config.exclude.clone(),
-            ..WalkOptions::default()
-        },
-        config,
-        catalog,
-        policy_paths: def.policies.iter().map(|p| dir.join(p)).collect(),
-        as_of: def.as_of,
-    };
-    let report = match scan::run_check(&settings) {
+    let report = match Workspace::new(dir.clone(), config, &policies, &opts)
+        .and_then(|ws| ws.check(&Selection::Root))
+    {
         Ok(r) => r,
         Err(Fatal(diags)) => return Outcome::Error(diags),
     };

@@ -57,6 +57,16 @@ pub mod code {
 /// Rules with an error inside them are left out of the set; the caller decides what to do
 /// with a set when [`Loaded::has_errors`].
 pub fn load(paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
+    load_with(paths, root, catalog, &|p: &Path| std::fs::read_to_string(p))
+}
+
+/// Reads a policy or record file: from disk, or an editor's unsaved text.
+pub type Reader<'a> = &'a (dyn Fn(&Path) -> std::io::Result<String> + Sync);
+
+/// [`load`] with the text of each file from `read` (the language server passes the editor's
+/// unsaved text of open files). Which files exist, and what `refusals` globs match, is still
+/// the disk's. Every path in the result is relative to `root`, normalised.
+pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader<'_>) -> Loaded {
     let mut diags = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
     for p in paths {
@@ -90,7 +100,7 @@ pub fn load(paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
     let mut all_files = Vec::new();
     for path in files {
         let shown = display_path(&path, root);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read(&path) {
             Ok(t) => t,
             Err(e) => {
                 diags.push(unreadable(&shown, &e.to_string()));
@@ -143,8 +153,14 @@ pub fn load(paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
                         }
                         for m in matched {
                             if !record_files.contains_key(&m) {
-                                let loaded =
-                                    load_record_file(&m, root, catalog, &mut diags, &mut all_files);
+                                let loaded = load_record_file(
+                                    &m,
+                                    root,
+                                    catalog,
+                                    read,
+                                    &mut diags,
+                                    &mut all_files,
+                                );
                                 record_files.insert(m.clone(), loaded);
                             }
                             for r in &record_files[&m] {
@@ -320,11 +336,12 @@ fn load_record_file(
     path: &Path,
     root: &Path,
     catalog: &Catalog,
+    read: Reader<'_>,
     diags: &mut Vec<Diag>,
     files: &mut Vec<Arc<SourceFile>>,
 ) -> Vec<Arc<RefusalRecord>> {
     let shown = display_path(path, root);
-    match std::fs::read_to_string(path) {
+    match read(path) {
         Ok(text) => {
             let src = Arc::new(SourceFile::new(shown, text));
             files.push(src.clone());

@@ -10,15 +10,7 @@ use crate::facts::model::Deployment;
 use crate::source::{SourceFile, Span};
 
 /// Reserved rule ids for findings about the scan and the policy set itself.
-pub mod reserved {
-    pub const PARSE_ERROR: &str = "cloudpact.parse-error";
-    pub const UNUSED_REFUSAL: &str = "cloudpact.unused-refusal";
-    pub const UNUSED_SUPPRESSION: &str = "cloudpact.unused-suppression";
-    pub const EXPIRED_SUPPRESSION: &str = "cloudpact.expired-suppression";
-    pub const EXPIRED_WAIVER: &str = "cloudpact.expired-waiver";
-    pub const INVALID_SUPPRESSION: &str = "cloudpact.invalid-suppression";
-    pub const UNKNOWN_VALUE: &str = "unknown";
-}
+pub use crate::diag::code as reserved;
 
 /// Why a finding is suppressed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -223,10 +223,7 @@ mod tests {
         let x = run("bad.json", "{\n  \"a\": [1,\n}");
         assert!(x.deployments.is_empty());
         assert_eq!(x.errors.len(), 1);
-        assert_eq!(
-            x.errors[0].code,
-            crate::eval::finding::reserved::PARSE_ERROR
-        );
+        assert_eq!(x.errors[0].code, crate::diag::code::PARSE_ERROR);
         let (_, line, _) = x.errors[0].location().unwrap();
         assert_eq!(line, 3);
         let deep = "[".repeat(5000);

@@ -1,10 +1,9 @@
 //! Stage 3 of the pipeline: from parsed files to deployments with provider, region, country,
 //! kind, service, gpu, tags and evidence (DETECTION.md).
 //!
-//! One extractor per ecosystem. Terraform works per module directory (variables, tfvars and
-//! provider blocks are shared by the files of a directory); every other format per file.
-//! Extraction of different units runs in parallel; the result is sorted so it is the same
-//! whatever the thread count.
+//! One extractor per ecosystem, run per extraction unit ([`units`]): a Terraform folder, a
+//! Pulumi project, or one file. Units are extracted in parallel; the result is sorted so it is
+//! the same whatever the thread count.
 
 pub mod ansible;
 pub mod arm;
@@ -21,19 +20,21 @@ pub mod model;
 pub mod pulumi;
 pub mod serverless;
 pub mod terraform;
+pub mod units;
 pub mod yaml;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::diag::Diag;
+pub use crate::discover::Input;
 use crate::discover::Syntax;
 use crate::parse;
 use crate::source::SourceFile;
 use catalog::Catalog;
 use model::{Attr, Deployment, Evidence};
+use units::UnitKey;
 
 /// What extractors need besides the file.
 #[derive(Debug, Clone, Copy)]
@@ -63,54 +64,16 @@ impl Extraction {
     }
 }
 
-/// A file to extract from, with the syntax discovery recognised from its name.
-#[derive(Debug, Clone)]
-pub struct Input {
-    pub file: Arc<SourceFile>,
-    pub syntax: Syntax,
-}
-
-/// Extracts the deployments of every input, in parallel.
+/// Extracts the deployments of every input, unit by unit ([`units`]), in parallel.
 pub fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
-    // Terraform: one unit per directory (`.tf`, `.tfvars` and `.tf.json` share variables,
-    // locals and provider blocks). Everything else: one unit per file.
-    let mut tf_dirs: BTreeMap<&str, TfUnit> = BTreeMap::new();
-    let mut singles = Vec::new();
-    for input in inputs {
-        let dir = input.file.path.rsplit_once('/').map_or("", |(dir, _)| dir);
-        match input.syntax {
-            Syntax::Hcl | Syntax::Tfvars => {
-                tf_dirs.entry(dir).or_default().hcl.push(input.file.clone())
-            }
-            Syntax::Json if is_tf_json(&input.file.path) => {
-                tf_dirs
-                    .entry(dir)
-                    .or_default()
-                    .json
-                    .push(input.file.clone());
-            }
-            _ => singles.push(input),
-        }
-    }
-    let tf_units: Vec<TfUnit> = tf_dirs.into_values().collect();
-
-    let mut out = Extraction::default();
-    let parts: Vec<Extraction> = tf_units
+    let grouped = units::group(inputs.to_vec());
+    let parts: Vec<Extraction> = grouped
         .par_iter()
-        .map(|unit| unit.extract(ctx))
-        .chain(singles.par_iter().map(|input| extract_single(input, ctx)))
+        .map(|(key, files)| extract_unit(key, files, ctx))
         .collect();
+    let mut out = Extraction::default();
     for part in parts {
         out.extend(part);
-    }
-    let yaml_files: Vec<Arc<SourceFile>> = inputs
-        .iter()
-        .filter(|i| i.syntax == Syntax::Yaml)
-        .map(|i| i.file.clone())
-        .collect();
-    pulumi::apply_stack_config(&mut out.deployments, &yaml_files);
-    for dep in &mut out.deployments {
-        resolve_country(dep, ctx.catalog);
     }
     out.deployments.sort_by(|a, b| {
         (&a.path, a.span.start, &a.type_, &a.name).cmp(&(&b.path, b.span.start, &b.type_, &b.name))
@@ -119,44 +82,112 @@ pub fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
     out
 }
 
-/// The Terraform files of one directory.
-#[derive(Debug, Default)]
-struct TfUnit {
-    hcl: Vec<Arc<SourceFile>>,
-    json: Vec<Arc<SourceFile>>,
-}
-
-impl TfUnit {
-    fn extract(&self, ctx: Ctx<'_>) -> Extraction {
-        if self.json.is_empty() {
-            return terraform::extract_module(&self.hcl, ctx);
-        }
-        let mut errors = Vec::new();
-        let mut roots = Vec::new();
-        for file in &self.json {
-            match json::parse_file(file) {
-                Ok(root) => roots.push((file.clone(), root)),
-                Err(e) => errors.push(parse_error(file, e.span, e.message)),
+/// Extracts one unit. A panic in an extractor becomes a parse error at the unit's first file
+/// instead of aborting the run: the other units are still checked.
+pub fn extract_unit(key: &UnitKey, files: &[Input], ctx: Ctx<'_>) -> Extraction {
+    let run = || {
+        let mut out = match key {
+            UnitKey::Terraform(_) => terraform_unit(files, ctx),
+            UnitKey::Pulumi(_) => {
+                let mut out = Extraction::default();
+                for input in files {
+                    out.extend(extract_single(input, ctx));
+                }
+                let sources: Vec<Arc<SourceFile>> = files.iter().map(|i| i.file.clone()).collect();
+                pulumi::apply_stack_config(&mut out.deployments, &sources);
+                out
             }
+            UnitKey::File(_) => files.iter().map(|input| extract_single(input, ctx)).fold(
+                Extraction::default(),
+                |mut acc, e| {
+                    acc.extend(e);
+                    acc
+                },
+            ),
+        };
+        for dep in &mut out.deployments {
+            resolve_country(dep, ctx.catalog);
+            set_provenance(dep, files);
         }
-        let refs: Vec<(Arc<SourceFile>, &parse::tree::Node)> =
-            roots.iter().map(|(f, r)| (f.clone(), r)).collect();
-        let mut out = terraform::extract_module_with_json(&self.hcl, &refs, ctx);
-        out.errors.extend(errors);
         out
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(extraction) => extraction,
+        Err(_) => {
+            let Some(first) = files.first() else {
+                return Extraction::default();
+            };
+            Extraction::error(
+                Diag::error(
+                    crate::diag::code::PARSE_ERROR,
+                    "cloudpact could not read this file (an internal error; please report it)",
+                )
+                .in_file(first.file.clone())
+                .at(crate::source::Span::empty(0), "while reading this file"),
+            )
+        }
     }
 }
 
-fn is_tf_json(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.ends_with(".tf.json") || lower.ends_with(".tofu.json")
+/// The files that decided a deployment besides its own: every file of its unit that its
+/// evidence cites as `path:line`. A run over named files reports the deployments whose
+/// provenance names one of them (docs/architecture.md, "Units and context").
+fn set_provenance(dep: &mut Deployment, files: &[Input]) {
+    if files.len() < 2 {
+        return;
+    }
+    let mut cited: Vec<Arc<str>> = Vec::new();
+    for e in &dep.evidence {
+        for token in e.text.split([' ', '(', ')', ',', ';']) {
+            let Some((path, line)) = token.rsplit_once(':') else {
+                continue;
+            };
+            if path.is_empty()
+                || *path == *dep.path
+                || line.is_empty()
+                || !line.bytes().all(|b| b.is_ascii_digit())
+            {
+                continue;
+            }
+            if let Some(f) = files.iter().find(|f| *f.file.path == *path)
+                && !cited.contains(&f.file.path)
+            {
+                cited.push(f.file.path.clone());
+            }
+        }
+    }
+    cited.sort();
+    dep.provenance = cited;
 }
 
-/// One file of a non-Terraform syntax. A panic in an extractor becomes a parse error for that
-/// file instead of aborting the run.
+/// The Terraform files of one folder (`.tf`, `.tfvars`, `.tf.json`).
+fn terraform_unit(files: &[Input], ctx: Ctx<'_>) -> Extraction {
+    let (json, hcl): (Vec<&Input>, Vec<&Input>) = files
+        .iter()
+        .partition(|i| i.syntax == Syntax::Json && units::is_tf_json(&i.file.path));
+    let hcl: Vec<Arc<SourceFile>> = hcl.iter().map(|i| i.file.clone()).collect();
+    if json.is_empty() {
+        return terraform::extract_module(&hcl, ctx);
+    }
+    let mut errors = Vec::new();
+    let mut roots = Vec::new();
+    for input in json {
+        match json::parse_file(&input.file) {
+            Ok(root) => roots.push((input.file.clone(), root)),
+            Err(e) => errors.push(parse_error(&input.file, e.span, e.message)),
+        }
+    }
+    let refs: Vec<(Arc<SourceFile>, &parse::tree::Node)> =
+        roots.iter().map(|(f, r)| (f.clone(), r)).collect();
+    let mut out = terraform::extract_module_with_json(&hcl, &refs, ctx);
+    out.errors.extend(errors);
+    out
+}
+
+/// One file of a non-Terraform syntax.
 fn extract_single(input: &Input, ctx: Ctx<'_>) -> Extraction {
     let file = &input.file;
-    let run = || match input.syntax {
+    match input.syntax {
         Syntax::Hcl | Syntax::Tfvars => terraform::extract_module(std::slice::from_ref(file), ctx),
         // `read_all` resolves templates to JSON or YAML; YAML is the fallback.
         Syntax::Yaml | Syntax::CfnTemplate => yaml::extract(file, ctx),
@@ -166,17 +197,6 @@ fn extract_single(input: &Input, ctx: Ctx<'_>) -> Extraction {
         Syntax::Dotenv | Syntax::Toml | Syntax::Ini | Syntax::Properties => {
             endpoints::extract_text_config(file, input.syntax, ctx)
         }
-    };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-        Ok(extraction) => extraction,
-        Err(_) => Extraction::error(
-            Diag::error(
-                crate::eval::finding::reserved::PARSE_ERROR,
-                "cloudpact could not read this file (an internal error; please report it)",
-            )
-            .in_file(file.clone())
-            .at(crate::source::Span::empty(0), "while reading this file"),
-        ),
     }
 }
 
@@ -231,7 +251,7 @@ pub fn parse_error(
 ) -> Diag {
     let message = message.into();
     Diag::error(
-        crate::eval::finding::reserved::PARSE_ERROR,
+        crate::diag::code::PARSE_ERROR,
         format!("cannot parse {}: {message}", file.path),
     )
     .in_file(file.clone())

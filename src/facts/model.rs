@@ -200,6 +200,11 @@ pub struct Deployment {
     pub gpu: bool,
     pub tags: BTreeMap<String, String>,
     pub evidence: Vec<Evidence>,
+    /// The other files that decided it (those its evidence cites: a `variables.tf`, a
+    /// `terraform.tfvars`, a Pulumi stack file), repository-relative and sorted. A run over
+    /// named files reports a deployment when its own file or one of these is named.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<Arc<str>>,
 }
 
 impl Deployment {
@@ -225,7 +230,13 @@ impl Deployment {
             gpu: false,
             tags: BTreeMap::new(),
             evidence: Vec::new(),
+            provenance: Vec::new(),
         }
+    }
+
+    /// Whether `path` (a repository-relative file) decided this deployment.
+    pub fn decided_by(&self, path: &str) -> bool {
+        *self.path == *path || self.provenance.iter().any(|p| **p == *path)
     }
 
     pub fn evidence_for(&self, attr: Attr) -> impl Iterator<Item = &Evidence> {

@@ -15,7 +15,6 @@
 
 mod document;
 mod handlers;
-mod policies;
 mod position;
 mod publish;
 mod router;
@@ -25,7 +24,7 @@ mod workspace;
 #[cfg(test)]
 mod tests;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,12 +43,14 @@ use crate::dsl::Loaded;
 use crate::facts::catalog::Catalog;
 use crate::facts::{Ctx, Extraction, Input};
 use crate::source::SourceFile;
+use crate::workspace::Workspace;
 
 /// The pipeline stages the server calls. The real ones by default; tests and benchmarks swap
 /// in their own (the taplo way: the server's I/O behind a small trait).
 pub trait Pipeline: Send + Sync {
-    fn load_policies(&self, paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
-        crate::dsl::load(paths, root, catalog)
+    /// Policies and refusal records of `ws`, with its unsaved editor text.
+    fn load_policies(&self, ws: &Workspace) -> Loaded {
+        ws.load_policies()
     }
 
     fn check_policy(&self, file: Arc<SourceFile>, catalog: &Catalog) -> Vec<Diag> {
@@ -121,7 +122,7 @@ pub fn serve(
         .and_then(serde_json::Value::as_str)
         .and_then(|s| s.parse::<Date>().ok())
         .or(opts.as_of)
-        .unwrap_or_else(crate::cli::scan::today);
+        .unwrap_or_else(crate::workspace::today);
     let root = root_of(&params, &raw);
 
     let result = serde_json::json!({

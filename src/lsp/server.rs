@@ -14,11 +14,11 @@ use lsp_types::{LogMessageParams, MessageType, PublishDiagnosticsParams, Uri};
 use super::document::Document;
 use super::position::{Encoding, uri_to_path};
 use super::workspace::{Edit, FileKind, UnitKey, Workspace};
-use super::{Pipeline, policies, publish};
+use super::{Pipeline, publish};
 use crate::diag::Diag;
-use crate::eval::{self, EvalOptions};
 use crate::facts::{Ctx, Input};
 use crate::source::SourceFile;
+use crate::workspace::{self as engine, Judge};
 
 /// Where messages to the client go.
 pub type Outbox = Arc<dyn Fn(Message) + Send + Sync>;
@@ -72,7 +72,7 @@ impl Server {
         pipeline: Arc<dyn Pipeline>,
     ) -> Server {
         let ws = Workspace::new(root, as_of);
-        let root = ws.root.clone();
+        let root = ws.root().to_path_buf();
         let shared = Arc::new(Mutex::new(Shared {
             ws,
             docs: HashMap::new(),
@@ -130,7 +130,7 @@ impl Server {
 /// and record errors of the last load, the single-file check of a `.pact`, config errors.
 pub fn diagnostics_for(shared: &Shared, rel: &str, enc: Encoding) -> Vec<lsp_types::Diagnostic> {
     let ws = &shared.ws;
-    let root = &ws.root;
+    let root = ws.root();
     let mut out: Vec<lsp_types::Diagnostic> = Vec::new();
     if let Some(findings) = ws.findings.get(rel) {
         out.extend(findings.iter().map(|f| publish::finding(f, enc, root)));
@@ -302,8 +302,8 @@ impl Worker {
             if policy_dirty {
                 policy_request = Some(policy_request_of(&shared));
             }
-            catalog = shared.ws.catalog.clone();
-            as_of = shared.ws.as_of;
+            catalog = shared.ws.engine.catalog.clone();
+            as_of = shared.ws.as_of();
         }
         if rescan {
             self.analyse(true, BTreeMap::new());
@@ -327,7 +327,7 @@ impl Worker {
             .collect();
         let loaded = policy_request
             .as_ref()
-            .map(|r| policies::load(&*self.pipeline, r));
+            .map(|r| self.pipeline.load_policies(r));
 
         // 3. Copy results in.
         let evaluation = {
@@ -350,20 +350,26 @@ impl Worker {
                     shared.ws.policies.clone(),
                     deps,
                     files,
-                    shared.ws.config.clone(),
+                    shared.ws.engine.config.clone(),
+                    shared.ws.engine.parse_error_severity(),
                 )
             })
         };
 
         // 4. Evaluate the whole workspace: repository-wide rules need every deployment. Then
         // the ignore comments (in the editor's text) and the config's waivers, as `check` does.
-        if let Some((set, deps, files, config)) = evaluation {
-            let opts = EvalOptions {
+        if let Some((set, deps, files, config, parse_error_severity)) = evaluation {
+            // The editor sees the whole workspace: whole-repository rules are judged. Parse
+            // errors are published from the units (`Workspace::parse_errors`).
+            let judge = Judge {
+                policies: &set,
+                config: &config,
+                catalog: &catalog,
                 as_of,
                 whole_repo: true,
+                parse_error_severity,
             };
-            let mut findings = eval::evaluate(&set, &deps, &files, &catalog, opts);
-            crate::suppress::apply(&mut findings, &files, &set, &config, &catalog, as_of, true);
+            let findings = engine::judge(&judge, &deps, &files, &[]);
             self.lock().ws.set_findings(findings);
         }
 
@@ -402,20 +408,21 @@ impl Worker {
                 .iter()
                 .map(|(k, d)| (k.clone(), d.text.clone()))
                 .collect();
-            (shared.ws.root.clone(), shared.ws.as_of, docs)
+            (shared.ws.root().to_path_buf(), shared.ws.as_of(), docs)
         };
         let mut ws = Workspace::new(&root, as_of);
-        let first = policy_request_for(&ws, &HashMap::new());
-        ws.set_policies(policies::load(&*self.pipeline, &first));
+        let first = policy_request_for(&ws, HashMap::new());
+        ws.set_policies(self.pipeline.load_policies(&first));
         // Now that records are known, load again if some are open with unsaved text.
         let overlay = overlay_of(&ws, overlay_docs.iter().map(|(k, t)| (k, t.as_str())));
         if !overlay.is_empty() {
-            let again = policy_request_for(&ws, &overlay);
-            ws.set_policies(policies::load(&*self.pipeline, &again));
+            let again = policy_request_for(&ws, overlay);
+            ws.set_policies(self.pipeline.load_policies(&again));
         }
         ws.scan(&*self.pipeline);
-        if ws.existing_policy_paths().is_empty() {
+        if ws.engine.existing_policy_paths().is_empty() {
             let shown: Vec<String> = ws
+                .engine
                 .policy_paths
                 .iter()
                 .map(|p| p.display().to_string())
@@ -447,21 +454,20 @@ impl Worker {
     }
 }
 
-fn policy_request_of(shared: &Shared) -> policies::Request {
+fn policy_request_of(shared: &Shared) -> engine::Workspace {
     let overlay = overlay_of(
         &shared.ws,
         shared.docs.iter().map(|(k, d)| (k, d.text.as_str())),
     );
-    policy_request_for(&shared.ws, &overlay)
+    policy_request_for(&shared.ws, overlay)
 }
 
-fn policy_request_for(ws: &Workspace, overlay: &HashMap<Arc<str>, String>) -> policies::Request {
-    policies::Request {
-        root: ws.root.clone(),
-        paths: ws.existing_policy_paths(),
-        catalog: ws.catalog.clone(),
-        records: ws.records.clone(),
-        overlay: overlay.clone(),
+/// The workspace to load policies from, with the editor's unsaved text of policy files and
+/// records (copied out so the load runs without holding the lock).
+fn policy_request_for(ws: &Workspace, overlays: engine::Overlays) -> engine::Workspace {
+    engine::Workspace {
+        overlays,
+        ..ws.engine.clone()
     }
 }
 
@@ -469,9 +475,8 @@ fn policy_request_for(ws: &Workspace, overlay: &HashMap<Arc<str>, String>) -> po
 fn overlay_of<'a>(
     ws: &Workspace,
     docs: impl Iterator<Item = (&'a Arc<str>, &'a str)>,
-) -> HashMap<Arc<str>, String> {
+) -> engine::Overlays {
     docs.filter(|(rel, _)| matches!(ws.kind(rel), FileKind::Policy | FileKind::Record))
-        .filter(|(rel, text)| std::fs::read_to_string(ws.abs(rel)).ok().as_deref() != Some(*text))
-        .map(|(rel, text)| (rel.clone(), text.to_string()))
+        .map(|(rel, text)| (rel.clone(), Arc::from(text)))
         .collect()
 }

@@ -73,9 +73,10 @@ impl Pipeline for Fake {
         out
     }
 
-    fn load_policies(&self, paths: &[PathBuf], root: &Path, _catalog: &Catalog) -> Loaded {
+    fn load_policies(&self, ws: &Workspace) -> Loaded {
+        let root = &ws.root;
         let mut loaded = Loaded::default();
-        for p in paths {
+        for p in &ws.existing_policy_paths() {
             for e in walkdir::WalkDir::new(p)
                 .sort_by_file_name()
                 .into_iter()
@@ -84,7 +85,7 @@ impl Pipeline for Fake {
                 if !e.file_type().is_file() {
                     continue;
                 }
-                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                let text = ws.read(e.path()).unwrap_or_default();
                 let rel = crate::discover::relative(root, e.path());
                 let file = Arc::new(SourceFile::new(rel, text));
                 loaded.diagnostics.extend(bogus(&file));

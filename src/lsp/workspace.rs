@@ -1,25 +1,25 @@
-//! The workspace as the server sees it: settings, policies, and the facts of every infra file,
-//! kept per extraction unit (a Terraform directory, or one file of any other syntax) so an edit
-//! re-extracts only its own unit.
+//! The workspace as the server sees it: the library's [`crate::workspace::Workspace`] (root,
+//! configuration, catalog, policy paths, walker, unsaved text), the last policy load, and the
+//! facts of every infra file kept per extraction unit ([`UnitKey`], the same grouping `check`
+//! uses) so an edit re-extracts only its own unit.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use globset::GlobSet;
 use jiff::civil::Date;
 
 use super::Pipeline;
-use crate::config::{self, Config};
-use crate::diag::{Diag, Severity};
-use crate::discover::{self, Syntax, WalkOptions};
+use crate::diag::Diag;
+use crate::discover::{self, Syntax};
 use crate::dsl::model::PolicySet;
 use crate::eval::FileMap;
 use crate::eval::finding::Finding;
-use crate::facts::catalog::Catalog;
 use crate::facts::model::Deployment;
+pub use crate::facts::units::UnitKey;
 use crate::facts::{Ctx, Extraction, Input};
 use crate::source::SourceFile;
+use crate::workspace::{self as engine, Selection};
 
 /// What a file is to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,25 +29,6 @@ pub enum FileKind {
     Record,
     Infra(Syntax),
     Other,
-}
-
-/// One extraction unit: Terraform shares variables and providers across a directory, every
-/// other syntax is read file by file (the same split as `facts::extract`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum UnitKey {
-    TerraformDir(String),
-    File(Arc<str>),
-}
-
-impl UnitKey {
-    pub fn of(rel: &str, syntax: Syntax) -> UnitKey {
-        match syntax {
-            Syntax::Hcl | Syntax::Tfvars => {
-                UnitKey::TerraformDir(rel.rsplit_once('/').map_or("", |(d, _)| d).to_string())
-            }
-            _ => UnitKey::File(rel.into()),
-        }
-    }
 }
 
 /// A file of a unit to re-read: its path, syntax, and the editor's text (`None`: the disk's).
@@ -62,16 +43,8 @@ pub struct Unit {
 
 #[derive(Debug)]
 pub struct Workspace {
-    /// Absolute; every `rel` path is relative to it.
-    pub root: PathBuf,
-    pub config_file: Option<PathBuf>,
-    /// The configuration as `check` loads it (suppression needs its file for waiver lines).
-    pub config: config::Loaded,
-    pub catalog: Arc<Catalog>,
-    pub policy_paths: Vec<PathBuf>,
-    pub walk: WalkOptions,
-    exclude: GlobSet,
-    pub as_of: Date,
+    /// Root, configuration, catalog, policy paths and walker, as `check` opens them.
+    pub engine: engine::Workspace,
     /// The last policy set that loaded without errors (a half-typed policy does not wipe
     /// every diagnostic of the workspace).
     pub policies: Arc<PolicySet>,
@@ -86,59 +59,13 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// Settings from `cloudpact.yaml` in `root` or its parents, as `check` resolves them; an
-    /// invalid configuration falls back to the defaults (its errors show in the file itself).
-    pub fn new(root: &Path, as_of: Date) -> Workspace {
-        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let mut notes = Vec::new();
-        let config_file = config::find(&root);
-        let fallback = |dir: PathBuf| config::Loaded {
-            config: Config::default(),
-            file: None,
-            dir,
-        };
-        let loaded = match &config_file {
-            Some(p) => match config::load(p, &discover::relative(&root, p)) {
-                Ok(l) => l,
-                Err(d) => {
-                    notes.push(d.to_string());
-                    fallback(p.parent().map_or_else(|| root.clone(), Path::to_path_buf))
-                }
-            },
-            None => fallback(root.clone()),
-        };
-        let (config, config_dir) = (&loaded.config, loaded.dir.clone());
-        let catalog = match Catalog::build(config.providers.clone()) {
-            Ok(c) => Arc::new(c),
-            Err(e) => {
-                notes.push(e.to_string());
-                Catalog::builtin()
-            }
-        };
-        let policy_paths = match &config.policies {
-            Some(list) => list.iter().map(|p| config_dir.join(p)).collect(),
-            None => vec![root.join("policies")],
-        };
-        let walk = WalkOptions {
-            honour_ignore_files: true,
-            exclude: config.exclude.clone(),
-            max_file_size: config
-                .max_file_size
-                .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE),
-        };
-        let exclude = discover::build_globset(&walk.exclude).unwrap_or_else(|e| {
-            notes.push(e.to_string());
-            GlobSet::empty()
-        });
+    /// The workspace of an editor's folder: the nearest `cloudpact.yaml` at or above it, as
+    /// `check` resolves it; an invalid configuration falls back to the defaults (its errors
+    /// show in the file itself).
+    pub fn new(folder: &Path, as_of: Date) -> Workspace {
+        let (engine, notes) = engine::Workspace::for_editor(folder, as_of);
         Workspace {
-            root,
-            config_file,
-            config: loaded.clone(),
-            catalog,
-            policy_paths,
-            walk,
-            exclude,
-            as_of,
+            engine,
             policies: Arc::new(PolicySet::default()),
             policy_diags: HashMap::new(),
             records: HashSet::new(),
@@ -148,18 +75,21 @@ impl Workspace {
         }
     }
 
-    pub fn rel(&self, path: &Path) -> Arc<str> {
-        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        discover::relative(&self.root, &path).into()
+    pub fn root(&self) -> &Path {
+        &self.engine.root
+    }
+
+    pub fn as_of(&self) -> Date {
+        self.engine.as_of
     }
 
     pub fn abs(&self, rel: &str) -> PathBuf {
-        normalize(&self.root.join(rel))
+        normalize(&self.engine.root.join(rel))
     }
 
     pub fn kind(&self, rel: &str) -> FileKind {
-        if let Some(cfg) = &self.config_file
-            && *self.rel(cfg) == *rel
+        if let Some(cfg) = &self.engine.config.file
+            && *cfg.path == *rel
         {
             return FileKind::Config;
         }
@@ -178,20 +108,11 @@ impl Workspace {
     /// The syntax of an infra file the scan would read (not excluded by the configuration).
     fn syntax(&self, rel: &str) -> Option<Syntax> {
         // Outside the root (`../x`, or absolute): not part of the workspace's scan.
-        if self.exclude.is_match(rel) || rel.starts_with("..") || rel.starts_with('/') {
+        if rel.starts_with("..") || rel.starts_with('/') || self.engine.walker.is_excluded(rel) {
             return None;
         }
         let abs = self.abs(rel);
         Syntax::of(&abs, crate::discover::in_helm_templates(&abs))
-    }
-
-    /// Policy files that exist (`load` wants at least one).
-    pub fn existing_policy_paths(&self) -> Vec<PathBuf> {
-        self.policy_paths
-            .iter()
-            .filter(|p| p.exists())
-            .cloned()
-            .collect()
     }
 
     /// Stores a policy load: its diagnostics always, its rules only when it has no errors.
@@ -223,21 +144,22 @@ impl Workspace {
         self.policy_diags = by_file;
     }
 
-    /// Discovers, reads and extracts the whole workspace, once.
+    /// Discovers, reads and extracts the whole workspace, once (refusal records left out:
+    /// they are cloudpact's input, not infrastructure).
     pub fn scan(&mut self, pipeline: &dyn Pipeline) {
-        let found =
-            match discover::discover(&self.root, std::slice::from_ref(&self.root), &self.walk) {
-                Ok(f) => f,
-                Err(e) => {
-                    self.notes.push(e.to_string());
-                    return;
-                }
-            };
+        let records: Vec<Arc<str>> = self.records.iter().cloned().collect();
+        let found = match self.engine.discover(&Selection::Root, &records) {
+            Ok(f) => f,
+            Err(engine::Fatal(diags)) => {
+                self.notes.extend(diags.iter().map(ToString::to_string));
+                return;
+            }
+        };
         let (inputs, read_errors) = discover::read_all(&found.candidates);
         let extraction = pipeline.extract(
             &inputs,
             Ctx {
-                catalog: &self.catalog,
+                catalog: &self.engine.catalog,
             },
         );
         let mut units: BTreeMap<UnitKey, Unit> = BTreeMap::new();
@@ -333,10 +255,7 @@ impl Workspace {
 
     /// Parse errors of a file, at the configured severity.
     pub fn parse_errors(&self, rel: &str) -> Vec<Diag> {
-        let severity = match self.config.config.parse_errors {
-            config::ParseErrors::Error => Severity::Error,
-            config::ParseErrors::Warning => Severity::Warning,
-        };
+        let severity = self.engine.parse_error_severity();
         let Some(unit) = self.unit_of(rel) else {
             return Vec::new();
         };
@@ -370,22 +289,6 @@ pub fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn terraform_files_share_their_directory_unit() {
-        assert_eq!(
-            UnitKey::of("infra/main.tf", Syntax::Hcl),
-            UnitKey::of("infra/prod.tfvars", Syntax::Tfvars)
-        );
-        assert_eq!(
-            UnitKey::of("main.tf", Syntax::Hcl),
-            UnitKey::TerraformDir(String::new())
-        );
-        assert_ne!(
-            UnitKey::of("k8s/a.yaml", Syntax::Yaml),
-            UnitKey::of("k8s/b.yaml", Syntax::Yaml)
-        );
-    }
 
     #[test]
     fn normalize_removes_dot_dot() {

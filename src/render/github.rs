@@ -39,9 +39,9 @@ fn by_severity(findings: &[Finding]) -> Vec<&Finding> {
     v
 }
 
-/// The annotations. `prefix` makes paths relative to the repository root (the workspace)
-/// when the scan root is a subdirectory. Columns count chars, as GitHub's editor does.
-pub fn render(findings: &[Finding], prefix: &str) -> String {
+/// The annotations, with repository-relative paths (GitHub resolves them against the
+/// workspace). Columns count chars, as GitHub's editor does.
+pub fn render(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in by_severity(findings) {
         let (line, col, end_line, end_col) = f.position();
@@ -50,10 +50,7 @@ pub fn render(findings: &[Finding], prefix: &str) -> String {
             msg.push('\n');
             msg.push_str(h);
         }
-        let mut props = vec![format!(
-            "file={}",
-            escape_property(&format!("{prefix}{}", f.path()))
-        )];
+        let mut props = vec![format!("file={}", escape_property(f.path()))];
         props.push(format!("line={line}"));
         // Columns only make sense on one line: GitHub ignores them on multi-line annotations.
         if end_line == line {
@@ -101,12 +98,7 @@ fn place(path: &str, line: usize, blob_base: Option<&str>) -> String {
 
 /// The job summary: totals, counts by rule and severity, and a table of findings (most severe
 /// first) with `path:line`, linked to the commit when `blob_base` is given.
-pub fn step_summary(
-    findings: &[Finding],
-    summary: &Summary,
-    prefix: &str,
-    blob_base: Option<&str>,
-) -> String {
+pub fn step_summary(findings: &[Finding], summary: &Summary, blob_base: Option<&str>) -> String {
     let mut out = String::from("## cloudpact\n\n");
     let mut totals = vec![
         plural(summary.errors, "error", "errors"),
@@ -150,7 +142,7 @@ pub fn step_summary(
             "| {} | `{}` | {} | {} |\n",
             f.severity,
             f.rule,
-            place(&format!("{prefix}{}", f.path()), f.line(), blob_base),
+            place(f.path(), f.line(), blob_base),
             cell(&f.message)
         ));
     }
@@ -197,7 +189,7 @@ mod tests {
     #[test]
     fn github_annotations_snapshot() {
         let fx = fixture();
-        insta::assert_snapshot!(render(&fx.findings, ""));
+        insta::assert_snapshot!(render(&fx.findings));
     }
 
     #[test]
@@ -206,7 +198,6 @@ mod tests {
         insta::assert_snapshot!(step_summary(
             &fx.findings,
             &fx.summary,
-            "",
             Some("https://github.com/acme/infra/blob/abc123")
         ));
     }
@@ -220,7 +211,7 @@ mod tests {
     #[test]
     fn most_severe_first_and_suppressed_skipped() {
         let fx = fixture();
-        let out = render(&fx.findings, "");
+        let out = render(&fx.findings);
         let kinds: Vec<&str> = out.lines().map(|l| l.split_once(' ').unwrap().0).collect();
         let mut sorted = kinds.clone();
         let rank = |k: &str| match k {
@@ -243,23 +234,16 @@ mod tests {
     }
 
     #[test]
-    fn prefix_makes_paths_workspace_relative() {
-        let fx = fixture();
-        let out = render(&fx.findings, "deploy/");
-        assert!(out.contains("file=deploy/infra/aws.tf,line=1,"), "{out}");
-    }
-
-    #[test]
     fn summary_without_findings_says_so() {
         let fx = fixture();
-        let out = step_summary(&[], &fx.summary, "", None);
+        let out = step_summary(&[], &fx.summary, None);
         assert!(out.ends_with("No findings.\n"), "{out}");
     }
 
     #[test]
     fn summary_cells_escape_pipes() {
         let fx = fixture();
-        let out = step_summary(&fx.findings, &fx.summary, "", None);
+        let out = step_summary(&fx.findings, &fx.summary, None);
         let row = out.lines().find(|l| l.starts_with("| info |")).unwrap();
         assert!(row.contains("outside the eu \\| "), "{row}");
         assert_eq!(row.matches(" | ").count(), 3, "{row}");

@@ -45,9 +45,8 @@ pub fn severity(s: Severity) -> &'static str {
     }
 }
 
-/// The report. `prefix` makes paths relative to the repository root when the scan root is a
-/// subdirectory.
-pub fn render(findings: &[Finding], prefix: &str) -> String {
+/// The report, with repository-relative paths.
+pub fn render(findings: &[Finding]) -> String {
     let prints = fingerprints(findings);
     let issues: Vec<Issue<'_>> = findings
         .iter()
@@ -63,7 +62,7 @@ pub fn render(findings: &[Finding], prefix: &str) -> String {
                 fingerprint: fp,
                 severity: severity(f.severity),
                 location: Location {
-                    path: format!("{prefix}{}", f.path()),
+                    path: f.path().to_string(),
                     lines: Lines {
                         begin: line,
                         end: end_line.max(line),
@@ -87,14 +86,14 @@ mod tests {
     #[test]
     fn gitlab_snapshot() {
         let fx = fixture();
-        insta::assert_snapshot!(render(&fx.findings, ""));
+        insta::assert_snapshot!(render(&fx.findings));
     }
 
     /// The fields GitLab's documentation requires, with the types it requires.
     #[test]
     fn fields_are_present_and_typed_as_gitlab_documents() {
         let fx = fixture();
-        let out = render(&fx.findings, "");
+        let out = render(&fx.findings);
         assert!(!out.starts_with('\u{feff}'), "no BOM");
         let v: Value = serde_json::from_str(&out).unwrap();
         let issues = v.as_array().expect("a single JSON array");
@@ -129,6 +128,6 @@ mod tests {
 
     #[test]
     fn empty_report_is_an_empty_array() {
-        assert_eq!(render(&[], "").trim(), "[]");
+        assert_eq!(render(&[]).trim(), "[]");
     }
 }

@@ -301,7 +301,7 @@ fn expiry_is_inclusive_and_expired_ones_warn() {
 }
 
 #[test]
-fn unused_is_judged_on_whole_repository_scans_of_active_rules_only() {
+fn unused_is_judged_where_every_finding_is_known_for_active_rules_only() {
     let f = file(
         "a.tf",
         "# cloudpact:ignore p.r -- nothing here\n# cloudpact:ignore p.old -- expired contract\nx = 1\n",
@@ -310,8 +310,18 @@ fn unused_is_judged_on_whole_repository_scans_of_active_rules_only() {
     let unused = whole.reserved(reserved::UNUSED_SUPPRESSION);
     assert_eq!(unused.len(), 1, "p.old is inactive: not judged");
     assert!(unused[0].message.contains("`p.r`"));
+    // A partial scan evaluated a.tf with its whole unit: its comments are judged the same.
     let partial = run_with(vec![], &[&f], true, &[], false);
-    assert!(partial.reserved(reserved::UNUSED_SUPPRESSION).is_empty());
+    assert_eq!(partial.reserved(reserved::UNUSED_SUPPRESSION).len(), 1);
+    // A comment in a file the partial scan did not evaluate (here a finding's file outside
+    // the map) could suppress findings the scan did not look for: not judged.
+    let other = file("b.tf", "# cloudpact:ignore p.r -- elsewhere\nx = 1\n");
+    let mut far = finding("p.other", &other, 2);
+    far.deployment = None;
+    let partial = run_with(vec![far], &[&f], true, &[], false);
+    let unused = partial.reserved(reserved::UNUSED_SUPPRESSION);
+    assert_eq!(unused.len(), 1, "{unused:?}");
+    assert_eq!(&*unused[0].file.path, "a.tf");
 }
 
 #[test]

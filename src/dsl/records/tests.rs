@@ -129,7 +129,7 @@ fn not_a_list_and_not_a_mapping() {
 #[test]
 fn yaml_syntax_error_is_a_parse_error() {
     let (_, d) = load("- id: [R1\n");
-    assert_eq!(d[0].code, crate::eval::finding::reserved::PARSE_ERROR);
+    assert_eq!(d[0].code, crate::diag::code::PARSE_ERROR);
 }
 
 #[test]

@@ -266,9 +266,5 @@ pub fn validate_globs(expr: &Expr) -> Vec<Problem> {
 /// A `matches` glob as LANGUAGE.md defines it: `*` within a segment, `**` across `/`, `?` one
 /// character. Evaluation may use the same function.
 pub fn compile_glob(glob: &str) -> Result<globset::GlobMatcher, globset::Error> {
-    Ok(globset::GlobBuilder::new(glob)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()?
-        .compile_matcher())
+    crate::glob::compile(glob)
 }

@@ -29,9 +29,9 @@ pub fn handle(server: &Server, params: HoverParams) -> Option<Hover> {
 
     let engine = Engine::new(
         &ws.policies,
-        &ws.catalog,
+        &ws.engine.catalog,
         EvalOptions {
-            as_of: ws.as_of,
+            as_of: ws.as_of(),
             whole_repo: true,
         },
     );
@@ -47,7 +47,7 @@ pub fn handle(server: &Server, params: HoverParams) -> Option<Hover> {
         let tags: Vec<String> = dep.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let _ = writeln!(md, "- **tags**: {}", tags.join(", "));
     }
-    let _ = writeln!(md, "\n**Rules** (as of {})\n", ws.as_of);
+    let _ = writeln!(md, "\n**Rules** (as of {})\n", ws.as_of());
     if ws.policies.rules.is_empty() {
         let _ = writeln!(md, "- no rules loaded");
     }

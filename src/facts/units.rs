@@ -1,0 +1,106 @@
+//! Extraction units: the files whose deployments must be extracted together because one file's
+//! values decide another's (docs/architecture.md, "Units and context").
+//!
+//! - A Terraform configuration: every `.tf`, `.tofu`, `.tfvars` and `.tf.json` of one folder
+//!   (they share variables, locals and provider blocks).
+//! - A Pulumi project: `Pulumi.yaml` and the `Pulumi.<stack>.yaml` files beside it (stack
+//!   configuration sets the region of the project's resources).
+//! - Any other file on its own.
+//!
+//! `check`, pre-commit runs of `check FILE…` and the language server all group files with
+//! [`UnitKey::of`], so a file is always evaluated with the same context.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::discover::{Input, Syntax};
+
+/// Which unit a file belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnitKey {
+    /// The folder of a Terraform configuration (`""` for the repository root).
+    Terraform(Arc<str>),
+    /// The folder of a Pulumi project.
+    Pulumi(Arc<str>),
+    /// One file.
+    File(Arc<str>),
+}
+
+impl UnitKey {
+    /// The unit of a repository-relative path read as `syntax`.
+    pub fn of(path: &str, syntax: Syntax) -> UnitKey {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        match syntax {
+            Syntax::Hcl | Syntax::Tfvars => UnitKey::Terraform(dir.into()),
+            Syntax::Json if is_tf_json(name) => UnitKey::Terraform(dir.into()),
+            Syntax::Yaml if is_pulumi_file(name) => UnitKey::Pulumi(dir.into()),
+            _ => UnitKey::File(path.into()),
+        }
+    }
+
+    /// Whether the unit spans the files of its folder (the folder must be listed to know it).
+    pub fn is_folder(&self) -> bool {
+        !matches!(self, UnitKey::File(_))
+    }
+}
+
+/// `main.tf.json`, `override.tofu.json`: Terraform's JSON syntax.
+pub fn is_tf_json(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".tf.json") || lower.ends_with(".tofu.json")
+}
+
+/// `Pulumi.yaml` or a stack file `Pulumi.<stack>.yaml`.
+pub fn is_pulumi_file(name: &str) -> bool {
+    name.starts_with("Pulumi.") && (name.ends_with(".yaml") || name.ends_with(".yml"))
+}
+
+/// Whether `name` is a Pulumi stack file (not the project file).
+pub fn is_pulumi_stack(name: &str) -> bool {
+    is_pulumi_file(name) && name != "Pulumi.yaml" && name != "Pulumi.yml"
+}
+
+/// Groups inputs into units, each unit's files sorted by path.
+pub fn group(inputs: Vec<Input>) -> BTreeMap<UnitKey, Vec<Input>> {
+    let mut units: BTreeMap<UnitKey, Vec<Input>> = BTreeMap::new();
+    for input in inputs {
+        units
+            .entry(UnitKey::of(&input.file.path, input.syntax))
+            .or_default()
+            .push(input);
+    }
+    for files in units.values_mut() {
+        files.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+    }
+    units
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terraform_files_share_their_folder_unit_json_included() {
+        let tf = UnitKey::of("infra/main.tf", Syntax::Hcl);
+        assert_eq!(tf, UnitKey::of("infra/prod.tfvars", Syntax::Tfvars));
+        assert_eq!(tf, UnitKey::of("infra/extra.tf.json", Syntax::Json));
+        assert_ne!(tf, UnitKey::of("infra/sub/main.tf", Syntax::Hcl));
+        assert_eq!(
+            UnitKey::of("main.tf", Syntax::Hcl),
+            UnitKey::Terraform("".into())
+        );
+        assert_eq!(
+            UnitKey::of("infra/plan.json", Syntax::Json),
+            UnitKey::File("infra/plan.json".into())
+        );
+    }
+
+    #[test]
+    fn pulumi_projects_hold_their_stack_files() {
+        let p = UnitKey::of("app/Pulumi.yaml", Syntax::Yaml);
+        assert_eq!(p, UnitKey::of("app/Pulumi.prod.yaml", Syntax::Yaml));
+        assert_ne!(p, UnitKey::of("app/deploy.yaml", Syntax::Yaml));
+        assert!(p.is_folder());
+        assert!(!UnitKey::of("k8s/a.yaml", Syntax::Yaml).is_folder());
+    }
+}

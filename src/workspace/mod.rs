@@ -1,0 +1,577 @@
+//! The workspace engine: one repository, one answer (docs/architecture.md).
+//!
+//! A [`Workspace`] is a repository root with its configuration, catalog, policies and refusal
+//! records, and a file source that may hold an editor's unsaved text ([`Overlays`]). One entry
+//! point, [`Workspace::check`], evaluates a [`Selection`] — the whole repository, or the files
+//! and folders a command line names — and returns the findings. `check`, `inventory`,
+//! `explain`, `test`, the language server and the benchmarks all go through it, so the same
+//! file gets the same findings however cloudpact is invoked:
+//!
+//! - every path is repository-relative and normalised, made once at discovery;
+//! - a named file is evaluated with its whole extraction unit ([`crate::facts::units`]): naming
+//!   fewer files narrows what is *reported*, never what is *known*;
+//! - whole-repository rules (`share`, unused refusal records, unused waivers) are judged only
+//!   when the selection covers the root.
+
+mod paths;
+mod selection;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use jiff::civil::Date;
+
+use crate::config::{self, Config, FailOn, ParseErrors};
+use crate::diag::{Diag, Severity};
+use crate::discover::{self, Discovered, WalkOptions, Walker};
+use crate::dsl::{self, model::PolicySet};
+use crate::eval::finding::{Finding, reserved};
+use crate::eval::{self, EvalOptions, FileMap};
+use crate::facts::catalog::Catalog;
+use crate::facts::model::Deployment;
+use crate::facts::units::UnitKey;
+use crate::facts::{self, Ctx, Input};
+use crate::source::SourceFile;
+
+pub use paths::{Shown, repo_path};
+pub use selection::Selection;
+
+/// A failure that ends the run with exit code 2, with the diagnostics that explain it.
+#[derive(Debug)]
+pub struct Fatal(pub Vec<Diag>);
+
+impl From<Diag> for Fatal {
+    fn from(d: Diag) -> Self {
+        Fatal(vec![d])
+    }
+}
+
+/// Today's date in UTC: the default evaluation date.
+pub fn today() -> Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+/// What a command line says about the workspace, besides the paths to check.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// `--config`: the configuration file (its folder is the root).
+    pub config: Option<PathBuf>,
+    /// `--policy`: policy files or folders, relative to the current directory.
+    pub policies: Vec<PathBuf>,
+    /// `--exclude`: globs relative to the root, added to the configuration's.
+    pub exclude: Vec<String>,
+    /// `--no-ignore`: `.gitignore` and `.ignore` files are not honoured.
+    pub no_ignore: bool,
+    /// `--as-of` (default: today, UTC).
+    pub as_of: Option<Date>,
+}
+
+/// Unsaved editor text, by repository-relative path: read instead of the disk's.
+pub type Overlays = HashMap<Arc<str>, Arc<str>>;
+
+/// A repository root with everything that steers a check of it.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Absolute and canonical; every path cloudpact shows is relative to it.
+    pub root: PathBuf,
+    /// The configuration (default settings when the repository has none).
+    pub config: config::Loaded,
+    /// The provider catalog, built once with the configuration's providers.
+    pub catalog: Arc<Catalog>,
+    /// Policy files and folders, absolute.
+    pub policy_paths: Vec<PathBuf>,
+    pub walker: Walker,
+    pub as_of: Date,
+    /// Unsaved editor text.
+    pub overlays: Overlays,
+}
+
+/// The facts of one evaluation.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub deployments: Vec<Arc<Deployment>>,
+    pub files: FileMap,
+    /// Parse errors and unreadable files (as diagnostics, turned into findings by `check`).
+    pub parse_errors: Vec<Diag>,
+    /// Notes about files skipped (oversize, unreadable folders).
+    pub skipped: Vec<String>,
+    pub files_scanned: usize,
+    pub bytes_scanned: usize,
+}
+
+/// The outcome of a check: findings plus what the summary line needs.
+#[derive(Debug)]
+pub struct Report {
+    /// The findings the selection reports, sorted.
+    pub findings: Vec<Finding>,
+    pub facts: Facts,
+    pub policies: PolicySet,
+    pub policy_warnings: Vec<Diag>,
+    pub as_of: Date,
+    /// Whether whole-repository rules were judged.
+    pub whole_repo: bool,
+    pub elapsed: std::time::Duration,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && f.severity == severity)
+            .count()
+    }
+
+    pub fn suppressed(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count()
+    }
+
+    /// Deployments per provider (`unknown` for none), sorted by provider id.
+    pub fn by_provider(&self) -> BTreeMap<String, usize> {
+        by_provider(&self.facts.deployments)
+    }
+}
+
+pub fn by_provider(deps: &[Arc<Deployment>]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for d in deps {
+        *m.entry(d.provider.as_deref().unwrap_or("unknown").to_string())
+            .or_insert(0) += 1;
+    }
+    m
+}
+
+impl Workspace {
+    /// The workspace of a command line: its root (docs/configuration.md, "The repository
+    /// root") and the selection its PATHs make. `paths` are as typed, relative to the current
+    /// directory; an empty list means the current directory.
+    pub fn for_command_line(
+        paths: &[PathBuf],
+        opts: &OpenOptions,
+    ) -> Result<(Workspace, Selection), Fatal> {
+        let cwd = std::env::current_dir().map_err(|e| {
+            Diag::error(
+                "cloudpact::cli::unreadable-path",
+                format!("cannot read the current directory: {e}"),
+            )
+        })?;
+        let cwd = canonical(&cwd);
+        let mut absolute = Vec::with_capacity(paths.len());
+        for p in paths {
+            let abs = cwd.join(p);
+            let abs = std::fs::canonicalize(&abs).map_err(|e| {
+                Diag::error(
+                    "cloudpact::cli::unreadable-path",
+                    format!("cannot read `{}`: {e}", p.display()),
+                )
+            })?;
+            absolute.push(abs);
+        }
+        if absolute.is_empty() {
+            absolute.push(cwd.clone());
+        }
+        let first = &absolute[0];
+        let config_path = match &opts.config {
+            Some(p) => Some(canonical(&cwd.join(p))),
+            None => config::find(first),
+        };
+        let root = match &config_path {
+            Some(p) => p.parent().map_or_else(|| cwd.clone(), Path::to_path_buf),
+            None if first.is_dir() => first.clone(),
+            None => cwd.clone(),
+        };
+        let loaded = match &config_path {
+            Some(p) => config::load(p, &discover::relative(&root, p))?,
+            None => default_config(&root),
+        };
+        let policies: Vec<PathBuf> = opts.policies.iter().map(|p| cwd.join(p)).collect();
+        let ws = Workspace::new(root, loaded, &policies, opts)?;
+        let mut named = Vec::with_capacity(absolute.len());
+        for abs in &absolute {
+            let Some(rel) = repo_path(&ws.root, abs) else {
+                return Err(Diag::error(
+                    "cloudpact::cli::outside-root",
+                    format!(
+                        "`{}` is outside the repository root `{}`",
+                        abs.display(),
+                        ws.root.display()
+                    ),
+                )
+                .with_help("run cloudpact from inside the repository, or name its cloudpact.yaml with --config")
+                .into());
+            };
+            named.push((rel, abs.is_dir()));
+        }
+        Ok((ws, Selection::of(named)))
+    }
+
+    /// The workspace an editor sees for `folder`: the nearest `cloudpact.yaml` at or above it,
+    /// else the folder itself. Never fails: a configuration with errors falls back to the
+    /// defaults (its errors show in the file itself), and the notes say why.
+    pub fn for_editor(folder: &Path, as_of: Date) -> (Workspace, Vec<String>) {
+        let folder = canonical(folder);
+        let mut notes = Vec::new();
+        let config_path = config::find(&folder);
+        let root = config_path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map_or_else(|| folder.clone(), Path::to_path_buf);
+        let loaded = match &config_path {
+            Some(p) => {
+                let shown = discover::relative(&root, p);
+                config::load(p, &shown).unwrap_or_else(|d| {
+                    notes.push(d.to_string());
+                    // Still the repository's configuration file, with the defaults' settings.
+                    let text = std::fs::read_to_string(p).unwrap_or_default();
+                    config::Loaded {
+                        file: Some(Arc::new(SourceFile::new(shown, text))),
+                        ..default_config(&root)
+                    }
+                })
+            }
+            None => default_config(&root),
+        };
+        let opts = OpenOptions {
+            as_of: Some(as_of),
+            ..OpenOptions::default()
+        };
+        let ws = match Workspace::new(root.clone(), loaded.clone(), &[], &opts) {
+            Ok(ws) => ws,
+            Err(Fatal(diags)) => {
+                notes.extend(diags.iter().map(ToString::to_string));
+                let fallback = config::Loaded {
+                    config: Config::default(),
+                    ..loaded
+                };
+                Workspace::new(root, fallback, &[], &opts)
+                    .expect("the default configuration always opens")
+            }
+        };
+        (ws, notes)
+    }
+
+    /// The workspace of a known root and configuration; `policies` (absolute) replace the
+    /// configuration's when not empty.
+    pub fn new(
+        root: PathBuf,
+        config: config::Loaded,
+        policies: &[PathBuf],
+        opts: &OpenOptions,
+    ) -> Result<Workspace, Fatal> {
+        let root = canonical(&root);
+        let catalog = Arc::new(
+            Catalog::build(config.config.providers.clone())
+                .map_err(|e| Diag::error("cloudpact::config::bad-provider", e.to_string()))?,
+        );
+        let policy_paths = if !policies.is_empty() {
+            policies.to_vec()
+        } else if let Some(list) = &config.config.policies {
+            list.iter().map(|p| root.join(p)).collect()
+        } else {
+            vec![root.join("policies")]
+        };
+        let mut exclude = config.config.exclude.clone();
+        exclude.extend(opts.exclude.iter().cloned());
+        let walk = WalkOptions {
+            honour_ignore_files: !opts.no_ignore,
+            exclude,
+            max_file_size: config
+                .config
+                .max_file_size
+                .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE),
+        };
+        let walker = Walker::new(&root, walk)
+            .map_err(|e| Diag::error("cloudpact::config::bad-exclude", e.to_string()))?;
+        Ok(Workspace {
+            root,
+            config,
+            catalog,
+            policy_paths,
+            walker,
+            as_of: opts.as_of.unwrap_or_else(today),
+            overlays: Overlays::new(),
+        })
+    }
+
+    pub fn fail_on(&self, flag: Option<FailOn>) -> FailOn {
+        flag.or(self.config.config.fail_on).unwrap_or(FailOn::Error)
+    }
+
+    /// The repository-relative path of an absolute one, if it is inside the root.
+    pub fn rel(&self, abs: &Path) -> Option<String> {
+        repo_path(&self.root, abs)
+    }
+
+    /// The severity of `cloudpact.parse-error` findings.
+    pub fn parse_error_severity(&self) -> Severity {
+        match self.config.config.parse_errors {
+            ParseErrors::Error => Severity::Error,
+            ParseErrors::Warning => Severity::Warning,
+        }
+    }
+
+    /// Policy paths that exist.
+    pub fn existing_policy_paths(&self) -> Vec<PathBuf> {
+        self.policy_paths
+            .iter()
+            .filter(|p| p.exists())
+            .cloned()
+            .collect()
+    }
+
+    /// The text of a file: the editor's unsaved text when there is one, else the disk's.
+    pub fn read(&self, abs: &Path) -> std::io::Result<String> {
+        if !self.overlays.is_empty()
+            && let Some(rel) = repo_path(&self.root, abs)
+            && let Some(text) = self.overlays.get(rel.as_str())
+        {
+            return Ok(text.to_string());
+        }
+        std::fs::read_to_string(abs)
+    }
+
+    /// Loads the policies and their refusal records, with the editor's unsaved text.
+    pub fn load_policies(&self) -> dsl::Loaded {
+        let paths = self.existing_policy_paths();
+        if paths.is_empty() {
+            return dsl::Loaded::default();
+        }
+        dsl::load_with(&paths, &self.root, &self.catalog, &|p| self.read(p))
+    }
+
+    /// Loads the policies; errors are fatal, warnings come back for printing.
+    pub fn policies(&self) -> Result<(PolicySet, Vec<Diag>), Fatal> {
+        if self.existing_policy_paths().is_empty() {
+            let shown: Vec<String> = self
+                .policy_paths
+                .iter()
+                .map(|p| discover::relative(&self.root, p))
+                .collect();
+            return Err(Diag::error(
+                "cloudpact::cli::no-policies",
+                format!("no policy files found at {}", shown.join(", ")),
+            )
+            .with_help("put .pact files in policies/, pass --policy PATH, or set `policies:` in cloudpact.yaml")
+            .into());
+        }
+        let loaded = self.load_policies();
+        if loaded.has_errors() {
+            return Err(Fatal(loaded.diagnostics));
+        }
+        Ok((loaded.set, loaded.diagnostics))
+    }
+
+    /// The files a selection evaluates: the named files and folders, and the rest of the unit
+    /// of every named file (its Terraform folder, its Pulumi project). `skip` leaves out
+    /// cloudpact's own inputs (refusal records), which are not infrastructure.
+    pub fn discover(&self, selection: &Selection, skip: &[Arc<str>]) -> Result<Discovered, Fatal> {
+        let mut found = Discovered::default();
+        match selection {
+            Selection::Root => self.walker.folder("", false, &mut found),
+            Selection::Paths(named) => {
+                for n in named {
+                    if n.dir {
+                        self.walker.folder(&n.rel, false, &mut found);
+                    } else {
+                        self.walker.file(&n.rel, &mut found).map_err(|e| {
+                            Diag::error("cloudpact::cli::unreadable-path", e.to_string())
+                        })?;
+                    }
+                }
+                // Context: the other files of each named file's unit.
+                let mut folders: Vec<&str> = found
+                    .candidates
+                    .iter()
+                    .filter(|c| UnitKey::of(&c.rel, c.syntax).is_folder())
+                    .map(|c| c.rel.rsplit_once('/').map_or("", |(d, _)| d))
+                    .collect();
+                folders.sort_unstable();
+                folders.dedup();
+                let wanted: Vec<UnitKey> = found
+                    .candidates
+                    .iter()
+                    .map(|c| UnitKey::of(&c.rel, c.syntax))
+                    .filter(UnitKey::is_folder)
+                    .collect();
+                let mut context = Discovered::default();
+                for dir in folders {
+                    self.walker.folder(dir, true, &mut context);
+                }
+                found.skipped.extend(context.skipped);
+                found.candidates.extend(
+                    context
+                        .candidates
+                        .into_iter()
+                        .filter(|c| wanted.contains(&UnitKey::of(&c.rel, c.syntax))),
+                );
+            }
+        }
+        found.finish();
+        found
+            .candidates
+            .retain(|c| !skip.iter().any(|p| **p == *c.rel));
+        Ok(found)
+    }
+
+    /// Discovers, reads and extracts.
+    pub fn collect(&self, selection: &Selection, skip: &[Arc<str>]) -> Result<Facts, Fatal> {
+        let found = self.discover(selection, skip)?;
+        let (mut inputs, mut errors) = discover::read_all(&found.candidates);
+        self.apply_overlays(&mut inputs);
+        let extraction = facts::extract(
+            &inputs,
+            Ctx {
+                catalog: &self.catalog,
+            },
+        );
+        let mut files = FileMap::with_capacity(inputs.len());
+        let mut bytes = 0;
+        for input in &inputs {
+            bytes += input.file.text.len();
+            files.insert(input.file.path.clone(), input.file.clone());
+        }
+        errors.extend(extraction.errors);
+        crate::diag::sort(&mut errors);
+        Ok(Facts {
+            deployments: extraction.deployments.into_iter().map(Arc::new).collect(),
+            files,
+            parse_errors: errors,
+            skipped: found.skipped,
+            files_scanned: found.candidates.len(),
+            bytes_scanned: bytes,
+        })
+    }
+
+    fn apply_overlays(&self, inputs: &mut [Input]) {
+        if self.overlays.is_empty() {
+            return;
+        }
+        for input in inputs {
+            if let Some(text) = self.overlays.get(&input.file.path) {
+                input.file = Arc::new(SourceFile::new(input.file.path.clone(), text.clone()));
+            }
+        }
+    }
+
+    /// The whole check: policies, facts, evaluation, suppressions; the findings the selection
+    /// reports.
+    pub fn check(&self, selection: &Selection) -> Result<Report, Fatal> {
+        let start = Instant::now();
+        let (policies, policy_warnings) = self.policies()?;
+        let records: Vec<Arc<str>> = policies.files.iter().map(|f| f.path.clone()).collect();
+        let facts = self.collect(selection, &records)?;
+        let whole_repo = selection.covers_root();
+        let mut findings = judge(
+            &Judge {
+                policies: &policies,
+                config: &self.config,
+                catalog: &self.catalog,
+                as_of: self.as_of,
+                whole_repo,
+                parse_error_severity: self.parse_error_severity(),
+            },
+            &facts.deployments,
+            &facts.files,
+            &facts.parse_errors,
+        );
+        findings.retain(|f| selection.reports(f));
+        Ok(Report {
+            findings,
+            facts,
+            policies,
+            policy_warnings,
+            as_of: self.as_of,
+            whole_repo,
+            elapsed: start.elapsed(),
+        })
+    }
+}
+
+/// What judging deployments needs besides the facts.
+pub struct Judge<'a> {
+    pub policies: &'a PolicySet,
+    pub config: &'a config::Loaded,
+    pub catalog: &'a Catalog,
+    pub as_of: Date,
+    pub whole_repo: bool,
+    pub parse_error_severity: Severity,
+}
+
+/// Evaluates the rules, turns parse errors into findings, and applies ignore comments and
+/// waivers: the same for `check` and the language server.
+pub fn judge(
+    j: &Judge<'_>,
+    deployments: &[Arc<Deployment>],
+    files: &FileMap,
+    parse_errors: &[Diag],
+) -> Vec<Finding> {
+    let opts = EvalOptions {
+        as_of: j.as_of,
+        whole_repo: j.whole_repo,
+    };
+    let mut findings = eval::evaluate(j.policies, deployments, files, j.catalog, opts);
+    findings.extend(
+        parse_errors
+            .iter()
+            .map(|d| parse_error_finding(d, j.parse_error_severity)),
+    );
+    // Marks suppressed findings, adds the findings about suppressions, and sorts.
+    crate::suppress::apply(
+        &mut findings,
+        files,
+        j.policies,
+        j.config,
+        j.catalog,
+        j.as_of,
+        j.whole_repo,
+    );
+    findings
+}
+
+fn parse_error_finding(d: &Diag, severity: Severity) -> Finding {
+    let file = d
+        .file
+        .clone()
+        .unwrap_or_else(|| Arc::new(SourceFile::new("", "")));
+    let label = d
+        .labels
+        .iter()
+        .find(|l| l.primary)
+        .and_then(|l| l.text.clone());
+    Finding {
+        rule: reserved::PARSE_ERROR.to_string(),
+        policy: None,
+        rule_kind: None,
+        severity,
+        message: d.message.clone(),
+        help: Some(
+            "fix the syntax so the file can be checked; a file cloudpact cannot read is never skipped in silence"
+                .to_string(),
+        ),
+        reference: None,
+        span: d.primary_span().unwrap_or_default(),
+        file,
+        label,
+        deployment: None,
+        related: Vec::new(),
+        suppressed: None,
+    }
+}
+
+fn default_config(root: &Path) -> config::Loaded {
+    config::Loaded {
+        config: Config::default(),
+        file: None,
+        dir: root.to_path_buf(),
+    }
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
