@@ -36,6 +36,11 @@ pub fn deployment_json(d: &Deployment, file: Option<&crate::source::SourceFile>)
         "tags": d.tags,
         "evidence": d.evidence.iter().map(|e| json!({"for": e.attr, "text": e.text})).collect::<Vec<_>>(),
     });
+    if !d.provenance.is_empty() {
+        // The other files that decided it (docs/detection.md, "Provenance").
+        let obj = v.as_object_mut().expect("json! of an object");
+        obj.insert("provenance".into(), json!(d.provenance));
+    }
     if let Some(file) = file {
         let s = file.line_col(d.span.start);
         let e = file.line_col(d.span.end);
