@@ -107,6 +107,17 @@ fn gitlab_and_junit_reports() {
         .get_output()
         .stdout
         .clone();
+    // The report fails exactly when the run does: below --fail-on, findings pass with their
+    // text in system-out.
+    let xml = String::from_utf8(out).unwrap();
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert_eq!(xml.matches("<system-out>").count(), 2, "{xml}");
+    let out = check(&dir, &["--format", "junit", "--fail-on", "info"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
     let xml = String::from_utf8(out).unwrap();
     assert!(xml.contains("failures=\"2\""), "{xml}");
 }

@@ -306,3 +306,49 @@ fn a_policy_error_is_a_diagnostic_as_typed() {
     assert!(d[0]["message"].as_str().unwrap().contains("gpc"), "{d:#?}");
     s.stop();
 }
+
+/// The editor groups a Terraform folder as `check` does, `.tf.json` included: a region set in
+/// `vars.tf.json` decides the `.tf` resource's finding, and editing it re-judges the resource.
+#[test]
+fn a_tf_json_file_is_part_of_its_terraform_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path();
+    std::fs::create_dir_all(w.join("policies")).unwrap();
+    std::fs::create_dir_all(w.join("infra")).unwrap();
+    std::fs::write(
+        w.join("policies/eu.pact"),
+        "policy eu {\n  require in_eu {\n    where  kind == storage\n    assert country in eu\n    unknown allow\n  }\n}\n",
+    )
+    .unwrap();
+    let main = "provider \"aws\" {\n  region = var.region\n}\n\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n";
+    std::fs::write(w.join("infra/main.tf"), main).unwrap();
+    let vars = "{\n  \"variable\": {\n    \"region\": {\n      \"default\": \"us-east-1\"\n    }\n  }\n}\n";
+    std::fs::write(w.join("infra/vars.tf.json"), vars).unwrap();
+
+    let check = common::run_in(w, &["check", "--format", "json"]);
+    assert_eq!(
+        common::findings(&check.json()),
+        vec![common::f("eu.in_eu", "infra/main.tf", 5, "error")],
+        "{}",
+        check.stderr
+    );
+    let mut s = Server::start(w);
+    s.open("infra/main.tf", "terraform", main);
+    let d = s.diagnostics("infra/main.tf", 1);
+    assert_eq!(d.len(), 1, "the editor agrees with check: {d:#?}");
+    assert_eq!(d[0]["code"], "eu.in_eu");
+    assert_eq!(d[0]["range"]["start"]["line"], 4);
+    // Move the default to Frankfurt in the unsaved .tf.json: main.tf's finding goes.
+    s.open("infra/vars.tf.json", "json", vars);
+    s.change("infra/vars.tf.json", 2, [3, 18, 3, 27], "eu-central-1");
+    let uri = s.uri("infra/main.tf");
+    let m = s.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri.as_str()
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+    });
+    assert_eq!(m["params"]["diagnostics"], json!([]));
+    s.stop();
+}

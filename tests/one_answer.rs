@@ -33,7 +33,10 @@ fn terraform_repo(root: &Path) {
                 "infra/variables.tf",
                 "variable \"region\" {\n  default = \"us-east-1\"\n}\n",
             ),
-            ("infra/outputs.tf", "output \"name\" {\n  value = \"logs\"\n}\n"),
+            (
+                "infra/outputs.tf",
+                "output \"name\" {\n  value = \"logs\"\n}\n",
+            ),
         ],
     );
 }
@@ -69,7 +72,10 @@ fn changing_the_file_a_value_comes_from_reports_the_deployment_it_decides() {
     let provenance = &doc["findings"][0]["deployment"]["provenance"];
     assert_eq!(provenance, &serde_json::json!(["infra/variables.tf"]));
     // A file of the folder that decides nothing reports nothing.
-    let outputs = run_in(tmp.path(), &["check", "infra/outputs.tf", "--format", "json"]);
+    let outputs = run_in(
+        tmp.path(),
+        &["check", "infra/outputs.tf", "--format", "json"],
+    );
     assert_eq!(outputs.code, 0, "{}", outputs.stdout);
     assert!(findings(&outputs.json()).is_empty());
 }
@@ -113,7 +119,14 @@ fn a_subfolder_scan_uses_the_root_config_and_judges_no_whole_repository_rule() {
     anchored_repo(tmp.path());
     let run = run_in(
         tmp.path(),
-        &["check", "platform", "--format", "json", "--as-of", "2026-06-01"],
+        &[
+            "check",
+            "platform",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-06-01",
+        ],
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let doc = run.json();
@@ -137,7 +150,10 @@ fn a_subfolder_scan_uses_the_root_config_and_judges_no_whole_repository_rule() {
         run.stdout
     );
     // The whole repository judges the unused record, at its normalised path.
-    let whole = run_in(tmp.path(), &["check", "--format", "json", "--as-of", "2026-06-01"]);
+    let whole = run_in(
+        tmp.path(),
+        &["check", "--format", "json", "--as-of", "2026-06-01"],
+    );
     assert!(
         findings(&whole.json()).contains(&f(
             "cloudpact.unused-refusal",
@@ -199,7 +215,10 @@ fn refusal_records_are_policy_inputs_not_infrastructure() {
             ),
         ],
     );
-    let run = run_in(tmp.path(), &["check", "--format", "json", "--as-of", "2026-06-01"]);
+    let run = run_in(
+        tmp.path(),
+        &["check", "--format", "json", "--as-of", "2026-06-01"],
+    );
     assert_eq!(run.code, 0, "{}", run.stdout);
     let doc = run.json();
     assert!(findings(&doc).is_empty(), "{}", run.stdout);
@@ -211,7 +230,11 @@ fn refusal_records_are_policy_inputs_not_infrastructure() {
     // Not scanned as infrastructure: one file scanned, no deployment from the record.
     assert_eq!(doc["summary"]["files"], 1, "{}", run.stdout);
     let inventory = run_in(tmp.path(), &["inventory", "--format", "json"]);
-    assert!(!inventory.stdout.contains("refusals/r.yaml"), "{}", inventory.stdout);
+    assert!(
+        !inventory.stdout.contains("refusals/r.yaml"),
+        "{}",
+        inventory.stdout
+    );
 }
 
 #[test]
@@ -235,14 +258,26 @@ fn every_format_names_a_file_the_same_way() {
     for format in ["json", "sarif", "github", "gitlab", "junit"] {
         let run = run_in(&infra, &["check", "..", "--format", format]);
         assert_eq!(run.code, 1, "{format}: {}", run.stderr);
-        assert!(run.stdout.contains("pol/p.pact"), "{format}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("pol/p.pact"),
+            "{format}: {}",
+            run.stdout
+        );
         assert!(!run.stdout.contains("../"), "{format}: {}", run.stdout);
     }
     // From `infra/`, terminal formats show the path that opens from there.
     for format in ["short", "human"] {
         let run = run_in(&infra, &["check", "..", "--format", format]);
-        assert!(run.stdout.contains("../pol/p.pact:"), "{format}: {}", run.stdout);
-        assert!(!run.stdout.contains("infra/../"), "{format}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("../pol/p.pact:"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains("infra/../"),
+            "{format}: {}",
+            run.stdout
+        );
     }
 }
 

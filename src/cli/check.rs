@@ -73,7 +73,12 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
             render::github::render(&report.findings)
         }
         CheckFormat::Gitlab => render::gitlab::render(&report.findings),
-        CheckFormat::Junit => render::junit::render(&report.findings, &report.policies, &summary),
+        CheckFormat::Junit => render::junit::render(
+            &report.findings,
+            &report.policies,
+            &summary,
+            ws.fail_on(args.fail_on),
+        ),
     };
     emit(args.output.as_deref(), &text)?;
     if args.output.is_some() && !args.scan.quiet {

@@ -7,7 +7,8 @@ use super::Status;
 use crate::diag::Diag;
 
 const CONFIG: &str =
-    "# cloudpact configuration: https://github.com/cloudpact/cloudpact (CLI reference in docs/)
+    "# cloudpact configuration. Every key: docs/configuration.md in cloudpact's source, or
+# `cloudpact --help`. Paths here are relative to this file's folder, the repository root.
 policies: [policies/]
 exclude: [\"vendor/**\", \"**/testdata/**\"]
 fail_on: error

@@ -5,21 +5,18 @@
 //! Values are resolved statically only: a literal, or a parameter default / variable value
 //! that is a literal. `resourceGroup().location` and every other expression are unknown.
 
-mod lex;
-mod syntax;
-
 use std::sync::Arc;
 
 use super::arm::{join_type, normalize_location};
 use super::model::{Attr, Deployment, Evidence, Format};
 use super::{Ctx, Extraction, parse_error};
+use crate::parse::bicep::{BVal, BicepFile, Obj, ResourceDecl};
 use crate::source::SourceFile;
-use syntax::{BVal, BicepFile, Obj, ResourceDecl};
 
-pub use syntax::MAX_DEPTH;
+pub use crate::parse::bicep::MAX_DEPTH;
 
 pub fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
-    match syntax::parse(&file.text) {
+    match crate::parse::bicep::parse(&file.text) {
         Ok(parsed) => {
             let mut out = Vec::new();
             let emitter = Emitter {

@@ -85,7 +85,10 @@ pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
         &rest[rest.find('/')?..]
     };
     let path = path.split(['?', '#']).next().unwrap_or(path);
-    let decoded = percent_decode(path)?;
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
     // `file:///C:/x` on Windows.
     #[cfg(windows)]
     let decoded = decoded.trim_start_matches('/').to_string();
@@ -99,32 +102,18 @@ pub fn path_to_uri(path: &Path) -> Uri {
     if !s.starts_with('/') {
         out.push('/');
     }
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
+    out.extend(percent_encoding::utf8_percent_encode(&s, PATH_ESCAPES));
     Uri::from_str(&out).unwrap_or_else(|_| Uri::from_str("file:///").expect("a valid URI"))
 }
 
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
+/// What a `file://` URI's path escapes: everything but unreserved characters, `/` and `:`.
+const PATH_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/')
+    .remove(b':');
 
 #[cfg(test)]
 mod tests {

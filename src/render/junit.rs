@@ -3,8 +3,9 @@
 //! Test cases are grouped by rule through `classname="cloudpact.<rule>"` (GitLab shows the
 //! classname as the suite). A rule without findings is one passing test case; a rule with
 //! findings is one failing test case per finding, named by its place, with `file:line:col
-//! message` in the failure body. Suppressed findings are skipped test cases, so the report
-//! still shows them. Names are unique within a class: GitLab keeps only the first of
+//! message` in the failure body. A finding below `--fail-on` (the exit code's threshold) is a
+//! passing test case with the finding in its `system-out`, so the report fails exactly when the
+//! run does. Suppressed findings are skipped test cases, so the report still shows them. Names are unique within a class: GitLab keeps only the first of
 //! duplicates.
 
 use std::collections::{HashMap, HashSet};
@@ -13,6 +14,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use super::Summary;
 use super::rule_docs;
+use crate::config::FailOn;
 use crate::dsl::model::PolicySet;
 use crate::eval::finding::Finding;
 
@@ -54,7 +56,8 @@ fn body(f: &Finding) -> String {
     s
 }
 
-fn finding_case(f: &Finding) -> TestCase {
+fn finding_case(f: &Finding, fail_on: FailOn) -> TestCase {
+    let mut out = None;
     let status = match &f.suppressed {
         Some(s) => {
             let mut st = TestCaseStatus::skipped();
@@ -62,6 +65,10 @@ fn finding_case(f: &Finding) -> TestCase {
                 .set_type("suppressed")
                 .set_description(format!("{}\nsuppressed at {}", body(f), s.location));
             st
+        }
+        None if !fail_on.fails(f.severity) => {
+            out = Some(body(f));
+            TestCaseStatus::success()
         }
         None => {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -73,13 +80,21 @@ fn finding_case(f: &Finding) -> TestCase {
     };
     let mut case = TestCase::new(case_name(f), status);
     case.set_classname(classname(&f.rule));
+    if let Some(text) = out {
+        case.set_system_out(text);
+    }
     case.extra.insert("file".into(), f.path().into());
     case
 }
 
 /// The report: every rule of the set and every reserved id, in that order, then any rule only
-/// the findings name.
-pub fn render(findings: &[Finding], rules: &PolicySet, summary: &Summary) -> String {
+/// the findings name. Findings at or above `fail_on` are failures.
+pub fn render(
+    findings: &[Finding],
+    rules: &PolicySet,
+    summary: &Summary,
+    fail_on: FailOn,
+) -> String {
     let mut by_rule: HashMap<&str, Vec<&Finding>> = HashMap::new();
     for f in findings {
         by_rule.entry(&f.rule).or_default().push(f);
@@ -99,7 +114,7 @@ pub fn render(findings: &[Finding], rules: &PolicySet, summary: &Summary) -> Str
         };
         let mut names: HashSet<String> = HashSet::new();
         for f in list {
-            let mut case = finding_case(f);
+            let mut case = finding_case(f, fail_on);
             let base = case.name.as_str().to_string();
             let mut n = 1;
             while !names.insert(case.name.as_str().to_string()) {
@@ -127,7 +142,7 @@ mod tests {
 
     fn xml() -> String {
         let fx = fixture();
-        render(&fx.findings, &fx.rules, &fx.summary)
+        render(&fx.findings, &fx.rules, &fx.summary, FailOn::Info)
     }
 
     #[test]
@@ -151,6 +166,27 @@ mod tests {
         assert!(out.contains("classname=\"cloudpact.microsoft_openai.api_on_azure\""));
         assert!(out.contains("classname=\"cloudpact.unused-suppression\""));
         assert!(!out.contains("cloudpact.cloudpact."));
+    }
+
+    #[test]
+    fn findings_below_fail_on_pass_with_their_text_in_system_out() {
+        let fx = fixture();
+        let out = render(&fx.findings, &fx.rules, &fx.summary, FailOn::Error);
+        let errors = fx
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && f.severity == crate::diag::Severity::Error)
+            .count();
+        let below = fx
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && f.severity != crate::diag::Severity::Error)
+            .count();
+        assert!(below > 0 && errors > 0, "the fixture has both");
+        assert!(out.contains(&format!("failures=\"{errors}\"")), "{out}");
+        assert_eq!(out.matches("<system-out>").count(), below, "{out}");
+        let never = render(&fx.findings, &fx.rules, &fx.summary, FailOn::Never);
+        assert!(never.contains("failures=\"0\""), "{never}");
     }
 
     /// A Python that can import `junitparser`: the one on PATH when it can, else a virtual
