@@ -1,10 +1,11 @@
 //! `cloudpact lsp`: a language server over stdio, in the same binary (feature `lsp`).
 //!
-//! It scans the workspace once, then keeps the deployments of every extraction unit (a
-//! Terraform directory, or one file) and re-extracts only the unit of a file that changes. For
-//! each open infra file it publishes the findings located there, evaluated against the whole
-//! workspace (so `share` rules and refusal coverage see everything); for `.pact` files, refusal
-//! records and `cloudpact.yaml` it publishes their own errors as the user types. Hover on a
+//! It opens the library's workspace engine (the same root, config and unit grouping as
+//! `cloudpact check`), scans once, then keeps the deployments of every extraction unit and
+//! re-extracts only the unit of a file that changes. For each open file it publishes what
+//! `cloudpact check FILE` reports for it (whole-repository rules are left to a check of the
+//! whole repository); for `.pact` files, refusal records and `cloudpact.yaml` it also publishes
+//! their own errors as the user types. Hover on a
 //! deployment tells its attributes, the evidence, and every rule's verdict; a quick fix inserts
 //! a `cloudpact:ignore` comment for a waivable rule.
 //!

@@ -359,14 +359,17 @@ impl Worker {
         // 4. Evaluate the whole workspace: repository-wide rules need every deployment. Then
         // the ignore comments (in the editor's text) and the config's waivers, as `check` does.
         if let Some((set, deps, files, config, parse_error_severity)) = evaluation {
-            // The editor sees the whole workspace: whole-repository rules are judged. Parse
-            // errors are published from the units (`Workspace::parse_errors`).
+            // Every unit of the workspace is known, and an open file shows what
+            // `cloudpact check FILE` reports for it: whole-repository rules (`share`, unused
+            // refusal records and waivers) are judged by a check of the whole repository, not
+            // per file (docs/architecture.md, "The language server"). Parse errors are
+            // published from the units (`Workspace::parse_errors`).
             let judge = Judge {
                 policies: &set,
                 config: &config,
                 catalog: &catalog,
                 as_of,
-                whole_repo: true,
+                whole_repo: false,
                 parse_error_severity,
             };
             let findings = engine::judge(&judge, &deps, &files, &[]);
