@@ -3,5 +3,6 @@
 
 pub mod hcl;
 pub mod json;
+pub mod own_yaml;
 pub mod tree;
 pub mod yaml;
