@@ -117,3 +117,33 @@ fn explicit_files_skip_gitignore_but_not_exclude() {
     // …but `exclude` still applies to it.
     assert_eq!(run_in(dir.path(), &["check", "legacy/main.tf"]).code, 0);
 }
+
+/// A starter repository (`cloudpact init`) whose refusal-record file ends with `---`.
+fn repo_with_trailing_marker_in_records() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["init"]).code, 0);
+    std::fs::write(
+        dir.path().join("refusals/refusals.yaml"),
+        "- id: R1\n  holder: aws\n  granted_to: [gcp]\n  declined_on: 2026-01-15\n  reason: \"no capacity\"\n---\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_trailing_document_marker_in_records_fails_policy_check_at_its_line() {
+    // Regression: the record was lost in silence and `policy check` reported 0 errors.
+    let dir = repo_with_trailing_marker_in_records();
+    let run = run_in(dir.path(), &["policy", "check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("a refusal-record file holds one YAML document; remove the `---` at line 6"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("refusals.yaml:6"), "{}", run.stderr);
+    let run = run_in(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("refusals.yaml:6"), "{}", run.stderr);
+}
