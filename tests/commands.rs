@@ -147,3 +147,21 @@ fn a_trailing_document_marker_in_records_fails_policy_check_at_its_line() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("refusals.yaml:6"), "{}", run.stderr);
 }
+
+#[test]
+fn a_second_document_in_the_config_fails_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cloudpact.yaml"),
+        "policies: [policies/]\n---\nfail_on: warning\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cloudpact.yaml:2"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a second one starts at line 2"),
+        "{}",
+        run.stderr
+    );
+}
