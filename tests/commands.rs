@@ -165,3 +165,23 @@ fn a_second_document_in_the_config_fails_at_its_line() {
         run.stderr
     );
 }
+
+#[test]
+fn a_test_case_with_a_second_document_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("case")).unwrap();
+    std::fs::write(
+        dir.path().join("case/cloudpact-test.yaml"),
+        "as_of: 2026-01-15\npolicies: [p.pact]\n---\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["test", "."]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("... ERROR"), "{}", run.stdout);
+    assert!(run.stdout.contains("0 passed; 1 failed"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("cloudpact-test.yaml:3:1"),
+        "{}",
+        run.stderr
+    );
+}

@@ -16,9 +16,16 @@ use crate::config::{self, Config};
 use crate::diag::Diag;
 use crate::discover::WalkOptions;
 use crate::facts::catalog::Catalog;
+use crate::parse::own_yaml::{self, Kind};
 use crate::source::SourceFile;
 
 pub const CASE_FILE: &str = "cloudpact-test.yaml";
+
+const KIND: Kind = Kind {
+    what: "a test case file",
+    invalid: "cloudpact::test::invalid-case",
+    second_document: "cloudpact::test::second-document",
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,21 +90,9 @@ fn run_case(dir: &Path) -> Outcome {
         }
     };
     let file = Arc::new(SourceFile::new(shown.as_str(), text));
-    let def: CaseDef = match serde_yaml::from_str(&file.text) {
+    let def = match parse_case(&file) {
         Ok(d) => d,
-        Err(e) => {
-            let span = e.location().map_or(crate::source::Span::empty(0), |l| {
-                crate::source::Span::empty(l.index().min(file.text.len()))
-            });
-            return Outcome::Error(vec![
-                Diag::error(
-                    "cloudpact::test::invalid-case",
-                    format!("invalid {shown}: {e}"),
-                )
-                .in_file(file.clone())
-                .at(span, "here"),
-            ]);
-        }
+        Err(d) => return Outcome::Error(vec![d]),
     };
     // A case may carry its own cloudpact.yaml (waivers, providers); parents' configs don't leak in.
     let config = match dir.join(config::FILE_NAME) {
@@ -169,6 +164,13 @@ fn run_case(dir: &Path) -> Outcome {
     }
 }
 
+/// Reads a case file: one YAML document; every error is a diagnostic at its place.
+fn parse_case(file: &Arc<SourceFile>) -> Result<CaseDef, Diag> {
+    let doc = own_yaml::one_document(file, KIND)?;
+    serde_yaml::from_str(&file.text)
+        .map_err(|e| own_yaml::serde_error(file, KIND, doc.as_ref(), &e))
+}
+
 pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
     for d in &args.dirs {
         if !d.exists() {
@@ -231,4 +233,36 @@ pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
     } else {
         Status::Clean
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<CaseDef, Diag> {
+        parse_case(&Arc::new(SourceFile::new("case/cloudpact-test.yaml", text)))
+    }
+
+    #[test]
+    fn a_case_parses() {
+        let def = parse("as_of: 2026-01-15\npolicies: [p.pact]\nexpect:\n  - {rule: p.r, path: a.tf, line: 2}\n").unwrap();
+        assert_eq!(def.expect.len(), 1);
+    }
+
+    #[test]
+    fn a_second_document_is_an_error_at_its_marker() {
+        let d = parse("as_of: 2026-01-15\npolicies: [p.pact]\n---\nexpect: []\n").unwrap_err();
+        assert_eq!(d.code, "cloudpact::test::second-document");
+        let (path, line, column) = d.location().unwrap();
+        assert_eq!((&*path, line, column), ("case/cloudpact-test.yaml", 3, 1));
+    }
+
+    #[test]
+    fn a_bad_value_is_an_error_at_the_value() {
+        let text = "as_of: 2026-01-15\npolicies: [p.pact]\nexpect:\n  - rule: p.r\n    path: a.tf\n    line: two\n";
+        let d = parse(text).unwrap_err();
+        assert_eq!(d.code, "cloudpact::test::invalid-case");
+        assert_eq!(&text[d.primary_span().unwrap().range()], "two");
+        assert!(!d.message.contains(" at line "), "{}", d.message);
+    }
 }
