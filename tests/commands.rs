@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::process::{Command, Stdio};
+
 use common::{project, run_in};
 
 #[test]
@@ -184,4 +186,62 @@ fn a_test_case_with_a_second_document_is_a_located_error() {
         "{}",
         run.stderr
     );
+}
+
+/// Runs the binary in `dir` with its stdout going to `stdout`.
+fn run_to(dir: &std::path::Path, args: &[&str], stdout: Stdio) -> (Option<i32>, String) {
+    let out = Command::new(common::binary())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_report_that_cannot_be_written_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["init"]).code, 0);
+    let full = || {
+        Stdio::from(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+    };
+    let (code, stderr) = run_to(dir.path(), &["check", "--format", "json"], full());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write the report to standard output"),
+        "{stderr}"
+    );
+    for args in [&["test", "."][..], &["providers"], &["completions", "bash"]] {
+        let (code, stderr) = run_to(dir.path(), args, full());
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("internal error"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["init"]).code, 0);
+    for args in [
+        &["check", "--format", "json"][..],
+        &["test", "."],
+        &["providers"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let (code, stderr) = run_to(dir.path(), args, Stdio::from(writer));
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
 }

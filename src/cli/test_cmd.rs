@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::args::TestArgs;
 use super::scan::{self, Fatal, Settings};
-use super::{Status, print_diags};
+use super::{Status, print_diags, write_stdout};
 use crate::config::{self, Config};
 use crate::diag::Diag;
 use crate::discover::WalkOptions;
@@ -182,11 +182,11 @@ pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
         }
     }
     let cases = find_cases(&args.dirs);
-    println!(
-        "\nrunning {} case{}",
+    write_stdout(&format!(
+        "\nrunning {} case{}\n",
         cases.len(),
         if cases.len() == 1 { "" } else { "s" }
-    );
+    ))?;
     let mut passed = 0;
     let mut failures = Vec::new();
     let mut errors = Vec::new();
@@ -195,26 +195,26 @@ pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
         match run_case(dir) {
             Outcome::Pass => {
                 passed += 1;
-                println!("case {name} ... ok");
+                write_stdout(&format!("case {name} ... ok\n"))?;
             }
             Outcome::Fail(p) => {
-                println!("case {name} ... FAILED");
+                write_stdout(&format!("case {name} ... FAILED\n"))?;
                 failures.push((name, p));
             }
             Outcome::Error(d) => {
-                println!("case {name} ... ERROR");
+                write_stdout(&format!("case {name} ... ERROR\n"))?;
                 errors.push((name, d));
             }
         }
     }
     if !failures.is_empty() {
-        println!("\nfailures:\n");
+        write_stdout("\nfailures:\n\n")?;
         for (name, problems) in &failures {
-            println!("---- {name} ----");
+            write_stdout(&format!("---- {name} ----\n"))?;
             for p in problems {
-                println!("    {p}");
+                write_stdout(&format!("    {p}\n"))?;
             }
-            println!();
+            write_stdout("\n")?;
         }
     }
     for (name, diags) in &errors {
@@ -222,10 +222,10 @@ pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
         print_diags(diags, args.color);
     }
     let failed = failures.len() + errors.len();
-    println!(
-        "\ntest result: {}. {passed} passed; {failed} failed\n",
+    write_stdout(&format!(
+        "\ntest result: {}. {passed} passed; {failed} failed\n\n",
         if failed == 0 { "ok" } else { "FAILED" }
-    );
+    ))?;
     Ok(if !errors.is_empty() {
         Status::Failed
     } else if failed > 0 {
