@@ -1,7 +1,8 @@
 //! `cloudpact.yaml`: found in the scan root or its parents (CLI.md "Configuration").
 //!
-//! Parsed with serde_yaml into typed settings; unknown keys and bad values are errors at their
-//! line, with a suggestion for a misspelt key.
+//! One YAML document, parsed with serde_yaml into typed settings and into the span-aware tree
+//! for positions (`parse::own_yaml`); unknown keys and bad values are errors at their place,
+//! with a suggestion for a misspelt key.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,10 +11,18 @@ use jiff::civil::Date;
 use serde::Deserialize;
 
 use crate::diag::{Diag, Severity};
-use crate::facts::catalog::ProviderDef;
+use crate::facts::catalog::{Catalog, ProviderDef};
+use crate::parse::own_yaml::{self, Kind};
+use crate::parse::tree::{Node, Value};
 use crate::source::{SourceFile, Span};
 
 pub const FILE_NAME: &str = "cloudpact.yaml";
+
+const KIND: Kind = Kind {
+    what: "the configuration file",
+    invalid: "cloudpact::config::invalid",
+    second_document: "cloudpact::config::second-document",
+};
 
 /// The lowest severity that makes the exit code 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -55,6 +64,10 @@ pub struct WaiverDef {
     pub reason: String,
     #[serde(default)]
     pub until: Option<Date>,
+    /// The waiver's item in the `waivers` list of the config file (set by [`parse`]): where
+    /// findings about the waiver point, its first line the waiver's line.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// The settings of `cloudpact.yaml`, every key optional.
@@ -134,84 +147,110 @@ pub fn load(path: &Path, shown: &str) -> Result<Loaded, Diag> {
     })
 }
 
-/// Parses configuration text; the error points at the line serde_yaml names.
+/// Parses configuration text. Every error points at its place in the file: a syntax error or a
+/// value serde_yaml rejects where the parser stops, a second document at its `---`, and an
+/// invalid waiver or provider at its own entry.
 pub fn parse(file: &Arc<SourceFile>) -> Result<Config, Diag> {
-    if file.text.trim().is_empty() {
-        return Ok(Config::default());
+    let doc = match own_yaml::one_document(file, KIND)? {
+        Some(doc) if doc.value != Value::Null => doc,
+        // No document, or an empty one: every key takes its default.
+        _ => return Ok(Config::default()),
+    };
+    let mut config: Config = serde_yaml::from_str(&file.text).map_err(|e| {
+        let mut diag = own_yaml::serde_error(file, KIND, Some(&doc), &e);
+        // A top-level key only: serde_yaml puts the path (`waivers[0]: `) before a nested one.
+        let top = format!("invalid {}: unknown field `", file.path);
+        if let Some(unknown) = diag
+            .message
+            .strip_prefix(&top)
+            .and_then(|r| r.split('`').next())
+            && let Some(s) = crate::suggest::did_you_mean(unknown, KEYS.iter().copied())
+        {
+            diag = diag.with_help(format!("did you mean `{s}`?"));
+        }
+        diag
+    })?;
+    for (w, item) in config.waivers.iter_mut().zip(list_items(&doc, "waivers")) {
+        w.span = item.span;
     }
-    let config: Config = serde_yaml::from_str(&file.text).map_err(|e| yaml_error(file, &e))?;
-    validate(file, &config)?;
+    validate(file, &config, &doc)?;
     Ok(config)
 }
 
-fn validate(file: &Arc<SourceFile>, config: &Config) -> Result<(), Diag> {
-    for w in &config.waivers {
+/// The items of the list under the top-level `key`.
+fn list_items<'a>(doc: &'a Node, key: &str) -> &'a [Node] {
+    doc.get(key).and_then(Node::as_seq).unwrap_or_default()
+}
+
+/// The span of `key`'s value in a mapping item, else the item's.
+fn value_span(item: &Node, key: &str) -> Span {
+    match item.entry(key) {
+        // A key without a value has an empty span after the key: point at the key.
+        Some((k, v)) if v.span.is_empty() => k.span,
+        Some((_, v)) => v.span,
+        None => item.span,
+    }
+}
+
+fn validate(file: &Arc<SourceFile>, config: &Config, doc: &Node) -> Result<(), Diag> {
+    let items = list_items(doc, "waivers");
+    for (w, item) in config.waivers.iter().zip(items) {
         if w.reason.trim().is_empty() {
-            let span = find_span(file, &w.rule);
             return Err(Diag::error(
                 "cloudpact::config::waiver-without-reason",
                 format!("waiver for `{}` has an empty reason", w.rule),
             )
             .in_file(file.clone())
-            .at(span, "this waiver")
+            .at(value_span(item, "reason"), "empty reason")
             .with_help("say why the finding is acceptable: the reason is what auditors read"));
         }
         if let Some(scope) = &w.scope
             && let Err(err) = crate::dsl::parse_expr(scope)
         {
-            let span = find_span(file, scope);
-            return Err(Diag::error(
+            // The error's span is in the decoded string: move it to the characters as written.
+            let written = value_span(item, "where");
+            let span = crate::dsl::records::SpanMap::new(&file.text, written, scope).map(err.span);
+            let mut diag = Diag::error(
                 "cloudpact::config::bad-waiver-where",
                 format!("waiver `where` does not parse: {}", err.message),
             )
             .in_file(file.clone())
-            .at(span, "in this expression"));
+            .at(span, err.label.clone());
+            diag.help.clone_from(&err.help);
+            return Err(diag);
         }
     }
-    if let Err(e) = crate::facts::catalog::Catalog::build(config.providers.clone()) {
-        let span = find_span(file, "providers");
+    if let Err(e) = Catalog::build(config.providers.clone()) {
+        let items = list_items(doc, "providers");
+        let span = bad_provider_span(&config.providers, items).unwrap_or_else(|| {
+            doc.entry("providers")
+                .map_or(Span::empty(0), |(k, _)| k.span)
+        });
         return Err(
             Diag::error("cloudpact::config::bad-provider", e.to_string())
                 .in_file(file.clone())
-                .at(span, "in this provider list"),
+                .at(span, "in this provider"),
         );
     }
     Ok(())
 }
 
-/// The first occurrence of `needle` in the file, or line 1.
-fn find_span(file: &SourceFile, needle: &str) -> Span {
-    file.text
-        .find(needle)
-        .map_or(Span::empty(0), |i| Span::new(i, i + needle.len()))
-}
-
-fn yaml_error(file: &Arc<SourceFile>, e: &serde_yaml::Error) -> Diag {
-    let msg = e.to_string();
-    // serde_yaml appends " at line L column C"; the label carries the place instead.
-    let headline = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    let span = e.location().map_or(Span::empty(0), |loc| {
-        let offset = loc.index().min(file.text.len());
-        let offset = crate::source::clamp_to_char_boundary(&file.text, offset);
-        let end = file.text[offset..]
-            .find([':', '\n', ','])
-            .map_or(file.text.len(), |i| offset + i);
-        Span::new(offset, end.max(offset))
+/// The span of the first provider entry that the catalog refuses on its own: its first refused
+/// host when the host list is where the fault is, else the whole entry.
+fn bad_provider_span(providers: &[ProviderDef], items: &[Node]) -> Option<Span> {
+    let (def, item) = providers
+        .iter()
+        .zip(items)
+        .find(|(def, _)| Catalog::build(vec![(*def).clone()]).is_err())?;
+    let hosts = item.get("hosts").and_then(Node::as_seq).unwrap_or_default();
+    let host = def.hosts.iter().zip(hosts).find(|(host, _)| {
+        let alone = ProviderDef {
+            hosts: vec![(*host).clone()],
+            ..def.clone()
+        };
+        Catalog::build(vec![alone]).is_err()
     });
-    let mut diag = Diag::error(
-        "cloudpact::config::invalid",
-        format!("invalid {}: {headline}", file.path),
-    )
-    .in_file(file.clone())
-    .at(span, "here");
-    if let Some(unknown) = headline
-        .strip_prefix("unknown field `")
-        .and_then(|r| r.split('`').next())
-        && let Some(s) = crate::suggest::did_you_mean(unknown, KEYS.iter().copied())
-    {
-        diag = diag.with_help(format!("did you mean `{s}`?"));
-    }
-    diag
+    Some(host.map_or(item.span, |(_, node)| node.span))
 }
 
 #[cfg(test)]
@@ -248,6 +287,66 @@ mod tests {
         let d = parse_text("policies: [a]\nfail_on: sometimes\n").unwrap_err();
         assert_eq!(d.location().unwrap().1, 2);
         assert!(d.message.contains("sometimes"), "{}", d.message);
+    }
+
+    #[test]
+    fn a_flow_waiver_is_located_at_its_own_line() {
+        // Regression: positions were found by searching the text for the rule id, so a waiver
+        // written on one line after `policies: [rules/]` was located wherever the id first
+        // appeared.
+        let text = "policies: [rules/]\nwaivers:\n  - {rule: hosting.no_hetzner, where: 'path == \"a.tf\"', reason: \"x\", until: 2026-09-30}\n";
+        let c = parse_text(text).unwrap();
+        let span = c.waivers[0].span;
+        assert_eq!(line_of(text, span.start), 3);
+        assert!(text[span.range()].starts_with("{rule: hosting.no_hetzner"));
+    }
+
+    #[test]
+    fn errors_point_at_the_nth_waiver_even_for_the_same_rule() {
+        let text = "waivers:\n  - rule: a.b\n    reason: fine\n  - rule: a.b\n    reason: \"  \"\n";
+        let d = parse_text(text).unwrap_err();
+        assert_eq!(d.code, "cloudpact::config::waiver-without-reason");
+        assert_eq!(d.location().unwrap().1, 5);
+        assert_eq!(&text[d.primary_span().unwrap().range()], "\"  \"");
+
+        let text = "waivers:\n  - rule: a.b\n    reason: x\n  - {rule: a.b, reason: y, where: 'path == \"a\" and'}\n";
+        let d = parse_text(text).unwrap_err();
+        assert_eq!(d.code, "cloudpact::config::bad-waiver-where");
+        assert_eq!(d.location().unwrap().1, 4);
+        // The end of the expression, inside the quotes.
+        assert_eq!(d.primary_span().unwrap().start, text.rfind('\'').unwrap());
+    }
+
+    #[test]
+    fn a_bad_provider_points_at_its_host() {
+        let text = "providers:\n  - id: a\n    name: A\n    hosts: [\"*.a.example\"]\n  - id: b\n    name: B\n    hosts:\n      - \"*.b.example\"\n      - {re: \"(\"}\n";
+        let d = parse_text(text).unwrap_err();
+        assert_eq!(d.code, "cloudpact::config::bad-provider");
+        assert_eq!(&text[d.primary_span().unwrap().range()], "{re: \"(\"}");
+    }
+
+    #[test]
+    fn a_second_document_is_an_error_at_its_marker() {
+        let d = parse_text("policies: [a]\n---\nfail_on: warning\n").unwrap_err();
+        assert_eq!(d.code, "cloudpact::config::second-document");
+        assert_eq!(d.location().unwrap().1, 2);
+        let d = parse_text("policies: [a]\n---\n").unwrap_err();
+        assert!(
+            d.message.ends_with("remove the `---` at line 2"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn files_without_settings_are_the_defaults() {
+        for text in ["", "# nothing yet\n", "---\n"] {
+            assert!(parse_text(text).unwrap().policies.is_none(), "{text:?}");
+        }
+    }
+
+    fn line_of(text: &str, offset: usize) -> usize {
+        text[..offset].matches('\n').count() + 1
     }
 
     #[test]

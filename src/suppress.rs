@@ -32,7 +32,8 @@ pub use comments::{Directive, directives};
 /// themselves, and silencing those would defeat them.
 pub const SUPPRESSIBLE_RESERVED: &[&str] = &[reserved::PARSE_ERROR, reserved::UNUSED_REFUSAL];
 
-/// A waiver from the config, with its `where` parsed and its place in the config file.
+/// A waiver from the config, with its `where` parsed and the config file it is in (its place
+/// there is [`WaiverDef::span`], its item in the `waivers` list).
 #[derive(Debug, Clone)]
 pub struct Waiver {
     pub def: WaiverDef,
@@ -40,54 +41,14 @@ pub struct Waiver {
     /// Why `where` could not be used (then the waiver suppresses nothing).
     pub scope_error: Option<String>,
     pub file: Arc<SourceFile>,
-    /// The waiver's `rule:` line.
-    pub span: Span,
 }
 
 impl Waiver {
+    /// `cloudpact.yaml:LINE`, the item's first line.
     fn location(&self) -> String {
-        let line = self.file.line_col(self.span.start).line;
+        let line = self.file.line_col(self.def.span.start).line;
         format!("{}:{line}", self.file.path)
     }
-}
-
-/// The `rule:` lines of the config's waivers, in order; the n-th waiver naming a rule gets
-/// the n-th line naming it.
-fn waiver_spans(file: &SourceFile, waivers: &[WaiverDef]) -> Vec<Span> {
-    let mut lines: Vec<(String, Span)> = Vec::new();
-    for line in 0..file.index.line_count() {
-        let range = file.index.line_range(line, &file.text);
-        let text = &file.text[range.clone()];
-        let t = text.trim_start().trim_start_matches('-').trim_start();
-        if let Some(rest) = t.strip_prefix("rule:") {
-            let id = rest
-                .trim()
-                .split('#')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .trim_matches(['"', '\'']);
-            let start = range.start + (text.len() - text.trim_start().len());
-            lines.push((id.to_string(), Span::new(start, range.end)));
-        }
-    }
-    let mut taken = vec![false; lines.len()];
-    waivers
-        .iter()
-        .map(|w| {
-            let found = lines
-                .iter()
-                .enumerate()
-                .find(|(i, (id, _))| !taken[*i] && *id == w.rule);
-            match found {
-                Some((i, (_, span))) => {
-                    taken[i] = true;
-                    *span
-                }
-                None => Span::empty(0),
-            }
-        })
-        .collect()
 }
 
 /// The config's waivers, `where` parsed with the policy language's expression parser.
@@ -97,10 +58,8 @@ pub fn prepare_waivers(config: &config::Loaded) -> Vec<Waiver> {
         .file
         .clone()
         .unwrap_or_else(|| Arc::new(SourceFile::new(config::FILE_NAME, "")));
-    let spans = waiver_spans(&file, defs);
     defs.iter()
-        .zip(spans)
-        .map(|(def, span)| {
+        .map(|def| {
             let (scope, scope_error) = match def.scope.as_deref().map(crate::dsl::parse_expr) {
                 None => (None, None),
                 Some(Ok(e)) => (Some(e), None),
@@ -114,7 +73,6 @@ pub fn prepare_waivers(config: &config::Loaded) -> Vec<Waiver> {
                 scope,
                 scope_error,
                 file: file.clone(),
-                span,
             }
         })
         .collect()
@@ -381,7 +339,7 @@ fn apply_waivers(
                 "a waiver needs a waivable rule of the loaded policies, a reason, and a `where` \
                  expression that parses",
                 &w.file,
-                w.span,
+                w.def.span,
             ));
             continue;
         }
@@ -394,7 +352,7 @@ fn apply_waivers(
                 format!("the waiver of `{}` expired on {until}", w.def.rule),
                 "fix the findings it covered, or extend `until` with a reason that still holds",
                 &w.file,
-                w.span,
+                w.def.span,
             ));
             continue;
         }
@@ -438,7 +396,7 @@ fn apply_waivers(
                 format!("the waiver of `{}` matches no finding", w.def.rule),
                 "remove the waiver, or correct its rule id or `where`",
                 &w.file,
-                w.span,
+                w.def.span,
             ));
         }
     }

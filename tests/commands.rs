@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::process::{Command, Stdio};
+
 use common::{project, run_in};
 
 #[test]
@@ -116,4 +118,130 @@ fn explicit_files_skip_gitignore_but_not_exclude() {
     assert_eq!(run_in(dir.path(), &["check", "generated/main.tf"]).code, 1);
     // …but `exclude` still applies to it.
     assert_eq!(run_in(dir.path(), &["check", "legacy/main.tf"]).code, 0);
+}
+
+/// A starter repository (`cloudpact init`) whose refusal-record file ends with `---`.
+fn repo_with_trailing_marker_in_records() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["init"]).code, 0);
+    std::fs::write(
+        dir.path().join("refusals/refusals.yaml"),
+        "- id: R1\n  holder: aws\n  granted_to: [gcp]\n  declined_on: 2026-01-15\n  reason: \"no capacity\"\n---\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_trailing_document_marker_in_records_fails_policy_check_at_its_line() {
+    // Regression: the record was lost in silence and `policy check` reported 0 errors.
+    let dir = repo_with_trailing_marker_in_records();
+    let run = run_in(dir.path(), &["policy", "check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("a refusal-record file holds one YAML document; remove the `---` at line 6"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("refusals.yaml:6"), "{}", run.stderr);
+    let run = run_in(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("refusals.yaml:6"), "{}", run.stderr);
+}
+
+#[test]
+fn a_second_document_in_the_config_fails_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cloudpact.yaml"),
+        "policies: [policies/]\n---\nfail_on: warning\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["check", "."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cloudpact.yaml:2"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a second one starts at line 2"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_test_case_with_a_second_document_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("case")).unwrap();
+    std::fs::write(
+        dir.path().join("case/cloudpact-test.yaml"),
+        "as_of: 2026-01-15\npolicies: [p.pact]\n---\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["test", "."]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("... ERROR"), "{}", run.stdout);
+    assert!(run.stdout.contains("0 passed; 1 failed"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("cloudpact-test.yaml:3:1"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Runs the binary in `dir` with its stdout going to `stdout`.
+fn run_to(dir: &std::path::Path, args: &[&str], stdout: Stdio) -> (Option<i32>, String) {
+    let out = Command::new(common::binary())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_report_that_cannot_be_written_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["init"]).code, 0);
+    let full = || {
+        Stdio::from(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+    };
+    let (code, stderr) = run_to(dir.path(), &["check", "--format", "json"], full());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write the report to standard output"),
+        "{stderr}"
+    );
+    for args in [&["test", "."][..], &["providers"], &["completions", "bash"]] {
+        let (code, stderr) = run_to(dir.path(), args, full());
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("internal error"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["init"]).code, 0);
+    for args in [
+        &["check", "--format", "json"][..],
+        &["test", "."],
+        &["providers"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let (code, stderr) = run_to(dir.path(), args, Stdio::from(writer));
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
 }

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use super::args::{CheckArgs, CheckFormat};
-use super::{Fatal, Status, emit, print_diags, term_width};
+use super::{Fatal, Status, emit, print_diags, term_width, write_stdout};
 use crate::diag::Severity;
 use crate::eval::finding::Finding;
 use crate::render::diagnostic::DiagRenderer;
@@ -82,7 +82,7 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     };
     emit(args.output.as_deref(), &text)?;
     if args.output.is_some() && !args.scan.quiet {
-        println!("{}", render::human::summary_line(&summary));
+        write_stdout(&format!("{}\n", render::human::summary_line(&summary)))?;
     }
     let fail_on = ws.fail_on(args.fail_on);
     let failing = report

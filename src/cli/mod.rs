@@ -86,7 +86,9 @@ fn run(cli: Cli) -> Result<Status, Fatal> {
         Command::Init => init::run(),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "cloudpact", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "cloudpact", &mut script);
+            write_stdout(&String::from_utf8_lossy(&script))?;
             Ok(Status::Clean)
         }
         #[cfg(feature = "lsp")]
@@ -169,11 +171,22 @@ pub(crate) fn emit(path: Option<&std::path::Path>, text: &str) -> Result<(), Fat
                 format!("cannot write {}: {e}", p.display()),
             ))
         }),
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = out.write_all(text.as_bytes());
-            Ok(())
+        None => write_stdout(text),
+    }
+}
+
+/// Writes `text` to stdout and flushes it. A report that could not be written (a full disk,
+/// `> /dev/full`) fails the run, or a CI job would pass on a report nobody can read; a closed
+/// pipe (`| head`) is the reader's choice, not an error.
+pub(crate) fn write_stdout(text: &str) -> Result<(), Fatal> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Fatal::from(crate::diag::Diag::error(
+                "cloudpact::cli::output",
+                format!("cannot write the report to standard output: {e}"),
+            )))
         }
+        _ => Ok(()),
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::Fatal;
 use super::args::{PolicyCheckArgs, PolicyFmtArgs};
-use super::{Status, print_diags};
+use super::{Status, print_diags, write_stdout};
 use crate::config;
 use crate::diag::Diag;
 use crate::facts::catalog::Catalog;
@@ -66,6 +66,8 @@ pub fn fmt(args: &PolicyFmtArgs) -> Result<Status, Fatal> {
     files.dedup();
 
     let mut diags = Vec::new();
+    // The changed files, one a line: the command's output.
+    let mut listing = String::new();
     let (mut changed, mut unchanged) = (0, 0);
     for path in &files {
         let shown = crate::discover::relative(Path::new("."), path);
@@ -92,16 +94,17 @@ pub fn fmt(args: &PolicyFmtArgs) -> Result<Status, Fatal> {
         }
         changed += 1;
         if args.check {
-            println!("would reformat {shown}");
+            listing.push_str(&format!("would reformat {shown}\n"));
         } else if let Err(e) = std::fs::write(path, &formatted) {
             diags.push(Diag::error(
                 "cloudpact::cli::output",
                 format!("cannot write `{shown}`: {e}"),
             ));
         } else {
-            println!("formatted {shown}");
+            listing.push_str(&format!("formatted {shown}\n"));
         }
     }
+    let written = write_stdout(&listing);
     print_diags(&diags, args.color);
     let verb = if args.check {
         "would be reformatted"
@@ -114,6 +117,7 @@ pub fn fmt(args: &PolicyFmtArgs) -> Result<Status, Fatal> {
         format!(", {} not formatted (see above)", diags.len())
     };
     eprintln!("{changed} file(s) {verb}, {unchanged} already formatted{failed}");
+    written?;
     Ok(if !diags.is_empty() {
         Status::Failed
     } else if args.check && changed > 0 {

@@ -10,13 +10,20 @@ use jiff::civil::Date;
 use serde::Deserialize;
 
 use super::args::TestArgs;
-use super::{Fatal, Status, print_diags};
+use super::{Fatal, Status, print_diags, write_stdout};
 use crate::config::{self, Config};
 use crate::diag::Diag;
+use crate::parse::own_yaml::{self, Kind};
 use crate::source::SourceFile;
 use crate::workspace::{OpenOptions, Selection, Workspace};
 
 pub const CASE_FILE: &str = "cloudpact-test.yaml";
+
+const KIND: Kind = Kind {
+    what: "a test case file",
+    invalid: "cloudpact::test::invalid-case",
+    second_document: "cloudpact::test::second-document",
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,21 +88,9 @@ fn run_case(dir: &Path) -> Outcome {
         }
     };
     let file = Arc::new(SourceFile::new(shown.as_str(), text));
-    let def: CaseDef = match serde_yaml::from_str(&file.text) {
+    let def = match parse_case(&file) {
         Ok(d) => d,
-        Err(e) => {
-            let span = e.location().map_or(crate::source::Span::empty(0), |l| {
-                crate::source::Span::empty(l.index().min(file.text.len()))
-            });
-            return Outcome::Error(vec![
-                Diag::error(
-                    "cloudpact::test::invalid-case",
-                    format!("invalid {shown}: {e}"),
-                )
-                .in_file(file.clone())
-                .at(span, "here"),
-            ]);
-        }
+        Err(d) => return Outcome::Error(vec![d]),
     };
     // A case is a repository of its own: it may carry its own cloudpact.yaml (waivers,
     // providers); parents' configs don't leak in.
@@ -153,6 +148,13 @@ fn run_case(dir: &Path) -> Outcome {
     }
 }
 
+/// Reads a case file: one YAML document; every error is a diagnostic at its place.
+fn parse_case(file: &Arc<SourceFile>) -> Result<CaseDef, Diag> {
+    let doc = own_yaml::one_document(file, KIND)?;
+    serde_yaml::from_str(&file.text)
+        .map_err(|e| own_yaml::serde_error(file, KIND, doc.as_ref(), &e))
+}
+
 pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
     for d in &args.dirs {
         if !d.exists() {
@@ -164,11 +166,11 @@ pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
         }
     }
     let cases = find_cases(&args.dirs);
-    println!(
-        "\nrunning {} case{}",
+    write_stdout(&format!(
+        "\nrunning {} case{}\n",
         cases.len(),
         if cases.len() == 1 { "" } else { "s" }
-    );
+    ))?;
     let mut passed = 0;
     let mut failures = Vec::new();
     let mut errors = Vec::new();
@@ -177,26 +179,26 @@ pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
         match run_case(dir) {
             Outcome::Pass => {
                 passed += 1;
-                println!("case {name} ... ok");
+                write_stdout(&format!("case {name} ... ok\n"))?;
             }
             Outcome::Fail(p) => {
-                println!("case {name} ... FAILED");
+                write_stdout(&format!("case {name} ... FAILED\n"))?;
                 failures.push((name, p));
             }
             Outcome::Error(d) => {
-                println!("case {name} ... ERROR");
+                write_stdout(&format!("case {name} ... ERROR\n"))?;
                 errors.push((name, d));
             }
         }
     }
     if !failures.is_empty() {
-        println!("\nfailures:\n");
+        write_stdout("\nfailures:\n\n")?;
         for (name, problems) in &failures {
-            println!("---- {name} ----");
+            write_stdout(&format!("---- {name} ----\n"))?;
             for p in problems {
-                println!("    {p}");
+                write_stdout(&format!("    {p}\n"))?;
             }
-            println!();
+            write_stdout("\n")?;
         }
     }
     for (name, diags) in &errors {
@@ -204,10 +206,10 @@ pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
         print_diags(diags, args.color);
     }
     let failed = failures.len() + errors.len();
-    println!(
-        "\ntest result: {}. {passed} passed; {failed} failed\n",
+    write_stdout(&format!(
+        "\ntest result: {}. {passed} passed; {failed} failed\n\n",
         if failed == 0 { "ok" } else { "FAILED" }
-    );
+    ))?;
     Ok(if !errors.is_empty() {
         Status::Failed
     } else if failed > 0 {
@@ -215,4 +217,36 @@ pub fn run(args: &TestArgs) -> Result<Status, Fatal> {
     } else {
         Status::Clean
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<CaseDef, Diag> {
+        parse_case(&Arc::new(SourceFile::new("case/cloudpact-test.yaml", text)))
+    }
+
+    #[test]
+    fn a_case_parses() {
+        let def = parse("as_of: 2026-01-15\npolicies: [p.pact]\nexpect:\n  - {rule: p.r, path: a.tf, line: 2}\n").unwrap();
+        assert_eq!(def.expect.len(), 1);
+    }
+
+    #[test]
+    fn a_second_document_is_an_error_at_its_marker() {
+        let d = parse("as_of: 2026-01-15\npolicies: [p.pact]\n---\nexpect: []\n").unwrap_err();
+        assert_eq!(d.code, "cloudpact::test::second-document");
+        let (path, line, column) = d.location().unwrap();
+        assert_eq!((&*path, line, column), ("case/cloudpact-test.yaml", 3, 1));
+    }
+
+    #[test]
+    fn a_bad_value_is_an_error_at_the_value() {
+        let text = "as_of: 2026-01-15\npolicies: [p.pact]\nexpect:\n  - rule: p.r\n    path: a.tf\n    line: two\n";
+        let d = parse(text).unwrap_err();
+        assert_eq!(d.code, "cloudpact::test::invalid-case");
+        assert_eq!(&text[d.primary_span().unwrap().range()], "two");
+        assert!(!d.message.contains(" at line "), "{}", d.message);
+    }
 }

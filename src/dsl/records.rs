@@ -1,15 +1,15 @@
-//! Refusal records: one YAML list per file (LANGUAGE.md, "Refusal records").
+//! Refusal records: one YAML document per file, a list of records (docs/language.md,
+//! "Refusal records").
 //!
 //! The values are deserialised with serde_yaml into typed structs; serde_yaml has no positions,
-//! so the same text is also read with saphyr, whose markers locate every item, key and value for
-//! the diagnostics. A record's `where` is parsed with the policy expression parser, and its
-//! spans are moved from the decoded string into the YAML file, so an error in it points at the
-//! right character of the YAML line.
+//! so the same text is also read into the span-aware tree (`parse::own_yaml`), which locates
+//! every item, key and value for the diagnostics. A record's `where` is parsed with the policy
+//! expression parser, and its spans are moved from the decoded string into the YAML file, so an
+//! error in it points at the right character of the YAML line.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Marker, YamlData};
 use serde::Deserialize;
 
 use super::ast::{Expr, Spanned};
@@ -19,6 +19,8 @@ use super::validate;
 use crate::diag::Diag;
 use crate::facts::catalog::Catalog;
 use crate::facts::model::ProviderId;
+use crate::parse::own_yaml::{self, Kind};
+use crate::parse::tree::{Node, Value};
 use crate::source::{SourceFile, Span};
 use crate::suggest::did_you_mean;
 
@@ -33,7 +35,15 @@ pub mod code {
     pub const BAD_DATE: &str = "cloudpact::record::bad-date";
     pub const BAD_WHERE: &str = "cloudpact::record::bad-where";
     pub const WINDOW_ORDER: &str = "cloudpact::record::window-order";
+    pub const SECOND_DOCUMENT: &str = "cloudpact::record::second-document";
 }
+
+const KIND: Kind = Kind {
+    what: "a refusal-record file",
+    // A records file that cannot be read is reported like any file that cannot be parsed.
+    invalid: crate::eval::finding::reserved::PARSE_ERROR,
+    second_document: code::SECOND_DOCUMENT,
+};
 
 const REQUIRED: &[&str] = &["id", "holder", "granted_to", "declined_on", "reason"];
 const KEYS: &[&str] = &[
@@ -110,25 +120,20 @@ pub fn load_records(
     file: &Arc<SourceFile>,
     catalog: &Catalog,
 ) -> (Vec<Arc<RefusalRecord>>, Vec<Diag>) {
-    let text: &str = &file.text;
     let mut diags = Vec::new();
-    let docs = match MarkedYaml::load_from_str(text) {
-        Ok(d) => d,
-        Err(e) => {
-            let at = marker_offset(file, e.marker());
-            let span = Span::new(at, at);
-            diags.push(crate::facts::parse_error(file, span, e.info().to_string()));
+    let doc = match own_yaml::one_document(file, KIND) {
+        Ok(Some(doc)) => doc,
+        Ok(None) => return (Vec::new(), diags),
+        Err(d) => {
+            diags.push(d);
             return (Vec::new(), diags);
         }
     };
-    let Some(doc) = docs.first() else {
-        return (Vec::new(), diags);
-    };
-    let items = match &doc.data {
-        YamlData::Sequence(items) => items,
-        YamlData::Value(saphyr::Scalar::Null) => return (Vec::new(), diags),
+    let items = match &doc.value {
+        Value::Seq(items) => items,
+        Value::Null => return (Vec::new(), diags),
         _ => {
-            let at = node_span(file, doc);
+            let at = doc.span;
             diags.push(
                 Diag::error(
                     code::NOT_A_LIST,
@@ -140,13 +145,20 @@ pub fn load_records(
             return (Vec::new(), diags);
         }
     };
-    // The typed values; the same document, read again without positions.
-    let values: Vec<serde_yaml::Value> = serde_yaml::from_str(text).unwrap_or_default();
+    // The typed values; the same document, read again without positions. A document the tree
+    // reads but serde_yaml refuses (a key written twice) loses every record: say where.
+    let values: Vec<serde_yaml::Value> = match serde_yaml::from_str(&file.text) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.push(own_yaml::serde_error(file, KIND, Some(&doc), &e));
+            return (Vec::new(), diags);
+        }
+    };
 
     let mut records = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let Some(spans) = item_spans(file, item) else {
-            let at = node_span(file, item);
+            let at = item.span;
             diags.push(
                 Diag::error(
                     code::NOT_A_MAPPING,
@@ -400,14 +412,15 @@ fn parse_where(
 /// Moves byte offsets of a decoded YAML scalar to byte offsets of the file, by aligning the
 /// decoded characters with the written ones (quotes, `''` and backslash escapes are skipped).
 /// When the two cannot be aligned (folded block scalars), every span maps to the whole value.
-struct SpanMap {
+/// Also used for the `where` of the config's waivers.
+pub(crate) struct SpanMap {
     value: Span,
     /// For every decoded char: its decoded offset, its file offset, its length. Then the end.
     points: Option<Vec<(usize, usize, usize)>>,
 }
 
 impl SpanMap {
-    fn new(file_text: &str, value: Span, decoded: &str) -> Self {
+    pub(crate) fn new(file_text: &str, value: Span, decoded: &str) -> Self {
         let start = value.start.min(file_text.len());
         let end = if value.end > start {
             value.end.min(file_text.len())
@@ -439,7 +452,7 @@ impl SpanMap {
         }
     }
 
-    fn map(&self, s: Span) -> Span {
+    pub(crate) fn map(&self, s: Span) -> Span {
         let Some(points) = &self.points else {
             return self.value;
         };
@@ -461,52 +474,30 @@ impl SpanMap {
     }
 }
 
-fn marker_offset(file: &SourceFile, m: &Marker) -> usize {
-    file.index
-        .offset_of_char_col(&file.text, m.line().saturating_sub(1), m.col())
-}
-
-fn node_span(file: &SourceFile, n: &MarkedYaml<'_>) -> Span {
-    let start = marker_offset(file, &n.span.start);
-    let end = marker_offset(file, &n.span.end).max(start);
-    Span::new(start, end)
-}
-
-fn item_spans(file: &SourceFile, item: &MarkedYaml<'_>) -> Option<ItemSpans> {
-    let YamlData::Mapping(map) = &item.data else {
+fn item_spans(file: &SourceFile, item: &Node) -> Option<ItemSpans> {
+    let Value::Map(map) = &item.value else {
         return None;
     };
-    let item_span = node_span(file, item);
-    let line = file.index.line_of(item_span.start);
+    let line = file.index.line_of(item.span.start);
     let line = file.line_span(line + 1);
     let mut keys = HashMap::new();
     for (k, v) in map {
-        let name = match &k.data {
-            YamlData::Value(s) => scalar_text(s),
-            _ => continue,
+        let name = match &k.value {
+            Value::Null => "null".to_string(),
+            _ => match k.scalar_text() {
+                Some(name) => name,
+                None => continue,
+            },
         };
-        let items = match &v.data {
-            YamlData::Sequence(seq) => seq.iter().map(|x| node_span(file, x)).collect(),
+        let items = match &v.value {
+            Value::Seq(seq) => seq.iter().map(|x| x.span).collect(),
             _ => Vec::new(),
         };
-        let mut value = node_span(file, v);
-        if value.is_empty() {
-            // Null values have an empty span: point at the key instead.
-            value = node_span(file, k);
-        }
-        keys.insert(name, (node_span(file, k), value, items));
+        // Null values have an empty span: point at the key instead.
+        let value = if v.span.is_empty() { k.span } else { v.span };
+        keys.insert(name, (k.span, value, items));
     }
     Some(ItemSpans { line, keys })
-}
-
-fn scalar_text(s: &saphyr::Scalar<'_>) -> String {
-    match s {
-        saphyr::Scalar::String(s) => s.to_string(),
-        saphyr::Scalar::Integer(i) => i.to_string(),
-        saphyr::Scalar::FloatingPoint(f) => f.to_string(),
-        saphyr::Scalar::Boolean(b) => b.to_string(),
-        saphyr::Scalar::Null => "null".to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -4,5 +4,6 @@
 pub mod bicep;
 pub mod hcl;
 pub mod json;
+pub mod own_yaml;
 pub mod tree;
 pub mod yaml;

@@ -30,8 +30,22 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
 
 /// Every document of a YAML text (see [`parse_documents`]).
 pub fn parse_str(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    parse_stream(text).map(|s| s.docs)
+}
+
+/// A YAML stream: its documents, and where each one starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stream {
+    pub docs: Vec<Node>,
+    /// One per document: its `---` marker when written, else (an implicit first document)
+    /// an empty span at its first token.
+    pub starts: Vec<Span>,
+}
+
+/// Every document of a YAML text, with where each starts.
+pub fn parse_stream(text: &str) -> Result<Stream, SyntaxError> {
     let first = match Builder::new(text).run() {
-        Ok(docs) => return Ok(docs),
+        Ok(stream) => return Ok(stream),
         Err(e) => e,
     };
     lenient(text, &first).ok_or(first)
@@ -48,7 +62,7 @@ const MAX_REPAIRS: usize = 16;
 /// it), so we indent the offending line and parse again, then map spans back to the
 /// original text. Other errors, and files needing more than [`MAX_REPAIRS`] repairs, keep the
 /// first error.
-fn lenient(text: &str, first: &SyntaxError) -> Option<Vec<Node>> {
+fn lenient(text: &str, first: &SyntaxError) -> Option<Stream> {
     let mut patched = text.to_string();
     // (offset in `patched` where spaces were inserted, how many), in insertion order.
     let mut inserts: Vec<(usize, usize)> = Vec::new();
@@ -87,11 +101,14 @@ fn lenient(text: &str, first: &SyntaxError) -> Option<Vec<Node>> {
         patched.insert_str(target, &" ".repeat(add));
         inserts.push((target, add));
         match Builder::new(&patched).run() {
-            Ok(mut docs) => {
-                for doc in &mut docs {
+            Ok(mut stream) => {
+                for doc in &mut stream.docs {
                     unshift(doc, &inserts);
                 }
-                return Some(docs);
+                for start in &mut stream.starts {
+                    *start = unshift_span(*start, &inserts);
+                }
+                return Some(stream);
             }
             Err(e) => err = e,
         }
@@ -113,6 +130,20 @@ fn previous_indent(text: &str, line_start: usize) -> Option<usize> {
 
 /// Maps the spans of a tree parsed from a patched text back to the original text.
 fn unshift(node: &mut Node, inserts: &[(usize, usize)]) {
+    node.span = unshift_span(node.span, inserts);
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| unshift(n, inserts)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            unshift(k, inserts);
+            unshift(v, inserts);
+        }),
+        Value::Tagged(_, inner) => unshift(inner, inserts),
+        _ => {}
+    }
+}
+
+/// Maps a span of a patched text back to the original text.
+fn unshift_span(span: Span, inserts: &[(usize, usize)]) -> Span {
     let map = |offset: usize| {
         // Replay insertions backwards: each one moved everything at or after its offset.
         let mut o = offset;
@@ -125,16 +156,7 @@ fn unshift(node: &mut Node, inserts: &[(usize, usize)]) {
         }
         o
     };
-    node.span = Span::new(map(node.span.start), map(node.span.end));
-    match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|n| unshift(n, inserts)),
-        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            unshift(k, inserts);
-            unshift(v, inserts);
-        }),
-        Value::Tagged(_, inner) => unshift(inner, inserts),
-        _ => {}
-    }
+    Span::new(map(span.start), map(span.end))
 }
 
 /// A parsed node with what alias expansion needs to know about it.
@@ -174,6 +196,7 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Built>,
     docs: Vec<Node>,
+    starts: Vec<Span>,
     alias_nodes: usize,
 }
 
@@ -185,11 +208,12 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             anchors: HashMap::new(),
             docs: Vec::new(),
+            starts: Vec::new(),
             alias_nodes: 0,
         }
     }
 
-    fn run(mut self) -> Result<Vec<Node>, SyntaxError> {
+    fn run(mut self) -> Result<Stream, SyntaxError> {
         let mut parser = Parser::new_from_str(self.text);
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(|e| {
@@ -198,7 +222,10 @@ impl<'a> Builder<'a> {
             })?;
             self.event(event, span)?;
         }
-        Ok(self.docs)
+        Ok(Stream {
+            docs: self.docs,
+            starts: self.starts,
+        })
     }
 
     fn error(&self, at: usize, message: String) -> SyntaxError {
@@ -218,11 +245,17 @@ impl<'a> Builder<'a> {
 
     fn event(&mut self, event: Event<'_>, ys: YSpan) -> Result<(), SyntaxError> {
         match event {
-            Event::Nothing
-            | Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart(_)
-            | Event::DocumentEnd => {}
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+            Event::DocumentStart(explicit) => {
+                let span = self.span(&ys);
+                // An implicit start's span is its first token: keep only where it is.
+                let span = if explicit {
+                    span
+                } else {
+                    Span::empty(span.start)
+                };
+                self.starts.push(span);
+            }
             Event::Alias(id) => {
                 let span = self.span(&ys);
                 let Some(built) = self.anchors.get(&id) else {

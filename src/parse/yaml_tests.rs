@@ -209,3 +209,25 @@ fn tabs_stay_errors_after_repairs() {
     let text = include_str!("../../tests/fixtures/broken/tabs.yaml");
     assert!(parse_str(text).is_err());
 }
+
+#[test]
+fn document_starts_are_their_markers() {
+    let text = "kind: A\n---\nkind: B\n--- # c\n";
+    let s = parse_stream(text).unwrap();
+    assert_eq!(s.docs.len(), 3, "a lone `---` opens an empty document");
+    assert_eq!(s.docs[2].value, Value::Null);
+    assert_eq!(s.starts.len(), 3);
+    assert_eq!(s.starts[0], Span::empty(0));
+    assert_eq!(s.starts[1], Span::new(8, 11));
+    assert_eq!(&text[s.starts[2].range()], "---");
+    assert_eq!(s.starts[2].start, text.rfind("---").unwrap());
+}
+
+#[test]
+fn document_starts_survive_repairs() {
+    let text = "spec:\n  match:\n    n: [\n      \"a\"\n  ]\n---\nk: 1\n";
+    let s = parse_stream(text).unwrap();
+    assert_eq!(s.docs.len(), 2);
+    assert_eq!(s.starts[1].start, text.find("---").unwrap());
+    assert_eq!(&text[s.starts[1].range()], "---");
+}

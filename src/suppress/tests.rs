@@ -234,11 +234,11 @@ fn waivable_false_rules_cannot_be_suppressed() {
             scope: None,
             reason: "audited".into(),
             until: None,
+            span: cfg.line_span(2),
         },
         scope: None,
         scope_error: None,
         file: cfg.clone(),
-        span: cfg.line_span(2),
     };
     let r = run_with(
         vec![finding("p.strict", &f, 2)],
@@ -372,11 +372,11 @@ fn waiver(
             scope: scope.as_ref().map(|_| "…".to_string()),
             reason: "Legacy gateway, decommissioned by Q2".into(),
             until,
+            span: cfg.line_span(line),
         },
         scope,
         scope_error: None,
         file: cfg.clone(),
-        span: cfg.line_span(line),
     }
 }
 
@@ -486,26 +486,55 @@ fn expired_unused_and_unknown_waivers_are_reported_at_their_line() {
     assert!(partial.reserved(reserved::UNUSED_SUPPRESSION).is_empty());
 }
 
+/// The waivers of a config, as `check` prepares them.
+fn prepared(cfg_text: &str) -> Vec<Waiver> {
+    let cfg_file = file("cloudpact.yaml", cfg_text);
+    prepare_waivers(&config::Loaded {
+        config: config::parse(&cfg_file).unwrap(),
+        file: Some(cfg_file),
+        dir: ".".into(),
+    })
+}
+
 #[test]
-fn waiver_lines_are_found_in_order() {
-    let cfg = file(
-        "cloudpact.yaml",
-        "waivers:\n  - rule: a.b\n    reason: x\n  - reason: y\n    rule: \"a.b\"  # again\n  - rule: c.d\n",
+fn waivers_are_located_at_their_own_item() {
+    // The same rule twice, a quoted id, the rule key last, and a flow mapping on one line.
+    let waivers = prepared(
+        "waivers:\n  - rule: a.b\n    reason: x\n  - reason: y\n    rule: \"a.b\"  # again\n  - {rule: c.d, where: 'path == \"a.tf\"', reason: z, until: 2026-09-30}\n  - rule: a.b\n    reason: w\n",
     );
-    let defs: Vec<WaiverDef> = ["a.b", "a.b", "c.d", "e.f"]
-        .iter()
-        .map(|r| WaiverDef {
-            rule: (*r).into(),
-            scope: None,
-            reason: "r".into(),
-            until: None,
-        })
-        .collect();
-    let lines: Vec<usize> = waiver_spans(&cfg, &defs)
-        .iter()
-        .map(|s| cfg.line_col(s.start).line)
-        .collect();
-    assert_eq!(lines, [2, 5, 6, 1]);
+    let lines: Vec<String> = waivers.iter().map(Waiver::location).collect();
+    assert_eq!(
+        lines,
+        [
+            "cloudpact.yaml:2",
+            "cloudpact.yaml:4",
+            "cloudpact.yaml:6",
+            "cloudpact.yaml:7"
+        ]
+    );
+    let flow = &waivers[2];
+    assert!(flow.scope.is_some());
+    assert_eq!(
+        &flow.file.text[flow.def.span.range()],
+        "{rule: c.d, where: 'path == \"a.tf\"', reason: z, until: 2026-09-30}"
+    );
+}
+
+#[test]
+fn a_flow_waiver_after_other_keys_is_reported_at_its_line() {
+    // Regression: positions were found by searching the text, so a waiver written on one line
+    // was located at line 1 (no `rule:` line) and findings about it pointed nowhere.
+    let waivers = prepared(
+        "policies: [rules/]\nwaivers:\n  - {rule: p.r, where: 'path == \"a.tf\"', reason: \"x\", until: 2025-09-30}\n",
+    );
+    let f = file("a.json", "{}\n");
+    let r = run_with(vec![finding("p.r", &f, 1)], &[&f], true, &waivers, true);
+    let expired = r.reserved(reserved::EXPIRED_WAIVER);
+    assert_eq!(expired.len(), 1);
+    assert_eq!(
+        (expired[0].path(), expired[0].line()),
+        ("cloudpact.yaml", 3)
+    );
 }
 
 #[test]

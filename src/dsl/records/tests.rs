@@ -150,3 +150,40 @@ fn every_bad_record_is_reported() {
     let codes: Vec<&str> = d.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, [code::UNKNOWN_PROVIDER, code::BAD_DATE]);
 }
+
+#[test]
+fn a_trailing_document_marker_is_an_error_at_its_line() {
+    // Regression: serde_yaml refused the two-document stream, the refusal was swallowed and
+    // every record of the file was lost without a word.
+    let text = format!("{GOOD}---\n");
+    let (records, d) = load(&text);
+    assert!(records.is_empty());
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].code, code::SECOND_DOCUMENT);
+    assert_eq!(
+        d[0].message,
+        "a refusal-record file holds one YAML document; remove the `---` at line 6"
+    );
+    assert_eq!(d[0].location().unwrap().1, 6);
+}
+
+#[test]
+fn a_second_document_of_records_is_an_error_at_its_marker() {
+    let text = format!("---\n{GOOD}---\n{GOOD}");
+    let (records, d) = load(&text);
+    assert!(records.is_empty());
+    assert_eq!(d[0].code, code::SECOND_DOCUMENT);
+    assert_eq!(d[0].location().unwrap().1, 7);
+    assert!(d[0].message.ends_with("a second one starts at line 7"));
+}
+
+#[test]
+fn a_file_serde_yaml_refuses_is_an_error_not_an_empty_file() {
+    // A key written twice: the tree keeps both, serde_yaml refuses the document.
+    let text = format!("{GOOD}  id: R2\n");
+    let (records, d) = load(&text);
+    assert!(records.is_empty());
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert!(d[0].message.contains("duplicate"), "{}", d[0].message);
+    assert_eq!(d[0].location().unwrap().1, 6, "{}", d[0].message);
+}
