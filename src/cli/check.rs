@@ -1,5 +1,6 @@
 //! `cloudpact check`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -56,7 +57,7 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
             }
             out
         }
-        CheckFormat::Short => render::short::render(&shown_from_cwd(&report.findings, &shown)),
+        CheckFormat::Short => render::short::render(&report.findings, &|p| shown.path(p)),
         CheckFormat::Json => {
             render::json::render(&report.findings, &summary, &report.facts.skipped)
         }
@@ -96,10 +97,11 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     })
 }
 
-/// The findings with paths relative to the current directory instead of the root.
-fn shown_from_cwd(findings: &[Finding], shown: &Shown) -> Vec<Finding> {
+/// The findings with paths relative to the current directory instead of the root (borrowed
+/// as they are when the command ran at the root).
+fn shown_from_cwd<'a>(findings: &'a [Finding], shown: &Shown) -> Cow<'a, [Finding]> {
     if shown.is_identity() {
-        return findings.to_vec();
+        return Cow::Borrowed(findings);
     }
     let mut renamed: HashMap<Arc<str>, Arc<SourceFile>> = HashMap::new();
     let mut rename = |file: &Arc<SourceFile>| {
@@ -118,7 +120,8 @@ fn shown_from_cwd(findings: &[Finding], shown: &Shown) -> Vec<Finding> {
             }
             f
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .into()
 }
 
 pub fn summarize(report: &Report) -> Summary {

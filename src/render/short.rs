@@ -2,15 +2,15 @@
 
 use crate::eval::finding::Finding;
 
-/// The findings' paths are shown as given: the command line makes them relative to the current
-/// directory before rendering.
-pub fn render(findings: &[Finding]) -> String {
+/// `shown` turns a finding's repository-relative path into the one printed (the command line
+/// passes the path from the current directory).
+pub fn render(findings: &[Finding], shown: &dyn Fn(&str) -> String) -> String {
     let mut out = String::new();
     for f in findings.iter().filter(|f| f.suppressed.is_none()) {
         let (line, col, _, _) = f.position();
         out.push_str(&format!(
             "{}:{line}:{col}: {}[{}] {}\n",
-            f.path(),
+            shown(f.path()),
             f.severity,
             f.rule,
             f.message.replace('\n', " ")
@@ -26,6 +26,6 @@ mod tests {
 
     #[test]
     fn short_snapshot() {
-        insta::assert_snapshot!(render(&fixture().findings));
+        insta::assert_snapshot!(render(&fixture().findings, &str::to_string));
     }
 }
