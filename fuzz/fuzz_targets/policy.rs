@@ -1,5 +1,6 @@
-//! Arbitrary text through the policy parser and validator, the expression parser, and the
-//! refusal-record loader: none of them may panic or overflow the stack.
+//! Arbitrary text through the policy parser and validator, the expression parser, the
+//! refusal-record loader and the `cloudpact.yaml` parser: none of them may panic or overflow
+//! the stack, and every error points inside the text.
 #![no_main]
 
 use std::sync::Arc;
@@ -28,6 +29,12 @@ fuzz_target!(|data: &[u8]| {
     let records = Arc::new(SourceFile::new("fuzz.yaml", text));
     let (_, diags) = dsl::check_records(&records, &catalog);
     for d in diags {
+        for l in &d.labels {
+            assert!(l.span.start <= l.span.end && l.span.end <= text.len(), "{d:?}");
+        }
+    }
+    let config = Arc::new(SourceFile::new("cloudpact.yaml", text));
+    if let Err(d) = cloudpact::config::parse(&config) {
         for l in &d.labels {
             assert!(l.span.start <= l.span.end && l.span.end <= text.len(), "{d:?}");
         }
