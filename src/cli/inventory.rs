@@ -17,9 +17,7 @@ pub fn run(args: &InventoryArgs) -> Result<Status, Fatal> {
         .map(|f| f.path.clone())
         .collect();
     let mut facts = ws.collect(&selection, &records)?;
-    facts
-        .deployments
-        .retain(|d| selection.names(&d.path) || d.provenance.iter().any(|p| selection.names(p)));
+    facts.deployments.retain(|d| selection.covers(d));
     if !args.scan.quiet {
         // Files that could not be read are part of the inventory's truth: say so on stderr.
         super::print_diags(&facts.parse_errors, args.scan.color);

@@ -1,6 +1,7 @@
 //! What a run evaluates and reports: the whole repository, or named files and folders.
 
 use crate::eval::finding::Finding;
+use crate::facts::model::Deployment;
 
 /// A repository-relative file or folder named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,15 +64,15 @@ impl Selection {
         }
     }
 
+    /// Whether a named file declared or decided (its provenance) a deployment.
+    pub fn covers(&self, d: &Deployment) -> bool {
+        self.names(&d.path) || d.provenance.iter().any(|p| self.names(p))
+    }
+
     /// Whether a finding is reported: located in a named path, or about a deployment that a
-    /// named file declared or decided (its provenance).
+    /// named file declared or decided.
     pub fn reports(&self, f: &Finding) -> bool {
-        if self.names(&f.file.path) {
-            return true;
-        }
-        f.deployment
-            .as_ref()
-            .is_some_and(|d| d.provenance.iter().any(|p| self.names(p)))
+        self.names(&f.file.path) || f.deployment.as_ref().is_some_and(|d| self.covers(d))
     }
 }
 
