@@ -18,7 +18,7 @@ use crate::discover::Syntax;
 use crate::parse::tree::{Node, Value};
 use crate::source::{SourceFile, Span};
 
-pub use text::toml_to_node;
+pub use crate::parse::toml::toml_to_node;
 
 /// `.env`, TOML, INI and properties files, read as text.
 pub fn extract_text_config(file: &Arc<SourceFile>, syntax: Syntax, ctx: Ctx<'_>) -> Extraction {

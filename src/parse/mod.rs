@@ -5,5 +5,6 @@ pub mod bicep;
 pub mod hcl;
 pub mod json;
 pub mod own_yaml;
+pub mod toml;
 pub mod tree;
 pub mod yaml;
