@@ -151,7 +151,7 @@ fn task(file: &Arc<SourceFile>, item: &Node, ctx: Ctx<'_>) -> Option<Deployment>
         .at(key.span),
     );
     kind(&mut dep, &provider, module, prefix, ctx);
-    region(&mut dep, &provider, args);
+    region(&mut dep, &provider, args, ctx);
     dep.tags = string_map(args.get("tags").or_else(|| args.get("resource_tags")));
     for size_key in ["instance_type", "vm_size", "machine_type", "shape"] {
         if let Some(size) = args.get(size_key).and_then(Node::as_str)
@@ -194,7 +194,7 @@ fn kind(dep: &mut Deployment, provider: &ProviderId, module: &str, prefix: &str,
     }
 }
 
-fn region(dep: &mut Deployment, provider: &str, args: &Node) {
+fn region(dep: &mut Deployment, provider: &str, args: &Node, ctx: Ctx<'_>) {
     for key in ["region", "location", "alicloud_region", "aws_region"] {
         if let Some(node) = args.get(key)
             && let Some(text) = node.as_str()
@@ -209,7 +209,7 @@ fn region(dep: &mut Deployment, provider: &str, args: &Node) {
     }
     if let Some(node) = args.get("zone")
         && let Some(text) = node.as_str()
-        && let Some(region) = zone_region(provider, text)
+        && let Some(region) = zone_region(ctx.catalog, provider, text)
     {
         dep.region = Some(region);
         dep.evidence.push(

@@ -102,7 +102,7 @@ fn resource(dep: &mut Deployment, value: &Node, params: &Params<'_>, ctx: Ctx<'_
         && let Some((zone, how)) = props
             .get("AvailabilityZone")
             .and_then(|n| params.resolve(n))
-        && let Some(region) = zone_region(provider, &zone)
+        && let Some(region) = zone_region(ctx.catalog, provider, &zone)
     {
         dep.evidence.push(Evidence::new(
             Attr::Region,

@@ -154,7 +154,7 @@ fn operator_object(
         };
         let Some(text) = node.as_str() else { continue };
         let region = if key == "zone" {
-            zone_region(&provider, text)
+            zone_region(ctx.catalog, &provider, text)
         } else {
             literal_region(text)
         };

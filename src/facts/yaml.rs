@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use super::catalog::Catalog;
 use super::model::{Attr, Deployment, Evidence, ProviderId};
 use super::{Ctx, Extraction};
 use crate::parse::tree::Node;
@@ -253,24 +254,11 @@ pub(crate) fn literal_region(value: &str) -> Option<String> {
         .then_some(norm)
 }
 
-/// The region of a zone: GCP `europe-west1-b` → `europe-west1`, AWS `us-east-1a` →
-/// `us-east-1`. Anything else is not a zone we can read.
-pub(crate) fn zone_region(provider: &str, zone: &str) -> Option<String> {
+/// The region of a zone written in a YAML or JSON value (through [`Catalog::zone_region`],
+/// the catalog's one zone → region table).
+pub(crate) fn zone_region(catalog: &Catalog, provider: &str, zone: &str) -> Option<String> {
     let zone = literal_region(zone)?;
-    match provider {
-        "gcp" => {
-            let (region, suffix) = zone.rsplit_once('-')?;
-            (suffix.len() == 1 && suffix.chars().all(|c| c.is_ascii_lowercase()))
-                .then(|| region.to_string())
-        }
-        "aws" => {
-            let last = zone.chars().last()?;
-            let region = &zone[..zone.len() - 1];
-            (last.is_ascii_lowercase() && region.ends_with(|c: char| c.is_ascii_digit()))
-                .then(|| region.to_string())
-        }
-        _ => None,
-    }
+    catalog.zone_region(Some(provider), &zone)
 }
 
 /// The registry host of an image reference (`europe-west9-docker.pkg.dev/p/r/img:1`), or

@@ -79,15 +79,22 @@ fn helpers() {
     assert_eq!(literal_region("West Europe").as_deref(), Some("westeurope"));
     assert_eq!(literal_region("${var.region}"), None);
     assert_eq!(literal_region("{{ region }}"), None);
+    let catalog = crate::facts::catalog::Catalog::builtin();
     assert_eq!(
-        zone_region("gcp", "europe-west1-b").as_deref(),
+        zone_region(&catalog, "gcp", "europe-west1-b").as_deref(),
         Some("europe-west1")
     );
     assert_eq!(
-        zone_region("aws", "us-east-1a").as_deref(),
+        zone_region(&catalog, "aws", "us-east-1a").as_deref(),
         Some("us-east-1")
     );
-    assert_eq!(zone_region("aws", "us-east-1"), None);
+    // The catalog's one zone table: a region written as a zone is that region, as in
+    // Terraform; a value that is neither stays unknown.
+    assert_eq!(
+        zone_region(&catalog, "aws", "us-east-1").as_deref(),
+        Some("us-east-1")
+    );
+    assert_eq!(zone_region(&catalog, "aws", "nowhere"), None);
     assert_eq!(
         image_host("europe-west9-docker.pkg.dev/a/b:1"),
         Some("europe-west9-docker.pkg.dev")

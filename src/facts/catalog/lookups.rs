@@ -241,3 +241,48 @@ pub fn glob_match(glob: &str, host: &str) -> bool {
     }
     g[gi..].iter().all(|&c| c == b'*')
 }
+
+/// Compiled on first use: AWS Local Zones, and the structural zone shapes.
+static ZONE_RES: (OnceLock<Regex>, OnceLock<Regex>) = (OnceLock::new(), OnceLock::new());
+
+impl Catalog {
+    /// The region of an availability zone (`europe-west1-b`, `us-east-1a`, an AWS Local Zone
+    /// `us-east-1-bos-1a`): a prefix the provider's region table knows, else only the unmistakable
+    /// zone shapes. A known region written where a zone was expected is itself.
+    /// The one zone → region table of the catalog: every extractor asks it.
+    pub fn zone_region(&self, provider: Option<&str>, zone: &str) -> Option<String> {
+        if provider.is_some_and(|p| self.knows_region(p, zone)) {
+            // A region written where a zone was expected.
+            return Some(zone.to_string());
+        }
+        let mut candidates = Vec::new();
+        if let Some((head, _)) = zone.rsplit_once('-') {
+            candidates.push(head.to_string());
+        }
+        let trimmed = zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
+        if trimmed.len() < zone.len() && trimmed.ends_with(|c: char| c.is_ascii_digit()) {
+            candidates.push(trimmed.to_string());
+        }
+        let local_zone = ZONE_RES.0.get_or_init(|| {
+            Regex::new(r"^([a-z]{2}(?:-gov)?-[a-z]+-[0-9]+)-[a-z]+-[0-9]+[a-z]$")
+                .expect("valid regex")
+        });
+        if let Some(c) = local_zone.captures(zone) {
+            candidates.push(c[1].to_string());
+        }
+        if let Some(p) = provider
+            && let Some(known) = candidates.iter().find(|c| self.knows_region(p, c))
+        {
+            return Some(known.clone());
+        }
+        // A region the table does not list yet: only the unmistakable zone shapes.
+        let structural = ZONE_RES.1.get_or_init(|| {
+            Regex::new(r"^(?:([a-z]+-[a-z]+[0-9]+)-[a-z]|([a-z]{2}(?:-[a-z]+)+-[0-9]+)[a-z])$")
+                .expect("valid regex")
+        });
+        let c = structural.captures(zone)?;
+        c.get(1)
+            .or_else(|| c.get(2))
+            .map(|m| m.as_str().to_string())
+    }
+}

@@ -65,7 +65,7 @@ pub(crate) fn normalize(
         // Google `location` takes a region or a zone.
         Sort::Region => match provider {
             Some(p) if !catalog.knows_region(p, &value) => {
-                Some(zone_region(catalog, provider, &value).unwrap_or(value))
+                Some(catalog.zone_region(provider, &value).unwrap_or(value))
             }
             _ => Some(value),
         },
@@ -76,56 +76,17 @@ pub(crate) fn normalize(
             });
             re.captures(name).map(|c| c[1].to_string())
         }
-        Sort::Zone => zone_region(catalog, provider, &value),
+        Sort::Zone => catalog.zone_region(provider, &value),
     }
-}
-
-fn zone_region(catalog: &Catalog, provider: Option<&str>, zone: &str) -> Option<String> {
-    if provider.is_some_and(|p| catalog.knows_region(p, zone)) {
-        // A region written where a zone was expected.
-        return Some(zone.to_string());
-    }
-    let mut candidates = Vec::new();
-    if let Some((head, _)) = zone.rsplit_once('-') {
-        candidates.push(head.to_string());
-    }
-    let trimmed = zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
-    if trimmed.len() < zone.len() && trimmed.ends_with(|c: char| c.is_ascii_digit()) {
-        candidates.push(trimmed.to_string());
-    }
-    let local_zone = regexes().aws_local_zone.get_or_init(|| {
-        Regex::new(r"^([a-z]{2}(?:-gov)?-[a-z]+-[0-9]+)-[a-z]+-[0-9]+[a-z]$").expect("valid regex")
-    });
-    if let Some(c) = local_zone.captures(zone) {
-        candidates.push(c[1].to_string());
-    }
-    if let Some(p) = provider
-        && let Some(known) = candidates.iter().find(|c| catalog.knows_region(p, c))
-    {
-        return Some(known.clone());
-    }
-    // A region the table does not list yet: only the unmistakable zone shapes.
-    let structural = regexes().structural.get_or_init(|| {
-        Regex::new(r"^(?:([a-z]+-[a-z]+[0-9]+)-[a-z]|([a-z]{2}(?:-[a-z]+)+-[0-9]+)[a-z])$")
-            .expect("valid regex")
-    });
-    let c = structural.captures(zone)?;
-    c.get(1)
-        .or_else(|| c.get(2))
-        .map(|m| m.as_str().to_string())
 }
 
 struct Regexes {
     availability_domain: OnceLock<Regex>,
-    aws_local_zone: OnceLock<Regex>,
-    structural: OnceLock<Regex>,
 }
 
 fn regexes() -> &'static Regexes {
     static R: Regexes = Regexes {
         availability_domain: OnceLock::new(),
-        aws_local_zone: OnceLock::new(),
-        structural: OnceLock::new(),
     };
     &R
 }
