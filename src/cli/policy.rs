@@ -47,25 +47,22 @@ pub fn check(args: &PolicyCheckArgs) -> Result<Status, Fatal> {
 pub fn fmt(args: &PolicyFmtArgs) -> Result<Status, Fatal> {
     let loaded = load_config(args.config.as_ref())?;
     let paths = policy_paths(&args.files, loaded.as_ref())?;
-    let mut files = Vec::new();
-    for p in &paths {
-        if p.is_dir() {
-            let pact = walkdir::WalkDir::new(p)
-                .follow_links(true)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file())
-                .map(walkdir::DirEntry::into_path)
-                .filter(|f| f.extension().is_some_and(|x| x == "pact"));
-            files.extend(pact);
-        } else {
-            files.push(p.clone());
-        }
-    }
+    let (mut files, unreadable) = crate::dsl::policy_files(&paths);
+    files.sort();
     files.dedup();
 
-    let mut diags = Vec::new();
+    let mut diags: Vec<Diag> = unreadable
+        .iter()
+        .map(|(p, why)| {
+            Diag::error(
+                "cloudpact::cli::unreadable-path",
+                format!(
+                    "cannot read `{}`: {why}",
+                    crate::discover::relative(Path::new("."), p)
+                ),
+            )
+        })
+        .collect();
     // The changed files, one a line: the command's output.
     let mut listing = String::new();
     let (mut changed, mut unchanged) = (0, 0);

@@ -60,18 +60,19 @@ pub fn load(paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
     load_with(paths, root, catalog, &|p: &Path| std::fs::read_to_string(p))
 }
 
-/// Reads a policy or record file: from disk, or an editor's unsaved text.
-pub type Reader<'a> = &'a (dyn Fn(&Path) -> std::io::Result<String> + Sync);
-
-/// [`load`] with the text of each file from `read` (the language server passes the editor's
-/// unsaved text of open files). Which files exist, and what `refusals` globs match, is still
-/// the disk's. Every path in the result is relative to `root`, normalised.
-pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader<'_>) -> Loaded {
-    let mut diags = Vec::new();
-    let mut files: Vec<PathBuf> = Vec::new();
+/// The `.pact` files of policy paths: a folder is searched recursively (symbolic links
+/// followed), a file is taken as it is. Paths that cannot be read come back with why, never
+/// skipped in silence. The one walk for `.pact` files (`check`, `policy check`, `policy fmt`,
+/// the language server).
+pub fn policy_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
     for p in paths {
         if p.is_dir() {
-            for entry in walkdir::WalkDir::new(p).follow_links(true) {
+            for entry in walkdir::WalkDir::new(p)
+                .follow_links(true)
+                .sort_by_file_name()
+            {
                 match entry {
                     Ok(e)
                         if e.file_type().is_file()
@@ -80,18 +81,32 @@ pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader
                         files.push(e.into_path());
                     }
                     Ok(_) => {}
-                    Err(e) => diags.push(unreadable(
-                        &display_path(e.path().unwrap_or(p), root),
-                        &e.to_string(),
-                    )),
+                    Err(e) => {
+                        errors.push((e.path().unwrap_or(p).to_path_buf(), e.to_string()));
+                    }
                 }
             }
         } else if p.exists() {
             files.push(p.clone());
         } else {
-            diags.push(unreadable(&display_path(p, root), "no such file or folder"));
+            errors.push((p.clone(), "no such file or folder".to_string()));
         }
     }
+    (files, errors)
+}
+
+/// Reads a policy or record file: from disk, or an editor's unsaved text.
+pub type Reader<'a> = &'a (dyn Fn(&Path) -> std::io::Result<String> + Sync);
+
+/// [`load`] with the text of each file from `read` (the language server passes the editor's
+/// unsaved text of open files). Which files exist, and what `refusals` globs match, is still
+/// the disk's. Every path in the result is relative to `root`, normalised.
+pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader<'_>) -> Loaded {
+    let (mut files, unreadable_paths) = policy_files(paths);
+    let mut diags: Vec<Diag> = unreadable_paths
+        .iter()
+        .map(|(p, why)| unreadable(&display_path(p, root), why))
+        .collect();
     files.sort();
     files.dedup();
 
