@@ -32,15 +32,19 @@ fn finding_view(f: &Value) -> Value {
     })
 }
 
+/// One run: `check ARGS` (default `.`, as pre-commit passes files when `args` names them)
+/// from the repository's folder `cwd` (default its root).
 fn check_run(repo: &Path, r: &Value) -> Vec<String> {
     let as_of = r["as_of"].as_str().expect("as_of");
     let mut problems = Vec::new();
-    let (code, out, err) = run(
-        repo,
-        &[
-            "check", ".", "--format", "json", "--as-of", as_of, "--color", "never",
-        ],
-    );
+    let cwd = repo.join(r.get("cwd").and_then(Value::as_str).unwrap_or("."));
+    let paths: Vec<&str> = match r.get("args").and_then(Value::as_array) {
+        Some(a) => a.iter().filter_map(Value::as_str).collect(),
+        None => vec!["."],
+    };
+    let repo = cwd.as_path();
+    let flags = ["--format", "json", "--as-of", as_of, "--color", "never"];
+    let (code, out, err) = run(repo, &[&["check"], &paths[..], &flags[..]].concat());
     if let Some(want) = r.get("exit").and_then(Value::as_i64)
         && i64::from(code) != want
     {
@@ -52,7 +56,8 @@ fn check_run(repo: &Path, r: &Value) -> Vec<String> {
         .filter_map(Value::as_str)
         .collect();
     if !mentions.is_empty() {
-        let (_, hout, herr) = run(repo, &["check", ".", "--as-of", as_of, "--color", "never"]);
+        let human = ["--as-of", as_of, "--color", "never"];
+        let (_, hout, herr) = run(repo, &[&["check"], &paths[..], &human[..]].concat());
         let text = format!("{out}{err}{hout}{herr}");
         for m in mentions {
             if !text.contains(m) {
@@ -196,6 +201,11 @@ fn v4_broken_inputs() {
     case("v4-broken-inputs");
 }
 
+#[test]
+fn v6_paths_config() {
+    case("v6-paths-config");
+}
+
 /// Every case folder has a test above: a new case must not be silently skipped.
 #[test]
 fn every_case_folder_is_run() {
@@ -213,7 +223,8 @@ fn every_case_folder_is_run() {
             "v1-single-cloud",
             "v2-first-refusal",
             "v3-model-endpoints",
-            "v4-broken-inputs"
+            "v4-broken-inputs",
+            "v6-paths-config"
         ]
     );
 }
