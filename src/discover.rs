@@ -253,7 +253,6 @@ impl Walker {
             .git_global(honour)
             .ignore(honour)
             .parents(honour)
-            .add_custom_ignore_filename(".cloudpactignore")
             .follow_links(false)
             .filter_entry(move |e| {
                 let name = e.file_name().to_string_lossy();
@@ -269,6 +268,10 @@ impl Walker {
                 let rel = relative(&root, e.path());
                 rel.is_empty() || !exclude.is_match(&rel)
             });
+        if honour {
+            // `--no-ignore` turns off every ignore file, cloudpact's own included.
+            builder.add_custom_ignore_filename(".cloudpactignore");
+        }
         if shallow {
             builder.max_depth(Some(1));
         }

@@ -305,3 +305,29 @@ fn a_star_in_exclude_stays_in_its_folder() {
         vec![f("p.no_hetzner", "a/b/main.tf", 1, "error")]
     );
 }
+
+#[test]
+fn no_ignore_also_turns_off_cloudpactignore() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        &[
+            (
+                "policies/p.pact",
+                "policy p {\n  deny no_hetzner {\n    provider hetzner\n  }\n}\n",
+            ),
+            (".cloudpactignore", "legacy/\n"),
+            (
+                "legacy/main.tf",
+                "resource \"hcloud_server\" \"s\" {\n  location = \"fsn1\"\n}\n",
+            ),
+        ],
+    );
+    let honoured = run_in(tmp.path(), &["check", "--format", "json"]);
+    assert!(findings(&honoured.json()).is_empty(), "{}", honoured.stdout);
+    let all = run_in(tmp.path(), &["check", "--no-ignore", "--format", "json"]);
+    assert_eq!(
+        findings(&all.json()),
+        vec![f("p.no_hetzner", "legacy/main.tf", 1, "error")]
+    );
+}
