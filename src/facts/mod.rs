@@ -166,11 +166,12 @@ fn set_provenance(dep: &mut Deployment, files: &[Input]) {
     dep.provenance = cited;
 }
 
-/// The Terraform files of one folder (`.tf`, `.tfvars`, `.tf.json`).
+/// The Terraform files of one folder (`.tf`, `.tfvars`, `.tf.json`, `.tfvars.json`).
 fn terraform_unit(files: &[Input], ctx: Ctx<'_>) -> Extraction {
-    let (json, hcl): (Vec<&Input>, Vec<&Input>) = files
-        .iter()
-        .partition(|i| i.syntax == Syntax::Json && units::is_tf_json(&i.file.path));
+    let (json, hcl): (Vec<&Input>, Vec<&Input>) = files.iter().partition(|i| {
+        i.syntax == Syntax::Json
+            && (units::is_tf_json(&i.file.path) || units::is_tfvars_json(&i.file.path))
+    });
     let hcl: Vec<Arc<SourceFile>> = hcl.iter().map(|i| i.file.clone()).collect();
     if json.is_empty() {
         return terraform::extract_module(&hcl, ctx);

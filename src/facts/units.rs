@@ -1,8 +1,8 @@
 //! Extraction units: the files whose deployments must be extracted together because one file's
 //! values decide another's (docs/architecture.md, "Units and context").
 //!
-//! - A Terraform configuration: every `.tf`, `.tofu`, `.tfvars` and `.tf.json` of one folder
-//!   (they share variables, locals and provider blocks).
+//! - A Terraform configuration: every `.tf`, `.tofu`, `.tfvars`, `.tf.json` and `.tfvars.json`
+//!   of one folder (they share variables, locals and provider blocks).
 //! - A Pulumi project: `Pulumi.yaml` and the `Pulumi.<stack>.yaml` files beside it (stack
 //!   configuration sets the region of the project's resources).
 //! - Any other file on its own.
@@ -32,7 +32,9 @@ impl UnitKey {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         match syntax {
             Syntax::Hcl | Syntax::Tfvars => UnitKey::Terraform(dir.into()),
-            Syntax::Json if is_tf_json(name) => UnitKey::Terraform(dir.into()),
+            Syntax::Json if is_tf_json(name) || is_tfvars_json(name) => {
+                UnitKey::Terraform(dir.into())
+            }
             Syntax::Yaml if is_pulumi_file(name) => UnitKey::Pulumi(dir.into()),
             _ => UnitKey::File(path.into()),
         }
@@ -48,6 +50,11 @@ impl UnitKey {
 pub fn is_tf_json(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".tf.json") || lower.ends_with(".tofu.json")
+}
+
+/// `terraform.tfvars.json`, `prod.auto.tfvars.json`: variable values in JSON.
+pub fn is_tfvars_json(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".tfvars.json")
 }
 
 /// `Pulumi.yaml` or a stack file `Pulumi.<stack>.yaml`.
@@ -84,6 +91,8 @@ mod tests {
         let tf = UnitKey::of("infra/main.tf", Syntax::Hcl);
         assert_eq!(tf, UnitKey::of("infra/prod.tfvars", Syntax::Tfvars));
         assert_eq!(tf, UnitKey::of("infra/extra.tf.json", Syntax::Json));
+        assert_eq!(tf, UnitKey::of("infra/terraform.tfvars.json", Syntax::Json));
+        assert_eq!(tf, UnitKey::of("infra/prod.auto.tfvars.json", Syntax::Json));
         assert_ne!(tf, UnitKey::of("infra/sub/main.tf", Syntax::Hcl));
         assert_eq!(
             UnitKey::of("main.tf", Syntax::Hcl),
