@@ -77,3 +77,56 @@ fn an_auto_tfvars_json_sets_the_region_and_naming_it_reports_the_deployment() {
         "{dep}"
     );
 }
+
+fn arm_repo(root: &Path) {
+    write(
+        root,
+        &[
+            ("cloudpact.yaml", "policies: [policies/]\n"),
+            ("policies/eea.pact", EEA_DATA),
+            (
+                "arm/storage.json",
+                r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": {
+    "location": { "type": "string", "defaultValue": "westeurope" }
+  },
+  "resources": [
+    {
+      "type": "Microsoft.Storage/storageAccounts",
+      "name": "exports",
+      "location": "[parameters('location')]"
+    }
+  ]
+}
+"#,
+            ),
+            (
+                "arm/storage.parameters.json",
+                "{\n  \"parameters\": {\n    \"location\": { \"value\": \"southafricanorth\" }\n  }\n}\n",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn an_arm_parameter_file_sets_the_region_and_naming_it_reports_the_template() {
+    let tmp = tempfile::tempdir().unwrap();
+    arm_repo(tmp.path());
+    let want = vec![f("eea.data_in_eea", "arm/storage.json", 7, "error")];
+    for named in ["arm/storage.parameters.json", "arm/storage.json"] {
+        let run = run_in(tmp.path(), &["check", named, "--format", "json"]);
+        assert_eq!(run.code, 1, "{named}: {}", run.stderr);
+        assert_eq!(findings(&run.json()), want, "{named}");
+    }
+    let whole = run_in(tmp.path(), &["check", "--format", "json"]);
+    assert_eq!(whole.code, 1, "{}", whole.stderr);
+    assert_eq!(findings(&whole.json()), want);
+    let dep = inventoried(tmp.path(), "arm/storage.json");
+    assert_eq!(dep["region"], "southafricanorth");
+    assert_eq!(dep["country"], "za");
+    assert!(
+        dep.to_string().contains("arm/storage.parameters.json:3"),
+        "{dep}"
+    );
+}
