@@ -2,7 +2,11 @@
 //! of `Microsoft.Resources/deployments` included, located at the object's opening brace.
 //!
 //! Values are resolved statically only: a literal, or `[parameters('x')]` / `[variables('x')]`
-//! whose default is a literal. Every other expression (`[resourceGroup().location]`) is unknown.
+//! whose value is a literal. A parameter's value comes from the parameter files of the template
+//! (`X.parameters.json`, `X.parameters.prod.json` beside `X.json`, grouped by
+//! `facts::units::UnitKey::Arm`) when they all agree, else from its `defaultValue`; parameter
+//! files that disagree leave it unknown. Every other expression (`[resourceGroup().location]`)
+//! is unknown.
 
 use std::sync::{Arc, LazyLock};
 
@@ -13,10 +17,20 @@ use super::model::{Attr, Deployment, Evidence, Format};
 use crate::parse::tree::{Node, Value};
 use crate::source::{SourceFile, Span};
 
-pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+/// A parsed parameter file of a template.
+pub type ParameterFile<'a> = (Arc<SourceFile>, &'a Node);
+
+/// The deployments of template `file`, its parameters set by `parameters` (none: the defaults).
+pub fn extract(
+    file: &Arc<SourceFile>,
+    root: &Node,
+    parameters: &[ParameterFile<'_>],
+    ctx: Ctx<'_>,
+) -> Vec<Deployment> {
     let mut out = Vec::new();
     let scope = Scope {
         template: root,
+        parameters,
         outer: None,
     };
     if let Some(resources) = root.get("resources") {
@@ -33,6 +47,8 @@ const MAX_NESTING: usize = 32;
 /// around it (an inline template with outer evaluation scope sees its parent's).
 struct Scope<'a> {
     template: &'a Node,
+    /// The parameter files of the outermost template (inline templates have none).
+    parameters: &'a [ParameterFile<'a>],
     outer: Option<&'a Scope<'a>>,
 }
 
@@ -46,6 +62,8 @@ struct Resolved<'a> {
     node: &'a Node,
     /// `None` for a literal written in place; else the parameter or variable it came through.
     via: Option<String>,
+    /// The parameter file that holds `node`; `None` for the template itself.
+    file: Option<&'a Arc<SourceFile>>,
 }
 
 static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -106,6 +124,7 @@ impl Walker<'_, '_> {
                 .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
             let nested = Scope {
                 template,
+                parameters: &[],
                 outer: (!inner_scope).then_some(scope),
             };
             if let Some(resources) = template.get("resources") {
@@ -151,12 +170,17 @@ impl Walker<'_, '_> {
         let text = match &r.via {
             None => format!("location \"{region}\""),
             Some(via) => {
-                let line = self.file.line_col(r.node.span.start).line;
-                format!("{via} \"{region}\" in {}:{line}", self.file.path)
+                let file = r.file.unwrap_or(self.file);
+                let line = file.line_col(r.node.span.start).line;
+                format!("{via} \"{region}\" in {}:{line}", file.path)
             }
         };
-        dep.evidence
-            .push(Evidence::new(Attr::Region, text).at(r.node.span));
+        let evidence = Evidence::new(Attr::Region, text);
+        // Evidence spans point into the deployment's own file only.
+        dep.evidence.push(match r.file {
+            None => evidence.at(r.node.span),
+            Some(_) => evidence,
+        });
         dep.region = Some(region);
     }
 
@@ -178,8 +202,11 @@ impl Walker<'_, '_> {
             let Some(s) = r.node.as_str() else { continue };
             if self.ctx.catalog.is_gpu_type(provider.as_deref(), s) {
                 dep.gpu = true;
-                dep.evidence
-                    .push(Evidence::new(Attr::Gpu, format!("VM size {s}")).at(r.node.span));
+                let evidence = Evidence::new(Attr::Gpu, format!("VM size {s}"));
+                dep.evidence.push(match r.file {
+                    None => evidence.at(r.node.span),
+                    Some(_) => evidence,
+                });
                 break;
             }
         }
@@ -208,14 +235,19 @@ fn collect_vm_sizes<'a>(node: &'a Node, out: &mut Vec<&'a Node>, depth: usize) {
     }
 }
 
-/// A value as a literal node: itself, or the default of the parameter (value of the variable)
-/// it names, followed a few hops. `None` for any other expression.
+/// A value as a literal node: itself, or the value of the parameter (of the variable) it names,
+/// followed a few hops. `None` for any other expression.
 fn resolve<'a>(node: &'a Node, scope: &Scope<'a>, hops: usize) -> Option<Resolved<'a>> {
+    let literal = Resolved {
+        node,
+        via: None,
+        file: None,
+    };
     let Some(s) = node.as_str() else {
-        return Some(Resolved { node, via: None });
+        return Some(literal);
     };
     if !is_expression(s) {
-        return Some(Resolved { node, via: None });
+        return Some(literal);
     }
     if hops > 4 {
         return None;
@@ -224,6 +256,19 @@ fn resolve<'a>(node: &'a Node, scope: &Scope<'a>, hops: usize) -> Option<Resolve
     let (kind, name) = (&caps[1], &caps[2]);
     let mut scope = Some(scope);
     while let Some(sc) = scope {
+        if kind == "parameters" {
+            match supplied(sc, name) {
+                Supplied::Value(file, node) => {
+                    return Some(Resolved {
+                        node,
+                        via: Some(format!("parameter {name}")),
+                        file: Some(file),
+                    });
+                }
+                Supplied::Unknown => return None,
+                Supplied::Default => {}
+            }
+        }
         let found = if kind == "parameters" {
             sc.template
                 .path(&["parameters", name])
@@ -239,11 +284,75 @@ fn resolve<'a>(node: &'a Node, scope: &Scope<'a>, hops: usize) -> Option<Resolve
                     _ => format!("variable {name}"),
                 })
             });
-            return Some(Resolved { node: r.node, via });
+            return Some(Resolved {
+                node: r.node,
+                via,
+                file: r.file,
+            });
         }
         scope = sc.outer;
     }
     None
+}
+
+/// What the parameter files of a template say about one parameter.
+enum Supplied<'a> {
+    /// No parameter file sets it (or there are none): its `defaultValue` holds.
+    Default,
+    /// Every parameter file gives this value (or leaves the default, which is equal to it).
+    Value(&'a Arc<SourceFile>, &'a Node),
+    /// The files disagree, or one gives something other than a literal `value` (a Key Vault
+    /// `reference`, an expression): which file a deployment uses is not known, so neither is
+    /// the value.
+    Unknown,
+}
+
+fn supplied<'a>(scope: &Scope<'a>, name: &str) -> Supplied<'a> {
+    let default = scope
+        .template
+        .path(&["parameters", name])
+        .and_then(|p| p.get("defaultValue"));
+    let mut first: Option<(&'a Arc<SourceFile>, &'a Node)> = None;
+    let mut texts: Vec<Option<String>> = Vec::new();
+    for (file, root) in scope.parameters {
+        let Some(entry) = root.path(&["parameters", name]) else {
+            texts.push(default.and_then(Node::scalar_text));
+            continue;
+        };
+        let Some(value) = entry.get("value") else {
+            return Supplied::Unknown;
+        };
+        if value.as_str().is_some_and(is_expression) {
+            return Supplied::Unknown;
+        }
+        texts.push(value.scalar_text());
+        first.get_or_insert((file, value));
+    }
+    let Some((file, value)) = first else {
+        return Supplied::Default;
+    };
+    // Objects and lists are taken only from a single parameter file (no comparison of trees).
+    let agree = match texts.as_slice() {
+        [_] => true,
+        [t, rest @ ..] => t.is_some() && rest.iter().all(|r| r == t),
+        [] => false,
+    };
+    if agree {
+        Supplied::Value(file, value)
+    } else {
+        Supplied::Unknown
+    }
+}
+
+/// `X.json` for a parameter file `X.parameters.json` or `X.parameters.prod.json` (any case of
+/// `.parameters.`); `None` for any other name.
+pub fn template_of_parameter_file(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    if !lower.ends_with(".json") {
+        return None;
+    }
+    let at = lower.find(".parameters.").filter(|&i| i > 0)?;
+    Some(format!("{}.json", &name[..at]))
 }
 
 /// ARM expressions are strings in brackets; `[[` escapes a literal bracket.

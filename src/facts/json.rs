@@ -21,6 +21,16 @@ pub enum JsonFormat {
 }
 
 pub fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
+    extract_with_parameters(file, &[], ctx)
+}
+
+/// A JSON file that, when it is an ARM template, has its parameters set by `parameters`
+/// (its parameter files, parsed).
+pub fn extract_with_parameters(
+    file: &Arc<SourceFile>,
+    parameters: &[arm::ParameterFile<'_>],
+    ctx: Ctx<'_>,
+) -> Extraction {
     let root = match parse_file(file) {
         Ok(root) => root,
         Err(e) => return Extraction::error(parse_error(file, e.span, e.message)),
@@ -28,7 +38,7 @@ pub fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
     match recognise(&file.path, &root) {
         JsonFormat::TerraformJson => terraform::extract_tf_json(file, &root, ctx),
         JsonFormat::TerraformPlan => terraform::extract_plan(file, &root, ctx),
-        JsonFormat::Arm => deployments(arm::extract(file, &root, ctx)),
+        JsonFormat::Arm => deployments(arm::extract(file, &root, parameters, ctx)),
         JsonFormat::Cloudformation => deployments(cloudformation::extract(file, &root, ctx)),
         JsonFormat::Config => {
             deployments(endpoints::scan_tree_as(file, &root, Format::Config, ctx))

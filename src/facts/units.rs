@@ -1,10 +1,12 @@
 //! Extraction units: the files whose deployments must be extracted together because one file's
 //! values decide another's (docs/architecture.md, "Units and context").
 //!
-//! - A Terraform configuration: every `.tf`, `.tofu`, `.tfvars` and `.tf.json` of one folder
-//!   (they share variables, locals and provider blocks).
+//! - A Terraform configuration: every `.tf`, `.tofu`, `.tfvars`, `.tf.json` and `.tfvars.json`
+//!   of one folder (they share variables, locals and provider blocks).
 //! - A Pulumi project: `Pulumi.yaml` and the `Pulumi.<stack>.yaml` files beside it (stack
 //!   configuration sets the region of the project's resources).
+//! - A JSON file with the ARM parameter files named after it (`X.json`, `X.parameters.json`,
+//!   `X.parameters.prod.json`): parameter files set the template's parameters.
 //! - Any other file on its own.
 //!
 //! `check`, pre-commit runs of `check FILE…` and the language server all group files with
@@ -22,6 +24,10 @@ pub enum UnitKey {
     Terraform(Arc<str>),
     /// The folder of a Pulumi project.
     Pulumi(Arc<str>),
+    /// A JSON file (the path of `X.json`) and its ARM parameter files `X.parameters*.json`.
+    /// Every JSON file that is not Terraform's is keyed so, since only its content says whether
+    /// `X.json` is an ARM template; the unit of a file without parameter files is that file.
+    Arm(Arc<str>),
     /// One file.
     File(Arc<str>),
 }
@@ -32,7 +38,14 @@ impl UnitKey {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         match syntax {
             Syntax::Hcl | Syntax::Tfvars => UnitKey::Terraform(dir.into()),
-            Syntax::Json if is_tf_json(name) => UnitKey::Terraform(dir.into()),
+            Syntax::Json if is_tf_json(name) || is_tfvars_json(name) => {
+                UnitKey::Terraform(dir.into())
+            }
+            Syntax::Json => match crate::facts::arm::template_of_parameter_file(name) {
+                Some(template) if dir.is_empty() => UnitKey::Arm(template.into()),
+                Some(template) => UnitKey::Arm(format!("{dir}/{template}").into()),
+                None => UnitKey::Arm(path.into()),
+            },
             Syntax::Yaml if is_pulumi_file(name) => UnitKey::Pulumi(dir.into()),
             _ => UnitKey::File(path.into()),
         }
@@ -48,6 +61,11 @@ impl UnitKey {
 pub fn is_tf_json(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".tf.json") || lower.ends_with(".tofu.json")
+}
+
+/// `terraform.tfvars.json`, `prod.auto.tfvars.json`: variable values in JSON.
+pub fn is_tfvars_json(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".tfvars.json")
 }
 
 /// `Pulumi.yaml` or a stack file `Pulumi.<stack>.yaml`.
@@ -84,6 +102,8 @@ mod tests {
         let tf = UnitKey::of("infra/main.tf", Syntax::Hcl);
         assert_eq!(tf, UnitKey::of("infra/prod.tfvars", Syntax::Tfvars));
         assert_eq!(tf, UnitKey::of("infra/extra.tf.json", Syntax::Json));
+        assert_eq!(tf, UnitKey::of("infra/terraform.tfvars.json", Syntax::Json));
+        assert_eq!(tf, UnitKey::of("infra/prod.auto.tfvars.json", Syntax::Json));
         assert_ne!(tf, UnitKey::of("infra/sub/main.tf", Syntax::Hcl));
         assert_eq!(
             UnitKey::of("main.tf", Syntax::Hcl),
@@ -91,8 +111,25 @@ mod tests {
         );
         assert_eq!(
             UnitKey::of("infra/plan.json", Syntax::Json),
-            UnitKey::File("infra/plan.json".into())
+            UnitKey::Arm("infra/plan.json".into())
         );
+    }
+
+    #[test]
+    fn arm_templates_hold_their_parameter_files() {
+        let t = UnitKey::of("arm/storage.json", Syntax::Json);
+        assert_eq!(t, UnitKey::Arm("arm/storage.json".into()));
+        assert_eq!(t, UnitKey::of("arm/storage.parameters.json", Syntax::Json));
+        assert_eq!(
+            t,
+            UnitKey::of("arm/storage.parameters.prod.json", Syntax::Json)
+        );
+        assert_ne!(t, UnitKey::of("arm/other.parameters.json", Syntax::Json));
+        assert_eq!(
+            UnitKey::of("azuredeploy.parameters.json", Syntax::Json),
+            UnitKey::Arm("azuredeploy.json".into())
+        );
+        assert!(t.is_folder());
     }
 
     #[test]

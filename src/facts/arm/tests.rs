@@ -102,3 +102,115 @@ fn child_types_join_only_without_a_namespace() {
     );
     assert_eq!(normalize_location("  "), None);
 }
+
+const STORAGE: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": {
+    "location": { "type": "string", "defaultValue": "westeurope" }
+  },
+  "resources": [
+    {
+      "type": "Microsoft.Storage/storageAccounts",
+      "name": "exports",
+      "location": "[parameters('location')]"
+    }
+  ]
+}"#;
+
+fn parameter_file(location: Option<&str>) -> String {
+    let entry = location.map_or(String::new(), |l| {
+        format!("\n    \"location\": {{\n      \"value\": \"{l}\"\n    }}\n  ")
+    });
+    format!("{{\n  \"parameters\": {{{entry}}}\n}}\n")
+}
+
+/// The region of the storage account and its evidence, with these parameter files.
+fn with_parameters(files: &[(&str, String)]) -> (Option<String>, String) {
+    let catalog = Catalog::builtin();
+    let template = Arc::new(SourceFile::new("arm/storage.json", STORAGE));
+    let parsed: Vec<(Arc<SourceFile>, Node)> = files
+        .iter()
+        .map(|(p, t)| {
+            let f = Arc::new(SourceFile::new(*p, t.as_str()));
+            let root = json::parse_file(&f).unwrap();
+            (f, root)
+        })
+        .collect();
+    let refs: Vec<ParameterFile<'_>> = parsed.iter().map(|(f, r)| (f.clone(), r)).collect();
+    let x = json::extract_with_parameters(&template, &refs, Ctx { catalog: &catalog });
+    let d = &x.deployments[0];
+    let e = d
+        .evidence_for(Attr::Region)
+        .next()
+        .map(|e| e.text.clone())
+        .unwrap_or_default();
+    (d.region.clone(), e)
+}
+
+#[test]
+fn a_parameter_file_overrides_the_default_and_is_cited() {
+    let (region, evidence) = with_parameters(&[]);
+    assert_eq!(region.as_deref(), Some("westeurope"));
+    assert!(evidence.contains("arm/storage.json:4"), "{evidence}");
+    let (region, evidence) = with_parameters(&[(
+        "arm/storage.parameters.json",
+        parameter_file(Some("southafricanorth")),
+    )]);
+    assert_eq!(region.as_deref(), Some("southafricanorth"));
+    assert_eq!(
+        evidence,
+        "parameter location \"southafricanorth\" in arm/storage.parameters.json:4"
+    );
+    // A parameter file that does not set it leaves the default.
+    let (region, _) = with_parameters(&[("arm/storage.parameters.json", parameter_file(None))]);
+    assert_eq!(region.as_deref(), Some("westeurope"));
+}
+
+#[test]
+fn parameter_files_that_disagree_leave_the_region_unknown() {
+    let agree = with_parameters(&[
+        (
+            "arm/storage.parameters.dev.json",
+            parameter_file(Some("northeurope")),
+        ),
+        (
+            "arm/storage.parameters.prod.json",
+            parameter_file(Some("northeurope")),
+        ),
+    ]);
+    assert_eq!(agree.0.as_deref(), Some("northeurope"));
+    let disagree = with_parameters(&[
+        (
+            "arm/storage.parameters.dev.json",
+            parameter_file(Some("northeurope")),
+        ),
+        (
+            "arm/storage.parameters.prod.json",
+            parameter_file(Some("eastus")),
+        ),
+    ]);
+    assert_eq!(disagree.0, None);
+    // One file keeps the default, the other changes it: they disagree too.
+    let mixed = with_parameters(&[
+        ("arm/storage.parameters.dev.json", parameter_file(None)),
+        (
+            "arm/storage.parameters.prod.json",
+            parameter_file(Some("eastus")),
+        ),
+    ]);
+    assert_eq!(mixed.0, None);
+}
+
+#[test]
+fn parameter_file_names_give_their_template() {
+    assert_eq!(
+        template_of_parameter_file("azuredeploy.parameters.json").as_deref(),
+        Some("azuredeploy.json")
+    );
+    assert_eq!(
+        template_of_parameter_file("azuredeploy.parameters.prod.json").as_deref(),
+        Some("azuredeploy.json")
+    );
+    assert_eq!(template_of_parameter_file("parameters.json"), None);
+    assert_eq!(template_of_parameter_file("azuredeploy.json"), None);
+}

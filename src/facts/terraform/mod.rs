@@ -25,8 +25,8 @@ pub fn extract_module(files: &[Arc<SourceFile>], ctx: Ctx<'_>) -> Extraction {
     extract_module_with_json(files, &[], ctx)
 }
 
-/// The `.tf`, `.tfvars` and already parsed `.tf.json` files of one directory, resolved together
-/// (a variable declared in JSON and used in HCL, or the reverse).
+/// The `.tf`, `.tfvars` and already parsed `.tf.json` and `.tfvars.json` files of one
+/// directory, resolved together (a variable declared in JSON and used in HCL, or the reverse).
 pub fn extract_module_with_json(
     files: &[Arc<SourceFile>],
     json: &[(Arc<SourceFile>, &Node)],
@@ -41,10 +41,15 @@ pub fn extract_module_with_json(
         }
     }
     for (file, root) in json {
+        let role = Role::of_path(&file.path);
+        let body = match role {
+            Role::Config => tfjson::lower_root(root),
+            Role::AutoVars | Role::VarFile => tfjson::lower_vars(root),
+        };
         parsed.push(File {
             src: file.clone(),
-            role: Role::Config,
-            body: tfjson::lower_root(root),
+            role,
+            body,
         });
     }
     let scope = resolve::Scope::new(&parsed);

@@ -61,21 +61,35 @@ impl Body {
 pub(crate) enum Role {
     /// `.tf` or `.tf.json`: configuration.
     Config,
-    /// `terraform.tfvars` and `*.auto.tfvars`: loaded by Terraform on every run.
+    /// `terraform.tfvars`, `*.auto.tfvars` and their `.json` forms: loaded by Terraform on every
+    /// run.
     AutoVars,
-    /// Any other `*.tfvars`: loaded only when named with `-var-file`.
+    /// Any other `*.tfvars` or `*.tfvars.json`: loaded only when named with `-var-file`.
     VarFile,
 }
 
 impl Role {
     pub fn of_path(path: &str) -> Role {
         let name = path.rsplit('/').next().unwrap_or(path);
-        if !name.ends_with(".tfvars") {
+        let vars = name.strip_suffix(".json").unwrap_or(name);
+        if !vars.ends_with(".tfvars") {
             Role::Config
-        } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+        } else if vars == "terraform.tfvars" || vars.ends_with(".auto.tfvars") {
             Role::AutoVars
         } else {
             Role::VarFile
+        }
+    }
+
+    /// Where an auto-loaded file stands in Terraform's order (later wins): `terraform.tfvars`,
+    /// `terraform.tfvars.json`, then `*.auto.tfvars` and `*.auto.tfvars.json` together in
+    /// lexical order of their names.
+    pub fn auto_vars_rank(path: &str) -> (u8, &str) {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        match name {
+            "terraform.tfvars" => (0, name),
+            "terraform.tfvars.json" => (1, name),
+            _ => (2, name),
         }
     }
 }
@@ -128,6 +142,11 @@ mod tests {
         assert_eq!(Role::of_path("a/terraform.tfvars"), Role::AutoVars);
         assert_eq!(Role::of_path("a/eu.auto.tfvars"), Role::AutoVars);
         assert_eq!(Role::of_path("a/prod.tfvars"), Role::VarFile);
+        assert_eq!(Role::of_path("a/terraform.tfvars.json"), Role::AutoVars);
+        assert_eq!(Role::of_path("a/eu.auto.tfvars.json"), Role::AutoVars);
+        assert_eq!(Role::of_path("a/prod.tfvars.json"), Role::VarFile);
+        assert_eq!(Role::of_path("a/main.tf.json"), Role::Config);
+        assert_eq!(Role::of_path("a/package.json"), Role::Config);
     }
 
     #[test]

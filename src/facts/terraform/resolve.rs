@@ -1,4 +1,5 @@
-//! Static values of one module: literals, `var.X` (defaults, `*.tfvars`), `local.X`, and
+//! Static values of one module: literals, `var.X` (defaults, `*.tfvars`, `*.tfvars.json`),
+//! `local.X`, and
 //! attributes of other resources of the module (`azurerm_resource_group.rg.location`).
 //! Anything else is unknown; nothing is guessed.
 
@@ -44,7 +45,8 @@ pub(crate) struct Value {
 pub(crate) struct Scope<'m> {
     pub files: &'m [File],
     variables: HashMap<&'m str, (usize, &'m Block)>,
-    /// `terraform.tfvars` then `*.auto.tfvars` in name order: later ones win, as in Terraform.
+    /// Auto-loaded variable files in Terraform's order ([`Role::auto_vars_rank`]): later ones
+    /// win.
     auto_vars: HashMap<&'m str, (usize, &'m Attr)>,
     /// Other `*.tfvars`: every assignment, since which file a run names is not known.
     var_files: HashMap<&'m str, Vec<(usize, &'m Attr)>>,
@@ -84,17 +86,7 @@ impl<'m> Scope<'m> {
                 }
             }
         }
-        // terraform.tfvars first, then *.auto.tfvars by name.
-        auto.sort_by_key(|&i| {
-            let name = files[i]
-                .src
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_string();
-            (name != "terraform.tfvars", name)
-        });
+        auto.sort_by_key(|&i| Role::auto_vars_rank(&files[i].src.path));
         for i in auto {
             for attr in &files[i].body.attrs {
                 scope.auto_vars.insert(attr.key.as_str(), (i, attr));

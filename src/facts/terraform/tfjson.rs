@@ -44,6 +44,33 @@ pub(crate) fn lower_root(root: &Node) -> Body {
     out
 }
 
+/// A `.tfvars.json` document: each top-level key is a variable's value. Strings here are values,
+/// not templates (Terraform does not interpolate variable files).
+pub(crate) fn lower_vars(root: &Node) -> Body {
+    let mut out = Body::default();
+    if let Value::Map(m) = &root.value {
+        for (key, value) in m {
+            if let Some(name) = key.as_str() {
+                out.attrs.push(Attr {
+                    key: name.to_string(),
+                    span: key.span.to(value.span),
+                    value: literal(value, 0),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A value of a variable file, strings taken as written.
+fn literal(node: &Node, depth: usize) -> Expr {
+    match &node.value {
+        Value::String(s) => Expr::Lit(s.clone()),
+        Value::Tagged(_, inner) => literal(inner, depth),
+        _ => lower_value(node, depth),
+    }
+}
+
 /// Map entries; an array of maps (how JSON repeats a block) gives all their entries.
 fn entries(node: &Node) -> Vec<(&Node, &Node)> {
     match &node.value {

@@ -227,3 +227,79 @@ fn plan_inventory() {
     assert_eq!(find(&x, "azurerm_resource_group", "rg").region, None);
     insta::assert_snapshot!(render(&[file], &x));
 }
+
+/// Terraform's order (later wins): default < `terraform.tfvars` < `terraform.tfvars.json` <
+/// `*.auto.tfvars` and `*.auto.tfvars.json` by name; the evidence cites the winning file.
+#[test]
+fn variable_files_follow_terraform_precedence_json_included() {
+    let hcl = [
+        (
+            "m/main.tf",
+            "resource \"aws_vpc\" \"v\" {\n  region = var.r\n}\n",
+        ),
+        (
+            "m/variables.tf",
+            "variable \"r\" {\n  default = \"eu-north-1\"\n}\n",
+        ),
+        ("m/terraform.tfvars", "r = \"eu-south-1\"\n"),
+        ("m/a.auto.tfvars", "r = \"eu-west-2\"\n"),
+    ];
+    let json = [
+        ("m/terraform.tfvars.json", "{\n  \"r\": \"eu-west-1\"\n}\n"),
+        ("m/b.auto.tfvars.json", "{\n  \"r\": \"eu-west-3\"\n}\n"),
+    ];
+    let region = |hcl_n: usize, json_n: usize| {
+        let h: Vec<Arc<SourceFile>> = hcl[..hcl_n]
+            .iter()
+            .map(|(p, t)| Arc::new(SourceFile::new(*p, *t)))
+            .collect();
+        let j: Vec<(Arc<SourceFile>, Node)> = json[..json_n]
+            .iter()
+            .map(|(p, t)| (Arc::new(SourceFile::new(*p, *t)), json_node(t)))
+            .collect();
+        let refs: Vec<(Arc<SourceFile>, &Node)> = j.iter().map(|(f, n)| (f.clone(), n)).collect();
+        let catalog = Catalog::builtin();
+        let x =
+            crate::facts::terraform::extract_module_with_json(&h, &refs, Ctx { catalog: &catalog });
+        let d = &x.deployments[0];
+        let e = d
+            .evidence_for(crate::facts::model::Attr::Region)
+            .next()
+            .map(|e| e.text.clone());
+        (d.region.clone().unwrap_or_default(), e.unwrap_or_default())
+    };
+    assert_eq!(region(2, 0).0, "eu-north-1");
+    assert_eq!(region(3, 0).0, "eu-south-1");
+    assert_eq!(
+        region(3, 1),
+        (
+            "eu-west-1".to_string(),
+            "region from var.r in m/terraform.tfvars.json:2".to_string()
+        )
+    );
+    assert_eq!(region(4, 1).0, "eu-west-2");
+    assert_eq!(
+        region(4, 2),
+        (
+            "eu-west-3".to_string(),
+            "region from var.r in m/b.auto.tfvars.json:2".to_string()
+        )
+    );
+    // Only named with -var-file: one such file decides, as a `.tfvars` would.
+    let var_file = [(
+        Arc::new(SourceFile::new(
+            "m/prod.tfvars.json",
+            "{\"r\": \"ca-central-1\"}",
+        )),
+        json_node("{\"r\": \"ca-central-1\"}"),
+    )];
+    let refs: Vec<(Arc<SourceFile>, &Node)> =
+        var_file.iter().map(|(f, n)| (f.clone(), n)).collect();
+    let h: Vec<Arc<SourceFile>> = hcl[..2]
+        .iter()
+        .map(|(p, t)| Arc::new(SourceFile::new(*p, *t)))
+        .collect();
+    let catalog = Catalog::builtin();
+    let x = crate::facts::terraform::extract_module_with_json(&h, &refs, Ctx { catalog: &catalog });
+    assert_eq!(x.deployments[0].region.as_deref(), Some("ca-central-1"));
+}
