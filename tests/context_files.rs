@@ -6,16 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::{f, findings, run_in};
+use common::{f, findings, run_in, write};
 use serde_json::Value;
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (rel, text) in files {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
 
 const EEA_DATA: &str = "policy eea {\n  require data_in_eea {\n    where   kind in [storage, database]\n    assert  country in eea\n    unknown warn\n  }\n}\n";
 

@@ -6,15 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{f, findings, run_in};
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (rel, text) in files {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
+use common::{f, findings, run_in, write};
 
 const EU_STORAGE: &str = "policy eu {\n  require storage_in_eu {\n    where  kind == storage\n    assert country in eu\n    unknown allow\n  }\n}\n";
 

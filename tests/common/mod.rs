@@ -7,6 +7,15 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// Writes `(path, text)` files under `root`, creating folders: a fixture repository.
+pub fn write(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cloudpact"))
 }
