@@ -41,11 +41,15 @@ impl UnitKey {
             Syntax::Json if is_tf_json(name) || is_tfvars_json(name) => {
                 UnitKey::Terraform(dir.into())
             }
-            Syntax::Json => match crate::facts::arm::template_of_parameter_file(name) {
-                Some(template) if dir.is_empty() => UnitKey::Arm(template.into()),
-                Some(template) => UnitKey::Arm(format!("{dir}/{template}").into()),
-                None => UnitKey::Arm(path.into()),
-            },
+            // By name, not by content: a `.template` file read as JSON keeps the key its name
+            // gives (`File`), so the editor, which knows only the name, groups it the same way.
+            Syntax::Json if name.to_ascii_lowercase().ends_with(".json") => {
+                match crate::facts::arm::template_of_parameter_file(name) {
+                    Some(template) if dir.is_empty() => UnitKey::Arm(template.into()),
+                    Some(template) => UnitKey::Arm(format!("{dir}/{template}").into()),
+                    None => UnitKey::Arm(path.into()),
+                }
+            }
             Syntax::Yaml if is_pulumi_file(name) => UnitKey::Pulumi(dir.into()),
             _ => UnitKey::File(path.into()),
         }
@@ -130,6 +134,14 @@ mod tests {
             UnitKey::Arm("azuredeploy.json".into())
         );
         assert!(t.is_folder());
+    }
+
+    #[test]
+    fn a_template_file_keeps_its_own_key_whatever_its_content() {
+        let by_name = UnitKey::of("cfn/app.template", Syntax::CfnTemplate);
+        assert_eq!(by_name, UnitKey::File("cfn/app.template".into()));
+        // `read_all` reads it as JSON when it starts with `{`.
+        assert_eq!(UnitKey::of("cfn/app.template", Syntax::Json), by_name);
     }
 
     #[test]
