@@ -323,3 +323,36 @@ fn no_ignore_also_turns_off_cloudpactignore() {
         vec![f("p.no_hetzner", "legacy/main.tf", 1, "error")]
     );
 }
+
+/// A report written into the repository (`--output`, GitLab's `gl-code-quality-report.json`)
+/// quotes the hosts and regions it found; the next run must not read it as infrastructure.
+#[test]
+fn reports_written_into_the_repository_are_not_scanned() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        &[
+            (
+                "policies/p.pact",
+                "policy p {\n  deny no_aws {\n    provider aws\n  }\n}\n",
+            ),
+            (
+                "app/.env",
+                "QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/123/jobs\n",
+            ),
+        ],
+    );
+    let first = run_in(tmp.path(), &["check", "--format", "json"]);
+    let want = findings(&first.json());
+    assert_eq!(want.len(), 1, "{}", first.stdout);
+    for (format, file) in [
+        ("json", "report.json"),
+        ("sarif", "cloudpact.sarif.json"),
+        ("gitlab", "gl-code-quality-report.json"),
+    ] {
+        let run = run_in(tmp.path(), &["check", "--format", format, "--output", file]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        let again = run_in(tmp.path(), &["check", "--format", "json"]);
+        assert_eq!(findings(&again.json()), want, "after writing {file}");
+    }
+}

@@ -16,6 +16,9 @@ pub enum JsonFormat {
     TerraformPlan,
     Arm,
     Cloudformation,
+    /// A report cloudpact itself wrote (`json`, `sarif`, `gitlab`), e.g. with `--output` into
+    /// the repository: its findings quote hosts and regions, and it describes no deployment.
+    OwnReport,
     /// Anything else: scanned for endpoint hosts.
     Config,
 }
@@ -40,6 +43,7 @@ pub fn extract_with_parameters(
         JsonFormat::TerraformPlan => terraform::extract_plan(file, &root, ctx),
         JsonFormat::Arm => deployments(arm::extract(file, &root, parameters, ctx)),
         JsonFormat::Cloudformation => deployments(cloudformation::extract(file, &root, ctx)),
+        JsonFormat::OwnReport => Extraction::default(),
         JsonFormat::Config => {
             deployments(endpoints::scan_tree_as(file, &root, Format::Config, ctx))
         }
@@ -123,7 +127,29 @@ pub fn recognise(path: &str, root: &Node) -> JsonFormat {
     {
         return JsonFormat::Cloudformation;
     }
+    if is_own_report(root) {
+        return JsonFormat::OwnReport;
+    }
     JsonFormat::Config
+}
+
+/// A `json` report (`tool.name`), a SARIF log (`runs[].tool.driver.name`) or a GitLab Code
+/// Quality report (`[].engine_name`) written by cloudpact.
+fn is_own_report(root: &Node) -> bool {
+    const NAME: &str = "cloudpact";
+    if root.str_at(&["tool", "name"]) == Some(NAME) && root.get("findings").is_some() {
+        return true;
+    }
+    let first_run = root
+        .get("runs")
+        .and_then(Node::as_seq)
+        .and_then(<[Node]>::first);
+    if first_run.is_some_and(|r| r.str_at(&["tool", "driver", "name"]) == Some(NAME)) {
+        return true;
+    }
+    root.as_seq()
+        .and_then(<[Node]>::first)
+        .is_some_and(|issue| issue.str_at(&["engine_name"]) == Some(NAME))
 }
 
 #[cfg(test)]
@@ -133,6 +159,31 @@ mod tests {
 
     fn recognise_text(path: &str, text: &str) -> JsonFormat {
         recognise(path, &json::parse(text).unwrap())
+    }
+
+    #[test]
+    fn cloudpact_reports_are_not_infrastructure() {
+        let own = [
+            r#"{"version": 1, "tool": {"name": "cloudpact", "version": "0.1.0"}, "findings": [{"message": "s3.us-east-1.amazonaws.com"}]}"#,
+            r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "cloudpact"}}, "results": []}]}"#,
+            r#"[{"type": "issue", "engine_name": "cloudpact", "description": "x"}]"#,
+        ];
+        for text in own {
+            assert_eq!(
+                recognise_text("report.json", text),
+                JsonFormat::OwnReport,
+                "{text}"
+            );
+        }
+        // Another tool's report, or a list of something else, is still config.
+        assert_eq!(
+            recognise_text("r.json", r#"{"tool": {"name": "checkov"}, "findings": []}"#),
+            JsonFormat::Config
+        );
+        assert_eq!(
+            recognise_text("r.json", r#"[{"engine_name": "kics"}]"#),
+            JsonFormat::Config
+        );
     }
 
     #[test]
