@@ -16,7 +16,7 @@
 mod paths;
 mod selection;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -393,7 +393,7 @@ impl Workspace {
                     .collect();
                 folders.sort_unstable();
                 folders.dedup();
-                let wanted: Vec<UnitKey> = found
+                let wanted: HashSet<UnitKey> = found
                     .candidates
                     .iter()
                     .map(|c| UnitKey::of(&c.rel, c.syntax))
