@@ -91,6 +91,37 @@ pub struct Config {
     /// Files larger than this many bytes are skipped with a warning.
     #[serde(default)]
     pub max_file_size: Option<u64>,
+    #[serde(default)]
+    pub terraform: TerraformSettings,
+}
+
+/// `terraform:` settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerraformSettings {
+    /// Folder (repository-relative) → the variable files its CI runs pass with `-var-file`,
+    /// relative to that folder, in order (later ones win, as with Terraform).
+    #[serde(default)]
+    pub var_files: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl TerraformSettings {
+    /// The variable files with repository-relative paths, by normalised folder.
+    pub fn resolved_var_files(&self) -> crate::facts::VarFiles {
+        let norm =
+            |p: &str| crate::facts::terraform::graph::join("", p).unwrap_or_else(|| p.to_string());
+        self.var_files
+            .iter()
+            .map(|(dir, files)| {
+                let dir = norm(dir);
+                let files = files
+                    .iter()
+                    .filter_map(|f| crate::facts::terraform::graph::join(&dir, f))
+                    .collect();
+                (dir, files)
+            })
+            .collect()
+    }
 }
 
 const KEYS: &[&str] = &[
@@ -102,6 +133,7 @@ const KEYS: &[&str] = &[
     "providers",
     "waivers",
     "max_file_size",
+    "terraform",
 ];
 
 /// A loaded configuration and where it came from.

@@ -17,6 +17,8 @@ pub mod code {
     pub const EXPIRED_SUPPRESSION: &str = "cloudpact.expired-suppression";
     pub const EXPIRED_WAIVER: &str = "cloudpact.expired-waiver";
     pub const INVALID_SUPPRESSION: &str = "cloudpact.invalid-suppression";
+    /// A local module call cloudpact cannot follow (a missing folder, a cycle, too deep).
+    pub const UNRESOLVED_MODULE: &str = "cloudpact.unresolved-module";
     pub const UNKNOWN_VALUE: &str = "unknown";
 }
 

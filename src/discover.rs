@@ -84,6 +84,9 @@ impl Syntax {
         let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
         Some(match ext {
             "tf" | "tofu" => Syntax::Hcl,
+            // Terragrunt's configuration (`terragrunt.hcl`, `root.hcl`, included files); the
+            // provider lock file says nothing about where anything runs.
+            "hcl" if lower != ".terraform.lock.hcl" => Syntax::Hcl,
             "tfvars" => Syntax::Tfvars,
             "json" => Syntax::Json,
             "yaml" | "yml" => Syntax::Yaml,

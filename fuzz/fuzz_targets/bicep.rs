@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let catalog = Catalog::builtin();
     let file = Arc::new(SourceFile::new("main.bicep", text));
-    let x = bicep::extract(&file, Ctx { catalog: &catalog });
+    let x = bicep::extract(&file, Ctx::new(&catalog));
     for d in &x.deployments {
         assert!(d.span.start <= d.span.end && d.span.end <= text.len());
     }

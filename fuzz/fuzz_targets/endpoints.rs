@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let catalog = Catalog::builtin();
-    let ctx = Ctx { catalog: &catalog };
+    let ctx = Ctx::new(&catalog);
     let file = Arc::new(SourceFile::new("f", text));
     for syntax in [Syntax::Dotenv, Syntax::Ini, Syntax::Properties, Syntax::Toml] {
         let x = endpoints::extract_text_config(&file, syntax, ctx);

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
     }
     let catalog = Catalog::builtin();
-    let ctx = Ctx { catalog: &catalog };
+    let ctx = Ctx::new(&catalog);
     for name in ["m/main.tf", "m/terraform.tfvars", "m/prod.tfvars"] {
         let file = Arc::new(SourceFile::new(name, text));
         let sibling = Arc::new(SourceFile::new("m/sibling.tf", SIBLING));

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let catalog = Catalog::builtin();
     for name in ["f.json", "azuredeploy.json", "main.tf.json", "tsconfig.json"] {
         let file = Arc::new(SourceFile::new(name, text));
-        let x = json::extract(&file, Ctx { catalog: &catalog });
+        let x = json::extract(&file, Ctx::new(&catalog));
         for d in &x.deployments {
             assert!(d.span.end <= text.len());
         }

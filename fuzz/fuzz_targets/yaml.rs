@@ -32,6 +32,6 @@ fuzz_target!(|data: &[u8]| {
     let catalog = Catalog::builtin();
     for path in ["k8s/x.yaml", ".github/workflows/ci.yml", "serverless.yml", "Pulumi.yaml"] {
         let file = Arc::new(SourceFile::new(path, text));
-        let _ = cloudpact::facts::yaml::extract(&file, Ctx { catalog: &catalog });
+        let _ = cloudpact::facts::yaml::extract(&file, Ctx::new(&catalog));
     }
 });

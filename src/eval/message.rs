@@ -8,7 +8,9 @@ use crate::facts::model::{Attr, Deployment};
 
 /// `aws_eks_cluster "east"` — how a deployment is named in messages.
 pub fn subject(dep: &Deployment) -> String {
-    if dep.name.is_empty() {
+    if dep.module.is_some() {
+        format!("`{}`", dep.address())
+    } else if dep.name.is_empty() {
         format!("`{}`", dep.type_)
     } else {
         format!("`{}` `{}`", dep.type_, dep.name)

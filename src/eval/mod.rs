@@ -86,7 +86,8 @@ pub fn evaluate(
                 if let Some(rec) = outcome.used_record {
                     used.push(rec);
                 }
-                if let Some(f) = engine.finding(rule, dep, file, &outcome) {
+                if let Some(mut f) = engine.finding(rule, dep, file, &outcome) {
+                    f.related.extend(call_sites(dep, files));
                     findings.push(f);
                 }
             }
@@ -111,6 +112,23 @@ pub fn evaluate(
     }
     finding::sort(&mut findings);
     findings
+}
+
+/// The module calls that made a deployment's instance, outermost first, as related locations.
+fn call_sites(dep: &Deployment, files: &FileMap) -> Vec<Related> {
+    dep.calls
+        .iter()
+        .filter_map(|c| {
+            Some(Related {
+                file: files.get(&c.path)?.clone(),
+                span: c.span,
+                message: match c.name.as_str() {
+                    "terragrunt" => "instance made by this Terragrunt configuration".to_string(),
+                    name => format!("instance made by this call ({name})"),
+                },
+            })
+        })
+        .collect()
 }
 
 /// What one rule says about one deployment.

@@ -4,7 +4,7 @@ use crate::facts::catalog::Catalog;
 fn run(path: &str, text: &str) -> Vec<Deployment> {
     let file = Arc::new(SourceFile::new(path, text));
     let catalog = Catalog::builtin();
-    crate::facts::yaml::extract(&file, Ctx { catalog: &catalog }).deployments
+    crate::facts::yaml::extract(&file, Ctx::new(&catalog)).deployments
 }
 
 #[test]

@@ -101,7 +101,7 @@ mod tests {
     fn templates_give_endpoints_and_registries() {
         let catalog = Catalog::builtin();
         let file = fixture("helm/templates/deployment.yaml");
-        let x = extract_template(&file, Ctx { catalog: &catalog });
+        let x = extract_template(&file, Ctx::new(&catalog));
         let got: Vec<(usize, &str, &str)> = x
             .deployments
             .iter()
@@ -131,7 +131,7 @@ mod tests {
         let text = "image:\n  registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n  repository: app\nserviceAccount:\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/app\npersistence:\n  storageClass: gp3\n";
         let file = Arc::new(SourceFile::new("charts/app/values.yaml", text));
         let catalog = Catalog::builtin();
-        let deps = crate::facts::yaml::extract(&file, Ctx { catalog: &catalog }).deployments;
+        let deps = crate::facts::yaml::extract(&file, Ctx::new(&catalog)).deployments;
         assert_eq!(deps.len(), 1);
         assert_eq!(deps[0].format, Format::Helm);
         assert_eq!(deps[0].provider.as_deref(), Some("aws"));
@@ -139,7 +139,7 @@ mod tests {
         assert_eq!(deps[0].region, None);
         let plain = Arc::new(SourceFile::new("charts/app/values.yaml", "replicas: 2\n"));
         assert!(
-            crate::facts::yaml::extract(&plain, Ctx { catalog: &catalog })
+            crate::facts::yaml::extract(&plain, Ctx::new(&catalog))
                 .deployments
                 .is_empty()
         );

@@ -250,7 +250,7 @@ mod tests {
     fn run(path: &str, text: &str) -> Extraction {
         let catalog = Catalog::builtin();
         let file = Arc::new(SourceFile::new(path, text));
-        extract(&file, Ctx { catalog: &catalog })
+        extract(&file, Ctx::new(&catalog))
     }
 
     #[test]
@@ -316,7 +316,7 @@ mod tests {
             "endpoints/json/hostile.json",
         ] {
             let file = fixture(rel);
-            let x = extract(&file, Ctx { catalog: &catalog });
+            let x = extract(&file, Ctx::new(&catalog));
             all.push_str(&format!("== {rel}\n{}", render_extraction(&file, &x)));
         }
         insta::assert_snapshot!(all);

@@ -4,7 +4,7 @@ use crate::facts::catalog::Catalog;
 fn run(text: &str) -> Vec<Deployment> {
     let file = Arc::new(SourceFile::new("k8s/x.yaml", text));
     let catalog = Catalog::builtin();
-    crate::facts::yaml::extract(&file, Ctx { catalog: &catalog }).deployments
+    crate::facts::yaml::extract(&file, Ctx::new(&catalog)).deployments
 }
 
 fn line(text: &str, d: &Deployment) -> usize {

@@ -23,6 +23,7 @@ pub mod terraform;
 pub mod units;
 pub mod yaml;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -40,6 +41,23 @@ use units::UnitKey;
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
     pub catalog: &'a Catalog,
+    /// Variable files a Terraform folder's runs name (`terraform.var_files` in
+    /// `cloudpact.yaml`): folder → repository-relative files, later ones winning.
+    pub var_files: &'a VarFiles,
+}
+
+/// Terraform folder → the variable files its runs pass with `-var-file`, in order.
+pub type VarFiles = std::collections::BTreeMap<String, Vec<String>>;
+
+static NO_VAR_FILES: VarFiles = VarFiles::new();
+
+impl<'a> Ctx<'a> {
+    pub fn new(catalog: &'a Catalog) -> Self {
+        Ctx {
+            catalog,
+            var_files: &NO_VAR_FILES,
+        }
+    }
 }
 
 /// Deployments found, and the files that could not be parsed (as `cloudpact.parse-error`
@@ -64,66 +82,90 @@ impl Extraction {
     }
 }
 
-/// Extracts the deployments of every input, unit by unit ([`units`]), in parallel.
+/// Extracts the deployments of every input, unit by unit ([`units`]), in parallel. Terraform
+/// folders are parsed first and linked by their module calls ([`terraform::graph`]): each root
+/// configuration is then evaluated with the module instances it makes.
 pub fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
     let grouped = units::group(inputs.to_vec());
+    let paths: HashMap<&str, &Arc<str>> = inputs
+        .iter()
+        .map(|i| (&*i.file.path, &i.file.path))
+        .collect();
+    let (terraform, others): (Vec<_>, Vec<_>) = grouped
+        .iter()
+        .partition(|(key, _)| matches!(key, UnitKey::Terraform(_)));
     // Units of several files (few, heavy) and of one file (many, light) as two indexed halves:
     // rayon splits at the chain first, which keeps both cores busy (measured: 1.9× on two
     // threads, against 1.5× for one iterator over the map). A JSON file alone is keyed as a
     // folder unit (`UnitKey::Arm`) but is light.
-    let (folders, files): (Vec<_>, Vec<_>) = grouped.iter().partition(|(key, files)| {
+    let (folders, files): (Vec<_>, Vec<_>) = others.into_iter().partition(|(key, files)| {
         key.is_folder() && (files.len() > 1 || !matches!(key, UnitKey::Arm(_)))
     });
-    let parts: Vec<Extraction> = folders
-        .par_iter()
-        .chain(files.par_iter())
-        .map(|(key, files)| extract_unit(key, files, ctx))
-        .collect();
-    let mut out = Extraction::default();
+    let (terraform_part, parts) = rayon::join(
+        || terraform_units(&terraform, ctx),
+        || {
+            folders
+                .par_iter()
+                .chain(files.par_iter())
+                .map(|(key, files)| extract_unit(key, files, ctx))
+                .collect::<Vec<Extraction>>()
+        },
+    );
+    let mut out = terraform_part;
     for part in parts {
         out.extend(part);
     }
+    for dep in &mut out.deployments {
+        resolve_country(dep, ctx.catalog);
+        set_provenance(dep, &paths);
+    }
     out.deployments.sort_by(|a, b| {
-        (&a.path, a.span.start, &a.type_, &a.name).cmp(&(&b.path, b.span.start, &b.type_, &b.name))
+        let calls = |d: &Deployment| {
+            d.calls
+                .iter()
+                .map(|c| (c.path.clone(), c.span.start))
+                .collect::<Vec<_>>()
+        };
+        (&a.path, a.span.start, &a.type_, &a.name, &a.module)
+            .cmp(&(&b.path, b.span.start, &b.type_, &b.name, &b.module))
+            .then_with(|| calls(a).cmp(&calls(b)))
     });
     crate::diag::sort(&mut out.errors);
     out
 }
 
-/// Extracts one unit. A panic in an extractor becomes a parse error at the unit's first file
-/// instead of aborting the run: the other units are still checked.
-pub fn extract_unit(key: &UnitKey, files: &[Input], ctx: Ctx<'_>) -> Extraction {
-    let run = || {
-        let mut out = match key {
-            UnitKey::Terraform(_) => terraform_unit(files, ctx),
-            UnitKey::Pulumi(_) => {
-                let mut out = Extraction::default();
-                for input in files {
-                    out.extend(extract_single(input, ctx));
-                }
-                let sources: Vec<Arc<SourceFile>> = files.iter().map(|i| i.file.clone()).collect();
-                pulumi::apply_stack_config(&mut out.deployments, &sources);
-                out
+/// Extracts one unit that is not Terraform's. A panic in an extractor becomes a parse error at
+/// the unit's first file instead of aborting the run: the other units are still checked.
+fn extract_unit(key: &UnitKey, files: &[Input], ctx: Ctx<'_>) -> Extraction {
+    let run = || match key {
+        UnitKey::Terraform(_) => terraform_units(&[(key, &files.to_vec())], ctx),
+        UnitKey::Pulumi(_) => {
+            let mut out = Extraction::default();
+            for input in files {
+                out.extend(extract_single(input, ctx));
             }
-            UnitKey::Arm(template) => arm_unit(template, files, ctx),
-            UnitKey::File(_) => files.iter().map(|input| extract_single(input, ctx)).fold(
-                Extraction::default(),
-                |mut acc, e| {
-                    acc.extend(e);
-                    acc
-                },
-            ),
-        };
-        for dep in &mut out.deployments {
-            resolve_country(dep, ctx.catalog);
-            set_provenance(dep, files);
+            let sources: Vec<Arc<SourceFile>> = files.iter().map(|i| i.file.clone()).collect();
+            pulumi::apply_stack_config(&mut out.deployments, &sources);
+            out
         }
-        out
+        UnitKey::Arm(template) => arm_unit(template, files, ctx),
+        UnitKey::File(_) => files.iter().map(|input| extract_single(input, ctx)).fold(
+            Extraction::default(),
+            |mut acc, e| {
+                acc.extend(e);
+                acc
+            },
+        ),
     };
+    guarded(files.first(), run)
+}
+
+/// Runs an extraction; a panic becomes a parse error at `first` (an internal error).
+fn guarded(first: Option<&Input>, run: impl FnOnce() -> Extraction) -> Extraction {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
         Ok(extraction) => extraction,
         Err(_) => {
-            let Some(first) = files.first() else {
+            let Some(first) = first else {
                 return Extraction::default();
             };
             Extraction::error(
@@ -138,14 +180,44 @@ pub fn extract_unit(key: &UnitKey, files: &[Input], ctx: Ctx<'_>) -> Extraction 
     }
 }
 
-/// The files that decided a deployment besides its own: every file of its unit that its
-/// evidence cites as `path:line`. A run over named files reports the deployments whose
-/// provenance names one of them (docs/architecture.md, "Units and context").
-fn set_provenance(dep: &mut Deployment, files: &[Input]) {
-    if files.len() < 2 {
-        return;
+/// The Terraform folders of an extraction: parsed in parallel, then linked and evaluated root
+/// by root.
+fn terraform_units(units: &[(&UnitKey, &Vec<Input>)], ctx: Ctx<'_>) -> Extraction {
+    if units.is_empty() {
+        return Extraction::default();
     }
+    let folders: Vec<terraform::Folder> = units
+        .par_iter()
+        .map(|(key, files)| {
+            let dir: Arc<str> = match key {
+                UnitKey::Terraform(dir) => dir.clone(),
+                _ => "".into(),
+            };
+            terraform::Folder::parse(dir, files)
+        })
+        .collect();
+    guarded(units[0].1.first(), || {
+        terraform::extract_folders(&folders, ctx)
+    })
+}
+
+/// The files that decided a deployment besides its own: every scanned file its evidence cites
+/// as `path:line`, and the files of the module calls that made it. A run over named files
+/// reports the deployments whose provenance names one of them (docs/architecture.md, "Units
+/// and context").
+fn set_provenance(dep: &mut Deployment, paths: &HashMap<&str, &Arc<str>>) {
     let mut cited: Vec<Arc<str>> = Vec::new();
+    let cite = |path: &str, cited: &mut Vec<Arc<str>>| {
+        if path.is_empty() || *path == *dep.path || cited.iter().any(|c| **c == *path) {
+            return;
+        }
+        if let Some(p) = paths.get(path) {
+            cited.push((*p).clone());
+        }
+    };
+    for call in &dep.calls {
+        cite(&call.path, &mut cited);
+    }
     for e in &dep.evidence {
         let text = e.text.as_str();
         // Each `:` followed by a digit ends a candidate `path`, which starts after the last
@@ -157,42 +229,11 @@ fn set_provenance(dep: &mut Deployment, files: &[Input]) {
             let start = text[..colon]
                 .rfind([' ', '(', ',', ';'])
                 .map_or(0, |i| i + 1);
-            let path = &text[start..colon];
-            if path.is_empty() || *path == *dep.path || cited.iter().any(|c| **c == *path) {
-                continue;
-            }
-            if let Some(f) = files.iter().find(|f| *f.file.path == *path) {
-                cited.push(f.file.path.clone());
-            }
+            cite(&text[start..colon], &mut cited);
         }
     }
     cited.sort();
     dep.provenance = cited;
-}
-
-/// The Terraform files of one folder (`.tf`, `.tfvars`, `.tf.json`, `.tfvars.json`).
-fn terraform_unit(files: &[Input], ctx: Ctx<'_>) -> Extraction {
-    let (json, hcl): (Vec<&Input>, Vec<&Input>) = files.iter().partition(|i| {
-        i.syntax == Syntax::Json
-            && (units::is_tf_json(&i.file.path) || units::is_tfvars_json(&i.file.path))
-    });
-    let hcl: Vec<Arc<SourceFile>> = hcl.iter().map(|i| i.file.clone()).collect();
-    if json.is_empty() {
-        return terraform::extract_module(&hcl, ctx);
-    }
-    let mut errors = Vec::new();
-    let mut roots = Vec::new();
-    for input in json {
-        match json::parse_file(&input.file) {
-            Ok(root) => roots.push((input.file.clone(), root)),
-            Err(e) => errors.push(parse_error(&input.file, e.span, e.message)),
-        }
-    }
-    let refs: Vec<(Arc<SourceFile>, &parse::tree::Node)> =
-        roots.iter().map(|(f, r)| (f.clone(), r)).collect();
-    let mut out = terraform::extract_module_with_json(&hcl, &refs, ctx);
-    out.errors.extend(errors);
-    out
 }
 
 /// A JSON file and its ARM parameter files: when the file is an ARM template, the parameter

@@ -205,6 +205,25 @@ pub struct Deployment {
     /// named files reports a deployment when its own file or one of these is named.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<Arc<str>>,
+    /// The Terraform module instance it belongs to (`module.raw`, `module.a.module.b`), for a
+    /// resource of a called module.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// The calls that made its module instance, outermost first (related locations).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallSite>,
+}
+
+/// A module call (or a Terragrunt configuration) that made a module instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallSite {
+    pub path: Arc<str>,
+    #[serde(skip)]
+    pub span: Span,
+    /// The 1-based line of `span`.
+    pub line: usize,
+    /// `module.raw`, or `terragrunt`.
+    pub name: String,
 }
 
 impl Deployment {
@@ -231,12 +250,22 @@ impl Deployment {
             tags: BTreeMap::new(),
             evidence: Vec::new(),
             provenance: Vec::new(),
+            module: None,
+            calls: Vec::new(),
         }
     }
 
     /// Whether `path` (a repository-relative file) decided this deployment.
     pub fn decided_by(&self, path: &str) -> bool {
         *self.path == *path || self.provenance.iter().any(|p| **p == *path)
+    }
+
+    /// Its Terraform address (`module.raw.google_storage_bucket.this`), or `type.name`.
+    pub fn address(&self) -> String {
+        match &self.module {
+            Some(m) => format!("{m}.{}.{}", self.type_, self.name),
+            None => format!("{}.{}", self.type_, self.name),
+        }
     }
 
     pub fn evidence_for(&self, attr: Attr) -> impl Iterator<Item = &Evidence> {

@@ -296,7 +296,7 @@ pub(crate) fn entry_span(key: &Node, value: &Node) -> Span {
 pub(crate) fn deployments_of(path: &str, text: &str) -> Vec<Deployment> {
     let file = Arc::new(SourceFile::new(path, text));
     let catalog = super::catalog::Catalog::builtin();
-    extract(&file, Ctx { catalog: &catalog }).deployments
+    extract(&file, Ctx::new(&catalog)).deployments
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ fn inventory(format: &str) -> String {
         })
         .collect();
     let catalog = Catalog::builtin();
-    let ctx = Ctx { catalog: &catalog };
+    let ctx = Ctx::new(&catalog);
     let mut out = String::new();
     for file in &files {
         let _ = writeln!(out, "== {}", file.path);

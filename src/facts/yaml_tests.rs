@@ -67,7 +67,7 @@ fn parse_errors_become_diagnostics() {
     let text = include_str!("../../tests/fixtures/broken/tabs.yaml");
     let file = Arc::new(SourceFile::new("infra/tabs.yaml", text));
     let catalog = Catalog::builtin();
-    let out = extract(&file, Ctx { catalog: &catalog });
+    let out = extract(&file, Ctx::new(&catalog));
     assert!(out.deployments.is_empty());
     assert_eq!(out.errors.len(), 1);
     let (_, line, _) = out.errors[0].location().unwrap();
@@ -123,7 +123,7 @@ fn corpus_inventory() {
     let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus-inventory");
     std::fs::create_dir_all(&out_dir).unwrap();
     let catalog = Catalog::builtin();
-    let ctx = Ctx { catalog: &catalog };
+    let ctx = Ctx::new(&catalog);
     let mut folders: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
         .filter_map(|e| e.ok())

@@ -254,6 +254,7 @@ impl Worker {
         let mut rescan = false;
         let units: Vec<(UnitKey, Vec<Input>)>;
         let catalog;
+        let var_files;
         let as_of;
         {
             let mut shared = self.lock();
@@ -285,7 +286,8 @@ impl Worker {
                     }
                     FileKind::Record => policy_dirty = true,
                     FileKind::Infra(syntax) => {
-                        let key = UnitKey::of(rel, syntax);
+                        rescan |= shared.ws.links_changed(rel, syntax, text.as_deref());
+                        let key = shared.ws.unit_key(rel, syntax);
                         edits
                             .entry(key)
                             .or_default()
@@ -303,6 +305,7 @@ impl Worker {
                 policy_request = Some(policy_request_of(&shared));
             }
             catalog = shared.ws.engine.catalog.clone();
+            var_files = shared.ws.engine.var_files.clone();
             as_of = shared.ws.as_of();
         }
         if rescan {
@@ -310,7 +313,10 @@ impl Worker {
             return;
         }
         // 2. Work without the lock.
-        let ctx = Ctx { catalog: &catalog };
+        let ctx = Ctx {
+            catalog: &catalog,
+            var_files: &var_files,
+        };
         let extracted: Vec<_> = units
             .into_iter()
             .map(|(key, inputs)| {
@@ -422,7 +428,7 @@ impl Worker {
             let again = policy_request_for(&ws, overlay);
             ws.set_policies(self.pipeline.load_policies(&again));
         }
-        ws.scan(&*self.pipeline);
+        ws.scan(&*self.pipeline, &overlay_docs);
         if ws.engine.existing_policy_paths().is_empty() {
             let shown: Vec<String> = ws
                 .engine

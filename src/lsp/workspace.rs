@@ -17,7 +17,7 @@ use crate::eval::FileMap;
 use crate::eval::finding::Finding;
 use crate::facts::model::Deployment;
 pub use crate::facts::units::UnitKey;
-use crate::facts::{Ctx, Extraction, Input};
+use crate::facts::{Extraction, Input};
 use crate::source::SourceFile;
 use crate::workspace::{self as engine, Selection};
 
@@ -53,6 +53,13 @@ pub struct Workspace {
     /// Refusal record files of the last load.
     pub records: HashSet<Arc<str>>,
     pub units: BTreeMap<UnitKey, Unit>,
+    /// Terraform folder → the first folder of its stack (the folders module calls link, in
+    /// either direction): a stack is one unit, since an edit in a caller changes the
+    /// instances of the modules it calls.
+    stacks: HashMap<String, String>,
+    /// Terraform file → the folders it links to, as last read (an edit that changes them
+    /// regroups the stacks).
+    links: HashMap<Arc<str>, Vec<String>>,
     pub findings: HashMap<Arc<str>, Vec<Finding>>,
     /// Problems no open file can show (no policies, an unreadable config), for the log.
     pub notes: Vec<String>,
@@ -70,6 +77,8 @@ impl Workspace {
             policy_diags: HashMap::new(),
             records: HashSet::new(),
             units: BTreeMap::new(),
+            stacks: HashMap::new(),
+            links: HashMap::new(),
             findings: HashMap::new(),
             notes,
         }
@@ -146,7 +155,8 @@ impl Workspace {
 
     /// Discovers, reads and extracts the whole workspace, once (refusal records left out:
     /// they are cloudpact's input, not infrastructure).
-    pub fn scan(&mut self, pipeline: &dyn Pipeline) {
+    /// `open` holds the editor's text of open documents, read instead of the disk's.
+    pub fn scan(&mut self, pipeline: &dyn Pipeline, open: &[(Arc<str>, String)]) {
         let records: Vec<Arc<str>> = self.records.iter().cloned().collect();
         let found = match self.engine.discover(&Selection::Root, &records) {
             Ok(f) => f,
@@ -155,17 +165,21 @@ impl Workspace {
                 return;
             }
         };
-        let (inputs, read_errors) = discover::read_all(&found.candidates);
-        let extraction = pipeline.extract(
-            &inputs,
-            Ctx {
-                catalog: &self.engine.catalog,
-            },
-        );
+        let (mut inputs, read_errors) = discover::read_all(&found.candidates);
+        if !open.is_empty() {
+            let texts: HashMap<&str, &str> = open.iter().map(|(k, t)| (&**k, t.as_str())).collect();
+            for input in &mut inputs {
+                if let Some(text) = texts.get(&*input.file.path) {
+                    input.file = Arc::new(SourceFile::new(input.file.path.clone(), *text));
+                }
+            }
+        }
+        let extraction = pipeline.extract(&inputs, self.engine.ctx());
+        self.link(&inputs);
         let mut units: BTreeMap<UnitKey, Unit> = BTreeMap::new();
         let mut key_of: HashMap<Arc<str>, UnitKey> = HashMap::new();
         for input in inputs {
-            let key = UnitKey::of(&input.file.path, input.syntax);
+            let key = self.unit_key(&input.file.path, input.syntax);
             key_of.insert(input.file.path.clone(), key.clone());
             units.entry(key).or_default().inputs.push(input);
         }
@@ -184,6 +198,66 @@ impl Workspace {
             units.entry(key).or_default().errors.push(d);
         }
         self.units = units;
+    }
+
+    /// Reads the links of every Terraform input and groups their folders into stacks.
+    fn link(&mut self, inputs: &[Input]) {
+        let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        self.links.clear();
+        let mut pairs = Vec::new();
+        for input in inputs {
+            if !matches!(
+                UnitKey::of(&input.file.path, input.syntax),
+                UnitKey::Terraform(_)
+            ) {
+                continue;
+            }
+            let path = &input.file.path;
+            let targets = crate::facts::terraform::graph::linked_folders(path, &input.file.text);
+            let dir = dir_of(path);
+            pairs.push((dir.clone(), dir.clone()));
+            pairs.extend(targets.iter().map(|t| (dir.clone(), t.clone())));
+            self.links.insert(path.clone(), targets);
+        }
+        self.stacks.clear();
+        for group in self.engine.terraform_stacks(pairs) {
+            let first = group[0].clone();
+            for dir in group {
+                self.stacks.insert(dir, first.clone());
+            }
+        }
+    }
+
+    /// The unit a file is extracted with: its own ([`UnitKey::of`]), or for Terraform its
+    /// stack's.
+    pub fn unit_key(&self, rel: &str, syntax: Syntax) -> UnitKey {
+        match UnitKey::of(rel, syntax) {
+            UnitKey::Terraform(dir) => match self.stacks.get(&*dir) {
+                Some(first) => UnitKey::Terraform(first.as_str().into()),
+                None => UnitKey::Terraform(dir),
+            },
+            key => key,
+        }
+    }
+
+    /// Whether an edit changes the folders a Terraform file links to (its stack may change:
+    /// the workspace is then re-read).
+    pub fn links_changed(&self, rel: &str, syntax: Syntax, text: Option<&str>) -> bool {
+        if !matches!(UnitKey::of(rel, syntax), UnitKey::Terraform(_)) {
+            return false;
+        }
+        let disk;
+        let text = match text {
+            Some(t) => t,
+            None => {
+                disk = std::fs::read_to_string(self.abs(rel)).unwrap_or_default();
+                &disk
+            }
+        };
+        let now = crate::facts::terraform::graph::linked_folders(rel, text);
+        self.links
+            .get(rel)
+            .map_or(!now.is_empty(), |before| *before != now)
     }
 
     /// The inputs of a unit with some files' text replaced: by the editor's, or for `None` by
@@ -248,7 +322,7 @@ impl Workspace {
     /// The unit holding an infra file.
     pub fn unit_of(&self, rel: &str) -> Option<&Unit> {
         match self.kind(rel) {
-            FileKind::Infra(s) => self.units.get(&UnitKey::of(rel, s)),
+            FileKind::Infra(s) => self.units.get(&self.unit_key(rel, s)),
             _ => None,
         }
     }

@@ -36,10 +36,16 @@ pub fn deployment_json(d: &Deployment, file: Option<&crate::source::SourceFile>)
         "tags": d.tags,
         "evidence": d.evidence.iter().map(|e| json!({"for": e.attr, "text": e.text})).collect::<Vec<_>>(),
     });
+    let obj = v.as_object_mut().expect("json! of an object");
     if !d.provenance.is_empty() {
         // The other files that decided it (docs/detection.md, "Provenance").
-        let obj = v.as_object_mut().expect("json! of an object");
         obj.insert("provenance".into(), json!(d.provenance));
+    }
+    if d.module.is_some() || !d.calls.is_empty() {
+        // A module instance (docs/detection.md, "Terraform modules").
+        obj.insert("module".into(), json!(d.module));
+        obj.insert("address".into(), json!(d.address()));
+        obj.insert("calls".into(), json!(d.calls));
     }
     if let Some(file) = file {
         let s = file.line_col(d.span.start);

@@ -43,13 +43,22 @@ pub fn uri_of(path: &str) -> String {
     out
 }
 
-/// What identifies a finding across runs: rule, path, and the deployment's type and name, or
+/// What identifies a finding across runs: rule, path, and the deployment's type and name (and
+/// module instance), or
 /// for findings about no deployment the text of their first line. Never the line number, so
 /// an edit elsewhere in the file keeps the finding's identity.
 fn identity(f: &Finding) -> String {
     let mut key = format!("{}\0{}\0", f.rule, f.path());
     if let Some(d) = &f.deployment {
         key.push_str(&format!("{}\0{}", d.type_, d.name));
+        // Instances of one module resource differ by their address and the calls that made
+        // them (a Terragrunt instance has no address of its own).
+        if d.module.is_some() || !d.calls.is_empty() {
+            key.push_str(&format!("\0{}", d.address()));
+            for c in &d.calls {
+                key.push_str(&format!("\0{}:{}", c.path, c.name));
+            }
+        }
     } else if f.rule != reserved::PARSE_ERROR {
         // A parse error moves as the file is fixed; one per file is its identity.
         let line = f.file.index.line_of(f.span.start.min(f.file.text.len()));

@@ -83,6 +83,18 @@ const RESERVED: &[(&str, Severity, &str, &str, &str)] = &[
         "Write `cloudpact:ignore RULE_ID [until=YYYY-MM-DD] -- REASON` with a known rule id and \
          a reason. Rules declared `waivable false` cannot be suppressed: comply with them.",
     ),
+    (
+        reserved::UNRESOLVED_MODULE,
+        Severity::Warning,
+        "A local module call cannot be followed",
+        "A Terraform `module` block or Terragrunt configuration with a local source (`./`, \
+         `../`) makes an instance of the folder it names, with the caller's values. When the \
+         folder is missing or outside the repository, when calls form a cycle, nest deeper \
+         than 100 levels or make more than 10,000 instances, the resources behind the call are \
+         not checked, and this finding says so at the call.",
+        "Point the source at a folder of the repository holding the module's `.tf` files, or \
+         break the cycle. A module fetched only in CI can be waived with a reason.",
+    ),
 ];
 
 /// The reserved ids, in a stable order.

@@ -90,7 +90,9 @@ fn result_json(f: &Finding, rule_index: Option<usize>, fingerprint: &str) -> Val
     if !f.path().is_empty() {
         let mut loc = json!({"physicalLocation": physical_location(&f.file, f.span)});
         if let Some(d) = &f.deployment {
-            let name = if d.name.is_empty() {
+            let name = if d.module.is_some() {
+                d.address()
+            } else if d.name.is_empty() {
                 d.type_.clone()
             } else {
                 format!("{}.{}", d.type_, d.name)

@@ -88,6 +88,8 @@ pub struct Workspace {
     pub as_of: Date,
     /// Unsaved editor text.
     pub overlays: Overlays,
+    /// `terraform.var_files` with repository-relative paths.
+    pub var_files: Arc<facts::VarFiles>,
 }
 
 /// The facts of one evaluation.
@@ -286,6 +288,7 @@ impl Workspace {
                 .max_file_size
                 .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE),
         };
+        let var_files = Arc::new(config.config.terraform.resolved_var_files());
         let walker = Walker::new(&root, walk)
             .map_err(|e| Diag::error("cloudpact::config::bad-exclude", e.to_string()))?;
         Ok(Workspace {
@@ -296,6 +299,7 @@ impl Workspace {
             walker,
             as_of: opts.as_of.unwrap_or_else(today),
             overlays: Overlays::new(),
+            var_files,
         })
     }
 
@@ -410,6 +414,7 @@ impl Workspace {
                         .into_iter()
                         .filter(|c| wanted.contains(&UnitKey::of(&c.rel, c.syntax))),
                 );
+                self.module_context(&mut found);
             }
         }
         found.finish();
@@ -419,17 +424,71 @@ impl Workspace {
         Ok(found)
     }
 
+    /// Adds the Terraform folders linked to the selected ones by module calls, in either
+    /// direction: a module's instances are made by the configurations that call it, wherever
+    /// they are, and a configuration's resources include those of the modules it calls. Links
+    /// are read from the text of the repository's Terraform files
+    /// ([`facts::terraform::graph::linked_folders`]) before anything is parsed.
+    fn module_context(&self, found: &mut Discovered) {
+        let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        let selected: HashSet<String> = found
+            .candidates
+            .iter()
+            .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
+            .map(|c| dir_of(&c.rel))
+            .collect();
+        if selected.is_empty() {
+            return;
+        }
+        let mut all = Discovered::default();
+        self.walker.folder("", false, &mut all);
+        let terraform: Vec<discover::Candidate> = all
+            .candidates
+            .into_iter()
+            .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
+            .collect();
+        let mut links: Vec<(String, String)> = Vec::new();
+        for c in &terraform {
+            let dir = dir_of(&c.rel);
+            if let Ok(text) = self.read(&c.abs) {
+                for target in facts::terraform::graph::linked_folders(&c.rel, &text) {
+                    links.push((dir.clone(), target));
+                }
+            }
+            links.push((dir.clone(), dir));
+        }
+        let groups = self.terraform_stacks(links);
+        let wanted: HashSet<&str> = groups
+            .iter()
+            .filter(|g| g.iter().any(|d| selected.contains(d)))
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        found.candidates.extend(
+            terraform
+                .into_iter()
+                .filter(|c| wanted.contains(dir_of(&c.rel).as_str())),
+        );
+    }
+
+    /// Terraform folders that must be extracted together, from the links between folders (a
+    /// folder → a folder its files call or include) and the configured variable files.
+    pub fn terraform_stacks(&self, mut links: Vec<(String, String)>) -> Vec<Vec<String>> {
+        let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        for (dir, files) in self.var_files.iter() {
+            for f in files {
+                links.push((dir.clone(), dir_of(f)));
+            }
+        }
+        facts::terraform::graph::components(links.iter().map(|(a, b)| (a.as_str(), b.as_str())))
+    }
+
     /// Discovers, reads and extracts.
     pub fn collect(&self, selection: &Selection, skip: &[Arc<str>]) -> Result<Facts, Fatal> {
         let found = self.discover(selection, skip)?;
         let (mut inputs, mut errors) = discover::read_all(&found.candidates);
         self.apply_overlays(&mut inputs);
-        let extraction = facts::extract(
-            &inputs,
-            Ctx {
-                catalog: &self.catalog,
-            },
-        );
+        let extraction = facts::extract(&inputs, self.ctx());
         let mut files = FileMap::with_capacity(inputs.len());
         let mut bytes = 0;
         for input in &inputs {
@@ -446,6 +505,14 @@ impl Workspace {
             files_scanned: found.candidates.len(),
             bytes_scanned: bytes,
         })
+    }
+
+    /// What extractors need: the catalog and the configuration's variable files.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            catalog: &self.catalog,
+            var_files: &self.var_files,
+        }
     }
 
     fn apply_overlays(&self, inputs: &mut [Input]) {
@@ -544,16 +611,28 @@ fn parse_error_finding(d: &Diag, severity: Severity) -> Finding {
         .iter()
         .find(|l| l.primary)
         .and_then(|l| l.text.clone());
+    // Other diagnostics of reading (an unresolved module call) keep their own id and severity.
+    let (severity, help) = if d.code == reserved::PARSE_ERROR {
+        (
+            severity,
+            "fix the syntax so the file can be checked; a file cloudpact cannot read is never skipped in silence"
+                .to_string(),
+        )
+    } else {
+        (
+            d.severity,
+            d.help.clone().unwrap_or_else(|| {
+                "make the module source point at a scanned folder of Terraform files".to_string()
+            }),
+        )
+    };
     Finding {
-        rule: reserved::PARSE_ERROR.to_string(),
+        rule: d.code.clone(),
         policy: None,
         rule_kind: None,
         severity,
         message: d.message.clone(),
-        help: Some(
-            "fix the syntax so the file can be checked; a file cloudpact cannot read is never skipped in silence"
-                .to_string(),
-        ),
+        help: Some(help),
         reference: None,
         span: d.primary_span().unwrap_or_default(),
         file,

@@ -7,7 +7,7 @@ use crate::facts::{Extraction, json};
 fn run(rel: &str) -> (Arc<SourceFile>, Extraction) {
     let catalog = Catalog::builtin();
     let file = fixture(rel);
-    let x = json::extract(&file, Ctx { catalog: &catalog });
+    let x = json::extract(&file, Ctx::new(&catalog));
     (file, x)
 }
 
@@ -137,7 +137,7 @@ fn with_parameters(files: &[(&str, String)]) -> (Option<String>, String) {
         })
         .collect();
     let refs: Vec<ParameterFile<'_>> = parsed.iter().map(|(f, r)| (f.clone(), r)).collect();
-    let x = json::extract_with_parameters(&template, &refs, Ctx { catalog: &catalog });
+    let x = json::extract_with_parameters(&template, &refs, Ctx::new(&catalog));
     let d = &x.deployments[0];
     let e = d
         .evidence_for(Attr::Region)

@@ -6,14 +6,14 @@ use crate::facts::model::Kind;
 fn run(rel: &str) -> (Arc<SourceFile>, Extraction) {
     let catalog = Catalog::builtin();
     let file = fixture(rel);
-    let x = extract(&file, Ctx { catalog: &catalog });
+    let x = extract(&file, Ctx::new(&catalog));
     (file, x)
 }
 
 fn run_text(text: &str) -> Extraction {
     let catalog = Catalog::builtin();
     let file = Arc::new(SourceFile::new("t.bicep", text));
-    extract(&file, Ctx { catalog: &catalog })
+    extract(&file, Ctx::new(&catalog))
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn corpus_figures() {
     use std::collections::BTreeMap;
     let root = std::path::Path::new("/work/shared/corpus");
     let catalog = Catalog::builtin();
-    let ctx = Ctx { catalog: &catalog };
+    let ctx = Ctx::new(&catalog);
     let line_re = regex::Regex::new(r"^\s*resource\s+\w+\s+'Microsoft\.[^']+'").unwrap();
     for folder in ["bicep-azure-avm", "arm-azure-samples"] {
         let (mut expected, mut got, mut known, mut right, mut errors) = (0, 0, 0, 0, 0);

@@ -60,7 +60,7 @@ pub(crate) fn render_extraction(file: &SourceFile, x: &Extraction) -> String {
 fn ctx_run(rel: &str, syntax: Syntax) -> (Arc<SourceFile>, Extraction) {
     let catalog = Catalog::builtin();
     let file = fixture(rel);
-    let x = extract_text_config(&file, syntax, Ctx { catalog: &catalog });
+    let x = extract_text_config(&file, syntax, Ctx::new(&catalog));
     (file, x)
 }
 
@@ -148,7 +148,7 @@ fn v3_settings_yaml_through_scan_tree() {
         ),
     ]);
     let catalog = Catalog::builtin();
-    let deps = scan_tree(&file, &root, Ctx { catalog: &catalog });
+    let deps = scan_tree(&file, &root, Ctx::new(&catalog));
     assert_eq!(deps.len(), 2);
     let line = |d: &Deployment| file.line_col(d.span.start).line;
     assert_eq!(line(&deps[0]), 2);
@@ -248,7 +248,7 @@ fn toml_error_is_a_parse_error_at_its_span() {
 #[test]
 fn byte_order_marks_are_tolerated() {
     let catalog = Catalog::builtin();
-    let ctx = Ctx { catalog: &catalog };
+    let ctx = Ctx::new(&catalog);
     for (text, syntax) in [
         ("\u{feff}URL=https://api.openai.com", Syntax::Dotenv),
         ("\u{feff}url = https://api.openai.com", Syntax::Ini),
@@ -265,7 +265,7 @@ fn byte_order_marks_are_tolerated() {
 #[test]
 fn junk_never_panics() {
     let catalog = Catalog::builtin();
-    let ctx = Ctx { catalog: &catalog };
+    let ctx = Ctx::new(&catalog);
     for text in [
         "",
         "=",

@@ -32,7 +32,7 @@ pub(crate) const ACCELERATOR_KEYS: &[&str] = &["guest_accelerator", "accelerator
 
 pub(crate) const TAG_KEYS: &[&str] = &["tags", "labels", "freeform_tags"];
 
-pub(crate) fn deployments(scope: &Scope<'_>, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn deployments<'a>(scope: &'a Scope<'a>, ctx: Ctx<'a>) -> Vec<Deployment> {
     let mut out = Vec::new();
     for (i, file) in scope.files.iter().enumerate() {
         if file.role != Role::Config {
@@ -62,14 +62,14 @@ pub(crate) fn deployments(scope: &Scope<'_>, ctx: Ctx<'_>) -> Vec<Deployment> {
     out
 }
 
-struct Extractor<'a, 'm> {
-    scope: &'a Scope<'m>,
+struct Extractor<'a> {
+    scope: &'a Scope<'a>,
     ctx: Ctx<'a>,
     i: usize,
-    file: &'m File,
+    file: &'a File,
 }
 
-impl<'m> Extractor<'_, 'm> {
+impl<'a> Extractor<'a> {
     fn new_deployment(&self, block: &Block, ty: &str, name: &str) -> Deployment {
         Deployment::new(
             self.file.src.path.clone(),
@@ -80,7 +80,7 @@ impl<'m> Extractor<'_, 'm> {
         )
     }
 
-    fn resource(&self, block: &'m Block, ty: &str, name: &str) -> Deployment {
+    fn resource(&self, block: &'a Block, ty: &str, name: &str) -> Deployment {
         let mut d = self.new_deployment(block, ty, name);
         let catalog = self.ctx.catalog;
         let body = &block.body;
@@ -153,7 +153,7 @@ impl<'m> Extractor<'_, 'm> {
         d
     }
 
-    fn module(&self, block: &'m Block, name: &str) -> Option<Deployment> {
+    fn module(&self, block: &'a Block, name: &str) -> Option<Deployment> {
         let source_attr = block.body.attr("source")?;
         let source = source_attr.value.as_lit()?;
         let (ns, module_name, segment) = registry_module(source)?;
@@ -202,7 +202,7 @@ impl<'m> Extractor<'_, 'm> {
         Some(d)
     }
 
-    fn backend(&self, block: &'m Block, ty: &str) -> Deployment {
+    fn backend(&self, block: &'a Block, ty: &str) -> Deployment {
         let catalog = self.ctx.catalog;
         let mut d = self.new_deployment(block, "backend", ty);
         d.kind = Kind::Storage;
@@ -278,7 +278,7 @@ impl<'m> Extractor<'_, 'm> {
 
     /// `azapi_resource { type = "Microsoft.App/containerApps@2024-03-01" }` is what its ARM
     /// type is.
-    fn azapi_kind(&self, d: &mut Deployment, body: &'m Body) {
+    fn azapi_kind(&self, d: &mut Deployment, body: &'a Body) {
         let catalog = self.ctx.catalog;
         let Some(attr) = body.attr("type") else {
             return;
@@ -304,7 +304,7 @@ impl<'m> Extractor<'_, 'm> {
     /// The first region attribute present that resolves, as `(region, sentence, span)`.
     fn region_from_attrs(
         &self,
-        body: &'m Body,
+        body: &'a Body,
         provider: Option<&str>,
         attrs: fn(Option<&str>) -> &'static [(&'static str, Sort)],
     ) -> Option<RegionFound> {
@@ -330,24 +330,23 @@ impl<'m> Extractor<'_, 'm> {
         alias: Option<&str>,
         provider: &Option<ProviderId>,
     ) -> Option<RegionFound> {
-        let (i, block) = self.scope.provider_block(local, alias)?;
+        let conf = self.scope.provider(local, alias)?;
         let provider = provider.as_deref();
         let (name, sort) = region::provider_attrs(provider)
             .iter()
-            .find(|(name, _)| block.body.attr(name).is_some())?;
-        let attr = block.body.attr(name)?;
-        let value = self.scope.string(&attr.value)?;
+            .find(|(name, _)| conf.attr(name).is_some())?;
+        let attr = conf.attr(name)?;
+        let value = attr.value.as_ref()?;
         let region = region::normalize(self.ctx.catalog, provider, *sort, &value.text)?;
-        let header = match alias {
-            Some(a) => format!("provider \"{local}\" (alias \"{a}\")"),
-            None => format!("provider \"{local}\""),
-        };
-        let place = format!("{header} block in {}", self.scope.at(i, block.span));
-        let text = describe(name, &value, &region, *sort, &place, Some(&place));
+        let place = conf.place();
+        let mut text = describe(name, value, &region, *sort, &place, Some(&place));
+        for call in &conf.via {
+            text.push_str(&format!(", via {call}"));
+        }
         Some(RegionFound {
             region,
             text,
-            span: (i == self.i).then_some(attr.span),
+            span: std::ptr::eq(conf.file, self.file).then_some(attr.span),
         })
     }
 
@@ -358,14 +357,14 @@ impl<'m> Extractor<'_, 'm> {
         d.evidence.push(e);
     }
 
-    fn gpu(&self, d: &mut Deployment, body: &'m Body) {
+    fn gpu(&self, d: &mut Deployment, body: &'a Body) {
         if let Some(text) = self.gpu_in(body, d.provider.as_deref(), 0) {
             d.gpu = true;
             d.evidence.push(Evidence::new(Fact::Gpu, text));
         }
     }
 
-    fn gpu_in(&self, body: &'m Body, provider: Option<&str>, depth: usize) -> Option<String> {
+    fn gpu_in(&self, body: &'a Body, provider: Option<&str>, depth: usize) -> Option<String> {
         if depth > 8 {
             return None;
         }
@@ -393,7 +392,7 @@ impl<'m> Extractor<'_, 'm> {
     fn gpu_attr(
         &self,
         key: &str,
-        value: &'m Expr,
+        value: &'a Expr,
         provider: Option<&str>,
         depth: usize,
     ) -> Option<String> {
@@ -421,7 +420,7 @@ impl<'m> Extractor<'_, 'm> {
         }
     }
 
-    fn tags(&self, d: &mut Deployment, body: &'m Body) {
+    fn tags(&self, d: &mut Deployment, body: &'a Body) {
         for key in TAG_KEYS {
             let Some(attr) = body.attr(key) else { continue };
             let Some(found) = self.scope.follow(&attr.value) else {

@@ -60,6 +60,10 @@ fn lower_expr(expr: &Expression) -> Expr {
         Expression::Parenthesis(p) => lower_expr(p.inner()),
         Expression::Variable(v) => Expr::Ref(vec![v.as_str().to_string()]),
         Expression::Traversal(t) => lower_traversal(t),
+        Expression::FuncCall(call) => Expr::Call(
+            call.name.name.as_str().to_string(),
+            call.args.iter().map(lower_expr).collect(),
+        ),
         _ => Expr::Other,
     }
 }
@@ -121,7 +125,7 @@ mod tests {
         assert_eq!(v("b"), Expr::Ref(vec!["var".into(), "region".into()]));
         assert_eq!(v("c"), Expr::Ref(vec!["local".into(), "loc".into()]));
         assert_eq!(v("d"), Expr::Other);
-        assert_eq!(v("e"), Expr::Other);
+        assert!(matches!(v("e"), Expr::Call(name, args) if name == "lookup" && args.len() == 2));
         let Expr::Object(entries) = v("f") else {
             panic!("not an object")
         };

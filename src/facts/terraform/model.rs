@@ -16,7 +16,10 @@ pub(crate) enum Expr {
     Object(Vec<Attr>),
     List(Vec<Expr>),
     Null,
-    /// Anything not evaluated: function calls, conditionals, templates mixing text and values.
+    /// A function call, by name, with its arguments: not evaluated, but Terragrunt's
+    /// `find_in_parent_folders("root.hcl")` is read for what it names.
+    Call(String, Vec<Expr>),
+    /// Anything else not evaluated: conditionals, templates mixing text and values.
     Other,
 }
 
@@ -66,11 +69,17 @@ pub(crate) enum Role {
     AutoVars,
     /// Any other `*.tfvars` or `*.tfvars.json`: loaded only when named with `-var-file`.
     VarFile,
+    /// `terragrunt.hcl` or `root.hcl`: Terragrunt's configuration (a module source, inputs,
+    /// includes), not Terraform's.
+    Terragrunt,
 }
 
 impl Role {
     pub fn of_path(path: &str) -> Role {
         let name = path.rsplit('/').next().unwrap_or(path);
+        if name.ends_with(".hcl") {
+            return Role::Terragrunt;
+        }
         let vars = name.strip_suffix(".json").unwrap_or(name);
         if !vars.ends_with(".tfvars") {
             Role::Config
@@ -103,6 +112,11 @@ pub(crate) struct File {
 }
 
 impl Expr {
+    /// Whether the value is one cloudpact does not evaluate.
+    pub fn is_opaque(&self) -> bool {
+        matches!(self, Expr::Other | Expr::Call(..))
+    }
+
     /// The literal text, if the value is a literal.
     pub fn as_lit(&self) -> Option<&str> {
         match self {
@@ -147,6 +161,7 @@ mod tests {
         assert_eq!(Role::of_path("a/prod.tfvars.json"), Role::VarFile);
         assert_eq!(Role::of_path("a/main.tf.json"), Role::Config);
         assert_eq!(Role::of_path("a/package.json"), Role::Config);
+        assert_eq!(Role::of_path("a/terragrunt.hcl"), Role::Terragrunt);
     }
 
     #[test]

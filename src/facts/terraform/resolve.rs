@@ -41,39 +41,130 @@ pub(crate) struct Value {
     pub trail: Vec<String>,
 }
 
-/// Everything of a module that values resolve against.
+/// A value a caller gives a module's variable (a module argument, a Terragrunt input),
+/// resolved in the caller's scope: references inside it are already followed.
+#[derive(Debug, Clone)]
+pub(crate) struct Bound {
+    pub value: Expr,
+    /// Where it came from, the call site first.
+    pub trail: Vec<String>,
+}
+
+/// One attribute of a provider configuration, resolved where the block is written.
+#[derive(Debug, Clone)]
+pub(crate) struct ProviderAttr<'m> {
+    pub name: &'m str,
+    pub span: Span,
+    pub value: Option<Value>,
+}
+
+/// A provider configuration as a module instance sees it: written in the module, or passed
+/// down by its callers (`via` names the calls, outermost first).
+#[derive(Debug, Clone)]
+pub(crate) struct ProviderConf<'m> {
+    pub file: &'m File,
+    pub block: &'m Block,
+    pub attrs: Vec<ProviderAttr<'m>>,
+    pub via: Vec<String>,
+}
+
+impl<'m> ProviderConf<'m> {
+    pub fn attr(&self, name: &str) -> Option<&ProviderAttr<'m>> {
+        self.attrs.iter().rev().find(|a| a.name == name)
+    }
+
+    /// `provider "aws" (alias "tokyo") block in aws/main.tf:5`.
+    pub fn place(&self) -> String {
+        let local = self.block.labels.first().map_or("", String::as_str);
+        let alias = self.block.body.attr("alias").and_then(|a| a.value.as_lit());
+        let header = match alias {
+            Some(a) => format!("provider \"{local}\" (alias \"{a}\")"),
+            None => format!("provider \"{local}\""),
+        };
+        let line = self.file.src.line_col(self.block.span.start).line;
+        format!("{header} block in {}:{line}", self.file.src.path)
+    }
+}
+
+/// A provider configuration's key: its local name and alias.
+pub(crate) type ProviderKey = (String, Option<String>);
+
+/// How an instance's variables get their values. Terraform reads variable files only for the
+/// configuration it runs in (a root); a called module sees its caller's arguments; Terragrunt
+/// passes its `inputs` as environment variables, which the module's own variable files
+/// override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Vars {
+    Root,
+    Called,
+    Terragrunt,
+}
+
+/// What an instance of a module knows from outside its folder.
+#[derive(Debug, Clone)]
+pub(crate) struct Context<'m> {
+    pub vars: Vars,
+    /// Module arguments or Terragrunt inputs, by variable name.
+    pub bound: HashMap<String, Bound>,
+    /// Provider configurations the caller passes (`None`: a root, which has only its own).
+    pub providers: Option<HashMap<ProviderKey, ProviderConf<'m>>>,
+    /// Variable files the configuration names for this folder (`terraform.var_files`), in
+    /// order: later ones win.
+    pub var_files: Vec<&'m File>,
+}
+
+impl Context<'_> {
+    pub fn root() -> Self {
+        Context {
+            vars: Vars::Root,
+            bound: HashMap::new(),
+            providers: None,
+            var_files: Vec::new(),
+        }
+    }
+}
+
+/// Everything of a module instance that values resolve against.
 pub(crate) struct Scope<'m> {
     pub files: &'m [File],
+    context: Context<'m>,
     variables: HashMap<&'m str, (usize, &'m Block)>,
     /// Auto-loaded variable files in Terraform's order ([`Role::auto_vars_rank`]): later ones
     /// win.
     auto_vars: HashMap<&'m str, (usize, &'m Attr)>,
     /// Other `*.tfvars`: every assignment, since which file a run names is not known.
     var_files: HashMap<&'m str, Vec<(usize, &'m Attr)>>,
+    /// Variable files the configuration names, later ones winning.
+    named_vars: HashMap<&'m str, (&'m File, &'m Attr)>,
     locals: HashMap<&'m str, (usize, &'m Attr)>,
     resources: HashMap<(&'m str, &'m str), (usize, &'m Block)>,
-    /// (local name, alias) → `provider` block.
-    providers: HashMap<(&'m str, Option<String>), (usize, &'m Block)>,
+    /// (local name, alias) → provider configuration: the module's own blocks, else what its
+    /// caller passes.
+    providers: HashMap<ProviderKey, ProviderConf<'m>>,
     /// Local name → source address, from `required_providers`.
     required: HashMap<&'m str, (usize, &'m Attr, String)>,
 }
 
 impl<'m> Scope<'m> {
-    pub fn new(files: &'m [File]) -> Self {
+    /// The scope of one instance of a module.
+    pub fn instance(files: &'m [File], context: Context<'m>) -> Self {
         let mut scope = Scope {
             files,
+            context,
             variables: HashMap::new(),
             auto_vars: HashMap::new(),
             var_files: HashMap::new(),
+            named_vars: HashMap::new(),
             locals: HashMap::new(),
             resources: HashMap::new(),
             providers: HashMap::new(),
             required: HashMap::new(),
         };
         let mut auto: Vec<usize> = Vec::new();
+        let mut own_providers: Vec<(usize, &'m Block)> = Vec::new();
         for (i, file) in files.iter().enumerate() {
             match file.role {
-                Role::Config => scope.index_config(i, file),
+                Role::Config => scope.index_config(i, file, &mut own_providers),
                 Role::AutoVars => auto.push(i),
                 Role::VarFile => {
                     for attr in &file.body.attrs {
@@ -84,6 +175,7 @@ impl<'m> Scope<'m> {
                             .push((i, attr));
                     }
                 }
+                Role::Terragrunt => {}
             }
         }
         auto.sort_by_key(|&i| Role::auto_vars_rank(&files[i].src.path));
@@ -92,10 +184,27 @@ impl<'m> Scope<'m> {
                 scope.auto_vars.insert(attr.key.as_str(), (i, attr));
             }
         }
+        let named = std::mem::take(&mut scope.context.var_files);
+        for file in &named {
+            for attr in &file.body.attrs {
+                scope.named_vars.insert(attr.key.as_str(), (*file, attr));
+            }
+        }
+        scope.context.var_files = named;
+        // What the caller passes, then the module's own blocks over it (resolved here: their
+        // values may use the module's variables).
+        if let Some(passed) = scope.context.providers.take() {
+            scope.providers = passed;
+        }
+        for (i, block) in own_providers {
+            let conf = scope.resolve_provider(i, block);
+            let key = provider_key(block);
+            scope.providers.insert(key, conf);
+        }
         scope
     }
 
-    fn index_config(&mut self, i: usize, file: &'m File) {
+    fn index_config(&mut self, i: usize, file: &'m File, providers: &mut Vec<(usize, &'m Block)>) {
         for block in &file.body.blocks {
             match (block.ident.as_str(), block.labels.as_slice()) {
                 ("variable", [name]) => {
@@ -109,14 +218,7 @@ impl<'m> Scope<'m> {
                 ("resource", [ty, name]) => {
                     self.resources.insert((ty, name), (i, block));
                 }
-                ("provider", [name]) => {
-                    let alias = block
-                        .body
-                        .attr("alias")
-                        .and_then(|a| a.value.as_lit())
-                        .map(str::to_string);
-                    self.providers.insert((name, alias), (i, block));
-                }
+                ("provider", [_]) => providers.push((i, block)),
                 ("terraform", _) => {
                     for req in block.body.blocks("required_providers") {
                         for attr in &req.body.attrs {
@@ -138,53 +240,79 @@ impl<'m> Scope<'m> {
         }
     }
 
+    fn resolve_provider(&self, i: usize, block: &'m Block) -> ProviderConf<'m> {
+        let attrs = block
+            .body
+            .attrs
+            .iter()
+            .map(|a| ProviderAttr {
+                name: a.key.as_str(),
+                span: a.span,
+                value: self.string(&a.value),
+            })
+            .collect();
+        ProviderConf {
+            file: &self.files[i],
+            block,
+            attrs,
+            via: Vec::new(),
+        }
+    }
+
     /// `path:line` of a span in file `i`.
     pub fn at(&self, i: usize, span: Span) -> String {
-        let file = &self.files[i].src;
-        format!("{}:{}", file.path, file.line_col(span.start).line)
+        at(&self.files[i], span)
     }
 
     /// Follows references until a value that is not one.
-    pub fn follow(&self, expr: &'m Expr) -> Option<Found<'m>> {
+    pub fn follow<'s>(&'s self, expr: &'s Expr) -> Option<Found<'s>> {
         let mut trail = Vec::new();
         let expr = self.follow_in(expr, &mut trail, 0)?;
         Some(Found { expr, trail })
     }
 
-    fn follow_in(&self, expr: &'m Expr, trail: &mut Vec<String>, hops: usize) -> Option<&'m Expr> {
+    fn follow_in<'s>(
+        &'s self,
+        expr: &'s Expr,
+        trail: &mut Vec<String>,
+        hops: usize,
+    ) -> Option<&'s Expr> {
         let Expr::Ref(path) = expr else {
-            return (!matches!(expr, Expr::Other)).then_some(expr);
+            return (!expr.is_opaque()).then_some(expr);
         };
         if hops >= MAX_HOPS {
             return None;
         }
-        let (next, place) = match path.as_slice() {
-            [root, name] if root == "var" => self.variable(name)?,
+        let next: &'s Expr = match path.as_slice() {
+            [root, name] if root == "var" => self.variable(name, trail)?,
             [root, name] if root == "local" => {
                 let (i, attr) = self.locals.get(name.as_str())?;
-                (
-                    &attr.value,
-                    format!("local.{name} in {}", self.at(*i, attr.span)),
-                )
+                trail.push(format!("local.{name} in {}", self.at(*i, attr.span)));
+                &attr.value
             }
             [ty, name, attr_name] if !NOT_RESOURCES.contains(&ty.as_str()) => {
                 let (i, block) = self.resources.get(&(ty.as_str(), name.as_str()))?;
                 let attr = block.body.attr(attr_name)?;
-                (
-                    &attr.value,
-                    format!("{ty}.{name}.{attr_name} in {}", self.at(*i, attr.span)),
-                )
+                trail.push(format!(
+                    "{ty}.{name}.{attr_name} in {}",
+                    self.at(*i, attr.span)
+                ));
+                &attr.value
             }
             _ => return None,
         };
-        trail.push(place);
         self.follow_in(next, trail, hops + 1)
     }
 
-    /// The value of `var.name`: a `-var-file` when all of them agree, else the auto-loaded
-    /// files, else the default.
-    fn variable(&self, name: &str) -> Option<(&'m Expr, String)> {
-        if let Some(assignments) = self.var_files.get(name) {
+    /// The value of `var.name` as Terraform would load it for this instance (see [`Vars`]),
+    /// with the places it came from pushed on `trail`.
+    fn variable<'s>(&'s self, name: &str, trail: &mut Vec<String>) -> Option<&'s Expr> {
+        let loads_files = self.context.vars != Vars::Called;
+        if loads_files && let Some((file, attr)) = self.named_vars.get(name) {
+            trail.push(format!("var.{name} in {}", at(file, attr.span)));
+            return Some(&attr.value);
+        }
+        if loads_files && let Some(assignments) = self.var_files.get(name) {
             let (i, first) = assignments[0];
             let agree = assignments
                 .iter()
@@ -192,27 +320,30 @@ impl<'m> Scope<'m> {
             if !agree {
                 return None;
             }
-            return Some((
-                &first.value,
-                format!("var.{name} in {}", self.at(i, first.span)),
-            ));
+            trail.push(format!("var.{name} in {}", self.at(i, first.span)));
+            return Some(&first.value);
         }
-        if let Some((i, attr)) = self.auto_vars.get(name) {
-            return Some((
-                &attr.value,
-                format!("var.{name} in {}", self.at(*i, attr.span)),
-            ));
+        if loads_files && let Some((i, attr)) = self.auto_vars.get(name) {
+            trail.push(format!("var.{name} in {}", self.at(*i, attr.span)));
+            return Some(&attr.value);
+        }
+        if self.context.vars != Vars::Root
+            && let Some(bound) = self.context.bound.get(name)
+        {
+            trail.extend(bound.trail.iter().cloned());
+            return Some(&bound.value);
         }
         let (i, block) = self.variables.get(name)?;
         let default = block.body.attr("default")?;
-        Some((
-            &default.value,
-            format!("var.{name} default in {}", self.at(*i, default.span)),
-        ))
+        trail.push(format!(
+            "var.{name} default in {}",
+            self.at(*i, default.span)
+        ));
+        Some(&default.value)
     }
 
     /// A string value (literal scalars only).
-    pub fn string(&self, expr: &'m Expr) -> Option<Value> {
+    pub fn string(&self, expr: &Expr) -> Option<Value> {
         let found = self.follow(expr)?;
         let text = found.expr.as_lit()?.to_string();
         Some(Value {
@@ -221,11 +352,55 @@ impl<'m> Scope<'m> {
         })
     }
 
-    /// The `provider` block for a local name and alias.
-    pub fn provider_block(&self, local: &str, alias: Option<&str>) -> Option<(usize, &'m Block)> {
+    /// A value as a caller hands it to a module: references followed, nested ones too, so the
+    /// module can use it without this scope. Anything unresolved becomes [`Expr::Other`].
+    pub fn bind(&self, expr: &Expr) -> (Expr, Vec<String>) {
+        let mut trail = Vec::new();
+        let value = self.bind_in(expr, &mut trail, 0);
+        (value, trail)
+    }
+
+    fn bind_in(&self, expr: &Expr, trail: &mut Vec<String>, depth: usize) -> Expr {
+        if depth > MAX_HOPS {
+            return Expr::Other;
+        }
+        let Some(found) = self.follow(expr) else {
+            return Expr::Other;
+        };
+        // The trail of the value itself; nested values' trails are not evidence for it.
+        if depth == 0 {
+            trail.extend(found.trail);
+        }
+        match found.expr {
+            Expr::Object(entries) => Expr::Object(
+                entries
+                    .iter()
+                    .map(|e| Attr {
+                        key: e.key.clone(),
+                        span: e.span,
+                        value: self.bind_in(&e.value, trail, depth + 1),
+                    })
+                    .collect(),
+            ),
+            Expr::List(items) => Expr::List(
+                items
+                    .iter()
+                    .map(|item| self.bind_in(item, trail, depth + 1))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// The provider configuration for a local name and alias.
+    pub fn provider(&self, local: &str, alias: Option<&str>) -> Option<&ProviderConf<'m>> {
         self.providers
-            .get(&(local, alias.map(str::to_string)))
-            .copied()
+            .get(&(local.to_string(), alias.map(str::to_string)))
+    }
+
+    /// Every provider configuration the instance sees.
+    pub fn providers(&self) -> &HashMap<ProviderKey, ProviderConf<'m>> {
+        &self.providers
     }
 
     /// The provider a local name stands for, with the evidence sentence.
@@ -254,6 +429,22 @@ impl<'m> Scope<'m> {
     pub fn required_source(&self, local: &str) -> Option<&str> {
         self.required.get(local).map(|(_, _, s)| s.as_str())
     }
+}
+
+/// `path:line` of a span in a file.
+pub(crate) fn at(file: &File, span: Span) -> String {
+    format!("{}:{}", file.src.path, file.src.line_col(span.start).line)
+}
+
+/// A `provider` block's local name and alias.
+pub(crate) fn provider_key(block: &Block) -> ProviderKey {
+    let local = block.labels.first().cloned().unwrap_or_default();
+    let alias = block
+        .body
+        .attr("alias")
+        .and_then(|a| a.value.as_lit())
+        .map(str::to_string);
+    (local, alias)
 }
 
 /// `aws` (legacy shorthand) is `hashicorp/aws`; a registry host is dropped when it is one the

@@ -83,7 +83,7 @@ fn tf_json_inventory() {
     let file = Arc::new(SourceFile::new("stack/cdk.tf.json", TF_JSON));
     let root = json_node(TF_JSON);
     let catalog = Catalog::builtin();
-    let mut x = extract_tf_json(&file, &root, Ctx { catalog: &catalog });
+    let mut x = extract_tf_json(&file, &root, Ctx::new(&catalog));
     for d in &mut x.deployments {
         crate::facts::resolve_country(d, &catalog);
     }
@@ -208,7 +208,7 @@ fn plan_inventory() {
     let file = Arc::new(SourceFile::new("plan.json", PLAN));
     let root = json_node(PLAN);
     let catalog = Catalog::builtin();
-    let mut x = extract_plan(&file, &root, Ctx { catalog: &catalog });
+    let mut x = extract_plan(&file, &root, Ctx::new(&catalog));
     for d in &mut x.deployments {
         crate::facts::resolve_country(d, &catalog);
     }
@@ -253,14 +253,11 @@ fn variable_files_follow_terraform_precedence_json_included() {
             .iter()
             .map(|(p, t)| Arc::new(SourceFile::new(*p, *t)))
             .collect();
-        let j: Vec<(Arc<SourceFile>, Node)> = json[..json_n]
+        let j: Vec<Arc<SourceFile>> = json[..json_n]
             .iter()
-            .map(|(p, t)| (Arc::new(SourceFile::new(*p, *t)), json_node(t)))
+            .map(|(p, t)| Arc::new(SourceFile::new(*p, *t)))
             .collect();
-        let refs: Vec<(Arc<SourceFile>, &Node)> = j.iter().map(|(f, n)| (f.clone(), n)).collect();
-        let catalog = Catalog::builtin();
-        let x =
-            crate::facts::terraform::extract_module_with_json(&h, &refs, Ctx { catalog: &catalog });
+        let x = mixed(&h, &j);
         let d = &x.deployments[0];
         let e = d
             .evidence_for(crate::facts::model::Attr::Region)
@@ -286,20 +283,31 @@ fn variable_files_follow_terraform_precedence_json_included() {
         )
     );
     // Only named with -var-file: one such file decides, as a `.tfvars` would.
-    let var_file = [(
-        Arc::new(SourceFile::new(
-            "m/prod.tfvars.json",
-            "{\"r\": \"ca-central-1\"}",
-        )),
-        json_node("{\"r\": \"ca-central-1\"}"),
-    )];
-    let refs: Vec<(Arc<SourceFile>, &Node)> =
-        var_file.iter().map(|(f, n)| (f.clone(), n)).collect();
+    let var_file = [Arc::new(SourceFile::new(
+        "m/prod.tfvars.json",
+        "{\"r\": \"ca-central-1\"}",
+    ))];
     let h: Vec<Arc<SourceFile>> = hcl[..2]
         .iter()
         .map(|(p, t)| Arc::new(SourceFile::new(*p, *t)))
         .collect();
-    let catalog = Catalog::builtin();
-    let x = crate::facts::terraform::extract_module_with_json(&h, &refs, Ctx { catalog: &catalog });
+    let x = mixed(&h, &var_file);
     assert_eq!(x.deployments[0].region.as_deref(), Some("ca-central-1"));
+}
+
+/// One folder of HCL and JSON Terraform files, extracted together.
+fn mixed(hcl: &[Arc<SourceFile>], json: &[Arc<SourceFile>]) -> crate::facts::Extraction {
+    use crate::discover::{Input, Syntax};
+    let inputs: Vec<Input> = hcl
+        .iter()
+        .map(|f| (f, Syntax::Hcl))
+        .chain(json.iter().map(|f| (f, Syntax::Json)))
+        .map(|(f, syntax)| Input {
+            file: f.clone(),
+            syntax,
+        })
+        .collect();
+    let catalog = Catalog::builtin();
+    let folder = crate::facts::terraform::Folder::parse("m".into(), &inputs);
+    crate::facts::terraform::extract_folders(&[folder], Ctx::new(&catalog))
 }
