@@ -352,3 +352,63 @@ fn a_tf_json_file_is_part_of_its_terraform_folder() {
     assert_eq!(m["params"]["diagnostics"], json!([]));
     s.stop();
 }
+
+#[test]
+fn a_module_file_shows_each_instance_and_follows_edits_in_its_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path();
+    let module = "variable \"location\" {}\n\nresource \"google_storage_bucket\" \"this\" {\n  name     = \"b\"\n  location = var.location\n}\n";
+    let caller = "locals {\n  raw = \"us-east4\"\n}\n\nmodule \"raw\" {\n  source   = \"../../modules/bucket\"\n  location = local.raw\n}\n";
+    common::write(
+        w,
+        &[
+            (
+                "policies/eu.pact",
+                "policy eu {\n  require in_eu {\n    where  kind == storage\n    assert country in eu\n    unknown warn\n  }\n}\n",
+            ),
+            ("modules/bucket/main.tf", module),
+            ("live/analytics/main.tf", caller),
+        ],
+    );
+    let mut s = Server::start(w);
+    s.open("modules/bucket/main.tf", "terraform", module);
+    let d = s.diagnostics("modules/bucket/main.tf", 1);
+    assert_eq!(d.len(), 1, "one instance, as check shows: {d:#?}");
+    assert_eq!(d[0]["code"], "eu.in_eu");
+    assert_eq!(d[0]["severity"], 1);
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("module.raw.google_storage_bucket.this"),
+        "{d:#?}"
+    );
+    let related: Vec<(String, u64)> = d[0]["relatedInformation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["location"]["uri"].as_str().unwrap().to_string(),
+                r["location"]["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        related.contains(&(s.uri("live/analytics/main.tf"), 4)),
+        "the call site is related information: {related:?}"
+    );
+    // Move the caller's bucket to Frankfurt, unsaved: the module file's finding goes.
+    s.open("live/analytics/main.tf", "terraform", caller);
+    s.change("live/analytics/main.tf", 2, [1, 9, 1, 17], "europe-west3");
+    let uri = s.uri("modules/bucket/main.tf");
+    let m = s.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri.as_str()
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+    });
+    assert_eq!(m["params"]["diagnostics"], json!([]));
+    s.stop();
+}

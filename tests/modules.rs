@@ -72,7 +72,11 @@ fn each_call_is_checked_with_its_callers_values() {
     assert_eq!(
         instances(&doc),
         vec![
-            ("-".into(), "tg/prod/terragrunt.hcl".into(), "asia-south1".into()),
+            (
+                "-".into(),
+                "tg/prod/terragrunt.hcl".into(),
+                "asia-south1".into()
+            ),
             (
                 "module.raw".into(),
                 "live/analytics/main.tf".into(),

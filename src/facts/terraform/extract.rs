@@ -138,7 +138,7 @@ impl<'a> Extractor<'a> {
         let own = self.region_from_attrs(body, provider.as_deref(), region::resource_attrs);
         match own {
             Some(found) => self.set_region(&mut d, found),
-            None if !has_any(body, region::resource_attrs(provider.as_deref())) => {
+            None if !self.sets_any(body, region::resource_attrs(provider.as_deref())) => {
                 if let Some(found) = self.region_from_provider(&local, alias.as_deref(), &provider)
                 {
                     self.set_region(&mut d, found);
@@ -350,6 +350,17 @@ impl<'a> Extractor<'a> {
         })
     }
 
+    /// Whether the body sets one of `attrs` to something other than `null` (in Terraform a
+    /// null argument is an omitted one: `region = var.region` with a null default leaves the
+    /// provider's region in force).
+    fn sets_any(&self, body: &'a Body, attrs: &[(&str, Sort)]) -> bool {
+        attrs.iter().any(|(name, _)| {
+            body.attr(name).is_some_and(|a| {
+                !matches!(self.scope.follow(&a.value), Some(found) if *found.expr == Expr::Null)
+            })
+        })
+    }
+
     fn set_region(&self, d: &mut Deployment, found: RegionFound) {
         let mut e = Evidence::new(Fact::Region, found.text);
         e.span = found.span;
@@ -448,10 +459,6 @@ fn is_empty(expr: &Expr) -> bool {
         Expr::Object(entries) => entries.is_empty(),
         _ => false,
     }
-}
-
-fn has_any(body: &Body, attrs: &[(&str, Sort)]) -> bool {
-    attrs.iter().any(|(name, _)| body.attr(name).is_some())
 }
 
 struct RegionFound {

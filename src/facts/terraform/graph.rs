@@ -296,10 +296,9 @@ impl<'m> Walk<'_, 'm> {
                 },
             );
         }
-        let via = child
-            .calls
-            .last()
-            .map_or_else(String::new, |c| format!("{} ({}:{})", c.name, c.path, c.line));
+        let via = child.calls.last().map_or_else(String::new, |c| {
+            format!("{} ({}:{})", c.name, c.path, c.line)
+        });
         let providers = match call.kind {
             // Terragrunt runs the module as a root: it has only its own provider blocks.
             CallKind::Terragrunt => None,
