@@ -45,13 +45,24 @@ impl FailOn {
     }
 }
 
-/// Severity of `cloudpact.parse-error` findings.
+/// Severity of the findings about files the run did not check: `parse_errors`
+/// (`cloudpact.parse-error`), `unreadable` (`cloudpact.unreadable`) and `too_large`
+/// (`cloudpact.too-large`). Never lower than a warning: a file no rule saw must stay visible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
-pub enum ParseErrors {
+pub enum InputSeverity {
     #[default]
     Error,
     Warning,
+}
+
+impl InputSeverity {
+    pub fn severity(self) -> Severity {
+        match self {
+            InputSeverity::Error => Severity::Error,
+            InputSeverity::Warning => Severity::Warning,
+        }
+    }
 }
 
 /// A waiver: findings of `rule` matching `where` are suppressed until `until`.
@@ -81,14 +92,20 @@ pub struct Config {
     #[serde(default)]
     pub fail_on: Option<FailOn>,
     #[serde(default)]
-    pub parse_errors: ParseErrors,
+    pub parse_errors: InputSeverity,
+    /// Files and folders that cannot or must not be read.
+    #[serde(default)]
+    pub unreadable: InputSeverity,
+    /// Files over `max_file_size`.
+    #[serde(default)]
+    pub too_large: InputSeverity,
     #[serde(default)]
     pub inline_ignores: Option<bool>,
     #[serde(default)]
     pub providers: Vec<ProviderDef>,
     #[serde(default)]
     pub waivers: Vec<WaiverDef>,
-    /// Files larger than this many bytes are skipped with a warning.
+    /// Files larger than this many bytes are not read (`cloudpact.too-large`).
     #[serde(default)]
     pub max_file_size: Option<u64>,
 }
@@ -98,6 +115,8 @@ const KEYS: &[&str] = &[
     "exclude",
     "fail_on",
     "parse_errors",
+    "unreadable",
+    "too_large",
     "inline_ignores",
     "providers",
     "waivers",
@@ -264,11 +283,13 @@ mod tests {
     #[test]
     fn every_documented_key_parses() {
         let c = parse_text(
-            "policies: [policies/]\nexclude: [\"vendor/**\"]\nfail_on: warning\nparse_errors: warning\ninline_ignores: false\nproviders:\n  - id: stargate\n    name: Stargate\n    terraform_prefixes: [stargate_]\n    hosts: [\"*.stargate.example\"]\nwaivers:\n  - rule: p.r\n    where: 'path matches \"legacy/**\"'\n    reason: Legacy\n    until: 2026-06-30\n",
+            "policies: [policies/]\nexclude: [\"vendor/**\"]\nfail_on: warning\nparse_errors: warning\nunreadable: warning\ntoo_large: warning\ninline_ignores: false\nproviders:\n  - id: stargate\n    name: Stargate\n    terraform_prefixes: [stargate_]\n    hosts: [\"*.stargate.example\"]\nwaivers:\n  - rule: p.r\n    where: 'path matches \"legacy/**\"'\n    reason: Legacy\n    until: 2026-06-30\n",
         )
         .unwrap();
         assert_eq!(c.fail_on, Some(FailOn::Warning));
-        assert_eq!(c.parse_errors, ParseErrors::Warning);
+        assert_eq!(c.parse_errors, InputSeverity::Warning);
+        assert_eq!(c.unreadable, InputSeverity::Warning);
+        assert_eq!(c.too_large.severity(), Severity::Warning);
         assert_eq!(c.inline_ignores, Some(false));
         assert_eq!(c.providers[0].id, "stargate");
         assert_eq!(c.waivers[0].until.unwrap().to_string(), "2026-06-30");

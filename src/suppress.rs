@@ -30,7 +30,12 @@ pub use comments::{Directive, directives};
 
 /// Reserved ids that a comment or waiver may suppress; the rest are about suppressions
 /// themselves, and silencing those would defeat them.
-pub const SUPPRESSIBLE_RESERVED: &[&str] = &[reserved::PARSE_ERROR, reserved::UNUSED_REFUSAL];
+pub const SUPPRESSIBLE_RESERVED: &[&str] = &[
+    reserved::PARSE_ERROR,
+    reserved::UNREADABLE,
+    reserved::TOO_LARGE,
+    reserved::UNUSED_REFUSAL,
+];
 
 /// A waiver from the config, with its `where` parsed and the config file it is in (its place
 /// there is [`WaiverDef::span`], its item in the `waivers` list).
