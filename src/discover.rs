@@ -56,7 +56,8 @@ pub enum Syntax {
     Yaml,
     /// `*.bicep`
     Bicep,
-    /// A file under a Helm chart's `templates/`: Go templates, read as text.
+    /// A file under a Helm chart's `templates/`: Go templates, read as text; one without
+    /// template syntax is a plain manifest, read as YAML (`facts::helm::extract`).
     HelmTemplate,
     /// `.env`, `*.env`, `.env.*`
     Dotenv,

@@ -340,3 +340,31 @@ fn explain_describes_the_reserved_ids_at_their_configured_severity() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("severity:  error"), "{}", run.stdout);
 }
+
+#[test]
+fn a_manifest_without_template_syntax_in_a_chart_is_read_as_kubernetes() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo(
+        tmp.path(),
+        &[
+            (
+                "chart/Chart.yaml",
+                "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+            ),
+            (
+                "chart/templates/svc.yaml",
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: nlb\nspec:\n  type: LoadBalancer\n",
+            ),
+            // A Go template is still text: nothing here decides a provider.
+            (
+                "chart/templates/deploy.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+            ),
+        ],
+    );
+    let found = every_format(tmp.path(), &[], 1);
+    assert_eq!(
+        found,
+        vec![f("p.no_aws", "chart/templates/svc.yaml", 1, "error")]
+    );
+}
