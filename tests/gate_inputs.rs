@@ -342,6 +342,43 @@ fn explain_describes_the_reserved_ids_at_their_configured_severity() {
 }
 
 #[test]
+fn ignore_directives_count_only_in_real_comments() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo(
+        tmp.path(),
+        &[
+            // Text in a value that looks like a comment suppresses nothing.
+            (
+                ".env",
+                "NOTE=\"# cloudpact:ignore p.no_aws -- not a comment\"\nS3_ENDPOINT=https://s3.eu-west-1.amazonaws.com\n",
+            ),
+            (
+                "main.tf",
+                "locals { note = \"# cloudpact:ignore p.no_aws -- not a comment\" }\nresource \"aws_s3_bucket\" \"a\" {}\n",
+            ),
+            // A script in a block scalar is not YAML's comment: no unused suppression either.
+            (
+                "ci/workflow.yaml",
+                "steps:\n  - run: |\n      # cloudpact:ignore p.no_aws -- a line of the script\n      echo hi\n",
+            ),
+            // A real comment still suppresses.
+            (
+                "waived/main.tf",
+                "# cloudpact:ignore p.no_aws -- migrating in June\nresource \"aws_s3_bucket\" \"b\" {}\n",
+            ),
+        ],
+    );
+    let found = every_format(tmp.path(), &[], 1);
+    assert_eq!(
+        found,
+        vec![
+            f("p.no_aws", ".env", 2, "error"),
+            f("p.no_aws", "main.tf", 2, "error"),
+        ]
+    );
+}
+
+#[test]
 fn a_manifest_without_template_syntax_in_a_chart_is_read_as_kubernetes() {
     let tmp = tempfile::tempdir().unwrap();
     repo(
