@@ -379,6 +379,38 @@ fn ignore_directives_count_only_in_real_comments() {
 }
 
 #[test]
+fn refusal_globs_cannot_leave_the_repository() {
+    let outer = tempfile::tempdir().unwrap();
+    let root = outer.path().join("repo");
+    write(
+        outer.path(),
+        &[(
+            "stolen.yaml",
+            "- id: R1\n  holder: azure\n  granted_to: [aws]\n  declined_on: 2025-01-21\n  reason: \"no\"\n",
+        )],
+    );
+    repo(
+        &root,
+        &[
+            (
+                "policies/p.pact",
+                "policy p {\n  first_refusal gpu {\n    holder   azure\n    refusals \"../../*.yaml\"\n  }\n}\n",
+            ),
+            ("main.tf", BUCKET),
+        ],
+    );
+    let run = run_within(&root, &["check", "--format", "short"], 30);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("cloudpact::policy::refusals-outside-root")
+            && run.stderr.contains("policies/p.pact:4:14"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_manifest_without_template_syntax_in_a_chart_is_read_as_kubernetes() {
     let tmp = tempfile::tempdir().unwrap();
     repo(
