@@ -379,6 +379,32 @@ fn ignore_directives_count_only_in_real_comments() {
 }
 
 #[test]
+fn a_configured_provider_cannot_take_a_built_in_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo(
+        tmp.path(),
+        &[
+            (
+                "cloudpact.yaml",
+                "policies: [policies/]\nproviders:\n  - id: stargate\n    name: Stargate\n    aliases: [sg, aws]\n    terraform_prefixes: [aws_]\n",
+            ),
+            ("main.tf", BUCKET),
+        ],
+    );
+    for args in [&["check"][..], &["policy", "check"]] {
+        let run = run_in(tmp.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("cloudpact::config::bad-provider")
+                && run.stderr.contains("cloudpact.yaml:5:")
+                && run.stderr.contains("the built-in provider `aws`"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
 fn refusal_globs_cannot_leave_the_repository() {
     let outer = tempfile::tempdir().unwrap();
     let root = outer.path().join("repo");

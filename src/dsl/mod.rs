@@ -199,6 +199,23 @@ pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader
         }
     }
 
+    // A record id names one record across every file the policies read.
+    let mut first_of: BTreeMap<&str, &Arc<RefusalRecord>> = BTreeMap::new();
+    for r in record_files.values().flatten() {
+        match first_of.get(r.id.as_str()) {
+            Some(first) => diags.push(records::duplicate_id(
+                &r.id,
+                &r.file,
+                r.span,
+                &first.file,
+                first.span,
+            )),
+            None => {
+                first_of.insert(&r.id, r);
+            }
+        }
+    }
+
     // A rule with an error inside it is not evaluated.
     let rules = defs
         .into_iter()

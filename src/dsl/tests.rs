@@ -223,6 +223,36 @@ fn refusal_globs_stay_inside_the_repository() {
 }
 
 #[test]
+fn a_refusal_record_id_names_one_record_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let pol = dir.path().join("policies");
+    std::fs::create_dir_all(pol.join("refusals/sub")).unwrap();
+    std::fs::write(pol.join("refusals/a.yaml"), RECORD).unwrap();
+    std::fs::write(pol.join("refusals/sub/b.yaml"), RECORD).unwrap();
+    // Two globs and two paths (`refusals` and `sub/..`) reaching one file load it once.
+    std::fs::write(
+        pol.join("p.pact"),
+        "policy p {\n  first_refusal a { holder azure refusals \"refusals/*.yaml\", \"refusals/sub/../*.yaml\", \"refusals/sub/*.yaml\" }\n}\n",
+    )
+    .unwrap();
+    let loaded = load(std::slice::from_ref(&pol), dir.path(), &Catalog::builtin());
+    let dups: Vec<(String, usize)> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == records::code::DUPLICATE_ID)
+        .map(|d| (d.location().unwrap().0.to_string(), d.location().unwrap().1))
+        .collect();
+    assert_eq!(dups, [("policies/refusals/sub/b.yaml".to_string(), 1)]);
+    assert!(
+        loaded.diagnostics[0]
+            .message
+            .ends_with("already used at policies/refusals/a.yaml:1"),
+        "{:#?}",
+        loaded.diagnostics
+    );
+}
+
+#[test]
 fn missing_policy_path_is_reported() {
     let loaded = load(
         &[PathBuf::from("/no/such/dir")],
