@@ -463,3 +463,60 @@ fn a_manifest_without_template_syntax_in_a_chart_is_read_as_kubernetes() {
         vec![f("p.no_aws", "chart/templates/svc.yaml", 1, "error")]
     );
 }
+
+#[test]
+fn overlapping_paths_count_every_deployment_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(
+        root,
+        &[
+            ("cloudpact.yaml", "policies: [policies/]\n"),
+            (
+                "policies/s.pact",
+                "policy s {\n  share gcp_share {\n    provider gcp\n    at_least 30%\n  }\n}\n",
+            ),
+            ("infra/main.tf", BUCKET),
+            (
+                "infra/more.tf",
+                "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
+            ),
+            (
+                "tf/main.tf",
+                "resource \"google_storage_bucket\" \"c\" {\n  name = \"c\"\n}\n",
+            ),
+        ],
+    );
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("infra", root.join("infra-again")).unwrap();
+    let mut runs: Vec<Vec<&str>> = vec![
+        vec!["check"],
+        vec!["check", ".", "infra"],
+        vec!["check", "infra", "."],
+        vec!["check", ".", "infra", "tf/main.tf", "./tf/main.tf"],
+    ];
+    if cfg!(unix) {
+        runs.push(vec!["check", ".", "infra-again", "infra-again/main.tf"]);
+    }
+    for mut args in runs {
+        args.extend(["--format", "json"]);
+        let run = run_in(root, &args);
+        // One gcp deployment of three is 33%: a second count of infra would make it 20%.
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stdout);
+        assert_eq!(run.json()["summary"]["deployments"], 3, "{args:?}");
+    }
+    // Named files, each named twice: each counted once.
+    let run = run_in(
+        root,
+        &[
+            "check",
+            "tf/main.tf",
+            "./tf/main.tf",
+            "infra",
+            "infra/main.tf",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.json()["summary"]["deployments"], 3, "{}", run.stdout);
+}
