@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 
 use crate::diag::{Diag, Severity};
-use crate::facts::catalog::{Catalog, ProviderDef};
+use crate::facts::catalog::{self, Catalog, ProviderDef, ProviderField};
 use crate::parse::own_yaml::{self, Kind};
 use crate::parse::tree::{Node, Value};
 use crate::source::{SourceFile, Span};
@@ -45,13 +45,24 @@ impl FailOn {
     }
 }
 
-/// Severity of `cloudpact.parse-error` findings.
+/// Severity of the findings about files the run did not check: `parse_errors`
+/// (`cloudpact.parse-error`), `unreadable` (`cloudpact.unreadable`) and `too_large`
+/// (`cloudpact.too-large`). Never lower than a warning: a file no rule saw must stay visible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
-pub enum ParseErrors {
+pub enum InputSeverity {
     #[default]
     Error,
     Warning,
+}
+
+impl InputSeverity {
+    pub fn severity(self) -> Severity {
+        match self {
+            InputSeverity::Error => Severity::Error,
+            InputSeverity::Warning => Severity::Warning,
+        }
+    }
 }
 
 /// A waiver: findings of `rule` matching `where` are suppressed until `until`.
@@ -81,14 +92,20 @@ pub struct Config {
     #[serde(default)]
     pub fail_on: Option<FailOn>,
     #[serde(default)]
-    pub parse_errors: ParseErrors,
+    pub parse_errors: InputSeverity,
+    /// Files and folders that cannot or must not be read.
+    #[serde(default)]
+    pub unreadable: InputSeverity,
+    /// Files over `max_file_size`.
+    #[serde(default)]
+    pub too_large: InputSeverity,
     #[serde(default)]
     pub inline_ignores: Option<bool>,
     #[serde(default)]
     pub providers: Vec<ProviderDef>,
     #[serde(default)]
     pub waivers: Vec<WaiverDef>,
-    /// Files larger than this many bytes are skipped with a warning.
+    /// Files larger than this many bytes are not read (`cloudpact.too-large`).
     #[serde(default)]
     pub max_file_size: Option<u64>,
     #[serde(default)]
@@ -129,6 +146,8 @@ const KEYS: &[&str] = &[
     "exclude",
     "fail_on",
     "parse_errors",
+    "unreadable",
+    "too_large",
     "inline_ignores",
     "providers",
     "waivers",
@@ -252,37 +271,50 @@ fn validate(file: &Arc<SourceFile>, config: &Config, doc: &Node) -> Result<(), D
             return Err(diag);
         }
     }
-    if let Err(e) = Catalog::build(config.providers.clone()) {
+    let builtin = Catalog::builtin();
+    let problems = catalog::check_user_providers(builtin.providers(), &config.providers);
+    if let Some(p) = problems.first() {
         let items = list_items(doc, "providers");
-        let span = bad_provider_span(&config.providers, items).unwrap_or_else(|| {
-            doc.entry("providers")
-                .map_or(Span::empty(0), |(k, _)| k.span)
-        });
-        return Err(
-            Diag::error("cloudpact::config::bad-provider", e.to_string())
-                .in_file(file.clone())
-                .at(span, "in this provider"),
+        let span = items.get(p.entry).map_or_else(
+            || {
+                doc.entry("providers")
+                    .map_or(Span::empty(0), |(k, _)| k.span)
+            },
+            |item| provider_span(item, p.field),
         );
+        let id = &config.providers[p.entry].id;
+        let label = match p.field {
+            ProviderField::Id => "this id",
+            ProviderField::Alias(_) => "this alias",
+            ProviderField::Host(_) => "this host",
+            ProviderField::TerraformPrefix(_) | ProviderField::TypePrefix(_) => "this prefix",
+        };
+        return Err(Diag::error(
+            "cloudpact::config::bad-provider",
+            format!("provider `{id}`: {}", p.message),
+        )
+        .in_file(file.clone())
+        .at(span, label));
     }
     Ok(())
 }
 
-/// The span of the first provider entry that the catalog refuses on its own: its first refused
-/// host when the host list is where the fault is, else the whole entry.
-fn bad_provider_span(providers: &[ProviderDef], items: &[Node]) -> Option<Span> {
-    let (def, item) = providers
-        .iter()
-        .zip(items)
-        .find(|(def, _)| Catalog::build(vec![(*def).clone()]).is_err())?;
-    let hosts = item.get("hosts").and_then(Node::as_seq).unwrap_or_default();
-    let host = def.hosts.iter().zip(hosts).find(|(host, _)| {
-        let alone = ProviderDef {
-            hosts: vec![(*host).clone()],
-            ..def.clone()
-        };
-        Catalog::build(vec![alone]).is_err()
-    });
-    Some(host.map_or(item.span, |(_, node)| node.span))
+/// Where a field of a provider entry is written: the id's value, the n-th alias or host, else
+/// the entry.
+fn provider_span(item: &Node, field: ProviderField) -> Span {
+    let nth = |key: &str, n: usize| {
+        item.get(key)
+            .and_then(Node::as_seq)
+            .and_then(|s| s.get(n))
+            .map(|node| node.span)
+    };
+    match field {
+        ProviderField::Id => value_span(item, "id"),
+        ProviderField::Alias(n) => nth("aliases", n).unwrap_or(item.span),
+        ProviderField::Host(n) => nth("hosts", n).unwrap_or(item.span),
+        ProviderField::TerraformPrefix(n) => nth("terraform_prefixes", n).unwrap_or(item.span),
+        ProviderField::TypePrefix(n) => nth("type_prefixes", n).unwrap_or(item.span),
+    }
 }
 
 #[cfg(test)]
@@ -296,11 +328,13 @@ mod tests {
     #[test]
     fn every_documented_key_parses() {
         let c = parse_text(
-            "policies: [policies/]\nexclude: [\"vendor/**\"]\nfail_on: warning\nparse_errors: warning\ninline_ignores: false\nproviders:\n  - id: stargate\n    name: Stargate\n    terraform_prefixes: [stargate_]\n    hosts: [\"*.stargate.example\"]\nwaivers:\n  - rule: p.r\n    where: 'path matches \"legacy/**\"'\n    reason: Legacy\n    until: 2026-06-30\n",
+            "policies: [policies/]\nexclude: [\"vendor/**\"]\nfail_on: warning\nparse_errors: warning\nunreadable: warning\ntoo_large: warning\ninline_ignores: false\nproviders:\n  - id: stargate\n    name: Stargate\n    terraform_prefixes: [stargate_]\n    hosts: [\"*.stargate.example\"]\nwaivers:\n  - rule: p.r\n    where: 'path matches \"legacy/**\"'\n    reason: Legacy\n    until: 2026-06-30\n",
         )
         .unwrap();
         assert_eq!(c.fail_on, Some(FailOn::Warning));
-        assert_eq!(c.parse_errors, ParseErrors::Warning);
+        assert_eq!(c.parse_errors, InputSeverity::Warning);
+        assert_eq!(c.unreadable, InputSeverity::Warning);
+        assert_eq!(c.too_large.severity(), Severity::Warning);
         assert_eq!(c.inline_ignores, Some(false));
         assert_eq!(c.providers[0].id, "stargate");
         assert_eq!(c.waivers[0].until.unwrap().to_string(), "2026-06-30");
@@ -355,6 +389,68 @@ mod tests {
         let d = parse_text(text).unwrap_err();
         assert_eq!(d.code, "cloudpact::config::bad-provider");
         assert_eq!(&text[d.primary_span().unwrap().range()], "{re: \"(\"}");
+    }
+
+    #[test]
+    fn a_provider_cannot_take_a_built_in_name() {
+        let err = |text: &str| {
+            let d = parse_text(text).unwrap_err();
+            assert_eq!(d.code, "cloudpact::config::bad-provider");
+            let span = d.primary_span().unwrap();
+            (
+                text[span.range()].to_string(),
+                d.location().unwrap().1,
+                d.message,
+            )
+        };
+        // An alias that is a built-in id: `provider aws` would mean this provider.
+        let (at, line, message) =
+            err("providers:\n  - id: evil\n    name: Evil\n    aliases: [sg, aws]\n");
+        assert_eq!((at.as_str(), line), ("aws", 4));
+        assert!(message.contains("the built-in provider `aws`"), "{message}");
+        // An alias that is a built-in alias, an id that is one or that differs only in case.
+        assert_eq!(
+            err("providers:\n  - {id: x, name: X, aliases: [Amazon]}\n").0,
+            "Amazon"
+        );
+        assert_eq!(err("providers:\n  - id: amazon\n    name: A\n").0, "amazon");
+        assert_eq!(err("providers:\n  - id: AWS\n    name: A\n").0, "AWS");
+        // Two entries with one id, or one's alias the other's id.
+        let (at, line, _) = err("providers:\n  - {id: sg, name: S}\n  - {id: sg, name: S}\n");
+        assert_eq!((at.as_str(), line), ("sg", 3));
+        let text = "providers:\n  - {id: sg, name: S}\n  - {id: sx, name: X, aliases: [sg]}\n";
+        assert_eq!(err(text).1, 3);
+        // Empty or malformed ids and aliases, reserved words.
+        assert_eq!(err("providers:\n  - {id: '', name: S}\n").0, "''");
+        assert_eq!(err("providers:\n  - {id: 'a b', name: S}\n").0, "'a b'");
+        assert_eq!(err("providers:\n  - {id: any, name: S}\n").0, "any");
+        assert_eq!(
+            err("providers:\n  - {id: s, name: S, aliases: ['']}\n").0,
+            "''"
+        );
+        // Host globs that match no host, or every host.
+        for glob in [
+            "'https://*.s.example'",
+            "'*'",
+            "'*.*'",
+            "'a b.example'",
+            "''",
+        ] {
+            let text = format!("providers:\n  - {{id: s, name: S, hosts: [ok.example, {glob}]}}\n");
+            assert_eq!(err(&text).0, glob);
+        }
+        // A prefix under a built-in provider's would take its resource types.
+        let text = "providers:\n  - {id: s, name: S, terraform_prefixes: [s_, aws_s3_]}\n";
+        assert_eq!(err(text).0, "aws_s3_");
+        let text = "providers:\n  - {id: aws, name: A, type_prefixes: ['Microsoft.Compute/']}\n";
+        assert_eq!(err(text).0, "'Microsoft.Compute/'");
+        // Adding signals to a built-in provider by its exact id is fine, its own names too.
+        let c = parse_text(
+            "providers:\n  - id: aws\n    name: AWS\n    aliases: [amazon, aws-cloud]\n    terraform_prefixes: [aws_]\n    hosts: [\"*.aws.internal.example\"]\n",
+        )
+        .unwrap();
+        let catalog = Catalog::build(c.providers).unwrap();
+        assert_eq!(catalog.resolve("aws-cloud").as_deref(), Some("aws"));
     }
 
     #[test]

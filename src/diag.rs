@@ -12,6 +12,11 @@ use crate::source::{SourceFile, Span};
 /// Reserved rule ids for findings about the scan and the policy set itself.
 pub mod code {
     pub const PARSE_ERROR: &str = "cloudpact.parse-error";
+    /// A file or folder the run could not or must not read (permissions, a name that is not
+    /// UTF-8, a FIFO or device, a link out of the repository).
+    pub const UNREADABLE: &str = "cloudpact.unreadable";
+    /// A file over `max_file_size`, not read.
+    pub const TOO_LARGE: &str = "cloudpact.too-large";
     pub const UNUSED_REFUSAL: &str = "cloudpact.unused-refusal";
     pub const UNUSED_SUPPRESSION: &str = "cloudpact.unused-suppression";
     pub const EXPIRED_SUPPRESSION: &str = "cloudpact.expired-suppression";

@@ -5,9 +5,17 @@
 //! `.gitlab-ci.yml`, `.env`), and always skips `.git/`, `.terraform/`, `node_modules/` and
 //! `vendor/`. Files given explicitly are scanned even where `.gitignore` would skip them, but
 //! `exclude` patterns still apply to them (CLI.md).
+//!
+//! The walk fails closed: a file whose name claims a syntax but that the run cannot or must
+//! not read — unreadable, over `max_file_size`, a name that is not UTF-8, a FIFO, socket or
+//! device, a link that leaves the repository or leads nowhere — and a folder it cannot list
+//! come back as [`Skipped`], which the engine turns into `cloudpact.unreadable` and
+//! `cloudpact.too-large` findings (docs/configuration.md, "Which files are scanned"). Special
+//! files are never opened: opening a FIFO blocks until a writer comes, and `/dev/zero` never
+//! ends.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use globset::GlobSet;
 use rayon::prelude::*;
@@ -15,7 +23,7 @@ use rayon::prelude::*;
 use crate::diag::Diag;
 use crate::source::SourceFile;
 
-/// Files larger than this are skipped, with a warning (DETECTION.md).
+/// Files larger than this are not read; each is a `cloudpact.too-large` finding (DETECTION.md).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 /// cloudpact's own files and pre-commit's: they steer the check and describe no deployment.
@@ -48,7 +56,8 @@ pub enum Syntax {
     Yaml,
     /// `*.bicep`
     Bicep,
-    /// A file under a Helm chart's `templates/`: Go templates, read as text.
+    /// A file under a Helm chart's `templates/`: Go templates, read as text; one without
+    /// template syntax is a plain manifest, read as YAML (`facts::helm::extract`).
     HelmTemplate,
     /// `.env`, `*.env`, `.env.*`
     Dotenv,
@@ -66,8 +75,12 @@ pub enum Syntax {
 impl Syntax {
     /// The syntax a path claims, if cloudpact reads it. `chart_root` tells whether a parent
     /// directory holds a `Chart.yaml` (templates there are Go templates, not YAML).
+    ///
+    /// A name that is not UTF-8 claims what its lossy form claims (`main\u{fffd}.tf` is HCL),
+    /// so the walk can report it instead of passing it by.
     pub fn of(path: &Path, in_helm_templates: bool) -> Option<Syntax> {
-        let name = path.file_name()?.to_str()?;
+        let name = path.file_name()?.to_string_lossy();
+        let name: &str = &name;
         if OWN_FILES.contains(&name) {
             return None;
         }
@@ -136,11 +149,72 @@ pub struct Input {
     pub syntax: Syntax,
 }
 
-/// What the walk found: files to read (sorted), and warnings about files skipped.
+/// What the walk found: files to read (sorted), the files and folders it could not or must
+/// not read (each a finding), and notes about things that hide nothing.
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub candidates: Vec<Candidate>,
-    pub skipped: Vec<String>,
+    pub skipped: Vec<Skipped>,
+    /// For stderr: an ignore file that could not be read or holds a bad pattern (it only
+    /// makes the walk read more).
+    pub notes: Vec<String>,
+}
+
+/// A file or folder the run should check but did not read: a finding at its path, line 1.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    /// Repository-relative, `/`-separated; a name that is not UTF-8 is shown lossily.
+    pub rel: String,
+    pub why: Why,
+}
+
+/// Why a file or folder was not read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Why {
+    /// Over `max_file_size` (`cloudpact.too-large`).
+    TooLarge { len: u64, max: u64 },
+    /// Cannot or must not be read (`cloudpact.unreadable`), in words.
+    Unreadable(String),
+}
+
+impl Skipped {
+    fn unreadable(rel: String, why: impl Into<String>) -> Skipped {
+        Skipped {
+            rel,
+            why: Why::Unreadable(why.into()),
+        }
+    }
+
+    /// The reserved rule id of the finding.
+    pub fn code(&self) -> &'static str {
+        match self.why {
+            Why::TooLarge { .. } => crate::diag::code::TOO_LARGE,
+            Why::Unreadable(_) => crate::diag::code::UNREADABLE,
+        }
+    }
+
+    /// The finding's headline.
+    pub fn message(&self) -> String {
+        let rel = if self.rel.is_empty() { "." } else { &self.rel };
+        match &self.why {
+            Why::TooLarge { len, max } => format!(
+                "{rel} was not checked: {len} bytes is over the {max}-byte limit (max_file_size)"
+            ),
+            Why::Unreadable(why) => format!("cannot read {rel}: {why}"),
+        }
+    }
+
+    /// The diagnostic the engine turns into a finding: at line 1 of the path.
+    pub fn to_diag(&self) -> Diag {
+        let file = Arc::new(SourceFile::new(self.rel.as_str(), ""));
+        let label = match self.why {
+            Why::TooLarge { .. } => "not checked",
+            Why::Unreadable(_) => "not read",
+        };
+        Diag::error(self.code(), self.message())
+            .in_file(file)
+            .at(crate::source::Span::empty(0), label)
+    }
 }
 
 impl Discovered {
@@ -148,6 +222,8 @@ impl Discovered {
     pub fn finish(&mut self) {
         self.candidates.sort();
         self.candidates.dedup();
+        self.skipped.sort();
+        self.skipped.dedup();
     }
 }
 
@@ -211,28 +287,19 @@ impl Walker {
     }
 
     /// A file named on the command line: read when its name claims a syntax, even where
-    /// `.gitignore` would skip it, but not when `exclude` does (docs/configuration.md).
+    /// `.gitignore` would skip it, but not when `exclude` does (docs/configuration.md). A
+    /// named file that must not be read (a FIFO, a link out of the repository) is reported
+    /// like one met in a walk.
     pub fn file(&self, rel: &str, out: &mut Discovered) -> Result<(), DiscoverError> {
         let abs = self.root.join(rel);
-        let meta = std::fs::metadata(&abs).map_err(|source| DiscoverError::Unreadable {
+        let meta = std::fs::symlink_metadata(&abs).map_err(|source| DiscoverError::Unreadable {
             path: rel.to_string(),
             source,
         })?;
         if self.is_excluded(rel) {
             return Ok(());
         }
-        if let Some(syntax) = Syntax::of(&abs, in_helm_templates(&abs)) {
-            if meta.len() > self.opts.max_file_size {
-                out.skipped
-                    .push(oversize(rel, meta.len(), self.opts.max_file_size));
-            } else {
-                out.candidates.push(Candidate {
-                    rel: rel.to_string(),
-                    abs,
-                    syntax,
-                });
-            }
-        }
+        self.entry(&abs, meta.file_type(), out);
         Ok(())
     }
 
@@ -245,8 +312,20 @@ impl Walker {
             self.root.join(dir)
         };
         let honour = self.opts.honour_ignore_files;
-        let root = self.root.clone();
-        let exclude = self.exclude.clone();
+        // The ignore crate reads the ignore files of the start folder and of its parents before
+        // the first entry: one that would hang or never end stops this walk, visibly.
+        if honour {
+            let inside = start.ancestors().take_while(|a| a.starts_with(&self.root));
+            for folder in inside {
+                if let Some(s) = self.hazardous_ignore_file(folder, dir) {
+                    out.skipped.push(s);
+                    return;
+                }
+            }
+        }
+        let refused: Arc<Mutex<Vec<Skipped>>> = Arc::default();
+        let walker = self.clone();
+        let refused_in_filter = refused.clone();
         let mut builder = ignore::WalkBuilder::new(&start);
         builder
             .hidden(false)
@@ -256,6 +335,8 @@ impl Walker {
             .git_global(honour)
             .ignore(honour)
             .parents(honour)
+            // Links are resolved by `entry` (`link`): a link to a folder inside the repository
+            // is not walked again, and one leaving it is reported, not followed.
             .follow_links(false)
             .filter_entry(move |e| {
                 let name = e.file_name().to_string_lossy();
@@ -267,55 +348,262 @@ impl Walker {
                     if e.path().join(TEST_CASE_FILE).is_file() {
                         return false;
                     }
+                    let rel = relative(&walker.root, e.path());
+                    if walker.exclude.is_match(&rel) {
+                        return false;
+                    }
+                    // Entering the folder reads its ignore files: not one that would hang.
+                    if honour && let Some(s) = walker.hazardous_ignore_file(e.path(), &rel) {
+                        refused_in_filter
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push(s);
+                        return false;
+                    }
+                    return true;
                 }
-                let rel = relative(&root, e.path());
-                rel.is_empty() || !exclude.is_match(&rel)
+                let rel = relative(&walker.root, e.path());
+                rel.is_empty() || !walker.exclude.is_match(&rel)
             });
         if honour {
             // `--no-ignore` turns off every ignore file, cloudpact's own included.
-            builder.add_custom_ignore_filename(".cloudpactignore");
+            builder.add_custom_ignore_filename(IGNORE_FILES[2]);
         }
         if shallow {
             builder.max_depth(Some(1));
         }
         for entry in builder.build() {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    // An unreadable directory entry inside the tree: reported, the walk goes on.
-                    out.skipped.push(format!("skipped: {e}"));
-                    continue;
+            match entry {
+                Ok(e) => {
+                    if let Some(t) = e.file_type() {
+                        self.entry(e.path(), t, out);
+                    }
                 }
-            };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
+                Err(e) => self.walk_error(&e, dir, out),
             }
-            let path = entry.path();
-            let Some(syntax) = Syntax::of(path, in_helm_templates(path)) else {
-                continue;
-            };
-            let rel = relative(&self.root, path);
-            let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            if len > self.opts.max_file_size {
-                out.skipped
-                    .push(oversize(&rel, len, self.opts.max_file_size));
-                continue;
-            }
-            out.candidates.push(Candidate {
-                rel,
-                abs: path.to_path_buf(),
-                syntax,
-            });
+        }
+        out.skipped.extend(std::mem::take(
+            &mut *refused
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ));
+    }
+
+    /// One entry of a walk, or a named file, by the type of the entry itself (links not
+    /// followed): a candidate when its name claims a syntax and it can be read, else
+    /// [`Skipped`] when its name claims one, else nothing.
+    fn entry(&self, path: &Path, kind: std::fs::FileType, out: &mut Discovered) {
+        if kind.is_dir() {
+            return;
+        }
+        if kind.is_symlink() {
+            self.link(path, out);
+            return;
+        }
+        let Some(syntax) = Syntax::of(path, in_helm_templates(path)) else {
+            return;
+        };
+        match std::fs::metadata(path) {
+            Ok(meta) => self.regular(path, path, &meta, syntax, out),
+            Err(e) => out.skipped.push(Skipped::unreadable(
+                relative(&self.root, path),
+                e.to_string(),
+            )),
         }
     }
+
+    /// A symbolic link, read at its own path as what it points to (a linked `.tf` belongs to
+    /// the link's folder, as Terraform reads it). A link to a folder inside the repository is
+    /// not walked again: that folder is checked once, at its own path, which also makes link
+    /// loops harmless. A link that leaves the repository or leads nowhere is reported when a
+    /// file there would have been read: its name claims a syntax, or it is a folder.
+    fn link(&self, path: &Path, out: &mut Discovered) {
+        let rel = relative(&self.root, path);
+        let syntax = Syntax::of(path, in_helm_templates(path));
+        let to = std::fs::read_link(path)
+            .map(|t| t.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (meta, target) = match resolve(path) {
+            Ok(found) => found,
+            Err(e) => {
+                if syntax.is_some() {
+                    let why = format!("a symbolic link to `{to}`, which cannot be followed ({e})");
+                    out.skipped.push(Skipped::unreadable(rel, why));
+                }
+                return;
+            }
+        };
+        if !target.starts_with(&self.root) {
+            if syntax.is_some() || meta.is_dir() {
+                let why =
+                    format!("a symbolic link to `{to}`, outside the repository: not followed");
+                out.skipped.push(Skipped::unreadable(rel, why));
+            }
+            return;
+        }
+        if meta.is_dir() {
+            return;
+        }
+        if let Some(syntax) = syntax {
+            self.regular(path, &target, &meta, syntax, out);
+        }
+    }
+
+    /// A file whose name claims `syntax`, at `path` (a link's own path) with the metadata of
+    /// `target` (what it points to).
+    fn regular(
+        &self,
+        path: &Path,
+        target: &Path,
+        meta: &std::fs::Metadata,
+        syntax: Syntax,
+        out: &mut Discovered,
+    ) {
+        let rel = relative(&self.root, path);
+        let decodable = path
+            .strip_prefix(&self.root)
+            .map_or_else(|_| path.to_str().is_some(), |p| p.to_str().is_some());
+        if !decodable {
+            let why = "its name is not valid UTF-8, so no report could name it exactly";
+            out.skipped.push(Skipped::unreadable(rel, why));
+            return;
+        }
+        if !meta.is_file() {
+            let what = special_kind(&meta.file_type());
+            let why = if target == path {
+                format!("{what}, not a regular file: never opened")
+            } else {
+                format!("a symbolic link to {what}, not a regular file: never opened")
+            };
+            out.skipped.push(Skipped::unreadable(rel, why));
+            return;
+        }
+        let len = meta.len();
+        if len > self.opts.max_file_size {
+            out.skipped.push(Skipped {
+                rel,
+                why: Why::TooLarge {
+                    len,
+                    max: self.opts.max_file_size,
+                },
+            });
+            return;
+        }
+        out.candidates.push(Candidate {
+            rel,
+            abs: path.to_path_buf(),
+            syntax,
+        });
+    }
+
+    /// An error of the walk: a folder that cannot be listed, or an entry that cannot be
+    /// inspected, is a finding at its path; an ignore file that cannot be read only makes the
+    /// walk read more, so it is a note.
+    fn walk_error(&self, e: &ignore::Error, dir: &str, out: &mut Discovered) {
+        let (path, why) = error_parts(e);
+        let Some(path) = path else {
+            out.notes
+                .push(format!("while walking `{}`: {e}", shown_dir(dir)));
+            return;
+        };
+        if is_ignore_file(path) {
+            out.notes.push(e.to_string());
+            return;
+        }
+        let is_dir = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+        if is_dir || Syntax::of(path, in_helm_templates(path)).is_some() {
+            let rel = relative(&self.root, path);
+            let why = if is_dir {
+                format!("the folder cannot be listed ({why}): nothing in it was checked")
+            } else {
+                why
+            };
+            out.skipped.push(Skipped::unreadable(rel, why));
+        }
+    }
+
+    /// An ignore file of `folder` that the ignore crate would open but must not: a FIFO (the
+    /// open blocks forever), a device (`/dev/zero` never ends) or a socket. `rel` is the
+    /// folder's repository-relative path.
+    fn hazardous_ignore_file(&self, folder: &Path, rel: &str) -> Option<Skipped> {
+        IGNORE_FILES.iter().find_map(|name| {
+            let path = folder.join(name);
+            let meta = std::fs::metadata(&path).ok()?;
+            if meta.is_file() || meta.is_dir() {
+                return None;
+            }
+            let why = format!(
+                "{}, not a regular file: never opened, so the folder `{}` was not checked",
+                special_kind(&meta.file_type()),
+                shown_dir(rel)
+            );
+            Some(Skipped::unreadable(relative(&self.root, &path), why))
+        })
+    }
+}
+
+/// The ignore files the walk reads in every folder (`.git/info/exclude` only at a checkout's
+/// top, but checking it everywhere costs one `stat`).
+const IGNORE_FILES: &[&str] = &[
+    ".gitignore",
+    ".ignore",
+    ".cloudpactignore",
+    ".git/info/exclude",
+];
+
+fn is_ignore_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    IGNORE_FILES[..3].contains(&name) || path.ends_with(".git/info/exclude")
+}
+
+/// The path an error of the walk is about, and its cause in words.
+fn error_parts(e: &ignore::Error) -> (Option<&Path>, String) {
+    match e {
+        ignore::Error::WithPath { path, err } => (Some(path), error_parts(err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_parts(err)
+        }
+        ignore::Error::Partial(errs) => errs.first().map_or((None, e.to_string()), error_parts),
+        ignore::Error::Loop { child, .. } => (Some(child), "a symbolic-link loop".to_string()),
+        // Only the cause: walkdir's message repeats the absolute path, which no report shows.
+        ignore::Error::Io(io) if io.raw_os_error().is_none() => (None, io.kind().to_string()),
+        ignore::Error::Io(io) => (None, io.to_string()),
+        other => (None, other.to_string()),
+    }
+}
+
+/// What a link points to, all links followed, with its metadata.
+fn resolve(link: &Path) -> std::io::Result<(std::fs::Metadata, PathBuf)> {
+    let target = std::fs::canonicalize(link)?;
+    Ok((std::fs::metadata(&target)?, target))
+}
+
+/// What a file that is neither a regular file nor a folder is, in words.
+fn special_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = t;
+    "a special file"
+}
+
+fn shown_dir(rel: &str) -> &str {
+    if rel.is_empty() { "." } else { rel }
 }
 
 /// The file that makes a folder a policy test case.
 pub const TEST_CASE_FILE: &str = "cloudpact-test.yaml";
-
-fn oversize(rel: &str, len: u64, max: u64) -> String {
-    format!("skipped {rel}: {len} bytes is over the {max}-byte limit (max_file_size)")
-}
 
 /// Whether `path` is inside `templates/` of a Helm chart (a parent holds `Chart.yaml`).
 pub fn in_helm_templates(path: &Path) -> bool {
@@ -394,7 +682,8 @@ pub fn slash_path(p: &Path) -> String {
 }
 
 /// Reads every candidate in parallel. A file that is not valid UTF-8 or holds binary content
-/// becomes a `cloudpact.parse-error` diagnostic at line 1; an unreadable file another one.
+/// becomes a `cloudpact.parse-error` diagnostic; one that cannot be read a
+/// `cloudpact.unreadable` one at line 1.
 pub fn read_all(candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
     let results: Vec<Result<Input, Diag>> = candidates.par_iter().map(read_one).collect();
     let mut inputs = Vec::with_capacity(results.len());
@@ -409,6 +698,23 @@ pub fn read_all(candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
         }
     }
     (inputs, errors)
+}
+
+/// The bytes of a regular file. The walk gives only regular files, but one may have been
+/// swapped for a device since: what was opened is checked before it is read.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(format!(
+            "{}, not a regular file",
+            special_kind(&meta.file_type())
+        )));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// A `.template` file is CloudFormation when its text names the template's sections; then it is
@@ -431,11 +737,8 @@ pub fn resolve_template(mut input: Input) -> Option<Input> {
 
 fn read_one(c: &Candidate) -> Result<Input, Diag> {
     let code = crate::diag::code::PARSE_ERROR;
-    let bytes = std::fs::read(&c.abs).map_err(|e| {
-        Diag::error(code, format!("cannot read {}: {e}", c.rel))
-            .in_file(Arc::new(SourceFile::new(c.rel.as_str(), "")))
-            .at(crate::source::Span::empty(0), "unreadable")
-    })?;
+    let bytes = read_regular(&c.abs)
+        .map_err(|e| Skipped::unreadable(c.rel.clone(), e.to_string()).to_diag())?;
     let bad = |why: &str, at: usize| {
         let text = String::from_utf8_lossy(&bytes[..at.min(bytes.len())]).into_owned();
         let file = Arc::new(SourceFile::new(c.rel.as_str(), text));
@@ -487,6 +790,39 @@ mod tests {
             Syntax::of(Path::new("chart/templates/deploy.yaml"), true),
             Some(Syntax::HelmTemplate)
         );
+    }
+
+    #[test]
+    fn a_folder_the_walk_cannot_list_is_skipped_at_its_path() {
+        // Root reads every folder, so the error is built as the ignore crate reports it.
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        std::fs::create_dir_all(root.join("a/locked")).unwrap();
+        std::fs::write(root.join("a/.gitignore"), "x\n").unwrap();
+        let walker = Walker::new(&root, WalkOptions::default()).unwrap();
+        let denied = |path: PathBuf| ignore::Error::WithDepth {
+            depth: 2,
+            err: Box::new(ignore::Error::WithPath {
+                path,
+                err: Box::new(ignore::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "IO error for operation on /abs/path: Permission denied",
+                ))),
+            }),
+        };
+        let mut out = Discovered::default();
+        walker.walk_error(&denied(root.join("a/locked")), "", &mut out);
+        // An ignore file that cannot be read only makes the walk read more: a note.
+        walker.walk_error(&denied(root.join("a/.gitignore")), "", &mut out);
+        assert_eq!(
+            out.skipped,
+            [Skipped::unreadable(
+                "a/locked".into(),
+                "the folder cannot be listed (permission denied): nothing in it was checked"
+            )]
+        );
+        assert_eq!(out.skipped[0].code(), crate::diag::code::UNREADABLE);
+        assert_eq!(out.notes.len(), 1);
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub use comments::{Directive, directives};
 /// themselves, and silencing those would defeat them.
 pub const SUPPRESSIBLE_RESERVED: &[&str] = &[
     reserved::PARSE_ERROR,
+    reserved::UNREADABLE,
+    reserved::TOO_LARGE,
     reserved::UNUSED_REFUSAL,
     reserved::UNRESOLVED_MODULE,
 ];

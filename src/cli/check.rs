@@ -38,7 +38,7 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
             );
         }
     }
-    for note in &report.facts.skipped {
+    for note in &report.facts.notes {
         eprintln!("warning: {note}");
     }
     let summary = summarize(&report);
@@ -58,9 +58,7 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
             out
         }
         CheckFormat::Short => render::short::render(&report.findings, &|p| shown.path(p)),
-        CheckFormat::Json => {
-            render::json::render(&report.findings, &summary, &report.facts.skipped)
-        }
+        CheckFormat::Json => render::json::render(&report.findings, &summary, &report.facts.notes),
         CheckFormat::Sarif => render::sarif::render(&report.findings, &report.policies, &summary),
         CheckFormat::Github => {
             let job_summary = render::github::step_summary(

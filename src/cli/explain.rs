@@ -9,6 +9,7 @@ use crate::dsl::ast::RuleKind;
 use crate::dsl::kind_docs;
 use crate::dsl::model::RuleDef;
 use crate::eval::{Engine, EvalOptions};
+use crate::render::rule_docs::RuleDoc;
 
 pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
     let (ws, selection) = super::open(&args.scan)?;
@@ -17,17 +18,25 @@ pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
         emit(None, &explain_rule(rule, &ws))?;
         return Ok(Status::Clean);
     }
+    if let Some(doc) = crate::render::rule_docs::reserved_doc(&args.target) {
+        emit(None, &explain_reserved(&doc, &ws))?;
+        return Ok(Status::Clean);
+    }
     let Some((path, line)) = args.target.rsplit_once(':').and_then(|(p, l)| {
         l.parse::<usize>()
             .ok()
             .map(|l| (p.trim_start_matches("./"), l))
     }) else {
-        let ids: Vec<&str> = policies.rules.iter().map(|r| r.id.as_str()).collect();
+        let mut ids: Vec<&str> = policies.rules.iter().map(|r| r.id.as_str()).collect();
+        for id in crate::render::rule_docs::reserved_ids() {
+            ids.push(id);
+        }
+        let suggestion = crate::suggest::did_you_mean(&args.target, ids).map(str::to_string);
         let mut d = Diag::error(
             "cloudpact::cli::explain-target",
             format!("`{}` is neither a rule id nor PATH:LINE", args.target),
         );
-        if let Some(s) = crate::suggest::did_you_mean(&args.target, ids) {
+        if let Some(s) = suggestion {
             d = d.with_help(format!("did you mean `{s}`?"));
         }
         return Err(d.into());
@@ -94,6 +103,15 @@ pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
     }
     emit(None, &out)?;
     Ok(Status::Clean)
+}
+
+/// A reserved `cloudpact.*` id: what it reports, at the severity this repository gives it.
+fn explain_reserved(doc: &RuleDoc, ws: &crate::workspace::Workspace) -> String {
+    let severity = ws.input_severity(&doc.id).unwrap_or(doc.severity);
+    format!(
+        "{} — reserved rule id\nseverity:  {severity}\n\n{}. {}\n  to fix: {}\n",
+        doc.id, doc.short, doc.full, doc.help_text
+    )
 }
 
 fn explain_rule(rule: &RuleDef, s: &crate::workspace::Workspace) -> String {

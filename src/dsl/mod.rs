@@ -139,6 +139,7 @@ pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader
     let mut defs = Vec::new();
     for (src, path, file) in &parsed {
         let dir = path.parent().unwrap_or(Path::new("."));
+        let (fence, fence_name) = glob_fence(dir, root);
         for policy in &file.policies {
             for rule in &policy.rules {
                 let mut records = Vec::new();
@@ -147,10 +148,10 @@ pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader
                         continue;
                     };
                     for glob in globs {
-                        let matched = match_refusal_glob(dir, &glob.node);
+                        let matched = match_refusal_glob(dir, &glob.node, &fence);
                         let matched = match matched {
                             Ok(m) => m,
-                            Err(e) => {
+                            Err(GlobError::Invalid(e)) => {
                                 diags.push(
                                     Problem::new(
                                         validate::code::BAD_GLOB,
@@ -160,6 +161,10 @@ pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader
                                     )
                                     .to_diag(src),
                                 );
+                                continue;
+                            }
+                            Err(GlobError::Outside) => {
+                                diags.push(glob_outside(glob, fence_name).to_diag(src));
                                 continue;
                             }
                         };
@@ -190,6 +195,23 @@ pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader
                     src.clone(),
                     build::rule_def(src, policy, rule, catalog, records),
                 ));
+            }
+        }
+    }
+
+    // A record id names one record across every file the policies read.
+    let mut first_of: BTreeMap<&str, &Arc<RefusalRecord>> = BTreeMap::new();
+    for r in record_files.values().flatten() {
+        match first_of.get(r.id.as_str()) {
+            Some(first) => diags.push(records::duplicate_id(
+                &r.id,
+                &r.file,
+                r.span,
+                &first.file,
+                first.span,
+            )),
+            None => {
+                first_of.insert(&r.id, r);
             }
         }
     }
@@ -371,42 +393,111 @@ fn load_record_file(
     }
 }
 
-/// The files under `dir` that `glob` (relative to `dir`, `/`-separated) matches, sorted.
-fn match_refusal_glob(dir: &Path, glob: &str) -> Result<Vec<PathBuf>, String> {
+/// Why a `refusals` glob was not walked.
+enum GlobError {
+    /// Not a glob of the dialect (`dsl::validate::compile_glob`).
+    Invalid(String),
+    /// Its fixed part leads out of the folder the policy may read.
+    Outside,
+}
+
+/// The folder a policy's `refusals` globs must stay in, canonical, and its name in words: the
+/// repository root, or for a policy outside it (`--policy` elsewhere) the policy's own folder.
+/// A glob never walks the rest of the file system.
+fn glob_fence(dir: &Path, root: &Path) -> (PathBuf, &'static str) {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if dir.starts_with(&root) {
+        (root, "the repository root")
+    } else {
+        (dir, "the policy's folder")
+    }
+}
+
+/// The files under `dir` that `glob` (relative to `dir`, `/`-separated) matches, sorted, as
+/// canonical paths (a file reached by two globs or two paths is one file). Only `fence` is
+/// walked: a glob whose fixed part leads out of it (`../../../../**/*.yaml`, or a link to `/`)
+/// is refused, and links out of it met in the walk are not followed.
+fn match_refusal_glob(dir: &Path, glob: &str, fence: &Path) -> Result<Vec<PathBuf>, GlobError> {
+    let glob = glob.trim_start_matches("./");
     let matcher =
-        validate::compile_glob(glob.trim_start_matches("./")).map_err(|e| e.kind().to_string())?;
+        validate::compile_glob(glob).map_err(|e| GlobError::Invalid(e.kind().to_string()))?;
     // Walk only below the glob's literal prefix (`refusals/` of `refusals/*.yaml`).
     let literal: Vec<&str> = glob
-        .trim_start_matches("./")
         .split('/')
         .take_while(|seg| !seg.contains(['*', '?', '[', '{', '\\']))
         .collect();
-    let base_rel = if literal.len() == glob.split('/').count() {
-        // No wildcard at all: the path itself.
-        let p = dir.join(glob);
-        return Ok(if p.is_file() { vec![p] } else { Vec::new() });
-    } else {
-        literal.join("/")
+    let whole = literal.len() == glob.split('/').count();
+    let literal = literal.join("/");
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let inside = |p: &Path| {
+        std::fs::canonicalize(p)
+            .ok()
+            .filter(|c| c.starts_with(fence))
     };
-    let base = dir.join(&base_rel);
+    let base = normalize(&dir.join(&literal));
+    let base = match std::fs::canonicalize(&base) {
+        Ok(real) if real.starts_with(fence) => real,
+        Ok(_) => return Err(GlobError::Outside),
+        Err(_) if base.starts_with(fence) => return Ok(Vec::new()),
+        Err(_) => return Err(GlobError::Outside),
+    };
+    if whole {
+        // No wildcard at all: the path itself.
+        return Ok(Some(base).filter(|p| p.is_file()).into_iter().collect());
+    }
     let mut out = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(&base)
+    let walk = walkdir::WalkDir::new(&base)
         .follow_links(true)
         .into_iter()
-        .flatten()
-    {
+        .filter_entry(|e| !e.path_is_symlink() || inside(e.path()).is_some());
+    for entry in walk.flatten() {
         if !entry.file_type().is_file() {
             continue;
         }
-        let Ok(rel) = entry.path().strip_prefix(dir) else {
+        let Ok(below) = entry.path().strip_prefix(&base) else {
             continue;
         };
-        let rel = crate::discover::slash_path(rel);
-        if matcher.is_match(&rel) {
-            out.insert(entry.into_path());
+        // The path as the glob writes it, from `dir`.
+        let below = crate::discover::slash_path(below);
+        let rel = if literal.is_empty() {
+            below
+        } else {
+            format!("{literal}/{below}")
+        };
+        if matcher.is_match(&rel)
+            && let Some(real) = inside(entry.path())
+        {
+            out.insert(real);
         }
     }
     Ok(out.into_iter().collect())
+}
+
+/// `a/b/../c` → `a/c` without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn glob_outside(glob: &ast::Spanned<String>, fence: &str) -> Problem {
+    Problem::new(
+        validate::code::REFUSALS_OUTSIDE,
+        glob.span,
+        format!("`{}` reaches outside {fence}", glob.node),
+        format!("leads out of {fence}: not read"),
+    )
+    .help("refusal globs are relative to the policy file's folder and stay inside the repository: keep the records there")
 }
 
 fn glob_matches_nothing(glob: &ast::Spanned<String>, dir: &Path, root: &Path) -> Problem {

@@ -36,6 +36,7 @@ pub mod code {
     pub const BAD_WHERE: &str = "cloudpact::record::bad-where";
     pub const WINDOW_ORDER: &str = "cloudpact::record::window-order";
     pub const SECOND_DOCUMENT: &str = "cloudpact::record::second-document";
+    pub const DUPLICATE_ID: &str = "cloudpact::record::duplicate-id";
 }
 
 const KIND: Kind = Kind {
@@ -155,7 +156,9 @@ pub fn load_records(
         }
     };
 
-    let mut records = Vec::new();
+    let mut records: Vec<Arc<RefusalRecord>> = Vec::new();
+    // Record ids seen in this file, with where: an id names one record (docs/language.md).
+    let mut ids: HashMap<String, Span> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         let Some(spans) = item_spans(file, item) else {
             let at = item.span;
@@ -180,6 +183,12 @@ pub fn load_records(
         match serde_yaml::from_value::<RawRecord>(value) {
             Ok(raw) => {
                 if let Some(r) = build(file, catalog, raw, &spans, &mut diags) {
+                    let at = spans.keys.get("id").map_or(spans.line, |k| k.1);
+                    if let Some(first) = ids.get(&r.id) {
+                        diags.push(duplicate_id(&r.id, file, at, file, *first));
+                        continue;
+                    }
+                    ids.insert(r.id.clone(), at);
                     records.push(Arc::new(r));
                 }
             }
@@ -364,6 +373,36 @@ fn build(
         file: file.clone(),
         span: spans.line,
     })
+}
+
+/// A record id already given to another record: records are named by id in findings,
+/// suppressions and audits, so two records with one id would be one too many.
+pub fn duplicate_id(
+    id: &str,
+    file: &Arc<SourceFile>,
+    at: Span,
+    first_file: &Arc<SourceFile>,
+    first: Span,
+) -> Diag {
+    let line = first_file.line_col(first.start).line;
+    let same_file = Arc::ptr_eq(file, first_file);
+    let where_ = if same_file {
+        format!("line {line}")
+    } else {
+        format!("{}:{line}", first_file.path)
+    };
+    let d = Diag::error(
+        code::DUPLICATE_ID,
+        format!("refusal record id `{id}` is already used at {where_}"),
+    )
+    .in_file(file.clone())
+    .at(at, "a second record with this id")
+    .with_help("give every refusal record its own id");
+    if same_file {
+        d.with_label(crate::diag::Label::secondary(first, "the first"))
+    } else {
+        d
+    }
 }
 
 fn recode(mut p: Problem, code: &'static str) -> Problem {

@@ -185,6 +185,73 @@ fn refusal_files_are_loaded_once_and_empty_globs_warn() {
     assert_eq!(loaded.set.files.len(), 2);
 }
 
+const RECORD: &str = "- id: R1\n  holder: azure\n  granted_to: [oracle]\n  declined_on: 2025-01-21\n  reason: \"no\"\n";
+
+#[test]
+fn refusal_globs_stay_inside_the_repository() {
+    let outer = tempfile::tempdir().unwrap();
+    let root = outer.path().join("repo");
+    let pol = root.join("policies");
+    std::fs::create_dir_all(&pol).unwrap();
+    std::fs::create_dir_all(root.join("records")).unwrap();
+    // Records beside the repository, and one inside it.
+    std::fs::write(outer.path().join("stolen.yaml"), RECORD).unwrap();
+    std::fs::write(root.join("records/ok.yaml"), RECORD).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outer.path(), pol.join("up")).unwrap();
+    let policy = "policy p {\n  first_refusal a {\n    holder azure\n    refusals \"../../*.yaml\", \"../records/*.yaml\", \"up/*.yaml\", \"/etc/**/*.yaml\"\n  }\n}\n";
+    std::fs::write(pol.join("p.pact"), policy).unwrap();
+    let loaded = load(std::slice::from_ref(&pol), &root, &Catalog::builtin());
+    let outside: Vec<&str> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == validate::code::REFUSALS_OUTSIDE)
+        .map(|d| &policy[d.primary_span().unwrap().range()])
+        .collect();
+    let mut want = vec!["\"../../*.yaml\"", "\"/etc/**/*.yaml\""];
+    if cfg!(unix) {
+        want.insert(1, "\"up/*.yaml\"");
+    }
+    assert_eq!(outside, want, "{:#?}", loaded.diagnostics);
+    assert!(loaded.has_errors());
+    let shown: Vec<&str> = loaded.set.files.iter().map(|f| &*f.path).collect();
+    assert!(!shown.iter().any(|p| p.contains("stolen")), "{shown:?}");
+    // A policy outside the root keeps to its own folder.
+    let (fence, name) = glob_fence(&pol, &root.join("elsewhere"));
+    assert_eq!(name, "the policy's folder");
+    assert_eq!(fence, std::fs::canonicalize(&pol).unwrap());
+}
+
+#[test]
+fn a_refusal_record_id_names_one_record_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let pol = dir.path().join("policies");
+    std::fs::create_dir_all(pol.join("refusals/sub")).unwrap();
+    std::fs::write(pol.join("refusals/a.yaml"), RECORD).unwrap();
+    std::fs::write(pol.join("refusals/sub/b.yaml"), RECORD).unwrap();
+    // Two globs and two paths (`refusals` and `sub/..`) reaching one file load it once.
+    std::fs::write(
+        pol.join("p.pact"),
+        "policy p {\n  first_refusal a { holder azure refusals \"refusals/*.yaml\", \"refusals/sub/../*.yaml\", \"refusals/sub/*.yaml\" }\n}\n",
+    )
+    .unwrap();
+    let loaded = load(std::slice::from_ref(&pol), dir.path(), &Catalog::builtin());
+    let dups: Vec<(String, usize)> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == records::code::DUPLICATE_ID)
+        .map(|d| (d.location().unwrap().0.to_string(), d.location().unwrap().1))
+        .collect();
+    assert_eq!(dups, [("policies/refusals/sub/b.yaml".to_string(), 1)]);
+    assert!(
+        loaded.diagnostics[0]
+            .message
+            .ends_with("already used at policies/refusals/a.yaml:1"),
+        "{:#?}",
+        loaded.diagnostics
+    );
+}
+
 #[test]
 fn missing_policy_path_is_reported() {
     let loaded = load(

@@ -39,6 +39,7 @@ pub mod code {
     pub const PERCENT_RANGE: &str = "cloudpact::policy::percent-range";
     pub const HOLDER_IN_OVER: &str = "cloudpact::policy::holder-in-over";
     pub const REFUSALS_MATCH_NOTHING: &str = "cloudpact::policy::refusals-match-nothing";
+    pub const REFUSALS_OUTSIDE: &str = "cloudpact::policy::refusals-outside-root";
     pub const BOOL_ATTRIBUTE: &str = "cloudpact::policy::bool-attribute";
     pub const BAD_GLOB: &str = "cloudpact::policy::bad-glob";
 }

@@ -187,6 +187,13 @@ impl Catalog {
             .map_err(|e| CatalogError::Builtin(format!("regions.yaml: {e}")))?;
         let kinds: Vec<KindRuleDef> = serde_yaml::from_str(KINDS_YAML)
             .map_err(|e| CatalogError::Builtin(format!("kinds.yaml: {e}")))?;
+        // A user's entry may add signals to a built-in provider, never take over its names.
+        if let Some(p) = check_user_providers(&providers, &extra).into_iter().next() {
+            return Err(CatalogError::Provider {
+                id: extra[p.entry].id.clone(),
+                message: p.message,
+            });
+        }
         let user_hosts: Vec<(String, HostRuleDef)> = extra
             .iter()
             .flat_map(|p| p.hosts.iter().map(|h| (p.id.clone(), h.clone())))
@@ -452,6 +459,218 @@ fn merge(into: &mut ProviderDef, more: ProviderDef) {
     into.ansible_collections.extend(more.ansible_collections);
     into.ci_actions.extend(more.ci_actions);
     into.serverless_names.extend(more.serverless_names);
+}
+
+/// Where in a user's provider entry a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderField {
+    Id,
+    /// The n-th of `aliases`.
+    Alias(usize),
+    /// The n-th of `hosts`.
+    Host(usize),
+    /// The n-th of `terraform_prefixes`.
+    TerraformPrefix(usize),
+    /// The n-th of `type_prefixes`.
+    TypePrefix(usize),
+}
+
+/// Why a user's provider entry (the `entry`-th of `providers:`) cannot join the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderProblem {
+    pub entry: usize,
+    pub field: ProviderField,
+    pub message: String,
+}
+
+/// Words of the policy language that a provider name would make ambiguous (`over any`,
+/// `provider == unknown`).
+const RESERVED_NAMES: &[&str] = &["any", "unknown"];
+
+/// Checks a user's providers (`providers:` in cloudpact.yaml) against the built-in ones and
+/// each other. An entry whose `id` is a built-in id adds signals to that provider; otherwise
+/// no id or alias may be another provider's id or alias, case-insensitively — `aliases:
+/// [aws]` on a new provider would make `deny { provider aws }` mean it and pass real AWS
+/// resources. Ids and aliases must be names a policy can write, and host globs and patterns
+/// must be usable.
+pub fn check_user_providers(
+    builtin: &[ProviderDef],
+    extra: &[ProviderDef],
+) -> Vec<ProviderProblem> {
+    // Every name taken so far, lowercased → whose it is, in words.
+    let mut taken: HashMap<String, String> = HashMap::new();
+    for p in builtin {
+        taken.insert(
+            p.id.to_lowercase(),
+            format!("the built-in provider `{}`", p.id),
+        );
+        for a in &p.aliases {
+            taken.insert(
+                a.to_lowercase(),
+                format!("an alias of the built-in provider `{}`", p.id),
+            );
+        }
+    }
+    // User entries by lowercased id: the same id twice is an error, extension or not.
+    let mut entries: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (entry, def) in extra.iter().enumerate() {
+        let problem = |field, message: String| ProviderProblem {
+            entry,
+            field,
+            message,
+        };
+        if let Some(why) = bad_name(&def.id, "id") {
+            out.push(problem(ProviderField::Id, why));
+            continue;
+        }
+        let id = def.id.to_lowercase();
+        if let Some(first) = entries.insert(id.clone(), entry) {
+            let message = format!(
+                "`{}` is defined twice in `providers` (entries {} and {}): merge them",
+                def.id,
+                first + 1,
+                entry + 1
+            );
+            out.push(problem(ProviderField::Id, message));
+            continue;
+        }
+        let extends = builtin.iter().find(|b| b.id == def.id);
+        // The names this entry's provider owns: a built-in's, when the entry extends one.
+        let mut own: Vec<String> = match extends {
+            Some(b) => std::iter::once(&b.id)
+                .chain(&b.aliases)
+                .map(|n| n.to_lowercase())
+                .collect(),
+            None => vec![id.clone()],
+        };
+        if extends.is_none() {
+            if let Some(owner) = taken.get(&id) {
+                let message = if owner.starts_with("the built-in") {
+                    format!(
+                        "`{}` is {owner}: write its id exactly to add signals to it, or choose another id",
+                        def.id
+                    )
+                } else {
+                    format!("`{}` is already {owner}", def.id)
+                };
+                out.push(problem(ProviderField::Id, message));
+                continue;
+            }
+            taken.insert(id, format!("the id of provider entry {}", entry + 1));
+        }
+        for (i, alias) in def.aliases.iter().enumerate() {
+            if let Some(why) = bad_name(alias, "alias") {
+                out.push(problem(ProviderField::Alias(i), why));
+                continue;
+            }
+            let name = alias.to_lowercase();
+            if own.contains(&name) {
+                continue;
+            }
+            if let Some(owner) = taken.get(&name) {
+                let message = format!("the alias `{alias}` is already {owner}");
+                out.push(problem(ProviderField::Alias(i), message));
+                continue;
+            }
+            taken.insert(
+                name.clone(),
+                format!("an alias of provider entry {} (`{}`)", entry + 1, def.id),
+            );
+            own.push(name);
+        }
+        // The longest prefix decides a resource type's provider: a longer prefix under another
+        // provider's (`aws_s3_` under `aws_`) would take that provider's types.
+        for (i, prefix) in def.terraform_prefixes.iter().enumerate() {
+            if let Some(why) = prefix_taken(builtin, &def.id, prefix, |p| &p.terraform_prefixes) {
+                out.push(problem(ProviderField::TerraformPrefix(i), why));
+            }
+        }
+        for (i, prefix) in def.type_prefixes.iter().enumerate() {
+            if let Some(why) = prefix_taken(builtin, &def.id, prefix, |p| &p.type_prefixes) {
+                out.push(problem(ProviderField::TypePrefix(i), why));
+            }
+        }
+        let id: ProviderId = Arc::from(def.id.as_str());
+        for (i, host) in def.hosts.iter().enumerate() {
+            let glob = match host {
+                HostRuleDef::Glob(g) | HostRuleDef::Rule { glob: Some(g), .. } => Some(g),
+                HostRuleDef::Rule { glob: None, .. } => None,
+            };
+            let why =
+                glob.and_then(|g| bad_host_glob(g))
+                    .or_else(|| match compile_host(&id, host) {
+                        Err(CatalogError::Provider { message, .. }) => Some(message),
+                        Err(e) => Some(e.to_string()),
+                        Ok(_) => None,
+                    });
+            if let Some(why) = why {
+                out.push(problem(ProviderField::Host(i), why));
+            }
+        }
+    }
+    out
+}
+
+/// Why `prefix` of the provider `id` would take another built-in provider's resource types:
+/// it falls under one of that provider's prefixes (`of`).
+fn prefix_taken(
+    builtin: &[ProviderDef],
+    id: &str,
+    prefix: &str,
+    of: fn(&ProviderDef) -> &Vec<String>,
+) -> Option<String> {
+    let lower = prefix.to_lowercase();
+    builtin.iter().filter(|b| b.id != id).find_map(|b| {
+        let q = of(b)
+            .iter()
+            .find(|q| lower.starts_with(&q.to_lowercase()))?;
+        Some(format!(
+            "`{prefix}` would take resource types of the built-in provider `{}` (its prefix `{q}`)",
+            b.id
+        ))
+    })
+}
+
+/// Why `name` cannot be a provider id or alias: policies write providers as identifiers
+/// (`[A-Za-z_][A-Za-z0-9_-]*`, docs/language.md).
+fn bad_name(name: &str, what: &str) -> Option<String> {
+    let mut chars = name.chars();
+    let well_formed = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if name.trim().is_empty() {
+        Some(format!("a provider {what} cannot be empty"))
+    } else if !well_formed {
+        Some(format!(
+            "`{name}` is not a valid provider {what}: use letters, digits, `_` and `-`, starting with a letter or `_`"
+        ))
+    } else if RESERVED_NAMES.contains(&name.to_lowercase().as_str()) {
+        Some(format!(
+            "`{name}` is a word of the policy language, not a provider {what}"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Why `glob` cannot be a host glob: hosts are matched lowercased, without scheme, port or
+/// path, and a glob of wildcards alone would claim every host.
+fn bad_host_glob(glob: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '*' | '?');
+    let why = if glob.trim().is_empty() {
+        "a host glob cannot be empty"
+    } else if glob.contains("://") || glob.contains(['/', ':']) {
+        "a host glob names a host only, without scheme, port or path (`*.stargate.example`)"
+    } else if !glob.chars().all(allowed) {
+        "a host glob holds letters, digits, `.`, `-`, `_` and the wildcards `*` and `?`"
+    } else if !glob.chars().any(|c| c.is_ascii_alphanumeric()) {
+        "a host glob of wildcards alone would claim every host"
+    } else {
+        return None;
+    };
+    Some(format!("`{glob}` is not a host glob: {why}"))
 }
 
 /// A case-insensitive set of patterns over type names, which are ASCII. Byte-level classes

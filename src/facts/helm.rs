@@ -1,5 +1,6 @@
 //! Helm charts: values files are YAML (see `yaml`); templates are Go templates, scanned as text
-//! for endpoint hosts and image registries only.
+//! for endpoint hosts and image registries only — except a manifest written without template
+//! syntax, which is plain YAML and read as any Kubernetes manifest.
 //!
 //! A values file is one deployment (the chart's configuration) when it carries a provider
 //! signal of §2 as a value: annotations, node selectors, storage and ingress classes, private
@@ -12,6 +13,18 @@ use super::model::{Deployment, Format, Kind};
 use super::{Ctx, Extraction};
 use crate::parse::tree::Node;
 use crate::source::SourceFile;
+
+/// A file under a chart's `templates/`. A `.yaml` or `.yml` file without `{{` is no Go
+/// template, only a manifest that Helm passes through: read as YAML, with the whole
+/// Kubernetes extraction (a text scan would see its hosts and registries only).
+pub fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
+    let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+    let name = name.to_ascii_lowercase();
+    if !file.text.contains("{{") && (name.ends_with(".yaml") || name.ends_with(".yml")) {
+        return super::yaml::extract(file, ctx);
+    }
+    extract_template(file, ctx)
+}
 
 /// Every endpoint or registry host in a template, outside YAML comments and `{{/* */}}`
 /// template comments. A deployment is named after the YAML key on its line, if any.
@@ -124,6 +137,23 @@ mod tests {
         assert_eq!(x.deployments[0].region, None, "a registry gives no region");
         assert_eq!(x.deployments[0].format, Format::Helm);
         insta::assert_snapshot!(render_extraction(&file, &x));
+    }
+
+    #[test]
+    fn a_manifest_without_template_syntax_is_read_as_yaml() {
+        let catalog = Catalog::builtin();
+        let ctx = Ctx { catalog: &catalog };
+        let manifest = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: nlb\nspec:\n  type: LoadBalancer\n";
+        let file = Arc::new(SourceFile::new("chart/templates/svc.yaml", manifest));
+        let deps = extract(&file, ctx).deployments;
+        assert_eq!(deps.len(), 1, "{deps:#?}");
+        assert_eq!(deps[0].provider.as_deref(), Some("aws"));
+        assert_eq!(deps[0].format, Format::Kubernetes);
+        assert_eq!(deps[0].name, "web");
+        // With template syntax it stays a Go template, scanned as text: no host, nothing.
+        let templated = manifest.replace("name: web", "name: {{ .Release.Name }}");
+        let file = Arc::new(SourceFile::new("chart/templates/svc.yaml", templated));
+        assert!(extract(&file, ctx).deployments.is_empty());
     }
 
     #[test]

@@ -267,7 +267,7 @@ fn extract_single(input: &Input, ctx: Ctx<'_>) -> Extraction {
         Syntax::Yaml | Syntax::CfnTemplate => yaml::extract(file, ctx),
         Syntax::Json => json::extract(file, ctx),
         Syntax::Bicep => bicep::extract(file, ctx),
-        Syntax::HelmTemplate => helm::extract_template(file, ctx),
+        Syntax::HelmTemplate => helm::extract(file, ctx),
         Syntax::Dotenv | Syntax::Toml | Syntax::Ini | Syntax::Properties => {
             endpoints::extract_text_config(file, input.syntax, ctx)
         }

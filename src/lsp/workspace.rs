@@ -327,9 +327,8 @@ impl Workspace {
         }
     }
 
-    /// Parse errors of a file, at the configured severity.
+    /// Parse errors of a file (and a read that failed), at the configured severity.
     pub fn parse_errors(&self, rel: &str) -> Vec<Diag> {
-        let severity = self.engine.parse_error_severity();
         let Some(unit) = self.unit_of(rel) else {
             return Vec::new();
         };
@@ -337,7 +336,10 @@ impl Workspace {
             .iter()
             .filter(|d| d.file.as_ref().is_some_and(|f| &*f.path == rel))
             .map(|d| Diag {
-                severity,
+                severity: self
+                    .engine
+                    .input_severity(&d.code)
+                    .unwrap_or_else(|| self.engine.parse_error_severity()),
                 ..d.clone()
             })
             .collect()

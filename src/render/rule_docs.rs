@@ -40,6 +40,29 @@ const RESERVED: &[(&str, Severity, &str, &str, &str)] = &[
          test data), exclude it with `exclude` in cloudpact.yaml or `--exclude`.",
     ),
     (
+        reserved::UNREADABLE,
+        Severity::Error,
+        "A file or folder could not be read",
+        "cloudpact reads every file whose name claims an infrastructure format. One it cannot \
+         or must not read — no permission, a name that is not UTF-8, a FIFO, socket or device, \
+         a symbolic link that leaves the repository or leads nowhere — and a folder it cannot \
+         list are reported instead of skipped, so that they cannot hide a deployment from the \
+         policies. Special files are never opened.",
+        "Make it a readable regular file or folder inside the repository, rename it, or, if it \
+         is not infrastructure, exclude it with `exclude` in cloudpact.yaml or `--exclude`. \
+         `unreadable: warning` in cloudpact.yaml lowers the severity.",
+    ),
+    (
+        reserved::TOO_LARGE,
+        Severity::Error,
+        "A file is over the size limit",
+        "A file over `max_file_size` (10 MiB by default) is not read, and reported instead of \
+         skipped, so that a large file cannot hide a deployment from the policies.",
+        "Raise `max_file_size` in cloudpact.yaml, or, if the file is not infrastructure (a \
+         generated bundle, test data), exclude it with `exclude` or `--exclude`. \
+         `too_large: warning` in cloudpact.yaml lowers the severity.",
+    ),
+    (
         reserved::UNUSED_REFUSAL,
         Severity::Warning,
         "A refusal record in force covers no deployment",

@@ -1,9 +1,12 @@
 //! Finding `cloudpact:ignore RULE_ID[,RULE_ID…] [until=YYYY-MM-DD] -- REASON` directives in
 //! the comments of a file, in the file's own comment syntax.
 //!
-//! A directive counts only right after a comment opener of its file's syntax (`# cloudpact:…`,
-//! `// cloudpact:…`, `/* cloudpact:… */`, `; cloudpact:…`), so the words in a string value or
-//! in prose further into a comment are not mistaken for one.
+//! A directive counts only in a real comment of its file's syntax ([`lex`]: never inside a
+//! string value, a YAML block scalar or an HCL heredoc) and only as the comment's first word
+//! (`# cloudpact:…`, `// cloudpact:…`, `/* cloudpact:… */`, `; cloudpact:…`), so prose further
+//! into a comment is not mistaken for one either.
+
+mod lex;
 
 use std::sync::Arc;
 
@@ -12,80 +15,6 @@ use jiff::civil::Date;
 use crate::source::{SourceFile, Span};
 
 pub const MARKER: &str = "cloudpact:ignore";
-
-/// Which comment openers a file's syntax has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Syntax {
-    /// `# …`
-    pub hash: bool,
-    /// `// …`
-    pub slashes: bool,
-    /// `/* … */`
-    pub block: bool,
-    /// `; …` (INI)
-    pub semicolon: bool,
-    /// `! …` (Java properties)
-    pub bang: bool,
-}
-
-impl Syntax {
-    pub const NONE: Syntax = Syntax {
-        hash: false,
-        slashes: false,
-        block: false,
-        semicolon: false,
-        bang: false,
-    };
-    const HASH: Syntax = Syntax {
-        hash: true,
-        ..Syntax::NONE
-    };
-    const C_LIKE: Syntax = Syntax {
-        slashes: true,
-        block: true,
-        ..Syntax::NONE
-    };
-    const HCL: Syntax = Syntax {
-        hash: true,
-        slashes: true,
-        block: true,
-        ..Syntax::NONE
-    };
-
-    pub fn has_comments(self) -> bool {
-        self != Syntax::NONE
-    }
-}
-
-/// The comment syntax of a file, by its name. JSON has none: use `waivers` for JSON files.
-pub fn syntax_of(path: &str) -> Syntax {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") {
-        return Syntax::HASH;
-    }
-    if name == "dockerfile" || name.starts_with("dockerfile.") || name == "containerfile" {
-        return Syntax::HASH;
-    }
-    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-    match ext {
-        "json" | "ipynb" | "tfstate" => Syntax::NONE,
-        "tf" | "tfvars" | "hcl" | "nomad" | "pact" => Syntax::HCL,
-        "bicep" | "bicepparam" | "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "jsonc" | "go"
-        | "java" | "cs" | "kt" => Syntax::C_LIKE,
-        "ini" | "cfg" | "conf" => Syntax {
-            hash: true,
-            semicolon: true,
-            ..Syntax::NONE
-        },
-        "properties" => Syntax {
-            hash: true,
-            bang: true,
-            ..Syntax::NONE
-        },
-        // YAML, TOML, env files, shell, Python, and anything else line-oriented.
-        _ => Syntax::HASH,
-    }
-}
 
 /// One rule id a directive names, with where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,20 +44,6 @@ impl Directive {
     pub fn location(&self) -> String {
         format!("{}:{}", self.file.path, self.line + 1)
     }
-}
-
-/// Whether `before` (the line up to the marker) ends in a comment opener; returns whether that
-/// opener was a block comment's.
-fn opener(before: &str, syntax: Syntax) -> Option<bool> {
-    let b = before.trim_end();
-    if syntax.block && (b.ends_with("/*") || b.ends_with("/**")) {
-        return Some(true);
-    }
-    let line_opener = (syntax.slashes && b.ends_with("//"))
-        || (syntax.hash && b.ends_with('#'))
-        || (syntax.semicolon && b.ends_with(';'))
-        || (syntax.bang && b.ends_with('!'));
-    line_opener.then_some(false)
 }
 
 /// Pieces of `text` separated by whitespace and commas, with their offsets.
@@ -212,29 +127,35 @@ fn parse(file: &Arc<SourceFile>, line: usize, at: usize, end: usize) -> Directiv
 
 /// Every directive in a file, in order.
 pub fn directives(file: &Arc<SourceFile>) -> Vec<Directive> {
-    let syntax = syntax_of(&file.path);
     let text: &str = &file.text;
-    if !syntax.has_comments() || !text.contains(MARKER) {
+    let lang = lex::Lang::of(&file.path);
+    if lang == lex::Lang::None || !text.contains(MARKER) {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for (at, _) in text.match_indices(MARKER) {
-        let line = file.index.line_of(at);
-        let range = file.index.line_range(line, text);
-        let Some(block) = opener(&text[range.start..at], syntax) else {
+    for c in lex::comments(text, lang) {
+        let line = file.index.line_of(c.body.min(text.len()));
+        let line_end = file.index.line_range(line, text).end;
+        // The comment's text on its first line, after the opener and any repeat of it
+        // (`## cloudpact:…`, `/** cloudpact:… */`).
+        let end = c.end.min(line_end);
+        let body = &text[c.body.min(end)..end];
+        let rest = body.trim_start_matches(|ch: char| {
+            ch == ' ' || ch == '\t' || (c.opener != 0 && ch == char::from(c.opener))
+        });
+        let Some(after) = rest.strip_prefix(MARKER) else {
             continue;
         };
         // `cloudpact:ignored` or `cloudpact:ignore_all` are other words.
-        let after = &text[at + MARKER.len()..range.end];
-        if after.chars().next().is_some_and(|c| !c.is_whitespace()) {
+        if after.chars().next().is_some_and(|ch| !ch.is_whitespace()) {
             continue;
         }
-        let end = if block || syntax.block {
-            after
-                .find("*/")
-                .map_or(range.end, |i| at + MARKER.len() + i)
+        let at = end - rest.len();
+        // A block comment's directive ends at its `*/`.
+        let end = if c.block && c.end <= line_end && text[..c.end].ends_with("*/") {
+            c.end - 2
         } else {
-            range.end
+            end
         };
         out.push(parse(file, line, at, end));
     }
@@ -296,6 +217,25 @@ mod tests {
             ("a.bicep", "# cloudpact:ignore p.r -- why\n"),
             ("a.yaml", "; cloudpact:ignore p.r -- why\n"),
             ("a.tf", "x = \"y\"\n"),
+            // Text in a value is no comment, whatever it looks like.
+            (".env", "NOTE=\"# cloudpact:ignore p.r -- why\"\nX=1\n"),
+            (".env", "NOTE='a\n# cloudpact:ignore p.r -- why\n'\n"),
+            ("a.tf", "x = \"# cloudpact:ignore p.r -- why\"\n"),
+            ("a.tf", "x = \"${y} // cloudpact:ignore p.r -- why\"\n"),
+            ("a.tf", "x = <<EOT\n# cloudpact:ignore p.r -- why\nEOT\n"),
+            (
+                "a.yaml",
+                "run: |\n  # cloudpact:ignore p.r -- why\n  echo\n",
+            ),
+            ("a.yaml", "x: \"a # cloudpact:ignore p.r -- why\"\n"),
+            ("a.toml", "x = \"# cloudpact:ignore p.r -- why\"\n"),
+            ("a.ini", "x = \"a ; cloudpact:ignore p.r -- why\"\n"),
+            ("a.properties", "x = a # cloudpact:ignore p.r -- why\n"),
+            ("a.bicep", "var x = '// cloudpact:ignore p.r -- why'\n"),
+            (
+                "a.pact",
+                "policy p { deny d { message \"# cloudpact:ignore p.r -- why\" } }\n",
+            ),
         ] {
             let f = Arc::new(SourceFile::new(path, text));
             assert!(directives(&f).is_empty(), "{path}: {text:?}");
@@ -335,6 +275,16 @@ mod tests {
         // A rule id with `--` inside is not the reason separator.
         let d = one("a.tf", "# cloudpact:ignore p.a--b -- x\n");
         assert_eq!(ids(&d), ["p.a--b"]);
+    }
+
+    #[test]
+    fn a_comment_after_a_value_or_a_block_scalar_still_counts() {
+        let text = "run: |\n  echo\n# cloudpact:ignore p.r -- why\nimage: x\n";
+        assert_eq!(one("a.yaml", text).line, 2);
+        let text = "NOTE=\"a # b\" # cloudpact:ignore p.r -- why\n";
+        assert_eq!(ids(&one(".env", text)), ["p.r"]);
+        let text = "x = <<EOT\n# no\nEOT\n# cloudpact:ignore p.r -- why\n";
+        assert_eq!(one("a.tf", text).line, 3);
     }
 
     #[test]

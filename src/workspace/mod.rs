@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use jiff::civil::Date;
 
-use crate::config::{self, Config, FailOn, ParseErrors};
+use crate::config::{self, Config, FailOn};
 use crate::diag::{Diag, Severity};
 use crate::discover::{self, Discovered, WalkOptions, Walker};
 use crate::dsl::{self, model::PolicySet};
@@ -97,10 +97,11 @@ pub struct Workspace {
 pub struct Facts {
     pub deployments: Vec<Arc<Deployment>>,
     pub files: FileMap,
-    /// Parse errors and unreadable files (as diagnostics, turned into findings by `check`).
+    /// Files not checked — parse errors, unreadable and too-large files and unreadable
+    /// folders — as diagnostics, turned into findings by `check`.
     pub parse_errors: Vec<Diag>,
-    /// Notes about files skipped (oversize, unreadable folders).
-    pub skipped: Vec<String>,
+    /// Notes for stderr about what hides nothing (an ignore file that cannot be read).
+    pub notes: Vec<String>,
     pub files_scanned: usize,
     pub bytes_scanned: usize,
 }
@@ -167,7 +168,7 @@ impl Workspace {
         let mut absolute = Vec::with_capacity(paths.len());
         for p in paths {
             let abs = cwd.join(p);
-            let abs = std::fs::canonicalize(&abs).map_err(|e| {
+            let abs = canonical_named(&abs).map_err(|e| {
                 Diag::error(
                     "cloudpact::cli::unreadable-path",
                     format!("cannot read `{}`: {e}", p.display()),
@@ -314,9 +315,18 @@ impl Workspace {
 
     /// The severity of `cloudpact.parse-error` findings.
     pub fn parse_error_severity(&self) -> Severity {
-        match self.config.config.parse_errors {
-            ParseErrors::Error => Severity::Error,
-            ParseErrors::Warning => Severity::Warning,
+        self.config.config.parse_errors.severity()
+    }
+
+    /// The configured severity of a finding about a file not checked (`parse_errors`,
+    /// `unreadable`, `too_large`), by its reserved id; `None` for any other id.
+    pub fn input_severity(&self, code: &str) -> Option<Severity> {
+        let c = &self.config.config;
+        match code {
+            crate::diag::code::PARSE_ERROR => Some(c.parse_errors.severity()),
+            crate::diag::code::UNREADABLE => Some(c.unreadable.severity()),
+            crate::diag::code::TOO_LARGE => Some(c.too_large.severity()),
+            _ => None,
         }
     }
 
@@ -408,6 +418,7 @@ impl Workspace {
                     self.walker.folder(dir, true, &mut context);
                 }
                 found.skipped.extend(context.skipped);
+                found.notes.extend(context.notes);
                 found.candidates.extend(
                     context
                         .candidates
@@ -487,6 +498,15 @@ impl Workspace {
     pub fn collect(&self, selection: &Selection, skip: &[Arc<str>]) -> Result<Facts, Fatal> {
         let found = self.discover(selection, skip)?;
         let (mut inputs, mut errors) = discover::read_all(&found.candidates);
+        errors.extend(found.skipped.iter().map(discover::Skipped::to_diag));
+        // `judge` applies `parse_errors`; the other inputs' severities are set here.
+        for d in &mut errors {
+            if d.code != crate::diag::code::PARSE_ERROR
+                && let Some(severity) = self.input_severity(&d.code)
+            {
+                d.severity = severity;
+            }
+        }
         self.apply_overlays(&mut inputs);
         let extraction = facts::extract(&inputs, self.ctx());
         let mut files = FileMap::with_capacity(inputs.len());
@@ -501,7 +521,7 @@ impl Workspace {
             deployments: extraction.deployments.into_iter().map(Arc::new).collect(),
             files,
             parse_errors: errors,
-            skipped: found.skipped,
+            notes: found.notes,
             files_scanned: found.candidates.len(),
             bytes_scanned: bytes,
         })
@@ -583,11 +603,15 @@ pub fn judge(
         whole_repo: j.whole_repo,
     };
     let mut findings = eval::evaluate(j.policies, deployments, files, j.catalog, opts);
-    findings.extend(
-        parse_errors
-            .iter()
-            .map(|d| parse_error_finding(d, j.parse_error_severity)),
-    );
+    findings.extend(parse_errors.iter().map(|d| {
+        // Unreadable and too-large files come with their configured severity (`collect`).
+        let severity = if d.code == reserved::PARSE_ERROR {
+            j.parse_error_severity
+        } else {
+            d.severity
+        };
+        input_finding(d, severity)
+    }));
     // Marks suppressed findings, adds the findings about suppressions, and sorts.
     crate::suppress::apply(
         &mut findings,
@@ -601,7 +625,9 @@ pub fn judge(
     findings
 }
 
-fn parse_error_finding(d: &Diag, severity: Severity) -> Finding {
+/// The finding of a file the run did not check: `cloudpact.parse-error`,
+/// `cloudpact.unreadable` or `cloudpact.too-large`, by the diagnostic's code.
+fn input_finding(d: &Diag, severity: Severity) -> Finding {
     let file = d
         .file
         .clone()
@@ -611,20 +637,19 @@ fn parse_error_finding(d: &Diag, severity: Severity) -> Finding {
         .iter()
         .find(|l| l.primary)
         .and_then(|l| l.text.clone());
-    // Other diagnostics of reading (an unresolved module call) keep their own id and severity.
-    let (severity, help) = if d.code == reserved::PARSE_ERROR {
-        (
-            severity,
+    let help = match d.code.as_str() {
+        reserved::UNREADABLE => {
+            "make it a readable file or folder inside the repository, or exclude it with `exclude` in cloudpact.yaml; a file cloudpact cannot read is never skipped in silence"
+        }
+        reserved::TOO_LARGE => {
+            "raise `max_file_size` in cloudpact.yaml, or exclude the file with `exclude`; a file cloudpact does not read is never skipped in silence"
+        }
+        reserved::UNRESOLVED_MODULE => {
+            "point the module source at a folder of the repository holding the module's Terraform files"
+        }
+        _ => {
             "fix the syntax so the file can be checked; a file cloudpact cannot read is never skipped in silence"
-                .to_string(),
-        )
-    } else {
-        (
-            d.severity,
-            d.help.clone().unwrap_or_else(|| {
-                "make the module source point at a scanned folder of Terraform files".to_string()
-            }),
-        )
+        }
     };
     Finding {
         rule: d.code.clone(),
@@ -632,7 +657,7 @@ fn parse_error_finding(d: &Diag, severity: Severity) -> Finding {
         rule_kind: None,
         severity,
         message: d.message.clone(),
-        help: Some(help),
+        help: Some(d.help.clone().unwrap_or_else(|| help.to_string())),
         reference: None,
         span: d.primary_span().unwrap_or_default(),
         file,
@@ -649,6 +674,20 @@ fn default_config(root: &Path) -> config::Loaded {
         file: None,
         dir: root.to_path_buf(),
     }
+}
+
+/// A PATH argument made canonical, except that a link to a file keeps its own name: it is read
+/// at its own path, as the walk reads it (`discover::Walker`), and one leaving the repository
+/// is reported there rather than followed.
+fn canonical_named(path: &Path) -> std::io::Result<PathBuf> {
+    let link = std::fs::symlink_metadata(path)?.file_type().is_symlink();
+    if link
+        && !path.is_dir()
+        && let (Some(parent), Some(name)) = (path.parent(), path.file_name())
+    {
+        return Ok(std::fs::canonicalize(parent)?.join(name));
+    }
+    std::fs::canonicalize(path)
 }
 
 fn canonical(p: &Path) -> PathBuf {

@@ -187,3 +187,18 @@ fn a_file_serde_yaml_refuses_is_an_error_not_an_empty_file() {
     assert!(d[0].message.contains("duplicate"), "{}", d[0].message);
     assert_eq!(d[0].location().unwrap().1, 6, "{}", d[0].message);
 }
+
+#[test]
+fn a_record_id_given_twice_is_an_error_at_the_second() {
+    let text = format!("{GOOD}{}", GOOD.replace("no capacity", "again"));
+    let (records, d) = load(&text);
+    assert_eq!(records.len(), 1);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].code, code::DUPLICATE_ID);
+    assert_eq!(d[0].location().unwrap().1, 6);
+    assert_eq!(
+        d[0].message,
+        "refusal record id `R1` is already used at line 1"
+    );
+    assert_eq!(&text[d[0].primary_span().unwrap().range()], "R1");
+}
