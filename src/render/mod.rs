@@ -14,6 +14,7 @@ pub mod locate;
 pub mod rule_docs;
 pub mod sarif;
 pub mod short;
+pub mod terminal;
 
 use std::collections::BTreeMap;
 
