@@ -2,6 +2,7 @@
 //! text; none of them decides anything.
 
 pub mod diagnostic;
+pub mod excerpt;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod github;
