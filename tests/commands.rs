@@ -245,3 +245,42 @@ fn a_closed_pipe_is_not_an_error() {
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
+
+/// `--threads` beyond what helps is clamped, and the run says so (it used to start every
+/// thread asked for: a load average in the thousands).
+#[test]
+fn threads_beyond_the_maximum_are_clamped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        &[
+            ("cloudpact.yaml", "policies: [policies]\n"),
+            (
+                "policies/p.pact",
+                "policy p {\n  deny d { provider aws }\n}\n",
+            ),
+            ("infra/main.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
+        ],
+    );
+    let run = run_in(
+        dir.path(),
+        &["check", "--threads", "100000", "--format", "json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        common::findings(&run.json()),
+        [common::f("p.d", "infra/main.tf", 1, "error")]
+    );
+    assert!(
+        run.stderr
+            .contains("note: --threads 100000 is outside 1..=256: using 256 worker threads"),
+        "{}",
+        run.stderr
+    );
+    let quiet = run_in(dir.path(), &["check", "-q", "--threads", "100000"]);
+    assert_eq!(quiet.code, 1, "{}", quiet.stderr);
+    assert!(!quiet.stderr.contains("note:"), "{}", quiet.stderr);
+    let within = run_in(dir.path(), &["check", "--threads", "2"]);
+    assert_eq!(within.code, 1, "{}", within.stderr);
+    assert!(!within.stderr.contains("note:"), "{}", within.stderr);
+}

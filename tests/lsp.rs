@@ -25,13 +25,18 @@ struct Server {
 
 impl Server {
     fn start(root: &Path) -> Server {
+        Server::start_with(root, Stdio::inherit())
+    }
+
+    /// A server whose stderr goes to `stderr` (`Stdio::piped()` to read what it logged).
+    fn start_with(root: &Path, stderr: Stdio) -> Server {
         let root = std::fs::canonicalize(root).unwrap();
         let mut child = Command::new(common::binary())
             .args(["lsp", "--as-of", "2026-01-01"])
             .current_dir(&root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("cloudpact lsp starts");
         let stdin = child.stdin.take().unwrap();
@@ -75,8 +80,31 @@ impl Server {
 
     fn send(&mut self, msg: Value) {
         let body = msg.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    /// Bytes as they are, framed or not.
+    fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
         self.stdin.flush().unwrap();
+    }
+
+    /// The process's exit status, waited for up to 10 seconds, and what it wrote on stderr if
+    /// that was piped.
+    fn exited(mut self) -> (std::process::ExitStatus, String) {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "no exit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
+        }
+        (status, stderr)
     }
 
     fn notify(&mut self, method: &str, params: Value) {
@@ -411,4 +439,49 @@ fn a_module_file_shows_each_instance_and_follows_edits_in_its_caller() {
     });
     assert_eq!(m["params"]["diagnostics"], json!([]));
     s.stop();
+}
+
+/// A body that is not JSON, or JSON that is not a message, is answered with JSON-RPC's error
+/// and the session goes on (the server used to end it, exiting 0 without a word).
+#[test]
+fn malformed_bodies_get_json_rpc_errors_and_the_session_goes_on() {
+    let ws = workspace();
+    let mut s = Server::start(ws.path());
+    s.send_raw(b"Content-Length: 9\r\n\r\n{not json");
+    let m = s.wait(|m| m.get("error").is_some());
+    assert_eq!(m["id"], Value::Null, "{m}");
+    assert_eq!(m["error"]["code"], -32700, "{m}");
+    let body = r#"{"jsonrpc":"2.0","id":41,"method":7}"#;
+    s.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    let m = s.wait(|m| m["id"] == 41);
+    assert_eq!(m["error"]["code"], -32600, "{m}");
+    // Still serving.
+    s.open("infra/main.tf", "terraform", TF);
+    assert_eq!(s.diagnostics("infra/main.tf", 1).len(), 1);
+    s.stop();
+}
+
+/// A frame longer than the limit cannot be skipped: the server says so and exits non-zero,
+/// without trying to read (or allocate) it.
+#[test]
+fn an_oversized_frame_ends_the_server_with_a_message_and_a_failure_status() {
+    let ws = workspace();
+    let mut s = Server::start_with(ws.path(), Stdio::piped());
+    s.send_raw(b"Content-Length: 99999999999999\r\n\r\n{}");
+    // stdin stays open: the server must not wait for the rest of the frame.
+    let (status, stderr) = s.exited();
+    assert_eq!(status.code(), Some(2), "{status}: {stderr}");
+    assert!(stderr.contains("99999999999999 bytes"), "{stderr}");
+    assert!(stderr.contains("64 MiB"), "{stderr}");
+}
+
+/// A header that is not `Name: value` leaves no way to find the next frame.
+#[test]
+fn a_broken_header_ends_the_server_with_a_failure_status() {
+    let ws = workspace();
+    let mut s = Server::start_with(ws.path(), Stdio::piped());
+    s.send_raw(b"GET / HTTP/1.1\r\n\r\n");
+    let (status, stderr) = s.exited();
+    assert_eq!(status.code(), Some(2), "{status}: {stderr}");
+    assert!(stderr.contains("malformed frame header"), "{stderr}");
 }

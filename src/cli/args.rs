@@ -87,7 +87,7 @@ pub struct ScanArgs {
     /// Do not honour .gitignore / .ignore files.
     #[arg(long)]
     pub no_ignore: bool,
-    /// Worker threads [default: all cores].
+    /// Worker threads, at most 256 [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// The date the contracts are evaluated at [default: today, UTC].

@@ -39,7 +39,8 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
         }
     }
     for note in &report.facts.notes {
-        eprintln!("warning: {note}");
+        // The note names a file of the repository, which may hold control characters.
+        eprintln!("warning: {}", render::terminal::escape(note));
     }
     let summary = summarize(&report);
     // `human` and `short` show paths from the current directory, so they can be clicked; every

@@ -130,11 +130,25 @@ const MAX_THREADS: usize = 256;
 
 /// The workspace and selection that flags and PATHs name.
 pub(crate) fn open(args: &args::ScanArgs) -> Result<(Workspace, Selection), Fatal> {
-    if let Some(n) = args.threads {
-        // Fails only if the pool was already built, which `main` never does twice.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.clamp(1, MAX_THREADS))
-            .build_global();
+    if let Some(asked) = args.threads {
+        let n = asked.clamp(1, MAX_THREADS);
+        if n != asked && !args.quiet {
+            eprintln!(
+                "note: --threads {asked} is outside 1..={MAX_THREADS}: using {n} worker threads"
+            );
+        }
+        // The pool is built once per process, here. If its threads cannot be started (a
+        // process or memory limit), rayon has no pool left to fall back on and the first
+        // parallel step would panic: fail now, saying why.
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| {
+                Fatal::from(crate::diag::Diag::error(
+                    "cloudpact::cli::threads",
+                    format!("cannot start {n} worker threads: {e}"),
+                ))
+            })?;
     }
     let opts = OpenOptions {
         config: args.config.clone(),

@@ -142,7 +142,7 @@ mod tests {
     #[test]
     fn a_manifest_without_template_syntax_is_read_as_yaml() {
         let catalog = Catalog::builtin();
-        let ctx = Ctx { catalog: &catalog };
+        let ctx = Ctx::new(&catalog);
         let manifest = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: nlb\nspec:\n  type: LoadBalancer\n";
         let file = Arc::new(SourceFile::new("chart/templates/svc.yaml", manifest));
         let deps = extract(&file, ctx).deployments;

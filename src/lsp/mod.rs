@@ -20,6 +20,7 @@ mod position;
 mod publish;
 mod router;
 mod server;
+mod transport;
 mod workspace;
 
 #[cfg(test)]
@@ -88,13 +89,19 @@ impl Default for Options {
     }
 }
 
-/// Serves on stdin/stdout until the client says `exit`.
+/// Serves on stdin/stdout until the client says `exit` or closes stdin; an error when the
+/// stream broke (a frame that cannot be read: see [`transport`]) or the protocol was not kept.
 pub fn run(opts: Options) -> Result<(), String> {
-    let (conn, _io) = Connection::stdio();
+    let (conn, failure) = transport::stdio();
     // The I/O threads are not joined: after `exit` the worker may still be finishing an
     // analysis (holding a sender), and the process ending is what the client waits for. The
     // `shutdown` answer was written before the client could send `exit`.
-    serve(&conn, opts, Arc::new(Real)).map_err(|e| e.to_string())
+    let served = serve(&conn, opts, Arc::new(Real)).map_err(|e| e.to_string());
+    // A broken stream ends the server as a closed one would: it is the cause to report.
+    match failure.get() {
+        Some(why) => Err(why),
+        None => served,
+    }
 }
 
 /// Serves one client over `conn` (stdio, or `Connection::memory()` in tests and benchmarks):

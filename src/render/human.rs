@@ -77,7 +77,7 @@ pub fn summary_line(s: &Summary) -> String {
     let providers: Vec<String> = s
         .by_provider
         .iter()
-        .map(|(p, n)| format!("{p} {n}"))
+        .map(|(p, n)| format!("{} {n}", super::terminal::escape(p)))
         .collect();
     let deployments = if providers.is_empty() {
         plural(s.deployments, "deployment", "deployments")

@@ -2,6 +2,7 @@
 //! text; none of them decides anything.
 
 pub mod diagnostic;
+pub mod excerpt;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod github;
@@ -14,6 +15,7 @@ pub mod locate;
 pub mod rule_docs;
 pub mod sarif;
 pub mod short;
+pub mod terminal;
 
 use std::collections::BTreeMap;
 

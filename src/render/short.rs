@@ -1,19 +1,21 @@
 //! `short`: `path:line:col: severity[rule_id] message`, one per line (editors' error formats).
 
+use super::terminal::escape;
 use crate::eval::finding::Finding;
 
 /// `shown` turns a finding's repository-relative path into the one printed (the command line
-/// passes the path from the current directory).
+/// passes the path from the current directory). One finding is one line, whatever its text
+/// holds: line breaks become spaces and control characters are escaped (`render::terminal`).
 pub fn render(findings: &[Finding], shown: &dyn Fn(&str) -> String) -> String {
     let mut out = String::new();
     for f in findings.iter().filter(|f| f.suppressed.is_none()) {
         let (line, col, _, _) = f.position();
         out.push_str(&format!(
             "{}:{line}:{col}: {}[{}] {}\n",
-            shown(f.path()),
+            escape(&shown(f.path()).replace('\n', " ")),
             f.severity,
-            f.rule,
-            f.message.replace('\n', " ")
+            escape(&f.rule),
+            escape(&f.message.replace('\n', " "))
         ));
     }
     out
@@ -27,5 +29,19 @@ mod tests {
     #[test]
     fn short_snapshot() {
         insta::assert_snapshot!(render(&fixture().findings, &str::to_string));
+    }
+
+    #[test]
+    fn control_characters_and_line_breaks_from_scanned_text_stay_inert() {
+        let mut f = fixture().findings[0].clone();
+        f.suppressed = None;
+        f.message = "`aws_s3_bucket` `\x1b]0;x\x07\nfake.tf:1:1: error[p.r] y` runs on aws".into();
+        let out = render(&[f], &|p| format!("{p}\x1b[2K"));
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(!out.contains(['\x1b', '\x07']), "{out:?}");
+        assert!(
+            out.contains("\\u{1b}[2K:") && out.contains("`\\u{1b}]0;x\\u{7} fake.tf"),
+            "{out}"
+        );
     }
 }

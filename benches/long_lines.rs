@@ -1,0 +1,84 @@
+//! `check` stays linear in the length of a line: one-line CloudFormation JSON (minified, as
+//! tools write it) of 1, 2, 4 and 8 MB, every resource a finding on that one line, then the
+//! `human` report of it. Counting each finding's column from the line start made the 7 MB case
+//! take 70 s; rendering printed the whole line per finding.
+//!
+//! Also a generator: `cargo bench --bench long_lines -- --write DIR MB` writes such a
+//! repository for timing the binary (docs/performance.md).
+
+use std::path::Path;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
+
+use cloudpact::render::diagnostic::DiagRenderer;
+use cloudpact::workspace::{OpenOptions, Selection, Workspace};
+
+const DENY_AWS: &str = "policy p {\n  deny no_aws {\n    provider aws\n  }\n}\n";
+
+/// A repository whose `infra/stack.json` is one line of at least `mb` MiB; returns the
+/// number of resources. Tag values are non-ASCII, so columns are counted in chars, not bytes.
+fn generate(dir: &Path, mb: usize) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir.join("policies"))?;
+    std::fs::create_dir_all(dir.join("infra"))?;
+    std::fs::write(dir.join("cloudpact.yaml"), "policies: [policies]\n")?;
+    std::fs::write(dir.join("policies/p.pact"), DENY_AWS)?;
+    let mut json = String::from(r#"{"AWSTemplateFormatVersion":"2010-09-09","Resources":{"#);
+    let mut n = 0;
+    while json.len() < mb << 20 {
+        if n > 0 {
+            json.push(',');
+        }
+        json.push_str(&format!(
+            r#""Bucket{n}":{{"Type":"AWS::S3::Bucket","Properties":{{"BucketName":"bucket-{n}","Tags":[{{"Key":"équipe","Value":"données-{n}"}}]}}}}"#
+        ));
+        n += 1;
+    }
+    json.push_str("}}");
+    std::fs::write(dir.join("infra/stack.json"), json)?;
+    Ok(n)
+}
+
+fn workspace(dir: &Path) -> (Workspace, Selection) {
+    let opts = OpenOptions {
+        as_of: Some("2026-01-01".parse().expect("a date")),
+        ..OpenOptions::default()
+    };
+    Workspace::for_command_line(&[dir.to_path_buf()], &opts).expect("workspace opens")
+}
+
+fn one_line_json(c: &mut Criterion) {
+    let mut group = c.benchmark_group("one-line-json");
+    group.sample_size(10);
+    let renderer = DiagRenderer::plain();
+    for mb in [1usize, 2, 4, 8] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let resources = generate(dir.path(), mb).expect("generate");
+        let (ws, selection) = workspace(dir.path());
+        let report = ws.check(&selection).expect("check runs");
+        // Sanity: every resource is a finding on line 1.
+        assert_eq!(report.findings.len(), resources);
+        group.throughput(Throughput::Bytes((mb << 20) as u64));
+        group.bench_with_input(BenchmarkId::new("check", format!("{mb}MB")), &mb, |b, _| {
+            b.iter(|| ws.check(&selection).expect("check runs").findings.len())
+        });
+        group.bench_with_input(BenchmarkId::new("human", format!("{mb}MB")), &mb, |b, _| {
+            b.iter(|| cloudpact::render::human::render(&report.findings, &renderer).len())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, one_line_json);
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--write") {
+        let dir = Path::new(&args[i + 1]);
+        let mb: usize = args[i + 2].parse().expect("a size in MB");
+        let n = generate(dir, mb).expect("generate");
+        println!("{}: {n} resources on one line", dir.display());
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
