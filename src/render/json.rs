@@ -36,6 +36,11 @@ pub fn deployment_json(d: &Deployment, file: Option<&crate::source::SourceFile>)
         "tags": d.tags,
         "evidence": d.evidence.iter().map(|e| json!({"for": e.attr, "text": e.text})).collect::<Vec<_>>(),
     });
+    if !d.countries.is_empty() {
+        // A multi-region location's possible countries (docs/detection.md, "Country").
+        let obj = v.as_object_mut().expect("json! of an object");
+        obj.insert("countries".into(), json!(d.countries));
+    }
     if !d.provenance.is_empty() {
         // The other files that decided it (docs/detection.md, "Provenance").
         let obj = v.as_object_mut().expect("json! of an object");
