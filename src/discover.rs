@@ -46,7 +46,7 @@ pub enum Syntax {
     Json,
     /// `*.yaml`, `*.yml`
     Yaml,
-    /// `*.bicep`
+    /// `*.bicep` and `*.bicepparam`
     Bicep,
     /// A file under a Helm chart's `templates/`: Go templates, read as text.
     HelmTemplate,
@@ -87,7 +87,8 @@ impl Syntax {
             "tfvars" => Syntax::Tfvars,
             "json" => Syntax::Json,
             "yaml" | "yml" => Syntax::Yaml,
-            "bicep" => Syntax::Bicep,
+            // A `.bicepparam` file is Bicep syntax: `using` and `param` statements.
+            "bicep" | "bicepparam" => Syntax::Bicep,
             "toml" => Syntax::Toml,
             "ini" | "cfg" | "conf" => Syntax::Ini,
             "properties" => Syntax::Properties,
@@ -533,6 +534,7 @@ mod tests {
         assert_eq!(s(".env.production"), Some(Syntax::Dotenv));
         assert_eq!(s("prod.env"), Some(Syntax::Dotenv));
         assert_eq!(s("main.bicep"), Some(Syntax::Bicep));
+        assert_eq!(s("main.prod.bicepparam"), Some(Syntax::Bicep));
         assert_eq!(s("README.md"), None);
         assert_eq!(s("cloudpact.yaml"), None);
         assert_eq!(s(".pre-commit-config.yaml"), None);

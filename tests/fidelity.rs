@@ -156,3 +156,116 @@ fn a_multi_region_bucket_is_in_the_eu_without_a_single_country() {
     let table = run_in(tmp.path(), &["inventory"]);
     assert!(table.stdout.contains("be|fi|nl"), "{}", table.stdout);
 }
+
+fn bicep_repo(root: &Path) {
+    write(
+        root,
+        &[
+            ("cloudpact.yaml", "policies: [policies/]\n"),
+            ("policies/eu.pact", EU_DATA),
+            (
+                "infra/main.bicep",
+                concat!(
+                    "param location string = 'westeurope'\n",
+                    "param dataLocation string = 'westeurope'\n",
+                    "resource vault 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n",
+                    "  name: 'vault'\n  location: location\n}\n",
+                    "module data './modules/storage.bicep' = {\n",
+                    "  name: 'data'\n  params: {\n    location: dataLocation\n  }\n}\n",
+                ),
+            ),
+            (
+                "infra/main.bicepparam",
+                "using './main.bicep'\n\nparam location = 'eastus'\n",
+            ),
+            (
+                "infra/modules/storage.bicep",
+                "param location string = resourceGroup().location\nresource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n  location: location\n}\n",
+            ),
+            // A template no parameter file uses: its defaults.
+            (
+                "other/app.bicep",
+                "resource db 'Microsoft.DBforPostgreSQL/flexibleServers@2022-12-01' = {\n  name: 'db'\n  location: 'brazilsouth'\n}\n",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_bicepparam_file_sets_its_template_and_a_module_call_its_module() {
+    let tmp = tempfile::tempdir().unwrap();
+    bicep_repo(tmp.path());
+    let whole = run_in(tmp.path(), &["check", "--format", "json"]);
+    assert_eq!(whole.code, 1, "{}", whole.stderr);
+    assert_eq!(
+        findings(&whole.json()),
+        vec![
+            f("eu.data_in_eu", "infra/main.bicep", 3, "error"),
+            f("eu.data_in_eu", "other/app.bicep", 1, "error"),
+        ],
+        "{}",
+        whole.stdout
+    );
+    let deps = inventory(tmp.path());
+    let vault = entry(&deps, "infra/main.bicep", "vault");
+    assert_eq!(vault["region"], "eastus");
+    assert!(
+        vault
+            .to_string()
+            .contains("parameter location 'eastus' in infra/main.bicepparam:3"),
+        "{vault}"
+    );
+    assert_eq!(
+        vault["provenance"],
+        serde_json::json!(["infra/main.bicepparam"])
+    );
+    // The module's resource, located in the module file, with the caller's value and call site.
+    let st = entry(&deps, "infra/modules/storage.bicep", "st");
+    assert_eq!(st["region"], "westeurope");
+    assert!(
+        st.to_string().contains(
+            "parameter dataLocation default 'westeurope' in infra/main.bicep:2, via module data (infra/main.bicep:7)"
+        ),
+        "{st}"
+    );
+    assert_eq!(st["provenance"], serde_json::json!(["infra/main.bicep"]));
+    assert_eq!(
+        deps.iter()
+            .filter(|d| d["path"] == "infra/modules/storage.bicep")
+            .count(),
+        1,
+        "a module file is not also evaluated on its own"
+    );
+}
+
+#[test]
+fn naming_a_bicepparam_file_reports_the_deployments_it_decides() {
+    let tmp = tempfile::tempdir().unwrap();
+    bicep_repo(tmp.path());
+    // As pre-commit calls it: only the parameter file changed.
+    let named = run_in(
+        tmp.path(),
+        &["check", "infra/main.bicepparam", "--format", "json"],
+    );
+    assert_eq!(named.code, 1, "{}", named.stderr);
+    assert_eq!(
+        findings(&named.json()),
+        vec![f("eu.data_in_eu", "infra/main.bicep", 3, "error")],
+        "{}",
+        named.stdout
+    );
+    // From another folder, the parameter file still finds its template.
+    let sub = tmp.path().join("infra");
+    let named = run_in(&sub, &["check", "main.bicepparam", "--format", "json"]);
+    assert_eq!(
+        findings(&named.json()),
+        vec![f("eu.data_in_eu", "infra/main.bicep", 3, "error")]
+    );
+    // Naming the module file: its own deployment, with the value its caller gave.
+    let named = run_in(
+        tmp.path(),
+        &["check", "infra/modules/storage.bicep", "--format", "json"],
+    );
+    assert_eq!(named.code, 0, "{}", named.stdout);
+    assert_eq!(findings(&named.json()), vec![]);
+}

@@ -106,6 +106,7 @@ pub fn extract_unit(key: &UnitKey, files: &[Input], ctx: Ctx<'_>) -> Extraction 
                 out
             }
             UnitKey::Arm(template) => arm_unit(template, files, ctx),
+            UnitKey::Bicep(_) => bicep::extract_unit(files, ctx),
             UnitKey::File(_) => files.iter().map(|input| extract_single(input, ctx)).fold(
                 Extraction::default(),
                 |mut acc, e| {
