@@ -409,6 +409,23 @@ mod tests {
         assert!(err.span.start >= text.find("b =").unwrap(), "{err:?}");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn joining_lines_keeps_every_offset_and_never_panics(
+            text in "(\\{ for k in v : |[\\[\\](){}\"#/*<$%a-z?:= \n\\\\é]){0,40}"
+        ) {
+            if let Some(joined) = join_for_object_lines(&text) {
+                proptest::prop_assert_eq!(joined.len(), text.len());
+                for (i, (a, b)) in text.bytes().zip(joined.bytes()).enumerate() {
+                    proptest::prop_assert!(a == b || b == b' ', "byte {} changed to {}", i, b);
+                }
+            }
+            if let Err(e) = parse(&text) {
+                proptest::prop_assert!(e.span.end <= text.len());
+            }
+        }
+    }
+
     #[test]
     fn errors_never_split_a_character() {
         let err = parse("x = \"é").unwrap_err();
