@@ -19,7 +19,14 @@ pub fn attribute_rows(dep: &Deployment) -> Vec<AttrRow<'_>> {
     let rows = [
         ("provider", known(dep.provider.as_deref()), Attr::Provider),
         ("region", known(dep.region.as_deref()), Attr::Region),
-        ("country", known(dep.country.as_deref()), Attr::Country),
+        (
+            "country",
+            match (&dep.country, dep.countries.as_slice()) {
+                (None, [_, ..]) => format!("one of {}", dep.countries.join(", ")),
+                (c, _) => known(c.as_deref()),
+            },
+            Attr::Country,
+        ),
         ("kind", dep.kind.to_string(), Attr::Kind),
         ("service", known(dep.service.as_deref()), Attr::Service),
         ("gpu", dep.gpu.to_string(), Attr::Gpu),

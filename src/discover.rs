@@ -54,7 +54,7 @@ pub enum Syntax {
     Json,
     /// `*.yaml`, `*.yml`
     Yaml,
-    /// `*.bicep`
+    /// `*.bicep` and `*.bicepparam`
     Bicep,
     /// A file under a Helm chart's `templates/`: Go templates, read as text; one without
     /// template syntax is a plain manifest, read as YAML (`facts::helm::extract`).
@@ -103,7 +103,8 @@ impl Syntax {
             "tfvars" => Syntax::Tfvars,
             "json" => Syntax::Json,
             "yaml" | "yml" => Syntax::Yaml,
-            "bicep" => Syntax::Bicep,
+            // A `.bicepparam` file is Bicep syntax: `using` and `param` statements.
+            "bicep" | "bicepparam" => Syntax::Bicep,
             "toml" => Syntax::Toml,
             "ini" | "cfg" | "conf" => Syntax::Ini,
             "properties" => Syntax::Properties,
@@ -739,32 +740,89 @@ fn read_one(c: &Candidate) -> Result<Input, Diag> {
     let code = crate::diag::code::PARSE_ERROR;
     let bytes = read_regular(&c.abs)
         .map_err(|e| Skipped::unreadable(c.rel.clone(), e.to_string()).to_diag())?;
-    let bad = |why: &str, at: usize| {
-        let text = String::from_utf8_lossy(&bytes[..at.min(bytes.len())]).into_owned();
-        let file = Arc::new(SourceFile::new(c.rel.as_str(), text));
+    let text = decode(&bytes).map_err(|e| {
+        // The text up to the problem, so the diagnostic's position is where it is.
+        let file = Arc::new(SourceFile::new(c.rel.as_str(), e.text_before));
         let span = crate::source::Span::empty(file.text.len());
-        Diag::error(code, format!("cannot parse {}: {why}", c.rel))
+        Diag::error(code, format!("cannot parse {}: {}", c.rel, e.why))
             .in_file(file)
-            .at(span, why.to_string())
-    };
-    if let Some(nul) = bytes.iter().position(|b| *b == 0) {
-        return Err(bad("binary content (a NUL byte) in a text format", nul));
-    }
-    let mut text = match String::from_utf8(bytes.clone()) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            return Err(bad("invalid UTF-8", at));
-        }
-    };
-    // A byte-order mark is not content; dropping it keeps spans aligned with what editors show.
-    if text.starts_with('\u{feff}') {
-        text.replace_range(..3, "");
-    }
+            .at(span, e.why.to_string())
+    })?;
     Ok(Input {
         file: Arc::new(SourceFile::new(c.rel.as_str(), text)),
         syntax: c.syntax,
     })
+}
+
+/// Why a file's bytes are not text, and the text before the first bad byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotText {
+    pub why: &'static str,
+    pub text_before: String,
+}
+
+/// A file's text: UTF-8, or UTF-16 (little- or big-endian) when it starts with that
+/// byte-order mark, as Windows editors and PowerShell's `Out-File` write ARM templates and
+/// `.bicep` files. The byte-order mark is not content: it is dropped, so spans are offsets
+/// into the decoded text, as editors show it. A NUL character means binary content.
+pub fn decode(bytes: &[u8]) -> Result<String, NotText> {
+    let text = match bytes {
+        [0xFF, 0xFE, rest @ ..] => decode_utf16(rest, u16::from_le_bytes)?,
+        [0xFE, 0xFF, rest @ ..] => decode_utf16(rest, u16::from_be_bytes)?,
+        _ => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+                return Err(NotText {
+                    why: BINARY,
+                    text_before: String::from_utf8_lossy(&bytes[..nul]).into_owned(),
+                });
+            }
+            match std::str::from_utf8(bytes) {
+                Ok(t) => t.to_string(),
+                Err(e) => {
+                    return Err(NotText {
+                        why: "invalid UTF-8",
+                        text_before: String::from_utf8_lossy(&bytes[..e.valid_up_to()])
+                            .into_owned(),
+                    });
+                }
+            }
+        }
+    };
+    match text.find('\0') {
+        Some(nul) => Err(NotText {
+            why: BINARY,
+            text_before: text[..nul].to_string(),
+        }),
+        None => Ok(text),
+    }
+}
+
+const BINARY: &str = "binary content (a NUL byte) in a text format";
+
+/// UTF-16 code units (after the byte-order mark) to text; an unpaired surrogate or an odd
+/// trailing byte is an error.
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, NotText> {
+    let units = bytes.chunks_exact(2).map(|p| unit([p[0], p[1]]));
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => text.push(c),
+            Err(_) => {
+                return Err(NotText {
+                    why: "invalid UTF-16",
+                    text_before: text,
+                });
+            }
+        }
+    }
+    if bytes.len() % 2 == 1 {
+        return Err(NotText {
+            why: "invalid UTF-16 (an odd number of bytes)",
+            text_before: text,
+        });
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -782,6 +840,7 @@ mod tests {
         assert_eq!(s(".env.production"), Some(Syntax::Dotenv));
         assert_eq!(s("prod.env"), Some(Syntax::Dotenv));
         assert_eq!(s("main.bicep"), Some(Syntax::Bicep));
+        assert_eq!(s("main.prod.bicepparam"), Some(Syntax::Bicep));
         assert_eq!(s("README.md"), None);
         assert_eq!(s("cloudpact.yaml"), None);
         assert_eq!(s(".pre-commit-config.yaml"), None);
@@ -790,6 +849,56 @@ mod tests {
             Syntax::of(Path::new("chart/templates/deploy.yaml"), true),
             Some(Syntax::HelmTemplate)
         );
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for u in text.encode_utf16() {
+            out.extend(if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded() {
+        let text = "resource \"a_b\" \"c\" {\n  location = \"westeurope\" # é 😀\n}\n";
+        assert_eq!(decode(&utf16(text, false)).unwrap(), text);
+        assert_eq!(decode(&utf16(text, true)).unwrap(), text);
+        // The UTF-8 byte-order mark is dropped too.
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(text.as_bytes());
+        assert_eq!(decode(&bytes).unwrap(), text);
+        assert_eq!(decode(text.as_bytes()).unwrap(), text);
+    }
+
+    #[test]
+    fn bad_utf16_and_binary_are_not_text() {
+        // An unpaired surrogate after some text.
+        let mut bytes = utf16("ab", false);
+        bytes.extend([0x00, 0xD8, 0x41, 0x00]);
+        let e = decode(&bytes).unwrap_err();
+        assert_eq!((e.why, e.text_before.as_str()), ("invalid UTF-16", "ab"));
+        let mut odd = utf16("ab", true);
+        odd.push(0x41);
+        assert!(decode(&odd).unwrap_err().why.starts_with("invalid UTF-16"));
+        // UTF-16 without a byte-order mark is binary (NUL bytes), as before.
+        let e = decode(&utf16("ab", false)[2..]).unwrap_err();
+        assert!(e.why.starts_with("binary content"));
+        let e = decode(&utf16("a\0b", true)).unwrap_err();
+        assert_eq!(
+            (e.why.starts_with("binary"), e.text_before.as_str()),
+            (true, "a")
+        );
+        let e = decode(b"ab\xFFcd").unwrap_err();
+        assert_eq!((e.why, e.text_before.as_str()), ("invalid UTF-8", "ab"));
     }
 
     #[test]

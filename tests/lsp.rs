@@ -485,3 +485,48 @@ fn a_broken_header_ends_the_server_with_a_failure_status() {
     assert_eq!(status.code(), Some(2), "{status}: {stderr}");
     assert!(stderr.contains("malformed frame header"), "{stderr}");
 }
+
+#[test]
+fn a_bicepparam_file_in_another_folder_sets_its_template_as_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path();
+    for d in ["policies", "infra", "params"] {
+        std::fs::create_dir_all(w.join(d)).unwrap();
+    }
+    std::fs::write(
+        w.join("policies/eu.pact"),
+        "policy eu {\n  require in_eu {\n    where  kind == storage\n    assert country in eu\n    unknown allow\n  }\n}\n",
+    )
+    .unwrap();
+    let main = "param location string = 'westeurope'\nresource sa 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'sa'\n  location: location\n}\n";
+    std::fs::write(w.join("infra/main.bicep"), main).unwrap();
+    let params = "using '../infra/main.bicep'\nparam location = 'eastus'\n";
+    std::fs::write(w.join("params/prod.bicepparam"), params).unwrap();
+
+    let check = common::run_in(w, &["check", "--format", "json"]);
+    assert_eq!(
+        common::findings(&check.json()),
+        vec![common::f("eu.in_eu", "infra/main.bicep", 2, "error")],
+        "{}",
+        check.stderr
+    );
+    let mut s = Server::start(w);
+    s.open("infra/main.bicep", "bicep", main);
+    let d = s.diagnostics("infra/main.bicep", 1);
+    assert_eq!(d.len(), 1, "the editor agrees with check: {d:#?}");
+    assert_eq!(d[0]["code"], "eu.in_eu");
+    assert_eq!(d[0]["range"]["start"]["line"], 1);
+    // West Europe in the unsaved parameter file: the template's finding goes.
+    s.open("params/prod.bicepparam", "bicep-params", params);
+    s.change("params/prod.bicepparam", 2, [1, 18, 1, 24], "westeurope");
+    let uri = s.uri("infra/main.bicep");
+    let m = s.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri.as_str()
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+    });
+    assert_eq!(m["params"]["diagnostics"], json!([]));
+    s.stop();
+}

@@ -96,6 +96,14 @@ pub fn attr<'a>(dep: &'a Deployment, attr: &'a AttrRef) -> AttrValue<'a> {
     }
 }
 
+/// The countries a test on `country` is judged over: those of a multi-region location without
+/// a single country (`Deployment::countries`); `None` for every other attribute or deployment.
+fn country_set<'a>(dep: &'a Deployment, attr: &AttrRef) -> Option<&'a [String]> {
+    let is_country = matches!(attr, AttrRef::Named(n) if n == "country");
+    (is_country && dep.country.is_none() && !dep.countries.is_empty())
+        .then_some(dep.countries.as_slice())
+}
+
 /// Attributes compared without regard to case: enumerations and region-like values.
 fn case_insensitive(attr: &AttrRef) -> bool {
     matches!(attr, AttrRef::Named(n) if matches!(n.as_str(), "provider" | "kind" | "service" | "region" | "country" | "format"))
@@ -140,27 +148,45 @@ impl<'c> Evaluator<'c> {
             ExprKind::Or(a, b) => self.eval(a, dep).or(|| self.eval(b, dep)),
             ExprKind::And(a, b) => self.eval(a, dep).and(|| self.eval(b, dep)),
             ExprKind::Not(a) => self.eval(a, dep).negate(),
+            ExprKind::Cmp { attr: a, .. }
+            | ExprKind::InList { attr: a, .. }
+            | ExprKind::InGroup { attr: a, .. }
+            | ExprKind::Matches { attr: a, .. }
+            | ExprKind::Bool(a) => match country_set(dep, &a.node) {
+                // A multi-region location: the test holds when it holds for every country the
+                // location may use, fails when it fails for every one (DETECTION.md, "country").
+                Some(set) => set
+                    .iter()
+                    .map(|c| self.test(expr, AttrValue::Str(c)))
+                    .reduce(|acc, t| if acc == t { acc } else { Tri::Unknown })
+                    .unwrap_or(Tri::Unknown),
+                None => self.test(expr, attr(dep, &a.node)),
+            },
+        }
+    }
+
+    /// A test (not `and`/`or`/`not`) on its attribute's value.
+    fn test(&self, expr: &Expr, v: AttrValue<'_>) -> Tri {
+        match &expr.kind {
+            ExprKind::Or(..) | ExprKind::And(..) | ExprKind::Not(_) => Tri::Unknown,
             ExprKind::Cmp { attr: a, op, value } => {
-                let eq = self.equals(&a.node, attr(dep, &a.node), &value.node);
+                let eq = self.equals(&a.node, v, &value.node);
                 match op {
                     CmpOp::Eq => eq,
                     CmpOp::Ne => eq.negate(),
                 }
             }
-            ExprKind::InList { attr: a, values } => {
-                let v = attr(dep, &a.node);
-                values.iter().fold(Tri::False, |acc, value| {
-                    acc.or(|| self.equals(&a.node, v, &value.node))
-                })
-            }
-            ExprKind::InGroup { attr: a, group } => match attr(dep, &a.node) {
+            ExprKind::InList { attr: a, values } => values.iter().fold(Tri::False, |acc, value| {
+                acc.or(|| self.equals(&a.node, v, &value.node))
+            }),
+            ExprKind::InGroup { group, .. } => match v {
                 AttrValue::Str(s) => {
                     group_contains(&group.node, s).map_or(Tri::Unknown, Tri::from_bool)
                 }
                 AttrValue::Bool(_) => Tri::False,
                 AttrValue::Unknown => Tri::Unknown,
             },
-            ExprKind::Matches { attr: a, glob } => match attr(dep, &a.node) {
+            ExprKind::Matches { glob, .. } => match v {
                 AttrValue::Str(s) => match self.globs.get(&glob.node) {
                     Some(m) => Tri::from_bool(m.is_match(s)),
                     None => compile_glob(&glob.node)
@@ -169,7 +195,7 @@ impl<'c> Evaluator<'c> {
                 AttrValue::Bool(_) => Tri::False,
                 AttrValue::Unknown => Tri::Unknown,
             },
-            ExprKind::Bool(a) => match attr(dep, &a.node) {
+            ExprKind::Bool(_) => match v {
                 AttrValue::Bool(b) => Tri::from_bool(b),
                 AttrValue::Str(s) => Tri::from_bool(!s.is_empty() && s != "false"),
                 AttrValue::Unknown => Tri::Unknown,
@@ -285,6 +311,74 @@ mod tests {
         assert!(m.is_match("stargate/a/b/main.tf"));
         let m = compile_glob("infra/?.tf").unwrap();
         assert!(m.is_match("infra/a.tf"));
+    }
+
+    fn group(attr: &str, group: &str) -> Expr {
+        e(ExprKind::InGroup {
+            attr: s(AttrRef::Named(attr.into())),
+            group: s(group.into()),
+        })
+    }
+
+    #[test]
+    fn a_multi_region_location_is_judged_over_every_country_it_may_use() {
+        let c = Catalog::builtin();
+        let ev = Evaluator::new(&c);
+        let mut d = dep();
+        d.provider = Some("gcp".into());
+        d.region = Some("EU".into());
+        crate::facts::resolve_country(&mut d, &c);
+        assert_eq!(d.country, None);
+        assert_eq!(d.countries.len(), 27);
+        assert_eq!(ev.eval(&group("country", "eu"), &d), Tri::True);
+        assert_eq!(ev.eval(&group("country", "eea"), &d), Tri::True);
+        assert_eq!(ev.eval(&group("country", "five_eyes"), &d), Tri::False);
+        // No single country: `==` is unknown unless every country agrees.
+        assert_eq!(ev.eval(&cmp("country", "de"), &d), Tri::Unknown);
+        assert_eq!(ev.eval(&cmp("country", "us"), &d), Tri::False);
+        let not_de = e(ExprKind::Not(Box::new(cmp("country", "de"))));
+        assert_eq!(ev.eval(&not_de, &d), Tri::Unknown);
+        let list = e(ExprKind::InList {
+            attr: s(AttrRef::Named("country".into())),
+            values: vec![s(Value::Ident("de".into())), s(Value::Ident("fr".into()))],
+        });
+        assert_eq!(ev.eval(&list, &d), Tri::Unknown);
+
+        // Finland, the Netherlands (and Belgium for metadata): all EU, none Five Eyes.
+        d.countries.clear();
+        d.region = Some("eur4".into());
+        crate::facts::resolve_country(&mut d, &c);
+        assert_eq!(d.countries, ["be", "fi", "nl"]);
+        assert_eq!(ev.eval(&group("country", "eu"), &d), Tri::True);
+        assert_eq!(ev.eval(&group("country", "five_eyes"), &d), Tri::False);
+
+        // A set of one country decides `==` as that country would.
+        d.countries.clear();
+        d.region = Some("nam4".into());
+        crate::facts::resolve_country(&mut d, &c);
+        assert_eq!(ev.eval(&cmp("country", "us"), &d), Tri::True);
+        assert_eq!(ev.eval(&group("country", "eu"), &d), Tri::False);
+
+        // An undocumented multi-region keeps its countries unknown.
+        d.countries.clear();
+        d.region = Some("eur5".into());
+        crate::facts::resolve_country(&mut d, &c);
+        assert!(d.countries.is_empty());
+        assert_eq!(ev.eval(&group("country", "eu"), &d), Tri::Unknown);
+    }
+
+    #[test]
+    fn a_mixed_set_of_countries_is_unknown_for_a_group() {
+        let c = Catalog::builtin();
+        let ev = Evaluator::new(&c);
+        let mut d = dep();
+        d.countries = vec!["be".into(), "gb".into()];
+        assert_eq!(ev.eval(&group("country", "eu"), &d), Tri::Unknown);
+        assert_eq!(ev.eval(&group("country", "eea"), &d), Tri::Unknown);
+        // Other attributes are untouched by the set.
+        assert_eq!(ev.eval(&cmp("kind", "compute"), &d), Tri::True);
+        d.country = Some("gb".into());
+        assert_eq!(ev.eval(&group("country", "eu"), &d), Tri::False);
     }
 
     #[test]

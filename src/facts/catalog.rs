@@ -112,6 +112,10 @@ struct RegionTable {
     regions: BTreeMap<String, String>,
     #[serde(default)]
     multi_region: Vec<String>,
+    /// For the multi-region locations whose possible countries the provider documents: that
+    /// set (sorted). A location listed in `multi_region` but not here has unknown countries.
+    #[serde(default)]
+    multi_region_countries: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -370,6 +374,16 @@ impl Catalog {
                 .iter()
                 .any(|m| m.eq_ignore_ascii_case(region))
         })
+    }
+
+    /// The countries a multi-region location may keep data in (`EU` → the member states,
+    /// `eur4` → Finland, the Netherlands and Belgium), when the provider documents them.
+    pub fn multi_region_countries(&self, provider: &str, region: &str) -> Option<&[String]> {
+        let table = self.regions.get(provider)?;
+        table
+            .multi_region_countries
+            .get(&region.to_lowercase())
+            .map(Vec::as_slice)
     }
 
     /// Whether the provider's table knows this region.

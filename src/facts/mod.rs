@@ -149,6 +149,7 @@ fn extract_unit(key: &UnitKey, files: &[Input], ctx: Ctx<'_>) -> Extraction {
             out
         }
         UnitKey::Arm(template) => arm_unit(template, files, ctx),
+        UnitKey::Bicep(_) => bicep::extract_unit(files, ctx),
         UnitKey::File(_) => files.iter().map(|input| extract_single(input, ctx)).fold(
             Extraction::default(),
             |mut acc, e| {
@@ -304,7 +305,7 @@ pub fn apply_resource_type(
 /// Sets a deployment's country from its provider's region table, with the evidence. A region
 /// string alone never decides: without a provider, the country stays unknown.
 pub fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {
-    if dep.country.is_some() {
+    if dep.country.is_some() || !dep.countries.is_empty() {
         return;
     }
     let (Some(provider), Some(region)) = (&dep.provider, &dep.region) else {
@@ -313,6 +314,15 @@ pub fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {
     if let Some(country) = catalog.country(provider, region) {
         let text = format!("{provider} region {region} is in country {country}");
         dep.country = Some(country.to_string());
+        dep.evidence.push(Evidence::new(Attr::Country, text));
+    } else if let Some(set) = catalog.multi_region_countries(provider, region) {
+        // A multi-region location has no single country, but a documented set of them
+        // (src/facts/catalog/regions.yaml, `multi_region_countries`).
+        let text = format!(
+            "{provider} multi-region location {region} may keep data in {}",
+            set.join(", ")
+        );
+        dep.countries = set.to_vec();
         dep.evidence.push(Evidence::new(Attr::Country, text));
     }
 }

@@ -197,6 +197,11 @@ pub struct Deployment {
     pub name: String,
     pub region: Option<String>,
     pub country: Option<String>,
+    /// For a multi-region location without a single country (GCS `EU`, `eur4`): the countries
+    /// it may keep data in, sorted, when the provider documents them; else empty. A policy's
+    /// `country` test holds when it holds for every one of them (`facts::resolve_country`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub countries: Vec<String>,
     pub gpu: bool,
     pub tags: BTreeMap<String, String>,
     pub evidence: Vec<Evidence>,
@@ -246,6 +251,7 @@ impl Deployment {
             name: name.into(),
             region: None,
             country: None,
+            countries: Vec::new(),
             gpu: false,
             tags: BTreeMap::new(),
             evidence: Vec::new(),
@@ -265,6 +271,16 @@ impl Deployment {
         match &self.module {
             Some(m) => format!("{m}.{}.{}", self.type_, self.name),
             None => format!("{}.{}", self.type_, self.name),
+        }
+    }
+
+    /// The country as reports show it: the country, or for a multi-region location the
+    /// countries it may use (`be|fi|nl`); `None` when unknown.
+    pub fn country_shown(&self) -> Option<String> {
+        match &self.country {
+            Some(c) => Some(c.clone()),
+            None if !self.countries.is_empty() => Some(self.countries.join("|")),
+            None => None,
         }
     }
 

@@ -7,6 +7,9 @@
 //!   configuration sets the region of the project's resources).
 //! - A JSON file with the ARM parameter files named after it (`X.json`, `X.parameters.json`,
 //!   `X.parameters.prod.json`): parameter files set the template's parameters.
+//! - Every Bicep file of the repository (`.bicep` and `.bicepparam`): a `.bicepparam` file
+//!   names its template with `using`, and a `module` its file, by relative paths that may
+//!   lead to any folder; only the content says which, so the unit is all of them.
 //! - Any other file on its own.
 //!
 //! `check`, pre-commit runs of `check FILE…` and the language server all group files with
@@ -28,6 +31,9 @@ pub enum UnitKey {
     /// Every JSON file that is not Terraform's is keyed so, since only its content says whether
     /// `X.json` is an ARM template; the unit of a file without parameter files is that file.
     Arm(Arc<str>),
+    /// Every Bicep file of the repository (the key is always `""`): parameter files and modules
+    /// reach their templates by relative paths, which only the content gives.
+    Bicep(Arc<str>),
     /// One file.
     File(Arc<str>),
 }
@@ -51,6 +57,7 @@ impl UnitKey {
                 }
             }
             Syntax::Yaml if is_pulumi_file(name) => UnitKey::Pulumi(dir.into()),
+            Syntax::Bicep => UnitKey::Bicep("".into()),
             _ => UnitKey::File(path.into()),
         }
     }
@@ -58,6 +65,15 @@ impl UnitKey {
     /// Whether the unit spans the files of its folder (the folder must be listed to know it).
     pub fn is_folder(&self) -> bool {
         !matches!(self, UnitKey::File(_))
+    }
+
+    /// Where the other files of the unit of a file in `dir` are: that folder's own files
+    /// (`(dir, true)`: listed shallow), or for Bicep the whole repository (`("", false)`).
+    pub fn context_dir<'a>(&self, dir: &'a str) -> (&'a str, bool) {
+        match self {
+            UnitKey::Bicep(_) => ("", false),
+            _ => (dir, true),
+        }
     }
 }
 
@@ -142,6 +158,17 @@ mod tests {
         assert_eq!(by_name, UnitKey::File("cfn/app.template".into()));
         // `read_all` reads it as JSON when it starts with `{`.
         assert_eq!(UnitKey::of("cfn/app.template", Syntax::Json), by_name);
+    }
+
+    #[test]
+    fn bicep_files_are_one_unit_listed_from_the_root() {
+        let b = UnitKey::of("infra/main.bicep", Syntax::Bicep);
+        assert_eq!(b, UnitKey::of("infra/main.bicepparam", Syntax::Bicep));
+        assert_eq!(b, UnitKey::of("other/modules/st.bicep", Syntax::Bicep));
+        assert!(b.is_folder());
+        assert_eq!(b.context_dir("infra"), ("", false));
+        let t = UnitKey::of("infra/main.tf", Syntax::Hcl);
+        assert_eq!(t.context_dir("infra"), ("infra", true));
     }
 
     #[test]

@@ -272,7 +272,10 @@ impl Workspace {
             inputs.retain(|i| i.file.path != *rel);
             let text = match text {
                 Some(t) => Some(t.clone()),
-                None => std::fs::read_to_string(self.abs(rel)).ok(),
+                // Decoded as `check` decodes it (UTF-16 with a byte-order mark too).
+                None => std::fs::read(self.abs(rel))
+                    .ok()
+                    .and_then(|bytes| discover::decode(&bytes).ok()),
             };
             let input = text.map(|text| Input {
                 file: Arc::new(SourceFile::new(rel.clone(), text)),

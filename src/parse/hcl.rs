@@ -20,7 +20,21 @@ pub fn parse(text: &str) -> Result<Body, SyntaxError> {
         }
         None => text,
     };
-    parse_tolerating_duplicate_keys(input).map_err(|e| {
+    let parsed = parse_tolerating_duplicate_keys(input).or_else(|first| {
+        // Retried only when the file fails as written, so files hcl-edit reads are untouched.
+        match join_for_object_lines(input) {
+            Some(joined) => parse_tolerating_duplicate_keys(&joined).map_err(|second| {
+                // Same offsets in both texts: the parser that got further has the better error.
+                if second.location().offset() >= first.location().offset() {
+                    second
+                } else {
+                    first
+                }
+            }),
+            None => Err(first),
+        }
+    });
+    parsed.map_err(|e| {
         let at = clamp_to_char_boundary(text, e.location().offset());
         let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
         SyntaxError {
@@ -28,6 +42,164 @@ pub fn parse(text: &str) -> Result<Body, SyntaxError> {
             span: Span::new(at, end),
         }
     })
+}
+
+/// What a bracket opened, for [`join_for_object_lines`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Frame {
+    /// `{ for … }`: HCL ignores newlines up to the closing brace (hashicorp/hcl's parser stops
+    /// including newline tokens for a whole `for` expression).
+    ForObject,
+    /// An object constructor or block body, where newlines separate items; or `(`, `[`, where
+    /// hcl-edit already skips newlines itself.
+    Other,
+    /// A quoted template, `"…"`.
+    Quoted,
+    /// `${ … }` or `%{ … }` inside a quoted template.
+    Interpolation,
+}
+
+/// Terraform accepts an expression broken across lines anywhere inside `{ for … }`
+/// (`{ for k in v : k => k == "a" ? 1 :⏎ 2 }`); hcl-edit 0.10 parses the key and value of an
+/// object `for` without newlines and rejects it. Newlines directly inside such an expression
+/// carry no meaning, so they are replaced by spaces (and a line comment there by spaces up to
+/// and with its newline): the same byte length, so every span stays an offset into the file.
+/// Strings and heredocs are kept as written; nested objects keep their newline separators.
+/// `None` when there is nothing to replace.
+fn join_for_object_lines(text: &str) -> Option<String> {
+    let mut bytes = text.as_bytes().to_vec();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let top = stack.last().copied();
+        if top == Some(Frame::Quoted) {
+            match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                // `$${` and `%%{` are literal text.
+                b'$' | b'%' if bytes.get(i + 1) == Some(&b) && bytes.get(i + 2) == Some(&b'{') => {
+                    i += 2
+                }
+                b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') => {
+                    stack.push(Frame::Interpolation);
+                    i += 1;
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        let in_for = top == Some(Frame::ForObject);
+        match b {
+            b'"' => stack.push(Frame::Quoted),
+            b'{' => stack.push(if opens_for(&bytes[i + 1..]) {
+                Frame::ForObject
+            } else {
+                Frame::Other
+            }),
+            b'[' | b'(' => stack.push(Frame::Other),
+            b'}' | b']' | b')' => {
+                stack.pop();
+            }
+            b'\n' | b'\r' if in_for => {
+                bytes[i] = b' ';
+                changed = true;
+            }
+            b'#' => i = skip_line_comment(&mut bytes, i, in_for, &mut changed),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = skip_line_comment(&mut bytes, i, in_for, &mut changed)
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let end = find(&bytes, i + 2, b"*/").map_or(bytes.len(), |at| at + 2);
+                if in_for {
+                    bytes[i..end].fill(b' ');
+                    changed = true;
+                }
+                i = end;
+                continue;
+            }
+            b'<' if bytes.get(i + 1) == Some(&b'<') => {
+                if let Some(end) = heredoc_end(&bytes, i) {
+                    i = end;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // Only ASCII bytes and whole comments were replaced by spaces: still UTF-8.
+    changed.then(|| String::from_utf8(bytes).ok()).flatten()
+}
+
+/// Whether the text after `{` starts with the keyword `for` (after blanks and newlines).
+fn opens_for(rest: &[u8]) -> bool {
+    let start = rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    let rest = &rest[start..];
+    rest.starts_with(b"for")
+        && !rest
+            .get(3)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+}
+
+/// Skips a line comment starting at `at`; inside `{ for … }` it and its newline become spaces.
+/// Returns the index of its newline (or the end).
+fn skip_line_comment(bytes: &mut [u8], at: usize, blank: bool, changed: &mut bool) -> usize {
+    let end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |n| at + n);
+    if blank {
+        bytes[at..end].fill(b' ');
+        *changed = true;
+    }
+    // The newline itself is handled by the caller's loop (blanked there when inside `for`).
+    end.saturating_sub(1).max(at)
+}
+
+/// The index just past a heredoc (`<<EOT` or `<<-EOT` … a line holding only `EOT`) starting at
+/// `at`, or `None` when `<<` does not start one.
+fn heredoc_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut start = at + 2;
+    if bytes.get(start) == Some(&b'-') {
+        start += 1;
+    }
+    let len = bytes[start..]
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')))
+        .unwrap_or(bytes.len() - start);
+    if len == 0 {
+        return None;
+    }
+    let marker = &bytes[start..start + len];
+    let mut line = find(bytes, start + len, b"\n")? + 1;
+    loop {
+        let end = find(bytes, line, b"\n").unwrap_or(bytes.len());
+        let trimmed = bytes[line..end].trim_ascii();
+        if trimmed == marker {
+            return Some(end);
+        }
+        if end >= bytes.len() {
+            return Some(bytes.len());
+        }
+        line = end + 1;
+    }
+}
+
+/// The first index at or after `from` where `needle` starts.
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|n| from + n)
 }
 
 /// How many duplicate object keys one file may have before its error is reported.
@@ -167,6 +339,91 @@ mod tests {
         assert!(parse(&text).is_err());
         let text = format!("{}{}", "b {\n".repeat(depth), "}\n".repeat(depth));
         assert!(parse(&text).is_err());
+    }
+
+    /// The value of `a` in a one-attribute body, as hcl-edit parsed it.
+    fn value_of_a(text: &str) -> hcl_edit::expr::Expression {
+        let body = parse(text).unwrap_or_else(|e| panic!("{text:?}: {}", e.message));
+        body.get_attribute("a").unwrap().value.clone()
+    }
+
+    #[test]
+    fn a_conditional_broken_across_lines_in_an_object_for_parses_as_terraform_does() {
+        use hcl_edit::expr::Expression;
+        for text in [
+            "a = { for k in v : k => k == \"a\" ? 1 :\n 2 }\n",
+            "a = { for k in v : k => k == \"a\" ?\n 1 : 2 }\n",
+            "a = { for k in v : k => k == \"a\"\n ? 1\n : 2 }\n",
+            "a = { for k in v : k => k +\n 1 }\n",
+            "a = { for k in v : k => k ? 1 : # why\n 2 }\n",
+            "a = { for k in v : k => k ? 1 : // why\r\n 2 }\n",
+            "a = { for k in v : k => k ? /* a\n b */ 1 :\n 2 }\n",
+            "a = { for k, s in v : k => \"${s} }\" == \"a\" ? 1 :\n 2 }\n",
+            "a = { for k in v : k => k ? \"é\" : # é\n \"ü\" if k !=\n \"x\" }\n",
+        ] {
+            assert!(
+                matches!(value_of_a(text), Expression::ForExpr(_)),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn related_line_breaks_inside_brackets_parse() {
+        for text in [
+            "a = [ for k in v : k == \"a\" ? 1 :\n 2 ]\n",
+            "a = [ for k in v : k == \"a\" ?\n 1 : 2 ]\n",
+            "a = [ 1 +\n 2, 3 ]\n",
+            "a = [ { for k in v : k => k ? 1 :\n 2 } ]\n",
+            "a = f({ for k in v : k => k ? 1 :\n 2 })\n",
+            "a = ( x ?\n 1 :\n 2 )\n",
+            "a = f( x &&\n y )\n",
+            "a = { for k in v :\n k =>\n k\n if k ==\n \"a\" }\n",
+        ] {
+            value_of_a(text);
+        }
+    }
+
+    #[test]
+    fn spans_after_a_joined_for_stay_offsets_into_the_file() {
+        let text =
+            "locals {\n  a = { for k in v : k => k ? 1 :\n    2 }\n}\nresource \"x_y\" \"z\" {}\n";
+        let body = parse(text).unwrap();
+        let s = span(body.blocks().nth(1).unwrap()).unwrap();
+        assert_eq!(&text[s.start..s.start + 8], "resource");
+    }
+
+    #[test]
+    fn newlines_that_terraform_needs_are_kept() {
+        // An object constructor's items are separated by newlines, also inside a `for`.
+        let text = "a = { for k in v : k => {\n b = 1\n c = 2\n } }\n";
+        value_of_a(text);
+        // Terraform rejects a broken conditional in an object constructor's value: so do we.
+        assert!(parse("a = { b = x ?\n 1 : 2 }\n").is_err());
+        // A heredoc inside a `for` keeps its lines.
+        let text = "a = { for k in v : k => <<EOT\nline ${k}\nEOT\n }\n";
+        value_of_a(text);
+        // An error elsewhere in a file with a broken `for` is still reported where it is.
+        let text = "a = { for k in v : k => k ? 1 :\n 2 }\nb = = 3\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.span.start >= text.find("b =").unwrap(), "{err:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn joining_lines_keeps_every_offset_and_never_panics(
+            text in "(\\{ for k in v : |[\\[\\](){}\"#/*<$%a-z?:= \n\\\\é]){0,40}"
+        ) {
+            if let Some(joined) = join_for_object_lines(&text) {
+                proptest::prop_assert_eq!(joined.len(), text.len());
+                for (i, (a, b)) in text.bytes().zip(joined.bytes()).enumerate() {
+                    proptest::prop_assert!(a == b || b == b' ', "byte {} changed to {}", i, b);
+                }
+            }
+            if let Err(e) = parse(&text) {
+                proptest::prop_assert!(e.span.end <= text.len());
+            }
+        }
     }
 
     #[test]

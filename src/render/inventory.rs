@@ -39,7 +39,7 @@ pub fn table(
                 d.type_.clone(),
                 d.name.clone(),
                 dash(d.region.as_deref()).to_string(),
-                dash(d.country.as_deref()).to_string(),
+                d.country_shown().unwrap_or_else(|| "-".to_string()),
                 if d.gpu { "yes" } else { "" }.to_string(),
             ]
         })
@@ -120,7 +120,7 @@ pub fn csv(deps: &[Arc<Deployment>], files: &FileMap) -> String {
             d.type_.clone(),
             d.name.clone(),
             d.region.clone().unwrap_or_default(),
-            d.country.clone().unwrap_or_default(),
+            d.country_shown().unwrap_or_default(),
             d.gpu.to_string(),
             tags.join(";"),
             evidence.join("; "),

@@ -37,6 +37,10 @@ pub fn deployment_json(d: &Deployment, file: Option<&crate::source::SourceFile>)
         "evidence": d.evidence.iter().map(|e| json!({"for": e.attr, "text": e.text})).collect::<Vec<_>>(),
     });
     let obj = v.as_object_mut().expect("json! of an object");
+    if !d.countries.is_empty() {
+        // A multi-region location's possible countries (docs/detection.md, "Country").
+        obj.insert("countries".into(), json!(d.countries));
+    }
     if !d.provenance.is_empty() {
         // The other files that decided it (docs/detection.md, "Provenance").
         obj.insert("provenance".into(), json!(d.provenance));

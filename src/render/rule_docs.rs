@@ -110,8 +110,8 @@ const RESERVED: &[(&str, Severity, &str, &str, &str)] = &[
         reserved::UNRESOLVED_MODULE,
         Severity::Warning,
         "A local module call cannot be followed",
-        "A Terraform `module` block or Terragrunt configuration with a local source (`./`, \
-         `../`) makes an instance of the folder it names, with the caller's values. When the \
+        "A Terraform `module` block or Terragrunt configuration with a local source (a path \
+         starting with a dot) makes an instance of the folder it names, with the caller's values. When the \
          folder is missing or outside the repository, when calls form a cycle, nest deeper \
          than 100 levels or make more than 10,000 instances, the resources behind the call are \
          not checked, and this finding says so at the call.",

@@ -399,11 +399,12 @@ impl Workspace {
                     }
                 }
                 // Context: the other files of each named file's unit.
-                let mut folders: Vec<&str> = found
+                let mut folders: Vec<(&str, bool)> = found
                     .candidates
                     .iter()
-                    .filter(|c| UnitKey::of(&c.rel, c.syntax).is_folder())
-                    .map(|c| c.rel.rsplit_once('/').map_or("", |(d, _)| d))
+                    .map(|c| (UnitKey::of(&c.rel, c.syntax), c))
+                    .filter(|(key, _)| key.is_folder())
+                    .map(|(key, c)| key.context_dir(c.rel.rsplit_once('/').map_or("", |(d, _)| d)))
                     .collect();
                 folders.sort_unstable();
                 folders.dedup();
@@ -414,8 +415,8 @@ impl Workspace {
                     .filter(UnitKey::is_folder)
                     .collect();
                 let mut context = Discovered::default();
-                for dir in folders {
-                    self.walker.folder(dir, true, &mut context);
+                for (dir, shallow) in folders {
+                    self.walker.folder(dir, shallow, &mut context);
                 }
                 found.skipped.extend(context.skipped);
                 found.notes.extend(context.notes);

@@ -250,3 +250,216 @@ fn count_arm(resources: Option<&serde_json::Value>) -> usize {
             .sum()
     })
 }
+
+/// The deployments of a set of Bicep files extracted as their unit.
+fn run_unit(files: &[(&str, &str)]) -> Extraction {
+    let catalog = Catalog::builtin();
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|(path, text)| Input {
+            file: Arc::new(SourceFile::new(*path, *text)),
+            syntax: crate::discover::Syntax::Bicep,
+        })
+        .collect();
+    extract_unit(&inputs, Ctx::new(&catalog))
+}
+
+/// `path:line name region | region evidence` of every deployment, sorted.
+fn summary(x: &Extraction) -> Vec<String> {
+    let mut v: Vec<String> = x
+        .deployments
+        .iter()
+        .map(|d| {
+            let evidence: Vec<&str> = d
+                .evidence_for(Attr::Region)
+                .map(|e| e.text.as_str())
+                .collect();
+            format!(
+                "{}@{} {} {} | {}",
+                d.path,
+                d.span.start,
+                d.name,
+                d.region.as_deref().unwrap_or("-"),
+                evidence.join("; ")
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const MAIN: &str = "param location string = 'northeurope'\nresource sa 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'sa'\n  location: location\n}\n";
+
+#[test]
+fn a_bicepparam_file_is_one_instance_of_its_template() {
+    let x = run_unit(&[
+        ("infra/main.bicep", MAIN),
+        (
+            "infra/main.bicepparam",
+            "using './main.bicep'\n\nparam location = 'westeurope'\n",
+        ),
+    ]);
+    assert!(x.errors.is_empty(), "{:?}", x.errors);
+    assert_eq!(
+        summary(&x),
+        [
+            "infra/main.bicep@38 sa westeurope | parameter location 'westeurope' in infra/main.bicepparam:3"
+        ]
+    );
+}
+
+#[test]
+fn each_parameter_file_is_its_own_instance_and_the_defaults_stand_alone() {
+    let x = run_unit(&[
+        ("main.bicep", MAIN),
+        (
+            "dev.bicepparam",
+            "using 'main.bicep'\nparam location = 'swedencentral'\n",
+        ),
+        (
+            "prod.bicepparam",
+            "using './main.bicep'\nvar where = 'eastus'\nparam location = where\n",
+        ),
+        // Same values as another file: the same deployment, once.
+        (
+            "prod2.bicepparam",
+            "using './main.bicep'\nparam location = 'eastus'\n",
+        ),
+        // Sets nothing the template reads: the defaults.
+        (
+            "other.bicepparam",
+            "using './main.bicep'\nparam unused = 1\n",
+        ),
+        // Not a literal: unknown, not the default.
+        (
+            "env.bicepparam",
+            "using './main.bicep'\nparam location = readEnvironmentVariable('LOC')\n",
+        ),
+        // A template without a parameter file: its defaults.
+        ("alone.bicep", MAIN),
+    ]);
+    assert_eq!(
+        summary(&x),
+        [
+            "alone.bicep@38 sa northeurope | parameter location default 'northeurope' in alone.bicep:1",
+            "main.bicep@38 sa - | ",
+            "main.bicep@38 sa eastus | parameter location 'eastus' in prod.bicepparam:2",
+            "main.bicep@38 sa eastus | parameter location 'eastus' in prod2.bicepparam:2",
+            "main.bicep@38 sa northeurope | parameter location default 'northeurope' in main.bicep:1",
+            "main.bicep@38 sa swedencentral | parameter location 'swedencentral' in dev.bicepparam:2",
+        ]
+    );
+}
+
+const STORAGE: &str = "param location string = resourceGroup().location\nparam sku string = 'Standard_LRS'\nresource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n  location: location\n}\n";
+
+#[test]
+fn module_calls_bind_their_params_and_name_the_call_site() {
+    let x = run_unit(&[
+        (
+            "infra/main.bicep",
+            concat!(
+                "param location string = 'westeurope'\n",
+                "module direct './modules/storage.bicep' = {\n  name: 'a'\n  params: {\n    location: 'eastus'\n  }\n}\n",
+                "module passed 'modules/storage.bicep' = {\n  name: 'b'\n  params: {\n    location: location\n  }\n}\n",
+                "module defaulted './modules/storage.bicep' = {\n  name: 'c'\n  params: {}\n}\n",
+                "module app './modules/app.bicep' = {\n  name: 'd'\n  params: {\n    where: 'francecentral'\n  }\n}\n",
+                "module registry 'br/public:avm/res/storage/storage-account:0.9.0' = {\n  name: 'e'\n}\n",
+                "module missing './nowhere.bicep' = {\n  name: 'f'\n}\n",
+            ),
+        ),
+        ("infra/modules/storage.bicep", STORAGE),
+        (
+            "infra/modules/app.bicep",
+            "param where string\nmodule inner './storage.bicep' = {\n  name: 'g'\n  params: {\n    location: where\n  }\n}\n",
+        ),
+    ]);
+    assert!(x.errors.is_empty(), "{:?}", x.errors);
+    // The module file is not evaluated on its own: every instance comes from a call.
+    assert_eq!(
+        summary(&x),
+        [
+            "infra/modules/storage.bicep@83 st - | ",
+            "infra/modules/storage.bicep@83 st eastus | parameter location 'eastus' in infra/main.bicep:5, via module direct (infra/main.bicep:2)",
+            "infra/modules/storage.bicep@83 st francecentral | parameter where 'francecentral' in infra/main.bicep:21, via module app (infra/main.bicep:18), module inner (infra/modules/app.bicep:2)",
+            "infra/modules/storage.bicep@83 st westeurope | parameter location default 'westeurope' in infra/main.bicep:1, via module passed (infra/main.bicep:8)",
+        ]
+    );
+}
+
+#[test]
+fn a_bicepparam_value_reaches_through_a_module() {
+    let x = run_unit(&[
+        (
+            "main.bicep",
+            "param location string\nmodule st 'storage.bicep' = {\n  name: 'st'\n  params: {\n    location: location\n  }\n}\n",
+        ),
+        (
+            "main.bicepparam",
+            "using 'main.bicep'\nparam location = 'uksouth'\n",
+        ),
+        ("storage.bicep", STORAGE),
+    ]);
+    assert_eq!(
+        summary(&x),
+        [
+            "storage.bicep@83 st uksouth | parameter location 'uksouth' in main.bicepparam:2, via module st (main.bicep:2)"
+        ]
+    );
+}
+
+#[test]
+fn module_cycles_and_deep_chains_end() {
+    let calls = |next: &str| {
+        format!(
+            "{STORAGE}module next '{next}' = {{\n  name: 'n'\n  params: {{\n    location: 'eastus'\n  }}\n}}\n"
+        )
+    };
+    // a → b → a: neither is called from outside, so `a` stands alone, calls `b`, and the
+    // call back to `a` is cut.
+    let a = calls("./b.bicep");
+    let b = calls("./a.bicep");
+    let x = run_unit(&[("a.bicep", &a), ("b.bicep", &b)]);
+    assert_eq!(x.deployments.len(), 2, "{:?}", summary(&x));
+    // A chain longer than the limit is cut there; the files past it are evaluated on their
+    // own (once each), as a file no instance reaches is.
+    let files: Vec<(String, String)> = (0..MAX_MODULE_DEPTH + 10)
+        .map(|i| (format!("m{i}.bicep"), calls(&format!("./m{}.bicep", i + 1))))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let x = run_unit(&refs);
+    assert_eq!(x.deployments.len(), files.len());
+    let first_cut = format!("m{}.bicep", MAX_MODULE_DEPTH + 1);
+    let cut = x
+        .deployments
+        .iter()
+        .find(|d| *d.path == *first_cut)
+        .unwrap();
+    assert!(
+        cut.evidence_for(Attr::Region)
+            .all(|e| !e.text.contains("via module")),
+        "{cut:?}"
+    );
+}
+
+#[test]
+fn local_targets_resolve_relative_to_the_calling_file() {
+    assert_eq!(
+        local_target("infra/main.bicep", "./a.bicep").as_deref(),
+        Some("infra/a.bicep")
+    );
+    assert_eq!(
+        local_target("infra/main.bicep", "../x/a.bicep").as_deref(),
+        Some("x/a.bicep")
+    );
+    assert_eq!(
+        local_target("main.bicep", "mods/a.bicep").as_deref(),
+        Some("mods/a.bicep")
+    );
+    assert_eq!(local_target("main.bicep", "../a.bicep"), None);
+    assert_eq!(local_target("main.bicep", "br/public:avm/x:1.0"), None);
+    assert_eq!(local_target("main.bicep", "ts:sub/rg/spec:1.0"), None);
+}

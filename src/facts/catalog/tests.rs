@@ -318,3 +318,41 @@ fn builtin_tables_take_the_ascii_path() {
         super::ascii_set(patterns.into_iter()).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+#[test]
+fn multi_region_country_sets_are_multi_regions_with_sorted_iso_codes() {
+    let c = Catalog::builtin();
+    for (provider, table) in &c.regions {
+        for (location, set) in &table.multi_region_countries {
+            assert!(
+                c.is_multi_region(provider, location),
+                "{provider} {location} has countries but is not a multi-region location"
+            );
+            assert!(!set.is_empty(), "{provider} {location}");
+            assert!(set.windows(2).all(|w| w[0] < w[1]), "{provider} {location}");
+            for country in set {
+                assert!(
+                    country.len() == 2 && country.bytes().all(|b| b.is_ascii_lowercase()),
+                    "{provider} {location}: {country}"
+                );
+            }
+        }
+    }
+    // The GCS `EU` multi-region is the member states, as the policy language's `eu` group.
+    let eu = c.multi_region_countries("gcp", "EU").unwrap();
+    assert_eq!(eu, crate::dsl::names::group_members("eu").unwrap());
+    assert_eq!(
+        c.multi_region_countries("gcp", "eur4").unwrap(),
+        ["be", "fi", "nl"]
+    );
+    assert_eq!(
+        c.multi_region_countries("azure", "germany").unwrap(),
+        ["de"]
+    );
+    // Known multi-regions whose countries are not documented here stay unknown.
+    for location in ["asia", "global", "eur5"] {
+        assert!(c.is_multi_region("gcp", location));
+        assert_eq!(c.multi_region_countries("gcp", location), None);
+    }
+    assert_eq!(c.multi_region_countries("azure", "europe"), None);
+}

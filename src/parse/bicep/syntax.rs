@@ -1,6 +1,7 @@
 //! A span-aware reader for the parts of Bicep that say what is deployed where: `resource`
-//! declarations (conditional, looped, `existing`, nested children), `param` defaults, `var`
-//! values, and the object values of resource bodies. Everything else (modules, outputs, types,
+//! declarations (conditional, looped, `existing`, nested children), `module` declarations with
+//! their body, `param` defaults (and a `.bicepparam` file's `using` and `param` values), `var`
+//! values, and the object values of resource bodies. Everything else (outputs, types,
 //! functions, decorators) is skipped with its brackets balanced.
 //!
 //! Two phases: a lexer that knows comments and strings (escapes, `${…}` interpolation with
@@ -58,9 +59,25 @@ pub struct ResourceDecl {
     pub body: Option<Obj>,
 }
 
+/// `module SYMBOL 'path' = VALUE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleDecl {
+    /// From the `module` keyword to the end of the path string.
+    pub head: Span,
+    pub symbol: String,
+    /// The path as written (`./storage.bicep`, `br/public:…`).
+    pub path: String,
+    /// The declaration's object (`{ name: …, params: { … } }`), also under `if` or `[for …]`.
+    pub body: Option<Obj>,
+}
+
 #[derive(Debug, Default)]
 pub struct BicepFile {
     pub resources: Vec<ResourceDecl>,
+    pub modules: Vec<ModuleDecl>,
+    /// A `.bicepparam` file's `using 'PATH'`: the template it sets the parameters of.
+    pub using: Option<(String, Span)>,
+    /// Parameter defaults in a template; parameter values in a `.bicepparam` file.
     pub params: HashMap<String, BVal>,
     pub vars: HashMap<String, BVal>,
 }
@@ -123,6 +140,18 @@ impl<'a> Parser<'a> {
                     Some(r) => f.resources.push(r),
                     None => self.skip_statement(),
                 },
+                Tok::Ident(w) if w == "module" => match self.module() {
+                    Some(m) => f.modules.push(m),
+                    None => self.skip_statement(),
+                },
+                Tok::Ident(w) if w == "using" => {
+                    if let Some(Tok::Str(Some(path))) = self.peek_at(1) {
+                        let span = self.toks[self.i + 1].span;
+                        f.using = Some((path.clone(), span));
+                    }
+                    self.i += 1;
+                    self.skip_statement();
+                }
                 Tok::Ident(w) if w == "param" || w == "var" => {
                     let is_param = w == "param";
                     self.i += 1;
@@ -179,6 +208,34 @@ impl<'a> Parser<'a> {
             type_,
             type_span,
             existing,
+            body: None,
+        };
+        if matches!(self.peek(), Some(Tok::Punct('='))) {
+            self.i += 1;
+            if let BVal::Object(o) = self.value() {
+                decl.body = Some(o);
+            }
+        }
+        Some(decl)
+    }
+
+    /// `module SYMBOL 'path' = VALUE`, at the `module` keyword; `None` (the keyword consumed)
+    /// when the tokens are not a declaration.
+    fn module(&mut self) -> Option<ModuleDecl> {
+        let start = self.span().start;
+        let (Some(Tok::Ident(symbol)), Some(Tok::Str(Some(path)))) =
+            (self.peek_at(1).cloned(), self.peek_at(2).cloned())
+        else {
+            self.i += 1;
+            return None;
+        };
+        self.i += 2;
+        let head = Span::new(start, self.span().end);
+        self.i += 1;
+        let mut decl = ModuleDecl {
+            head,
+            symbol,
+            path,
             body: None,
         };
         if matches!(self.peek(), Some(Tok::Punct('='))) {
@@ -418,5 +475,49 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_and_using_are_read() {
+        let text = "using './main.bicep'\nparam location = 'westeurope'\n";
+        let f = parse(text).unwrap();
+        let (path, span) = f.using.clone().unwrap();
+        assert_eq!(path, "./main.bicep");
+        assert_eq!(&text[span.range()], "'./main.bicep'");
+        assert!(matches!(f.params.get("location"), Some(BVal::Str(s, _)) if s == "westeurope"));
+
+        let text = concat!(
+            "module st './storage.bicep' = {\n  name: 'st'\n  params: {\n    location: 'eastus'\n  }\n}\n",
+            "module many 'mods/x.bicep' = [for i in range(0, 2): {\n  params: { location: loc }\n}]\n",
+            "module maybe '../y.bicep' = if (deploy) {\n  params: {}\n}\n",
+            "module reg 'br/public:avm/res/storage/storage-account:0.9.0' = {\n  params: {}\n}\n",
+        );
+        let f = parse(text).unwrap();
+        let paths: Vec<&str> = f.modules.iter().map(|m| m.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "./storage.bicep",
+                "mods/x.bicep",
+                "../y.bicep",
+                "br/public:avm/res/storage/storage-account:0.9.0"
+            ]
+        );
+        let st = &f.modules[0];
+        assert_eq!(&text[st.head.range()], "module st './storage.bicep'");
+        let Some(BVal::Object(params)) = st.body.as_ref().unwrap().get("params") else {
+            panic!("params");
+        };
+        assert!(matches!(params.get("location"), Some(BVal::Str(s, _)) if s == "eastus"));
+        let Some(BVal::Object(params)) = f.modules[1].body.as_ref().unwrap().get("params") else {
+            panic!("looped params");
+        };
+        assert!(matches!(params.get("location"), Some(BVal::Ident(s, _)) if s == "loc"));
+        assert!(f.modules[2].body.is_some());
     }
 }
