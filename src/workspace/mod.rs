@@ -459,16 +459,23 @@ impl Workspace {
             .into_iter()
             .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
             .collect();
-        let mut links: Vec<(String, String)> = Vec::new();
-        for c in &terraform {
-            let dir = dir_of(&c.rel);
-            if let Ok(text) = self.read(&c.abs) {
-                for target in facts::terraform::graph::linked_folders(&c.rel, &text) {
-                    links.push((dir.clone(), target));
-                }
-            }
-            links.push((dir.clone(), dir));
-        }
+        // Read in parallel: on a large repository this read of every Terraform file is most of
+        // a pre-commit run's time.
+        use rayon::prelude::*;
+        let links: Vec<(String, String)> = terraform
+            .par_iter()
+            .flat_map_iter(|c| {
+                let dir = dir_of(&c.rel);
+                let targets = self
+                    .read(&c.abs)
+                    .map(|text| facts::terraform::graph::linked_folders(&c.rel, &text))
+                    .unwrap_or_default();
+                targets
+                    .into_iter()
+                    .chain(std::iter::once(dir.clone()))
+                    .map(move |t| (dir.clone(), t))
+            })
+            .collect();
         let groups = self.terraform_stacks(links);
         let wanted: HashSet<&str> = groups
             .iter()
