@@ -125,15 +125,14 @@ pub struct TerraformSettings {
 impl TerraformSettings {
     /// The variable files with repository-relative paths, by normalised folder.
     pub fn resolved_var_files(&self) -> crate::facts::VarFiles {
-        let norm =
-            |p: &str| crate::facts::terraform::graph::join("", p).unwrap_or_else(|| p.to_string());
+        let norm = |p: &str| crate::discover::join("", p).unwrap_or_else(|| p.to_string());
         self.var_files
             .iter()
             .map(|(dir, files)| {
                 let dir = norm(dir);
                 let files = files
                     .iter()
-                    .filter_map(|f| crate::facts::terraform::graph::join(&dir, f))
+                    .filter_map(|f| crate::discover::join(&dir, f))
                     .collect();
                 (dir, files)
             })

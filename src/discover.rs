@@ -825,6 +825,39 @@ fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, NotTex
     Ok(text)
 }
 
+/// `dir` (repository-relative) joined with a relative path, normalised; `None` when it leaves
+/// the repository. A `?query` (Terraform's `?ref=`) is dropped.
+pub fn join(dir: &str, rel: &str) -> Option<String> {
+    let rel = rel.split('?').next().unwrap_or(rel);
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system (the file may not exist yet).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -435,7 +435,7 @@ fn match_refusal_glob(dir: &Path, glob: &str, fence: &Path) -> Result<Vec<PathBu
             .ok()
             .filter(|c| c.starts_with(fence))
     };
-    let base = normalize(&dir.join(&literal));
+    let base = crate::discover::normalize(&dir.join(&literal));
     let base = match std::fs::canonicalize(&base) {
         Ok(real) if real.starts_with(fence) => real,
         Ok(_) => return Err(GlobError::Outside),
@@ -472,22 +472,6 @@ fn match_refusal_glob(dir: &Path, glob: &str, fence: &Path) -> Result<Vec<PathBu
         }
     }
     Ok(out.into_iter().collect())
-}
-
-/// `a/b/../c` → `a/c` without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 fn glob_outside(glob: &ast::Spanned<String>, fence: &str) -> Problem {

@@ -69,18 +69,8 @@ fn local_target(from: &str, reference: &str) -> Option<String> {
     if reference.contains(':') {
         return None;
     }
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
-    for part in reference.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
+    let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+    crate::discover::join(dir, reference)
 }
 
 /// Where a template instance's parameters get their values.

@@ -5,8 +5,8 @@ use std::path::Path;
 use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString};
 
 use super::position::{Encoding, path_to_uri};
-use super::workspace::normalize;
 use crate::diag::{Diag, Severity};
+use crate::discover::normalize;
 use crate::eval::finding::Finding;
 
 pub const SOURCE: &str = "cloudpact";

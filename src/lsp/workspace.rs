@@ -11,7 +11,7 @@ use jiff::civil::Date;
 
 use super::Pipeline;
 use crate::diag::Diag;
-use crate::discover::{self, Syntax};
+use crate::discover::{self, Syntax, normalize};
 use crate::dsl::model::PolicySet;
 use crate::eval::FileMap;
 use crate::eval::finding::Finding;
@@ -347,22 +347,6 @@ impl Workspace {
             })
             .collect()
     }
-}
-
-/// `a/b/../c` → `a/c`, without touching the file system (the file may not exist yet).
-pub fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use super::model::{Attr, Block, Expr, File, Role};
 use super::resolve::{Bound, Context, ProviderConf, ProviderKey, Scope, Vars, at};
 use super::{Folder, extract};
 use crate::diag::{Diag, code};
+use crate::discover::join;
 use crate::facts::model::CallSite;
 use crate::facts::{Ctx, Extraction};
 use crate::source::Span;
@@ -555,22 +556,6 @@ fn include_target<'m>(
 /// start with a dot).
 pub(crate) fn is_local(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
-}
-
-/// `dir` joined with a relative path, normalised; `None` when it leaves the repository.
-pub(crate) fn join(dir: &str, rel: &str) -> Option<String> {
-    let rel = rel.split('?').next().unwrap_or(rel);
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// The folders a folder's files link to (module sources, Terragrunt sources and includes),
