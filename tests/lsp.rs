@@ -30,6 +30,11 @@ impl Server {
 
     /// A server whose stderr goes to `stderr` (`Stdio::piped()` to read what it logged).
     fn start_with(root: &Path, stderr: Stdio) -> Server {
+        Server::start_full(root, stderr, &[])
+    }
+
+    /// A server whose client names `folders` (relative to `root`) as its workspace folders.
+    fn start_full(root: &Path, stderr: Stdio, folders: &[&str]) -> Server {
         let root = std::fs::canonicalize(root).unwrap();
         let mut child = Command::new(common::binary())
             .args(["lsp", "--as-of", "2026-01-01"])
@@ -57,11 +62,16 @@ impl Server {
             next_id: 0,
             root,
         };
+        let folders: Vec<Value> = folders
+            .iter()
+            .map(|f| json!({ "uri": s.uri(f), "name": f }))
+            .collect();
         let init = s.request(
             "initialize",
             json!({
                 "processId": std::process::id(),
                 "rootUri": s.uri(""),
+                "workspaceFolders": if folders.is_empty() { Value::Null } else { json!(folders) },
                 "capabilities": {},
                 "initializationOptions": { "debounceMs": 50 },
             }),
@@ -528,5 +538,85 @@ fn a_bicepparam_file_in_another_folder_sets_its_template_as_typed() {
                 .is_some_and(Vec::is_empty)
     });
     assert_eq!(m["params"]["diagnostics"], json!([]));
+    s.stop();
+}
+
+/// Two teams in one editor window, each with its own `cloudpact.yaml` below the workspace
+/// folder, and a second workspace folder with no configuration: every file is judged by the
+/// nearest `cloudpact.yaml` above it, else its own workspace folder, as `cloudpact check FILE`
+/// judges it.
+#[test]
+fn each_file_is_judged_by_the_nearest_config_above_it_or_its_workspace_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path();
+    let eu = "policy eu {\n  require in_eu {\n    where  kind == storage\n    assert country in eu\n    unknown allow\n  }\n}\n";
+    let only_gcp = "policy g {\n  exclusive only_gcp {\n    provider gcp\n  }\n}\n";
+    let tf = "provider \"aws\" {\n  region = \"us-east-1\"\n}\n\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n";
+    common::write(
+        w,
+        &[
+            ("app/teams/eu/cloudpact.yaml", "policies: [rules]\n"),
+            ("app/teams/eu/rules/eu.pact", eu),
+            ("app/teams/eu/infra/main.tf", tf),
+            ("app/teams/gcp/cloudpact.yaml", "policies: [rules]\n"),
+            ("app/teams/gcp/rules/g.pact", only_gcp),
+            ("app/teams/gcp/infra/main.tf", tf),
+            ("other/policies/eu.pact", eu),
+            ("other/infra/main.tf", tf),
+        ],
+    );
+    // What pre-commit sees for each file, run from each team's top.
+    let cli = |dir: &str| {
+        let run = common::run_in(
+            &w.join(dir),
+            &["check", "--format", "json", "infra/main.tf"],
+        );
+        common::findings(&run.json())
+    };
+    assert_eq!(
+        cli("app/teams/eu"),
+        vec![common::f("eu.in_eu", "infra/main.tf", 5, "error")]
+    );
+    assert_eq!(
+        cli("app/teams/gcp"),
+        vec![common::f("g.only_gcp", "infra/main.tf", 5, "error")]
+    );
+    assert_eq!(
+        cli("other"),
+        vec![common::f("eu.in_eu", "infra/main.tf", 5, "error")]
+    );
+
+    let mut s = Server::start_full(w, Stdio::inherit(), &["app", "other"]);
+    for (rel, code) in [
+        ("app/teams/eu/infra/main.tf", "eu.in_eu"),
+        ("app/teams/gcp/infra/main.tf", "g.only_gcp"),
+        ("other/infra/main.tf", "eu.in_eu"),
+    ] {
+        s.open(rel, "terraform", tf);
+        let d = s.diagnostics(rel, 1);
+        let codes: Vec<&str> = d.iter().filter_map(|d| d["code"].as_str()).collect();
+        assert_eq!(codes, vec![code], "{rel}: {d:#?}");
+        assert_eq!(d[0]["range"]["start"]["line"], 4, "{rel}");
+    }
+    // An edit in one team's policy changes that team's files only.
+    s.open("app/teams/gcp/rules/g.pact", "cloudpact", only_gcp);
+    s.change("app/teams/gcp/rules/g.pact", 2, [2, 13, 2, 16], "aws");
+    let uri = s.uri("app/teams/gcp/infra/main.tf");
+    s.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri.as_str()
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+    });
+    let eu_uri = s.uri("app/teams/eu/infra/main.tf");
+    assert!(
+        !s.inbox.iter().any(|m| m["params"]["uri"] == eu_uri.as_str()
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(Vec::is_empty)),
+        "the other team's finding stays: {:#?}",
+        s.inbox
+    );
     s.stop();
 }

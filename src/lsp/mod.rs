@@ -131,7 +131,7 @@ pub fn serve(
         .and_then(|s| s.parse::<Date>().ok())
         .or(opts.as_of)
         .unwrap_or_else(crate::workspace::today);
-    let root = root_of(&params, &raw);
+    let folders = folders_of(&params, &raw);
 
     let result = serde_json::json!({
         "capabilities": capabilities(encoding),
@@ -144,7 +144,16 @@ pub fn serve(
         // The client may be gone; there is no one left to tell.
         let _ = sender.send(m);
     });
-    let server = server::Server::start(&root, as_of, encoding, debounce, out, pipeline);
+    let server = server::Server::start(
+        &folders,
+        server::Settings {
+            as_of,
+            encoding,
+            debounce,
+            out,
+            pipeline,
+        },
+    );
     for msg in &conn.receiver {
         match msg {
             Message::Request(req) => {
@@ -188,14 +197,18 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
     }
 }
 
-/// The first workspace folder, else `rootUri`, else `rootPath`, else the current directory.
+/// Every workspace folder, else `rootUri`, else `rootPath`, else the current directory.
 /// (`rootUri` and `rootPath` are deprecated in the protocol but older clients send only them.)
-fn root_of(params: &InitializeParams, raw: &serde_json::Value) -> PathBuf {
-    let from_folders = params
+fn folders_of(params: &InitializeParams, raw: &serde_json::Value) -> Vec<PathBuf> {
+    let from_folders: Vec<PathBuf> = params
         .workspace_folders
-        .as_ref()
-        .and_then(|f| f.first())
-        .and_then(|f| position::uri_to_path(&f.uri));
+        .iter()
+        .flatten()
+        .filter_map(|f| position::uri_to_path(&f.uri))
+        .collect();
+    if !from_folders.is_empty() {
+        return from_folders;
+    }
     let from_uri = || {
         raw.get("rootUri")
             .and_then(|u| u.as_str())
@@ -207,9 +220,9 @@ fn root_of(params: &InitializeParams, raw: &serde_json::Value) -> PathBuf {
             .and_then(|p| p.as_str())
             .map(PathBuf::from)
     };
-    from_folders
-        .or_else(from_uri)
+    let root = from_uri()
         .or_else(from_path)
         .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("."))
+        .unwrap_or_else(|| PathBuf::from("."));
+    vec![root]
 }

@@ -39,10 +39,11 @@ pub struct Shared {
     pub analysed: HashMap<Arc<str>, i32>,
 }
 
-pub struct Server {
+/// One repository root the server serves: its state and its analysis worker. A file belongs
+/// to the root of the nearest `cloudpact.yaml` above it, else to its workspace folder
+/// ([`Server::locate`]), as `cloudpact check FILE` resolves it.
+pub struct Root {
     pub shared: Arc<Mutex<Shared>>,
-    pub out: Outbox,
-    pub encoding: Encoding,
     pub root: PathBuf,
     jobs: mpsc::Sender<Job>,
 }
@@ -61,17 +62,20 @@ pub enum Job {
     },
 }
 
-impl Server {
-    /// Starts the worker, which begins with the workspace scan.
-    pub fn start(
-        root: &Path,
-        as_of: Date,
-        encoding: Encoding,
-        debounce: Duration,
-        out: Outbox,
-        pipeline: Arc<dyn Pipeline>,
-    ) -> Server {
-        let ws = Workspace::new(root, as_of);
+/// What every root's worker is started with.
+#[derive(Clone)]
+pub struct Settings {
+    pub as_of: Date,
+    pub encoding: Encoding,
+    pub debounce: Duration,
+    pub out: Outbox,
+    pub pipeline: Arc<dyn Pipeline>,
+}
+
+impl Root {
+    /// Starts the worker of the repository at or above `folder`, which begins with its scan.
+    fn start(folder: &Path, settings: &Settings) -> Root {
+        let ws = Workspace::new(folder, settings.as_of);
         let root = ws.root().to_path_buf();
         let shared = Arc::new(Mutex::new(Shared {
             ws,
@@ -84,24 +88,18 @@ impl Server {
         let (jobs, rx) = mpsc::channel();
         let worker = Worker {
             shared: shared.clone(),
-            out: out.clone(),
-            encoding,
-            debounce,
-            pipeline,
+            out: settings.out.clone(),
+            encoding: settings.encoding,
+            debounce: settings.debounce,
+            pipeline: settings.pipeline.clone(),
         };
         std::thread::Builder::new()
             .name("cloudpact-lsp-worker".into())
             .spawn(move || worker.run(rx))
             .expect("spawning the analysis thread");
-        let server = Server {
-            shared,
-            out,
-            encoding,
-            root,
-            jobs,
-        };
-        server.submit(Job::Scan);
-        server
+        let started = Root { shared, root, jobs };
+        started.submit(Job::Scan);
+        started
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Shared> {
@@ -112,9 +110,65 @@ impl Server {
     pub fn submit(&self, job: Job) {
         let _ = self.jobs.send(job);
     }
+}
 
-    /// The path relative to the root of a `file://` URI.
-    pub fn rel(&self, uri: &Uri) -> Option<Arc<str>> {
+/// The server: the roots it serves, started as files of each are first seen.
+pub struct Server {
+    pub out: Outbox,
+    pub encoding: Encoding,
+    settings: Settings,
+    /// The client's workspace folders (canonical), for files with no `cloudpact.yaml` above.
+    folders: Vec<PathBuf>,
+    /// Roots by their canonical path.
+    roots: Mutex<BTreeMap<PathBuf, Arc<Root>>>,
+    /// Folder of a file → its root, so a request does not walk up the disk each time;
+    /// forgotten when a `cloudpact.yaml` is opened or saved (a new one may regroup files).
+    owners: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// Open documents → the root that took them at `didOpen`: a document stays with its
+    /// root until closed, even if a new `cloudpact.yaml` would now group it elsewhere.
+    opened: Mutex<HashMap<Uri, PathBuf>>,
+}
+
+impl Server {
+    /// Starts a root for each workspace folder (its scan begins at once); roots of nested or
+    /// outside `cloudpact.yaml` files start when one of their files is opened.
+    pub fn start(folders: &[PathBuf], settings: Settings) -> Server {
+        let folders: Vec<PathBuf> = folders
+            .iter()
+            .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+            .collect();
+        let server = Server {
+            out: settings.out.clone(),
+            encoding: settings.encoding,
+            settings,
+            folders,
+            roots: Mutex::new(BTreeMap::new()),
+            owners: Mutex::new(HashMap::new()),
+            opened: Mutex::new(HashMap::new()),
+        };
+        for folder in &server.folders {
+            server.root_at(folder);
+        }
+        server
+    }
+
+    /// `locate` for a document being opened: it stays with this root until [`Server::close`].
+    pub fn open(&self, uri: &Uri) -> Option<(Arc<Root>, Arc<str>)> {
+        let (root, rel) = self.locate(uri)?;
+        lock(&self.opened).insert(uri.clone(), root.root.clone());
+        Some((root, rel))
+    }
+
+    /// `locate` for a document being closed.
+    pub fn close(&self, uri: &Uri) -> Option<(Arc<Root>, Arc<str>)> {
+        let found = self.locate(uri);
+        lock(&self.opened).remove(uri);
+        found
+    }
+
+    /// The root that owns the file of `uri` (the one it was opened in, if open), and the
+    /// file's path relative to it.
+    pub fn locate(&self, uri: &Uri) -> Option<(Arc<Root>, Arc<str>)> {
         let path = uri_to_path(uri)?;
         // The file may not exist yet (a new buffer): canonicalise its directory instead.
         let canonical = std::fs::canonicalize(&path).ok().or_else(|| {
@@ -122,8 +176,60 @@ impl Server {
             Some(dir.join(path.file_name()?))
         });
         let path = canonical.unwrap_or(path);
-        Some(crate::discover::relative(&self.root, &path).into())
+        let dir = path.parent()?.to_path_buf();
+        if path
+            .file_name()
+            .is_some_and(|n| n == crate::config::FILE_NAME)
+        {
+            lock(&self.owners).clear();
+        }
+        let known = lock(&self.owners).get(&dir).cloned();
+        let opened = lock(&self.opened).get(uri).cloned();
+        let owner = opened.or(known).unwrap_or_else(|| {
+            let owner = self.owner_of(&dir);
+            lock(&self.owners).insert(dir, owner.clone());
+            owner
+        });
+        let root = self.root_at(&owner);
+        let rel = crate::discover::relative(&root.root, &path).into();
+        Some((root, rel))
     }
+
+    /// The root folder of files in `dir`: the nearest `cloudpact.yaml` at or above it, else
+    /// the innermost workspace folder holding it, else the first workspace folder.
+    fn owner_of(&self, dir: &Path) -> PathBuf {
+        if let Some(config) = crate::config::find(dir)
+            && let Some(parent) = config.parent()
+        {
+            return parent.to_path_buf();
+        }
+        self.folders
+            .iter()
+            .filter(|f| dir.starts_with(f))
+            .max_by_key(|f| f.components().count())
+            .or_else(|| self.folders.first())
+            .cloned()
+            .unwrap_or_else(|| dir.to_path_buf())
+    }
+
+    /// The root at `folder`, started on first use.
+    fn root_at(&self, folder: &Path) -> Arc<Root> {
+        let mut roots = lock(&self.roots);
+        if let Some(r) = roots.get(folder) {
+            return r.clone();
+        }
+        let root = Arc::new(Root::start(folder, &self.settings));
+        // `Workspace::new` resolves the same root again; key by what it chose.
+        roots.insert(folder.to_path_buf(), root.clone());
+        if root.root != folder {
+            roots.insert(root.root.clone(), root.clone());
+        }
+        root
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The diagnostics of one file from every source: findings located there, parse errors, policy

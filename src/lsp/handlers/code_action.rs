@@ -14,8 +14,8 @@ use crate::lsp::workspace::FileKind;
 
 pub fn handle(server: &Server, params: CodeActionParams) -> Option<Vec<CodeActionOrCommand>> {
     let uri = params.text_document.uri;
-    let rel = server.rel(&uri)?;
-    let shared = server.lock();
+    let (root, rel) = server.locate(&uri)?;
+    let shared = root.lock();
     let ws = &shared.ws;
     if !matches!(ws.kind(&rel), FileKind::Infra(_)) {
         return None;

@@ -6,18 +6,18 @@ use lsp_types::DidChangeTextDocumentParams;
 use crate::lsp::server::{Job, Server};
 
 pub fn handle(server: &Server, params: DidChangeTextDocumentParams) {
-    let Some(rel) = server.rel(&params.text_document.uri) else {
+    let Some((root, rel)) = server.locate(&params.text_document.uri) else {
         return;
     };
     {
-        let mut shared = server.lock();
+        let mut shared = root.lock();
         let Some(doc) = shared.docs.get_mut(&rel) else {
             return;
         };
         doc.apply(params.content_changes, server.encoding);
         doc.version = params.text_document.version;
     }
-    server.submit(Job::Touched {
+    root.submit(Job::Touched {
         rel,
         now: false,
         saved: false,

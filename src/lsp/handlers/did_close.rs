@@ -7,18 +7,18 @@ use crate::lsp::server::{Job, Server, publish_message};
 
 pub fn handle(server: &Server, params: DidCloseTextDocumentParams) {
     let uri = params.text_document.uri;
-    let Some(rel) = server.rel(&uri) else {
+    let Some((root, rel)) = server.close(&uri) else {
         return;
     };
     {
-        let mut shared = server.lock();
+        let mut shared = root.lock();
         shared.docs.remove(&rel);
         shared.published.remove(&rel);
         shared.source_diags.remove(&rel);
         shared.analysed.remove(&rel);
     }
     (server.out)(publish_message(uri, Vec::new(), None));
-    server.submit(Job::Touched {
+    root.submit(Job::Touched {
         rel,
         now: true,
         saved: false,

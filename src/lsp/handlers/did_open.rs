@@ -7,10 +7,10 @@ use crate::lsp::server::{Job, Server};
 
 pub fn handle(server: &Server, params: DidOpenTextDocumentParams) {
     let doc = params.text_document;
-    let Some(rel) = server.rel(&doc.uri) else {
+    let Some((root, rel)) = server.open(&doc.uri) else {
         return;
     };
-    server.lock().docs.insert(
+    root.lock().docs.insert(
         rel.clone(),
         Document {
             uri: doc.uri,
@@ -18,7 +18,7 @@ pub fn handle(server: &Server, params: DidOpenTextDocumentParams) {
             version: doc.version,
         },
     );
-    server.submit(Job::Touched {
+    root.submit(Job::Touched {
         rel,
         now: true,
         saved: false,

@@ -5,15 +5,15 @@ use lsp_types::DidSaveTextDocumentParams;
 use crate::lsp::server::{Job, Server};
 
 pub fn handle(server: &Server, params: DidSaveTextDocumentParams) {
-    let Some(rel) = server.rel(&params.text_document.uri) else {
+    let Some((root, rel)) = server.locate(&params.text_document.uri) else {
         return;
     };
     if let Some(text) = params.text
-        && let Some(doc) = server.lock().docs.get_mut(&rel)
+        && let Some(doc) = root.lock().docs.get_mut(&rel)
     {
         doc.text = text;
     }
-    server.submit(Job::Touched {
+    root.submit(Job::Touched {
         rel,
         now: true,
         saved: true,

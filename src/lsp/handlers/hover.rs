@@ -13,8 +13,8 @@ use crate::source::SourceFile;
 
 pub fn handle(server: &Server, params: HoverParams) -> Option<Hover> {
     let at = params.text_document_position_params;
-    let rel = server.rel(&at.text_document.uri)?;
-    let shared = server.lock();
+    let (root, rel) = server.locate(&at.text_document.uri)?;
+    let shared = root.lock();
     let ws = &shared.ws;
     let unit = ws.unit_of(&rel)?;
     // Spans refer to the text that was analysed, which may trail the editor by a debounce.
