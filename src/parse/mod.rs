@@ -4,6 +4,7 @@
 pub mod bicep;
 pub mod hcl;
 pub mod json;
+pub mod lines;
 pub mod own_yaml;
 pub mod toml;
 pub mod tree;
