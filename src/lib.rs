@@ -10,19 +10,19 @@
 //! words both use for a deployment and a verdict.
 
 pub mod cli;
-pub mod config;
-pub mod describe;
+pub(crate) mod config;
+pub(crate) mod describe;
 pub mod diag;
 pub mod discover;
 pub mod dsl;
-pub mod eval;
+pub(crate) mod eval;
 pub mod facts;
-pub mod glob;
+pub(crate) mod glob;
 #[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod parse;
 pub mod render;
 pub mod source;
-pub mod suggest;
-pub mod suppress;
+pub(crate) mod suggest;
+pub(crate) mod suppress;
 pub mod workspace;
