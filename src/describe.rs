@@ -14,7 +14,7 @@ pub struct AttrRow<'a> {
 }
 
 /// provider, region, country, kind, service and gpu, in that order.
-pub fn attribute_rows(dep: &Deployment) -> Vec<AttrRow<'_>> {
+pub(crate) fn attribute_rows(dep: &Deployment) -> Vec<AttrRow<'_>> {
     let known = |o: Option<&str>| o.unwrap_or("unknown").to_string();
     let rows = [
         ("provider", known(dep.provider.as_deref()), Attr::Provider),
@@ -42,7 +42,7 @@ pub fn attribute_rows(dep: &Deployment) -> Vec<AttrRow<'_>> {
 
 /// A rule's verdict on a deployment, in a few words (`VIOLATES` in capitals so it stands out
 /// in a list of `complies`).
-pub fn verdict(outcome: &Outcome) -> String {
+pub(crate) fn verdict(outcome: &Outcome) -> String {
     match &outcome.verdict {
         Verdict::Inactive => "inactive (outside its effective window)".to_string(),
         Verdict::OutOfScope => "out of scope (`where` is not true)".to_string(),

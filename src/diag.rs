@@ -11,20 +11,19 @@ use crate::source::{SourceFile, Span};
 
 /// Reserved rule ids for findings about the scan and the policy set itself.
 pub mod code {
-    pub const PARSE_ERROR: &str = "cloudpact.parse-error";
+    pub(crate) const PARSE_ERROR: &str = "cloudpact.parse-error";
     /// A file or folder the run could not or must not read (permissions, a name that is not
     /// UTF-8, a FIFO or device, a link out of the repository).
-    pub const UNREADABLE: &str = "cloudpact.unreadable";
+    pub(crate) const UNREADABLE: &str = "cloudpact.unreadable";
     /// A file over `max_file_size`, not read.
-    pub const TOO_LARGE: &str = "cloudpact.too-large";
-    pub const UNUSED_REFUSAL: &str = "cloudpact.unused-refusal";
-    pub const UNUSED_SUPPRESSION: &str = "cloudpact.unused-suppression";
-    pub const EXPIRED_SUPPRESSION: &str = "cloudpact.expired-suppression";
-    pub const EXPIRED_WAIVER: &str = "cloudpact.expired-waiver";
-    pub const INVALID_SUPPRESSION: &str = "cloudpact.invalid-suppression";
+    pub(crate) const TOO_LARGE: &str = "cloudpact.too-large";
+    pub(crate) const UNUSED_REFUSAL: &str = "cloudpact.unused-refusal";
+    pub(crate) const UNUSED_SUPPRESSION: &str = "cloudpact.unused-suppression";
+    pub(crate) const EXPIRED_SUPPRESSION: &str = "cloudpact.expired-suppression";
+    pub(crate) const EXPIRED_WAIVER: &str = "cloudpact.expired-waiver";
+    pub(crate) const INVALID_SUPPRESSION: &str = "cloudpact.invalid-suppression";
     /// A local module call cloudpact cannot follow (a missing folder, a cycle, too deep).
-    pub const UNRESOLVED_MODULE: &str = "cloudpact.unresolved-module";
-    pub const UNKNOWN_VALUE: &str = "unknown";
+    pub(crate) const UNRESOLVED_MODULE: &str = "cloudpact.unresolved-module";
 }
 
 /// How serious a diagnostic or finding is.
@@ -37,7 +36,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -45,7 +44,7 @@ impl Severity {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Severity> {
+    pub(crate) fn parse(s: &str) -> Option<Severity> {
         match s {
             "error" => Some(Severity::Error),
             "warning" => Some(Severity::Warning),
@@ -78,7 +77,7 @@ impl Label {
         }
     }
 
-    pub fn secondary(span: Span, text: impl Into<String>) -> Self {
+    pub(crate) fn secondary(span: Span, text: impl Into<String>) -> Self {
         Self {
             span,
             text: Some(text.into()),
@@ -102,7 +101,7 @@ pub struct Diag {
 }
 
 impl Diag {
-    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             code: code.into(),
             severity: Severity::Error,
@@ -113,29 +112,29 @@ impl Diag {
         }
     }
 
-    pub fn warning(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Warning,
             ..Self::error(code, message)
         }
     }
 
-    pub fn in_file(mut self, file: Arc<SourceFile>) -> Self {
+    pub(crate) fn in_file(mut self, file: Arc<SourceFile>) -> Self {
         self.file = Some(file);
         self
     }
 
-    pub fn with_label(mut self, label: Label) -> Self {
+    pub(crate) fn with_label(mut self, label: Label) -> Self {
         self.labels.push(label);
         self
     }
 
     /// Adds the primary label.
-    pub fn at(self, span: Span, text: impl Into<String>) -> Self {
+    pub(crate) fn at(self, span: Span, text: impl Into<String>) -> Self {
         self.with_label(Label::primary(span, text))
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -150,14 +149,14 @@ impl Diag {
     }
 
     /// `path:line:col` of the primary span, for sorting and short output.
-    pub fn location(&self) -> Option<(Arc<str>, usize, usize)> {
+    pub(crate) fn location(&self) -> Option<(Arc<str>, usize, usize)> {
         let file = self.file.as_ref()?;
         let span = self.primary_span().unwrap_or_default();
         let lc = file.line_col(span.start);
         Some((file.path.clone(), lc.line, lc.column))
     }
 
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 }
@@ -173,7 +172,7 @@ impl fmt::Display for Diag {
 
 /// Sorts diagnostics by file, position, then code, so output is the same whatever the order
 /// they were produced in.
-pub fn sort(diags: &mut [Diag]) {
+pub(crate) fn sort(diags: &mut [Diag]) {
     diags.sort_by(|a, b| {
         let ka = (
             a.file.as_ref().map(|f| f.path.clone()),

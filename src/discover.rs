@@ -24,7 +24,7 @@ use crate::diag::Diag;
 use crate::source::SourceFile;
 
 /// Files larger than this are not read; each is a `cloudpact.too-large` finding (DETECTION.md).
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 /// cloudpact's own files and pre-commit's: they steer the check and describe no deployment.
 const OWN_FILES: &[&str] = &[
@@ -78,7 +78,7 @@ impl Syntax {
     ///
     /// A name that is not UTF-8 claims what its lossy form claims (`main\u{fffd}.tf` is HCL),
     /// so the walk can report it instead of passing it by.
-    pub fn of(path: &Path, in_helm_templates: bool) -> Option<Syntax> {
+    pub(crate) fn of(path: &Path, in_helm_templates: bool) -> Option<Syntax> {
         let name = path.file_name()?.to_string_lossy();
         let name: &str = &name;
         if OWN_FILES.contains(&name) {
@@ -187,7 +187,7 @@ impl Skipped {
     }
 
     /// The reserved rule id of the finding.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self.why {
             Why::TooLarge { .. } => crate::diag::code::TOO_LARGE,
             Why::Unreadable(_) => crate::diag::code::UNREADABLE,
@@ -195,7 +195,7 @@ impl Skipped {
     }
 
     /// The finding's headline.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let rel = if self.rel.is_empty() { "." } else { &self.rel };
         match &self.why {
             Why::TooLarge { len, max } => format!(
@@ -206,7 +206,7 @@ impl Skipped {
     }
 
     /// The diagnostic the engine turns into a finding: at line 1 of the path.
-    pub fn to_diag(&self) -> Diag {
+    pub(crate) fn to_diag(&self) -> Diag {
         let file = Arc::new(SourceFile::new(self.rel.as_str(), ""));
         let label = match self.why {
             Why::TooLarge { .. } => "not checked",
@@ -220,7 +220,7 @@ impl Skipped {
 
 impl Discovered {
     /// Sorts and removes duplicates (a file reached twice, as named and as context).
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.candidates.sort();
         self.candidates.dedup();
         self.skipped.sort();
@@ -244,7 +244,7 @@ pub enum DiscoverError {
 }
 
 /// `exclude` patterns in the glob dialect of [`crate::glob`].
-pub fn build_globset(patterns: &[String]) -> Result<GlobSet, DiscoverError> {
+pub(crate) fn build_globset(patterns: &[String]) -> Result<GlobSet, DiscoverError> {
     crate::glob::compile_set(patterns)
         .map_err(|(pattern, source)| DiscoverError::BadGlob { pattern, source })
 }
@@ -259,7 +259,7 @@ pub struct Walker {
 }
 
 impl Walker {
-    pub fn new(root: &Path, opts: WalkOptions) -> Result<Walker, DiscoverError> {
+    pub(crate) fn new(root: &Path, opts: WalkOptions) -> Result<Walker, DiscoverError> {
         let exclude = build_globset(&opts.exclude)?;
         Ok(Walker {
             root: root.to_path_buf(),
@@ -268,12 +268,8 @@ impl Walker {
         })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Whether `exclude` skips a repository-relative path or one of its folders.
-    pub fn is_excluded(&self, rel: &str) -> bool {
+    pub(crate) fn is_excluded(&self, rel: &str) -> bool {
         if rel.is_empty() {
             return false;
         }
@@ -291,7 +287,7 @@ impl Walker {
     /// `.gitignore` would skip it, but not when `exclude` does (docs/configuration.md). A
     /// named file that must not be read (a FIFO, a link out of the repository) is reported
     /// like one met in a walk.
-    pub fn file(&self, rel: &str, out: &mut Discovered) -> Result<(), DiscoverError> {
+    pub(crate) fn file(&self, rel: &str, out: &mut Discovered) -> Result<(), DiscoverError> {
         let abs = self.root.join(rel);
         let meta = std::fs::symlink_metadata(&abs).map_err(|source| DiscoverError::Unreadable {
             path: rel.to_string(),
@@ -306,7 +302,7 @@ impl Walker {
 
     /// Every file under the repository-relative folder `dir` (`""`: the whole repository), or
     /// only its own files with `shallow`.
-    pub fn folder(&self, dir: &str, shallow: bool, out: &mut Discovered) {
+    pub(crate) fn folder(&self, dir: &str, shallow: bool, out: &mut Discovered) {
         let start = if dir.is_empty() {
             self.root.clone()
         } else {
@@ -604,10 +600,10 @@ fn shown_dir(rel: &str) -> &str {
 }
 
 /// The file that makes a folder a policy test case.
-pub const TEST_CASE_FILE: &str = "cloudpact-test.yaml";
+pub(crate) const TEST_CASE_FILE: &str = "cloudpact-test.yaml";
 
 /// Whether `path` is inside `templates/` of a Helm chart (a parent holds `Chart.yaml`).
-pub fn in_helm_templates(path: &Path) -> bool {
+pub(crate) fn in_helm_templates(path: &Path) -> bool {
     path.ancestors().skip(1).any(|dir| {
         dir.file_name().is_some_and(|n| n == "templates")
             && dir
@@ -630,7 +626,7 @@ pub fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// `path` relative to `base`; both absolute and canonical.
-pub fn path_diff(path: &Path, base: &Path) -> PathBuf {
+pub(crate) fn path_diff(path: &Path, base: &Path) -> PathBuf {
     let p: Vec<_> = path.components().collect();
     let b: Vec<_> = base.components().collect();
     let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -646,7 +642,7 @@ pub fn path_diff(path: &Path, base: &Path) -> PathBuf {
 
 /// Resolves `dir/..` pairs without touching the file system (`a/b/../../c` → `c`); leading
 /// `..` that climb above the start are kept.
-pub fn normalize_lexically(path: &str) -> String {
+pub(crate) fn normalize_lexically(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -662,7 +658,7 @@ pub fn normalize_lexically(path: &str) -> String {
 }
 
 /// A path with `/` separators, without `.` components.
-pub fn slash_path(p: &Path) -> String {
+pub(crate) fn slash_path(p: &Path) -> String {
     use std::path::Component;
     let mut parts: Vec<String> = Vec::new();
     let mut absolute = false;
@@ -685,7 +681,7 @@ pub fn slash_path(p: &Path) -> String {
 /// Reads every candidate in parallel. A file that is not valid UTF-8 or holds binary content
 /// becomes a `cloudpact.parse-error` diagnostic; one that cannot be read a
 /// `cloudpact.unreadable` one at line 1.
-pub fn read_all(candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
+pub(crate) fn read_all(candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
     let results: Vec<Result<Input, Diag>> = candidates.par_iter().map(read_one).collect();
     let mut inputs = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
@@ -720,7 +716,7 @@ fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// A `.template` file is CloudFormation when its text names the template's sections; then it is
 /// JSON when it starts with `{`, else YAML. Any other `.template` is not a format we read.
-pub fn resolve_template(mut input: Input) -> Option<Input> {
+pub(crate) fn resolve_template(mut input: Input) -> Option<Input> {
     let text = &input.file.text;
     let is_cfn = text.contains("AWSTemplateFormatVersion")
         || text.contains("\"Resources\"")
@@ -765,7 +761,7 @@ pub struct NotText {
 /// byte-order mark, as Windows editors and PowerShell's `Out-File` write ARM templates and
 /// `.bicep` files. The byte-order mark is not content: it is dropped, so spans are offsets
 /// into the decoded text, as editors show it. A NUL character means binary content.
-pub fn decode(bytes: &[u8]) -> Result<String, NotText> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<String, NotText> {
     let text = match bytes {
         [0xFF, 0xFE, rest @ ..] => decode_utf16(rest, u16::from_le_bytes)?,
         [0xFE, 0xFF, rest @ ..] => decode_utf16(rest, u16::from_be_bytes)?,
@@ -827,7 +823,7 @@ fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, NotTex
 
 /// `dir` (repository-relative) joined with a relative path, normalised; `None` when it leaves
 /// the repository. A `?query` (Terraform's `?ref=`) is dropped.
-pub fn join(dir: &str, rel: &str) -> Option<String> {
+pub(crate) fn join(dir: &str, rel: &str) -> Option<String> {
     let rel = rel.split('?').next().unwrap_or(rel);
     let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
     for part in rel.split('/') {
@@ -843,7 +839,7 @@ pub fn join(dir: &str, rel: &str) -> Option<String> {
 }
 
 /// `a/b/../c` → `a/c`, without touching the file system (the file may not exist yet).
-pub fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {

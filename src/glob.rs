@@ -14,13 +14,13 @@ fn builder(pattern: &str) -> GlobBuilder<'_> {
 }
 
 /// One glob, compiled.
-pub fn compile(pattern: &str) -> Result<GlobMatcher, globset::Error> {
+pub(crate) fn compile(pattern: &str) -> Result<GlobMatcher, globset::Error> {
     Ok(builder(pattern).build()?.compile_matcher())
 }
 
 /// Several globs as one set. `dir/**` also matches the folder `dir` itself, so a walk can skip
 /// the folder without entering it.
-pub fn compile_set(patterns: &[String]) -> Result<GlobSet, (String, globset::Error)> {
+pub(crate) fn compile_set(patterns: &[String]) -> Result<GlobSet, (String, globset::Error)> {
     let mut set = GlobSetBuilder::new();
     for p in patterns {
         let pattern = p.trim_start_matches("./");

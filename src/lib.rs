@@ -10,7 +10,7 @@
 //! words both use for a deployment and a verdict.
 
 pub mod cli;
-pub(crate) mod config;
+pub mod config;
 pub(crate) mod describe;
 pub mod diag;
 pub mod discover;

@@ -19,24 +19,24 @@ impl Span {
         Self { start, end }
     }
 
-    pub const fn empty(at: usize) -> Self {
+    pub(crate) const fn empty(at: usize) -> Self {
         Self { start: at, end: at }
     }
 
-    pub const fn len(&self) -> usize {
+    pub(crate) const fn len(&self) -> usize {
         self.end.saturating_sub(self.start)
     }
 
-    pub const fn is_empty(&self) -> bool {
+    pub(crate) const fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    pub fn range(&self) -> Range<usize> {
+    pub(crate) fn range(&self) -> Range<usize> {
         self.start..self.end
     }
 
     /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Span {
+    pub(crate) fn to(self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
     }
 }
@@ -108,6 +108,7 @@ impl Units {
 /// Which unit a column counts.
 #[derive(Debug, Clone, Copy)]
 enum Unit {
+    #[cfg(test)]
     Chars,
     Utf16,
 }
@@ -115,6 +116,7 @@ enum Unit {
 impl Unit {
     fn of(self, u: Units) -> usize {
         match self {
+            #[cfg(test)]
             Unit::Chars => u.chars,
             Unit::Utf16 => u.utf16,
         }
@@ -122,6 +124,7 @@ impl Unit {
 
     fn len(self, c: char) -> usize {
         match self {
+            #[cfg(test)]
             Unit::Chars => 1,
             Unit::Utf16 => c.len_utf16(),
         }
@@ -129,7 +132,7 @@ impl Unit {
 }
 
 impl LineIndex {
-    pub fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
         let checkpoints = if text.is_ascii() {
@@ -151,12 +154,12 @@ impl LineIndex {
         }
     }
 
-    pub fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
         self.line_starts.len()
     }
 
     /// 0-based line of a byte offset (offsets past the end map to the last line).
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(line) => line,
             Err(next) => next - 1,
@@ -164,12 +167,12 @@ impl LineIndex {
     }
 
     /// Byte offset where 0-based `line` starts, if the line exists.
-    pub fn line_start(&self, line: usize) -> Option<usize> {
+    pub(crate) fn line_start(&self, line: usize) -> Option<usize> {
         self.line_starts.get(line).copied()
     }
 
     /// Byte range of 0-based `line`, without its line terminator.
-    pub fn line_range(&self, line: usize, text: &str) -> Range<usize> {
+    pub(crate) fn line_range(&self, line: usize, text: &str) -> Range<usize> {
         let start = self.line_starts.get(line).copied().unwrap_or(text.len());
         let mut end = self
             .line_starts
@@ -200,7 +203,7 @@ impl LineIndex {
     }
 
     /// 1-based line and 1-based column in Unicode scalar values.
-    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+    pub(crate) fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = clamp_to_char_boundary(text, offset);
         let line = self.line_of(offset);
         let start = self.line_starts[line];
@@ -213,7 +216,7 @@ impl LineIndex {
     }
 
     /// 0-based line and 0-based column in UTF-16 code units (the LSP default encoding).
-    pub fn utf16_position(&self, text: &str, offset: usize) -> (u32, u32) {
+    pub(crate) fn utf16_position(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = clamp_to_char_boundary(text, offset);
         let line = self.line_of(offset);
         let start = self.line_starts[line];
@@ -228,7 +231,8 @@ impl LineIndex {
     }
 
     /// Byte offset of a 0-based line and 0-based column counted in chars.
-    pub fn offset_of_char_col(&self, text: &str, line: usize, col: usize) -> usize {
+    #[cfg(test)]
+    pub(crate) fn offset_of_char_col(&self, text: &str, line: usize, col: usize) -> usize {
         self.offset_of(text, line, col, Unit::Chars)
     }
 
@@ -269,7 +273,7 @@ fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
 }
 
 /// The largest char boundary at or before `offset`, clamped to the text.
-pub fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
+pub(crate) fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -297,12 +301,12 @@ impl SourceFile {
         }
     }
 
-    pub fn line_col(&self, offset: usize) -> LineCol {
+    pub(crate) fn line_col(&self, offset: usize) -> LineCol {
         self.index.line_col(&self.text, offset)
     }
 
     /// The same text under another path (sharing the text and index).
-    pub fn clone_with_path(&self, path: impl Into<Arc<str>>) -> Arc<SourceFile> {
+    pub(crate) fn clone_with_path(&self, path: impl Into<Arc<str>>) -> Arc<SourceFile> {
         Arc::new(SourceFile {
             path: path.into(),
             text: self.text.clone(),
@@ -319,7 +323,7 @@ impl SourceFile {
     }
 
     /// The span of the whole 1-based line `line`.
-    pub fn line_span(&self, line: usize) -> Span {
+    pub(crate) fn line_span(&self, line: usize) -> Span {
         self.index
             .line_range(line.saturating_sub(1), &self.text)
             .into()
@@ -334,7 +338,7 @@ pub struct IndexedSource {
 }
 
 impl IndexedSource {
-    pub fn new(file: Arc<SourceFile>) -> Self {
+    pub(crate) fn new(file: Arc<SourceFile>) -> Self {
         Self { file }
     }
 }

@@ -1,7 +1,7 @@
 //! "Did you mean …?" suggestions for misspelt names (providers, kinds, clauses, config keys).
 
 /// The candidate closest to `word` by edit distance, when it is close enough to be a typo.
-pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+pub(crate) fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -16,7 +16,7 @@ where
 }
 
 /// Levenshtein distance over chars.
-pub fn levenshtein(a: &str, b: &str) -> usize {
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
     strsim::levenshtein(a, b)
 }
 

@@ -26,11 +26,11 @@ use crate::eval::expr::{Evaluator, Tri};
 use crate::eval::finding::{Finding, Suppression, reserved};
 use crate::facts::catalog::Catalog;
 use crate::source::{SourceFile, Span};
-pub use comments::{Directive, directives};
+pub(crate) use comments::{Directive, directives};
 
 /// Reserved ids that a comment or waiver may suppress; the rest are about suppressions
 /// themselves, and silencing those would defeat them.
-pub const SUPPRESSIBLE_RESERVED: &[&str] = &[
+pub(crate) const SUPPRESSIBLE_RESERVED: &[&str] = &[
     reserved::PARSE_ERROR,
     reserved::UNREADABLE,
     reserved::TOO_LARGE,
@@ -58,7 +58,7 @@ impl Waiver {
 }
 
 /// The config's waivers, `where` parsed with the policy language's expression parser.
-pub fn prepare_waivers(config: &config::Loaded) -> Vec<Waiver> {
+pub(crate) fn prepare_waivers(config: &config::Loaded) -> Vec<Waiver> {
     let defs = &config.config.waivers;
     let file = config
         .file
@@ -86,7 +86,7 @@ pub fn prepare_waivers(config: &config::Loaded) -> Vec<Waiver> {
 
 /// Marks suppressed findings and adds the findings about suppressions; then sorts.
 /// `inline_ignores: false` in the config turns the comments off (audits); waivers still apply.
-pub fn apply(
+pub(crate) fn apply(
     findings: &mut Vec<Finding>,
     files: &FileMap,
     rules: &PolicySet,
@@ -195,7 +195,7 @@ fn comment_files(findings: &[Finding], files: &FileMap, rules: &PolicySet) -> Ve
 }
 
 /// [`apply`] with the waivers already prepared (tests build their `where` directly).
-pub fn apply_prepared(
+pub(crate) fn apply_prepared(
     findings: &mut Vec<Finding>,
     files: &FileMap,
     ctx: &Ctx<'_>,

@@ -18,7 +18,7 @@ pub struct Spanned<T> {
 }
 
 impl<T> Spanned<T> {
-    pub fn new(node: T, span: Span) -> Self {
+    pub(crate) fn new(node: T, span: Span) -> Self {
         Self { node, span }
     }
 }
@@ -83,7 +83,7 @@ pub enum OtherItem {
 
 impl OtherItem {
     /// In words, for "… takes X, not Y".
-    pub fn describe(&self) -> &'static str {
+    pub(crate) fn describe(&self) -> &'static str {
         match self {
             OtherItem::Window => "a window",
             OtherItem::Percent => "a percentage",
@@ -124,7 +124,7 @@ pub struct Window {
 
 impl Window {
     /// Whether `date` lies inside the window.
-    pub fn contains(&self, date: Date) -> bool {
+    pub(crate) fn contains(&self, date: Date) -> bool {
         self.from.as_ref().is_none_or(|f| f.node <= date)
             && self.until.as_ref().is_none_or(|u| date <= u.node)
     }
@@ -141,7 +141,7 @@ pub enum RuleKind {
 }
 
 impl RuleKind {
-    pub const ALL: &'static [RuleKind] = &[
+    pub(crate) const ALL: &'static [RuleKind] = &[
         RuleKind::Exclusive,
         RuleKind::Deny,
         RuleKind::FirstRefusal,
@@ -149,7 +149,7 @@ impl RuleKind {
         RuleKind::Share,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RuleKind::Exclusive => "exclusive",
             RuleKind::Deny => "deny",
@@ -159,7 +159,7 @@ impl RuleKind {
         }
     }
 
-    pub fn parse(s: &str) -> Option<RuleKind> {
+    pub(crate) fn parse(s: &str) -> Option<RuleKind> {
         RuleKind::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 }
@@ -175,8 +175,6 @@ pub struct Rule {
     /// Clauses the language does not define here; validation reports each.
     pub others: Vec<OtherClause>,
 }
-
-pub use crate::diag::Severity;
 
 /// What a rule does when a value it needs is unknown for an in-scope deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -214,7 +212,7 @@ pub enum ClauseKind {
 
 impl ClauseKind {
     /// The keyword that introduces the clause.
-    pub fn keyword(&self) -> &'static str {
+    pub(crate) fn keyword(&self) -> &'static str {
         match self {
             ClauseKind::Where(_) => "where",
             ClauseKind::Severity(_) => "severity",
@@ -261,7 +259,7 @@ pub enum Value {
 
 impl Value {
     /// The value as a string, for comparisons with string attributes.
-    pub fn as_text(&self) -> &str {
+    pub(crate) fn as_text(&self) -> &str {
         match self {
             Value::Str(s) | Value::Ident(s) => s,
             Value::Bool(true) => "true",
@@ -312,7 +310,7 @@ pub struct Expr {
 impl Expr {
     /// Moves every span of the expression (for expressions embedded in another file's text,
     /// like a refusal record's `where` in YAML).
-    pub fn map_spans(&mut self, f: &impl Fn(Span) -> Span) {
+    pub(crate) fn map_spans(&mut self, f: &impl Fn(Span) -> Span) {
         self.span = f(self.span);
         let attr = |a: &mut Spanned<AttrRef>| a.span = f(a.span);
         match &mut self.kind {

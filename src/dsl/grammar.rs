@@ -11,11 +11,11 @@ use crate::diag::Diag;
 use crate::source::{SourceFile, Span, clamp_to_char_boundary};
 
 /// The code of every syntax error in a policy file.
-pub const SYNTAX: &str = "cloudpact::policy::syntax";
+pub(crate) const SYNTAX: &str = "cloudpact::policy::syntax";
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/policy.pest"]
-pub(crate) struct PolicyParser;
+pub struct PolicyParser;
 
 /// A syntax error: where, and what was expected there, in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +35,7 @@ impl SyntaxError {
     }
 
     /// As a diagnostic in `file`.
-    pub fn to_diag(&self, file: &Arc<SourceFile>) -> Diag {
+    pub(crate) fn to_diag(&self, file: &Arc<SourceFile>) -> Diag {
         Diag::error(SYNTAX, format!("syntax error: {}", self.message()))
             .in_file(file.clone())
             .at(self.span, self.expected.clone())

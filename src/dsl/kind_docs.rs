@@ -9,7 +9,7 @@ pub struct KindDoc {
     pub comply: &'static str,
 }
 
-pub fn doc(kind: RuleKind) -> KindDoc {
+pub(crate) fn doc(kind: RuleKind) -> KindDoc {
     match kind {
         RuleKind::Exclusive => KindDoc {
             what: "Exclusivity: every deployment in scope must run on one of the listed providers.",

@@ -19,7 +19,7 @@ use crate::source::{SourceFile, Span};
 
 /// More operators than this in one expression is refused: evaluation and validation recurse on
 /// the tree, and no contract needs a thousand-term condition.
-pub const MAX_EXPR_OPERATORS: usize = 512;
+pub(crate) const MAX_EXPR_OPERATORS: usize = 512;
 
 /// A semantic error found while lowering.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +37,12 @@ pub struct Problem {
 
 impl Problem {
     /// An error.
-    pub fn new(code: &'static str, span: Span, message: String, label: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        code: &'static str,
+        span: Span,
+        message: String,
+        label: impl Into<String>,
+    ) -> Self {
         Self {
             code,
             message,
@@ -49,28 +54,22 @@ impl Problem {
         }
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    /// Sets the help when there is one.
-    pub fn maybe_help(mut self, help: Option<String>) -> Self {
-        self.help = help;
-        self
-    }
-
-    pub fn secondary(mut self, span: Span, text: impl Into<String>) -> Self {
+    pub(crate) fn secondary(mut self, span: Span, text: impl Into<String>) -> Self {
         self.secondary.push((span, text.into()));
         self
     }
 
-    pub fn warning(mut self) -> Self {
+    pub(crate) fn warning(mut self) -> Self {
         self.severity = Severity::Warning;
         self
     }
 
-    pub fn to_diag(&self, file: &Arc<SourceFile>) -> Diag {
+    pub(crate) fn to_diag(&self, file: &Arc<SourceFile>) -> Diag {
         let mut d = Diag::error(self.code, self.message.clone())
             .in_file(file.clone())
             .at(self.span, self.label.clone());
@@ -83,7 +82,7 @@ impl Problem {
     }
 
     /// The same problem with its spans moved by `f` (for expressions embedded in YAML).
-    pub fn map_spans(mut self, f: &impl Fn(Span) -> Span) -> Self {
+    pub(crate) fn map_spans(mut self, f: &impl Fn(Span) -> Span) -> Self {
         self.span = f(self.span);
         for (s, _) in &mut self.secondary {
             *s = f(*s);
@@ -388,7 +387,7 @@ impl Lowerer {
             Ok(d) => Some(Spanned::new(d, span)),
             Err(why) => {
                 self.problem(
-                    "cloudpact::policy::impossible-date",
+                    super::validate::code::IMPOSSIBLE_DATE,
                     span,
                     format!("`{}` is not a date", p.as_str()),
                     &why,

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use crate::diag::Diag;
 use crate::facts::catalog::Catalog;
 use crate::source::{SourceFile, Span};
-pub use lower::Problem;
+pub(crate) use lower::Problem;
 use model::{PolicySet, RefusalRecord};
 
 /// Policies loaded from files, with every diagnostic (errors and warnings) of every file.
@@ -38,16 +38,15 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diag::is_error)
     }
 }
 
 /// Diagnostic codes of the loader itself.
 pub mod code {
-    pub use super::grammar::SYNTAX;
     /// A policy path that does not exist or cannot be read.
-    pub const UNREADABLE: &str = "cloudpact::policy::unreadable";
+    pub(crate) const UNREADABLE: &str = "cloudpact::policy::unreadable";
 }
 
 /// Loads every `.pact` file in `paths` (files, or folders searched recursively), validates
@@ -56,7 +55,7 @@ pub mod code {
 ///
 /// Rules with an error inside them are left out of the set; the caller decides what to do
 /// with a set when [`Loaded::has_errors`].
-pub fn load(paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
+pub(crate) fn load(paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
     load_with(paths, root, catalog, &|p: &Path| std::fs::read_to_string(p))
 }
 
@@ -64,7 +63,7 @@ pub fn load(paths: &[PathBuf], root: &Path, catalog: &Catalog) -> Loaded {
 /// followed), a file is taken as it is. Paths that cannot be read come back with why, never
 /// skipped in silence. The one walk for `.pact` files (`check`, `policy check`, `policy fmt`,
 /// the language server).
-pub fn policy_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+pub(crate) fn policy_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -101,7 +100,12 @@ pub type Reader<'a> = &'a (dyn Fn(&Path) -> std::io::Result<String> + Sync);
 /// [`load`] with the text of each file from `read` (the language server passes the editor's
 /// unsaved text of open files). Which files exist, and what `refusals` globs match, is still
 /// the disk's. Every path in the result is relative to `root`, normalised.
-pub fn load_with(paths: &[PathBuf], root: &Path, catalog: &Catalog, read: Reader<'_>) -> Loaded {
+pub(crate) fn load_with(
+    paths: &[PathBuf],
+    root: &Path,
+    catalog: &Catalog,
+    read: Reader<'_>,
+) -> Loaded {
     let (mut files, unreadable_paths) = policy_files(paths);
     let mut diags: Vec<Diag> = unreadable_paths
         .iter()

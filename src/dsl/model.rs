@@ -20,7 +20,7 @@ pub struct PolicySet {
 }
 
 impl PolicySet {
-    pub fn rule(&self, id: &str) -> Option<&Arc<RuleDef>> {
+    pub(crate) fn rule(&self, id: &str) -> Option<&Arc<RuleDef>> {
         self.rules.iter().find(|r| r.id == id)
     }
 }
@@ -65,7 +65,7 @@ pub struct RuleDef {
 
 impl RuleDef {
     /// Whether the rule applies on `date`.
-    pub fn is_active(&self, date: Date) -> bool {
+    pub(crate) fn is_active(&self, date: Date) -> bool {
         self.window.as_ref().is_none_or(|w| w.contains(date))
     }
 }
@@ -91,7 +91,7 @@ pub struct RefusalRecord {
 
 impl RefusalRecord {
     /// Whether the record is in force on `date`.
-    pub fn is_valid_on(&self, date: Date) -> bool {
+    pub(crate) fn is_valid_on(&self, date: Date) -> bool {
         self.declined_on <= date && self.expires.is_none_or(|e| date <= e)
     }
 }

@@ -4,30 +4,30 @@
 use super::ast::RuleKind;
 
 /// Every attribute of a deployment, besides `tag.KEY` / `label.KEY`.
-pub const ATTRIBUTES: &[&str] = &[
+pub(crate) const ATTRIBUTES: &[&str] = &[
     "provider", "kind", "service", "type", "name", "region", "country", "path", "format", "gpu",
 ];
 
 /// Attributes that are booleans (usable alone as a test).
-pub const BOOL_ATTRIBUTES: &[&str] = &["gpu"];
+pub(crate) const BOOL_ATTRIBUTES: &[&str] = &["gpu"];
 
 /// The 27 member states of the European Union (ISO 3166-1 alpha-2, lower case).
-pub const EU: &[&str] = &[
+pub(crate) const EU: &[&str] = &[
     "at", "be", "bg", "hr", "cy", "cz", "dk", "ee", "fi", "fr", "de", "gr", "hu", "ie", "it", "lv",
     "lt", "lu", "mt", "nl", "pl", "pt", "ro", "sk", "si", "es", "se",
 ];
 
 /// The European Economic Area: the EU plus Iceland, Liechtenstein and Norway.
-pub const EEA_EXTRA: &[&str] = &["is", "li", "no"];
+pub(crate) const EEA_EXTRA: &[&str] = &["is", "li", "no"];
 
 /// The Five Eyes.
-pub const FIVE_EYES: &[&str] = &["au", "ca", "gb", "nz", "us"];
+pub(crate) const FIVE_EYES: &[&str] = &["au", "ca", "gb", "nz", "us"];
 
 /// The names of the built-in country groups.
-pub const GROUPS: &[&str] = &["eu", "eea", "five_eyes"];
+pub(crate) const GROUPS: &[&str] = &["eu", "eea", "five_eyes"];
 
 /// Whether `country` (lower case) is in the built-in group `group`; `None` for an unknown group.
-pub fn group_contains(group: &str, country: &str) -> Option<bool> {
+pub(crate) fn group_contains(group: &str, country: &str) -> Option<bool> {
     match group {
         "eu" => Some(EU.contains(&country)),
         "eea" => Some(EU.contains(&country) || EEA_EXTRA.contains(&country)),
@@ -37,7 +37,8 @@ pub fn group_contains(group: &str, country: &str) -> Option<bool> {
 }
 
 /// The members of a built-in group, sorted.
-pub fn group_members(group: &str) -> Option<Vec<&'static str>> {
+#[cfg(test)]
+pub(crate) fn group_members(group: &str) -> Option<Vec<&'static str>> {
     let mut v: Vec<&str> = match group {
         "eu" => EU.to_vec(),
         "eea" => EU.iter().chain(EEA_EXTRA).copied().collect(),
@@ -49,10 +50,10 @@ pub fn group_members(group: &str) -> Option<Vec<&'static str>> {
 }
 
 /// A policy's meta clauses.
-pub const META_CLAUSES: &[&str] = &["title", "owner", "reference", "effective"];
+pub(crate) const META_CLAUSES: &[&str] = &["title", "owner", "reference", "effective"];
 
 /// Clauses every rule kind takes.
-pub const COMMON_CLAUSES: &[&str] = &[
+pub(crate) const COMMON_CLAUSES: &[&str] = &[
     "where",
     "severity",
     "message",
@@ -63,7 +64,7 @@ pub const COMMON_CLAUSES: &[&str] = &[
 ];
 
 /// Every rule clause of any kind.
-pub const RULE_CLAUSES: &[&str] = &[
+pub(crate) const RULE_CLAUSES: &[&str] = &[
     "where",
     "severity",
     "message",
@@ -80,7 +81,7 @@ pub const RULE_CLAUSES: &[&str] = &[
 ];
 
 /// The clauses of a kind beyond the common ones.
-pub fn own_clauses(kind: RuleKind) -> &'static [&'static str] {
+pub(crate) fn own_clauses(kind: RuleKind) -> &'static [&'static str] {
     match kind {
         RuleKind::Exclusive | RuleKind::Deny => &["provider"],
         RuleKind::FirstRefusal => &["holder", "over", "refusals"],
@@ -90,7 +91,7 @@ pub fn own_clauses(kind: RuleKind) -> &'static [&'static str] {
 }
 
 /// The clauses a kind cannot do without.
-pub fn required_clauses(kind: RuleKind) -> &'static [&'static str] {
+pub(crate) fn required_clauses(kind: RuleKind) -> &'static [&'static str] {
     match kind {
         RuleKind::Exclusive | RuleKind::Deny => &["provider"],
         RuleKind::FirstRefusal => &["holder"],
@@ -100,12 +101,12 @@ pub fn required_clauses(kind: RuleKind) -> &'static [&'static str] {
 }
 
 /// Whether a rule of `kind` takes the clause `name`.
-pub fn kind_takes(kind: RuleKind, name: &str) -> bool {
+pub(crate) fn kind_takes(kind: RuleKind, name: &str) -> bool {
     COMMON_CLAUSES.contains(&name) || own_clauses(kind).contains(&name)
 }
 
 /// The kinds whose own clauses include `name`, for "`holder` is a clause of `first_refusal`".
-pub fn kinds_taking(name: &str) -> Vec<RuleKind> {
+pub(crate) fn kinds_taking(name: &str) -> Vec<RuleKind> {
     RuleKind::ALL
         .iter()
         .copied()
@@ -114,7 +115,7 @@ pub fn kinds_taking(name: &str) -> Vec<RuleKind> {
 }
 
 /// What a clause's body looks like, for "`at_least` takes a percentage such as `75%`".
-pub fn clause_shape(name: &str) -> Option<&'static str> {
+pub(crate) fn clause_shape(name: &str) -> Option<&'static str> {
     Some(match name {
         "where" | "assert" => "an expression such as `kind == compute`",
         "severity" => "`error`, `warning` or `info`",
@@ -131,10 +132,10 @@ pub fn clause_shape(name: &str) -> Option<&'static str> {
 }
 
 /// The values of `severity`.
-pub const SEVERITIES: &[&str] = &["error", "warning", "info"];
+pub(crate) const SEVERITIES: &[&str] = &["error", "warning", "info"];
 
 /// The values of `unknown`.
-pub const UNKNOWN_MODES: &[&str] = &["allow", "warn", "deny"];
+pub(crate) const UNKNOWN_MODES: &[&str] = &["allow", "warn", "deny"];
 
 #[cfg(test)]
 mod tests {

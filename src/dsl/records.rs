@@ -26,17 +26,17 @@ use crate::suggest::did_you_mean;
 
 /// Diagnostic codes of refusal records.
 pub mod code {
-    pub const NOT_A_LIST: &str = "cloudpact::record::not-a-list";
-    pub const NOT_A_MAPPING: &str = "cloudpact::record::not-a-mapping";
-    pub const MISSING_FIELD: &str = "cloudpact::record::missing-field";
-    pub const UNKNOWN_KEY: &str = "cloudpact::record::unknown-key";
-    pub const BAD_VALUE: &str = "cloudpact::record::bad-value";
-    pub const UNKNOWN_PROVIDER: &str = "cloudpact::record::unknown-provider";
-    pub const BAD_DATE: &str = "cloudpact::record::bad-date";
-    pub const BAD_WHERE: &str = "cloudpact::record::bad-where";
-    pub const WINDOW_ORDER: &str = "cloudpact::record::window-order";
-    pub const SECOND_DOCUMENT: &str = "cloudpact::record::second-document";
-    pub const DUPLICATE_ID: &str = "cloudpact::record::duplicate-id";
+    pub(crate) const NOT_A_LIST: &str = "cloudpact::record::not-a-list";
+    pub(crate) const NOT_A_MAPPING: &str = "cloudpact::record::not-a-mapping";
+    pub(crate) const MISSING_FIELD: &str = "cloudpact::record::missing-field";
+    pub(crate) const UNKNOWN_KEY: &str = "cloudpact::record::unknown-key";
+    pub(crate) const BAD_VALUE: &str = "cloudpact::record::bad-value";
+    pub(crate) const UNKNOWN_PROVIDER: &str = "cloudpact::record::unknown-provider";
+    pub(crate) const BAD_DATE: &str = "cloudpact::record::bad-date";
+    pub(crate) const BAD_WHERE: &str = "cloudpact::record::bad-where";
+    pub(crate) const WINDOW_ORDER: &str = "cloudpact::record::window-order";
+    pub(crate) const SECOND_DOCUMENT: &str = "cloudpact::record::second-document";
+    pub(crate) const DUPLICATE_ID: &str = "cloudpact::record::duplicate-id";
 }
 
 const KIND: Kind = Kind {
@@ -117,7 +117,7 @@ struct ItemSpans {
 
 /// Loads every record of one file. Records with an error are left out; every error is a
 /// diagnostic pointing at the YAML.
-pub fn load_records(
+pub(crate) fn load_records(
     file: &Arc<SourceFile>,
     catalog: &Catalog,
 ) -> (Vec<Arc<RefusalRecord>>, Vec<Diag>) {
@@ -377,7 +377,7 @@ fn build(
 
 /// A record id already given to another record: records are named by id in findings,
 /// suppressions and audits, so two records with one id would be one too many.
-pub fn duplicate_id(
+pub(crate) fn duplicate_id(
     id: &str,
     file: &Arc<SourceFile>,
     at: Span,
@@ -452,7 +452,7 @@ fn parse_where(
 /// decoded characters with the written ones (quotes, `''` and backslash escapes are skipped).
 /// When the two cannot be aligned (folded block scalars), every span maps to the whole value.
 /// Also used for the `where` of the config's waivers.
-pub(crate) struct SpanMap {
+pub struct SpanMap {
     value: Span,
     /// For every decoded char: its decoded offset, its file offset, its length. Then the end.
     points: Option<Vec<(usize, usize, usize)>>,

@@ -17,35 +17,35 @@ use crate::diag::{Diag, Label};
 use crate::facts::catalog::Catalog;
 use crate::source::SourceFile;
 use crate::suggest::did_you_mean;
-pub use expr::*;
+pub(crate) use expr::*;
 
 /// Diagnostic codes of policy checks.
 pub mod code {
-    pub const UNKNOWN_PROVIDER: &str = "cloudpact::policy::unknown-provider";
-    pub const UNKNOWN_KIND: &str = "cloudpact::policy::unknown-kind";
-    pub const UNKNOWN_FORMAT: &str = "cloudpact::policy::unknown-format";
-    pub const UNKNOWN_ATTRIBUTE: &str = "cloudpact::policy::unknown-attribute";
-    pub const UNKNOWN_GROUP: &str = "cloudpact::policy::unknown-group";
-    pub const GROUP_ATTRIBUTE: &str = "cloudpact::policy::group-needs-country";
-    pub const UNKNOWN_CLAUSE: &str = "cloudpact::policy::unknown-clause";
-    pub const UNKNOWN_RULE_KIND: &str = "cloudpact::policy::unknown-rule-kind";
-    pub const BAD_CLAUSE_VALUE: &str = "cloudpact::policy::bad-clause-value";
-    pub const DUPLICATE_RULE: &str = "cloudpact::policy::duplicate-rule";
-    pub const DUPLICATE_CLAUSE: &str = "cloudpact::policy::duplicate-clause";
-    pub const MISSING_CLAUSE: &str = "cloudpact::policy::missing-clause";
-    pub const MISPLACED_CLAUSE: &str = "cloudpact::policy::misplaced-clause";
-    pub const IMPOSSIBLE_DATE: &str = "cloudpact::policy::impossible-date";
-    pub const WINDOW_ORDER: &str = "cloudpact::policy::window-order";
-    pub const PERCENT_RANGE: &str = "cloudpact::policy::percent-range";
-    pub const HOLDER_IN_OVER: &str = "cloudpact::policy::holder-in-over";
-    pub const REFUSALS_MATCH_NOTHING: &str = "cloudpact::policy::refusals-match-nothing";
-    pub const REFUSALS_OUTSIDE: &str = "cloudpact::policy::refusals-outside-root";
-    pub const BOOL_ATTRIBUTE: &str = "cloudpact::policy::bool-attribute";
-    pub const BAD_GLOB: &str = "cloudpact::policy::bad-glob";
+    pub(crate) const UNKNOWN_PROVIDER: &str = "cloudpact::policy::unknown-provider";
+    pub(crate) const UNKNOWN_KIND: &str = "cloudpact::policy::unknown-kind";
+    pub(crate) const UNKNOWN_FORMAT: &str = "cloudpact::policy::unknown-format";
+    pub(crate) const UNKNOWN_ATTRIBUTE: &str = "cloudpact::policy::unknown-attribute";
+    pub(crate) const UNKNOWN_GROUP: &str = "cloudpact::policy::unknown-group";
+    pub(crate) const GROUP_ATTRIBUTE: &str = "cloudpact::policy::group-needs-country";
+    pub(crate) const UNKNOWN_CLAUSE: &str = "cloudpact::policy::unknown-clause";
+    pub(crate) const UNKNOWN_RULE_KIND: &str = "cloudpact::policy::unknown-rule-kind";
+    pub(crate) const BAD_CLAUSE_VALUE: &str = "cloudpact::policy::bad-clause-value";
+    pub(crate) const DUPLICATE_RULE: &str = "cloudpact::policy::duplicate-rule";
+    pub(crate) const DUPLICATE_CLAUSE: &str = "cloudpact::policy::duplicate-clause";
+    pub(crate) const MISSING_CLAUSE: &str = "cloudpact::policy::missing-clause";
+    pub(crate) const MISPLACED_CLAUSE: &str = "cloudpact::policy::misplaced-clause";
+    pub(crate) const IMPOSSIBLE_DATE: &str = "cloudpact::policy::impossible-date";
+    pub(crate) const WINDOW_ORDER: &str = "cloudpact::policy::window-order";
+    pub(crate) const PERCENT_RANGE: &str = "cloudpact::policy::percent-range";
+    pub(crate) const HOLDER_IN_OVER: &str = "cloudpact::policy::holder-in-over";
+    pub(crate) const REFUSALS_MATCH_NOTHING: &str = "cloudpact::policy::refusals-match-nothing";
+    pub(crate) const REFUSALS_OUTSIDE: &str = "cloudpact::policy::refusals-outside-root";
+    pub(crate) const BOOL_ATTRIBUTE: &str = "cloudpact::policy::bool-attribute";
+    pub(crate) const BAD_GLOB: &str = "cloudpact::policy::bad-glob";
 }
 
 /// Every single-file check on one lowered file.
-pub fn validate_file(file: &PolicyFile, catalog: &Catalog) -> Vec<Problem> {
+pub(crate) fn validate_file(file: &PolicyFile, catalog: &Catalog) -> Vec<Problem> {
     let mut out = Vec::new();
     out.extend(validate_rule_kinds(file));
     out.extend(validate_clause_names(file));
@@ -80,7 +80,7 @@ fn rules(file: &PolicyFile) -> impl Iterator<Item = (&Policy, &Rule)> {
 }
 
 /// A rule kind that is not one of the five.
-pub fn validate_rule_kinds(file: &PolicyFile) -> Vec<Problem> {
+pub(crate) fn validate_rule_kinds(file: &PolicyFile) -> Vec<Problem> {
     let kinds: Vec<&str> = RuleKind::ALL.iter().map(|k| k.as_str()).collect();
     let mut out = Vec::new();
     for u in file.policies.iter().flat_map(|p| &p.unknown_rules) {
@@ -104,7 +104,7 @@ pub fn validate_rule_kinds(file: &PolicyFile) -> Vec<Problem> {
 
 /// Clauses the grammar took only generically: an unknown name, a clause in the wrong place
 /// (`title` in a rule, `where` in a policy), or a known clause with a body of the wrong shape.
-pub fn validate_clause_names(file: &PolicyFile) -> Vec<Problem> {
+pub(crate) fn validate_clause_names(file: &PolicyFile) -> Vec<Problem> {
     let mut out = Vec::new();
     for p in &file.policies {
         for o in &p.others {
@@ -173,7 +173,7 @@ fn other_clause_problem(o: &OtherClause, here: &[&str], place: &str) -> Problem 
 }
 
 /// `severity` and `unknown` words.
-pub fn validate_clause_values(file: &PolicyFile) -> Vec<Problem> {
+pub(crate) fn validate_clause_values(file: &PolicyFile) -> Vec<Problem> {
     let mut out = Vec::new();
     for (_, r) in rules(file) {
         for c in &r.clauses {
@@ -197,7 +197,7 @@ pub fn validate_clause_values(file: &PolicyFile) -> Vec<Problem> {
 }
 
 /// A clause given twice in one rule, or a meta clause twice in one policy.
-pub fn validate_duplicate_clauses(file: &PolicyFile) -> Vec<Problem> {
+pub(crate) fn validate_duplicate_clauses(file: &PolicyFile) -> Vec<Problem> {
     let mut out = Vec::new();
     for p in &file.policies {
         let mut seen: HashMap<&str, &Meta> = HashMap::new();
@@ -259,7 +259,7 @@ fn meta_keyword(m: &MetaKind) -> &'static str {
 
 /// A clause its kind cannot do without: `provider` (exclusive, deny, share), `holder`
 /// (first_refusal), `assert` (require), `at_least` (share).
-pub fn validate_required_clauses(file: &PolicyFile) -> Vec<Problem> {
+pub(crate) fn validate_required_clauses(file: &PolicyFile) -> Vec<Problem> {
     let mut out = Vec::new();
     for (_, r) in rules(file) {
         for need in names::required_clauses(r.kind.node) {
@@ -297,7 +297,7 @@ pub fn validate_required_clauses(file: &PolicyFile) -> Vec<Problem> {
 }
 
 /// A clause that does not belong to the rule's kind (`holder` in an `exclusive` rule).
-pub fn validate_clause_kinds(file: &PolicyFile) -> Vec<Problem> {
+pub(crate) fn validate_clause_kinds(file: &PolicyFile) -> Vec<Problem> {
     let mut out = Vec::new();
     for (_, r) in rules(file) {
         let kind = r.kind.node;
@@ -329,7 +329,7 @@ pub fn validate_clause_kinds(file: &PolicyFile) -> Vec<Problem> {
 }
 
 /// Provider names in `provider`, `holder` and `over` that the catalog does not know.
-pub fn validate_providers(file: &PolicyFile, catalog: &Catalog) -> Vec<Problem> {
+pub(crate) fn validate_providers(file: &PolicyFile, catalog: &Catalog) -> Vec<Problem> {
     let mut out = Vec::new();
     for (_, r) in rules(file) {
         for c in &r.clauses {
@@ -351,7 +351,7 @@ pub fn validate_providers(file: &PolicyFile, catalog: &Catalog) -> Vec<Problem> 
 }
 
 /// "unknown provider `azur`; did you mean `azure`?"
-pub fn unknown_provider(n: &Ident, catalog: &Catalog) -> Problem {
+pub(crate) fn unknown_provider(n: &Ident, catalog: &Catalog) -> Problem {
     let ids: Vec<&str> = catalog.ids().iter().map(|s| &**s).collect();
     Problem::new(
         code::UNKNOWN_PROVIDER,
@@ -370,7 +370,7 @@ pub fn unknown_provider(n: &Ident, catalog: &Catalog) -> Problem {
 }
 
 /// A window that ends before it starts.
-pub fn validate_windows(file: &PolicyFile) -> Vec<Problem> {
+pub(crate) fn validate_windows(file: &PolicyFile) -> Vec<Problem> {
     let mut windows: Vec<&Window> = Vec::new();
     for p in &file.policies {
         windows.extend(p.meta.iter().filter_map(|m| match &m.kind {
@@ -408,7 +408,7 @@ pub fn validate_windows(file: &PolicyFile) -> Vec<Problem> {
 }
 
 /// `at_least` over 100%.
-pub fn validate_percents(file: &PolicyFile) -> Vec<Problem> {
+pub(crate) fn validate_percents(file: &PolicyFile) -> Vec<Problem> {
     let mut out = Vec::new();
     for (_, r) in rules(file) {
         for c in &r.clauses {
@@ -431,7 +431,7 @@ pub fn validate_percents(file: &PolicyFile) -> Vec<Problem> {
 }
 
 /// A `first_refusal` holder listed in its own `over` (aliases resolved: `microsoft` is `azure`).
-pub fn validate_holder_not_over(file: &PolicyFile, catalog: &Catalog) -> Vec<Problem> {
+pub(crate) fn validate_holder_not_over(file: &PolicyFile, catalog: &Catalog) -> Vec<Problem> {
     let mut out = Vec::new();
     for (_, r) in rules(file) {
         let holder = r.clauses.iter().find_map(|c| match &c.kind {
@@ -466,7 +466,7 @@ pub fn validate_holder_not_over(file: &PolicyFile, catalog: &Catalog) -> Vec<Pro
 }
 
 /// Rule ids (`POLICY.NAME`) defined twice, across every loaded file.
-pub fn validate_duplicate_ids(files: &[(Arc<SourceFile>, &PolicyFile)]) -> Vec<Diag> {
+pub(crate) fn validate_duplicate_ids(files: &[(Arc<SourceFile>, &PolicyFile)]) -> Vec<Diag> {
     let mut seen: HashMap<String, (&Arc<SourceFile>, &Rule)> = HashMap::new();
     let mut out = Vec::new();
     for (src, file) in files {

@@ -10,7 +10,7 @@ use crate::facts::model::Deployment;
 use crate::source::{SourceFile, Span};
 
 /// Reserved rule ids for findings about the scan and the policy set itself.
-pub use crate::diag::code as reserved;
+pub(crate) use crate::diag::code as reserved;
 
 /// Why a finding is suppressed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -69,7 +69,7 @@ const TASK_LISTS: &[&str] = &[
 
 /// Whether a top-level sequence is Ansible: plays (`hosts` with tasks or roles), or tasks in a
 /// role or playbook directory, or tasks using a known cloud module.
-pub fn looks_like_ansible(path: &str, items: &[Node]) -> bool {
+pub(crate) fn looks_like_ansible(path: &str, items: &[Node]) -> bool {
     let maps: Vec<&Node> = items.iter().filter(|i| i.as_map().is_some()).collect();
     if maps.is_empty() {
         return false;
@@ -93,7 +93,7 @@ pub fn looks_like_ansible(path: &str, items: &[Node]) -> bool {
             .any(|m| m.get("name").is_some() || module_key(m).is_some())
 }
 
-pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
     let mut out = Vec::new();
     if let Some(items) = root.as_seq() {
         tasks(file, items, ctx, &mut out, 0);

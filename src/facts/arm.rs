@@ -21,7 +21,7 @@ use crate::source::{SourceFile, Span};
 pub type ParameterFile<'a> = (Arc<SourceFile>, &'a Node);
 
 /// The deployments of template `file`, its parameters set by `parameters` (none: the defaults).
-pub fn extract(
+pub(crate) fn extract(
     file: &Arc<SourceFile>,
     root: &Node,
     parameters: &[ParameterFile<'_>],
@@ -346,7 +346,7 @@ fn supplied<'a>(scope: &Scope<'a>, name: &str) -> Supplied<'a> {
 
 /// `X.json` for a parameter file `X.parameters.json` or `X.parameters.prod.json` (any case of
 /// `.parameters.`); `None` for any other name.
-pub fn template_of_parameter_file(name: &str) -> Option<String> {
+pub(crate) fn template_of_parameter_file(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     if !lower.ends_with(".json") {
         return None;

@@ -26,10 +26,10 @@ use super::{Ctx, Extraction, Input, parse_error};
 use crate::parse::bicep::{BVal, BicepFile, ModuleDecl, Obj, ResourceDecl};
 use crate::source::SourceFile;
 
-pub use crate::parse::bicep::MAX_DEPTH;
+pub(crate) use crate::parse::bicep::MAX_DEPTH;
 
 /// Module calls followed below a template before the chain is cut (a cycle is cut at once).
-pub const MAX_MODULE_DEPTH: usize = 32;
+pub(crate) const MAX_MODULE_DEPTH: usize = 32;
 
 /// One Bicep file on its own: its parameters' defaults.
 pub fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
@@ -43,7 +43,7 @@ pub fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
 }
 
 /// The Bicep files of a repository: templates, their `.bicepparam` files and modules.
-pub fn extract_unit(files: &[Input], ctx: Ctx<'_>) -> Extraction {
+pub(crate) fn extract_unit(files: &[Input], ctx: Ctx<'_>) -> Extraction {
     let mut out = Extraction::default();
     let mut parsed = Vec::new();
     for input in files {

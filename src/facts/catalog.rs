@@ -184,7 +184,7 @@ impl Catalog {
 
     /// The built-in catalog extended with a user's providers (new ids, or more signals for a
     /// built-in id).
-    pub fn build(extra: Vec<ProviderDef>) -> Result<Catalog, CatalogError> {
+    pub(crate) fn build(extra: Vec<ProviderDef>) -> Result<Catalog, CatalogError> {
         let mut providers: Vec<ProviderDef> = serde_yaml::from_str(PROVIDERS_YAML)
             .map_err(|e| CatalogError::Builtin(format!("providers.yaml: {e}")))?;
         let regions: HashMap<String, RegionTable> = serde_yaml::from_str(REGIONS_YAML)
@@ -269,43 +269,36 @@ impl Catalog {
         })
     }
 
-    pub fn providers(&self) -> &[ProviderDef] {
+    pub(crate) fn providers(&self) -> &[ProviderDef] {
         &self.providers
     }
 
-    pub fn ids(&self) -> &[ProviderId] {
+    pub(crate) fn ids(&self) -> &[ProviderId] {
         &self.ids
     }
 
-    pub fn get(&self, id: &str) -> Option<&ProviderDef> {
+    pub(crate) fn get(&self, id: &str) -> Option<&ProviderDef> {
         self.providers.iter().find(|p| p.id == id)
     }
 
     /// The provider id for an id or alias (`amazon` → `aws`), case-insensitively.
-    pub fn resolve(&self, name: &str) -> Option<ProviderId> {
+    pub(crate) fn resolve(&self, name: &str) -> Option<ProviderId> {
         self.names.get(&name.to_lowercase()).cloned()
     }
 
     /// The closest id or alias to a misspelt provider name.
-    pub fn suggest(&self, name: &str) -> Option<&str> {
+    pub(crate) fn suggest(&self, name: &str) -> Option<&str> {
         crate::suggest::did_you_mean(name, self.names.keys().map(String::as_str))
     }
 
-    /// Every id and alias, for messages.
-    pub fn all_names(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.names.keys().map(String::as_str).collect();
-        v.sort_unstable();
-        v
-    }
-
     /// The provider whose Terraform prefix starts `type_` (longest prefix wins).
-    pub fn by_terraform_type(&self, type_: &str) -> Option<(ProviderId, &str)> {
+    pub(crate) fn by_terraform_type(&self, type_: &str) -> Option<(ProviderId, &str)> {
         self.longest_prefix(type_, |p| &p.terraform_prefixes)
     }
 
     /// The provider of a Terraform provider source (`hashicorp/aws`,
     /// `registry.terraform.io/hashicorp/aws`).
-    pub fn by_terraform_source(&self, source: &str) -> Option<ProviderId> {
+    pub(crate) fn by_terraform_source(&self, source: &str) -> Option<ProviderId> {
         let s = source.to_lowercase();
         let s = s
             .strip_prefix("registry.terraform.io/")
@@ -320,27 +313,27 @@ impl Catalog {
 
     /// The provider of a Terraform provider *local name* (`aws`, `google`, `azurerm`): the
     /// prefix of its resource types without the trailing `_`.
-    pub fn by_terraform_local_name(&self, name: &str) -> Option<ProviderId> {
+    pub(crate) fn by_terraform_local_name(&self, name: &str) -> Option<ProviderId> {
         let with_us = format!("{}_", name.to_lowercase());
         self.find(|p| p.terraform_prefixes.contains(&with_us))
     }
 
-    pub fn by_terraform_backend(&self, backend: &str) -> Option<ProviderId> {
+    pub(crate) fn by_terraform_backend(&self, backend: &str) -> Option<ProviderId> {
         self.find(|p| p.terraform_backends.iter().any(|x| x == backend))
     }
 
-    pub fn by_module_provider(&self, segment: &str) -> Option<ProviderId> {
+    pub(crate) fn by_module_provider(&self, segment: &str) -> Option<ProviderId> {
         let s = segment.to_lowercase();
         self.find(|p| p.module_providers.contains(&s))
     }
 
     /// CloudFormation / ARM / Bicep style type prefixes (`AWS::`, `Microsoft.`).
-    pub fn by_type_prefix(&self, type_: &str) -> Option<(ProviderId, &str)> {
+    pub(crate) fn by_type_prefix(&self, type_: &str) -> Option<(ProviderId, &str)> {
         self.longest_prefix(type_, |p| &p.type_prefixes)
     }
 
     /// The provider of a service or registry host, with what the host says.
-    pub fn match_host(&self, host: &str) -> Option<HostMatch> {
+    pub(crate) fn match_host(&self, host: &str) -> Option<HostMatch> {
         let host = host.to_lowercase();
         let host = host.trim_end_matches('.');
         self.host_rules().iter().find_map(|rule| {
@@ -359,7 +352,7 @@ impl Catalog {
 
     /// The country of a region of a provider, from the provider's own table. A region string
     /// alone never decides (`eu-west-1` is Ireland on AWS, London on Alibaba).
-    pub fn country(&self, provider: &str, region: &str) -> Option<&str> {
+    pub(crate) fn country(&self, provider: &str, region: &str) -> Option<&str> {
         let table = self.regions.get(provider)?;
         table
             .regions
@@ -368,7 +361,7 @@ impl Catalog {
     }
 
     /// Whether a location is a multi-region one (`EU`, `US`, `eur4`): it has no single country.
-    pub fn is_multi_region(&self, provider: &str, region: &str) -> bool {
+    pub(crate) fn is_multi_region(&self, provider: &str, region: &str) -> bool {
         self.regions.get(provider).is_some_and(|t| {
             t.multi_region
                 .iter()
@@ -378,7 +371,7 @@ impl Catalog {
 
     /// The countries a multi-region location may keep data in (`EU` → the member states,
     /// `eur4` → Finland, the Netherlands and Belgium), when the provider documents them.
-    pub fn multi_region_countries(&self, provider: &str, region: &str) -> Option<&[String]> {
+    pub(crate) fn multi_region_countries(&self, provider: &str, region: &str) -> Option<&[String]> {
         let table = self.regions.get(provider)?;
         table
             .multi_region_countries
@@ -387,13 +380,13 @@ impl Catalog {
     }
 
     /// Whether the provider's table knows this region.
-    pub fn knows_region(&self, provider: &str, region: &str) -> bool {
+    pub(crate) fn knows_region(&self, provider: &str, region: &str) -> bool {
         self.country(provider, region).is_some() || self.is_multi_region(provider, region)
     }
 
     /// The kind (and service, when the table names it) of a resource type as written. The
     /// first matching rule of `kinds.yaml` wins.
-    pub fn kind_of(&self, type_: &str) -> Option<(Kind, Option<&str>)> {
+    pub(crate) fn kind_of(&self, type_: &str) -> Option<(Kind, Option<&str>)> {
         let first = self.kind_set.matches(type_.as_bytes()).iter().next()?;
         let (kind, service) = &self.kind_rules[first];
         Some((*kind, service.as_deref()))
@@ -401,7 +394,7 @@ impl Catalog {
 
     /// The provider's service for a resource type as written (`aws_eks_cluster` → `eks`).
     /// The first matching rule of `services.yaml` wins.
-    pub fn service_of(&self, type_: &str) -> Option<&str> {
+    pub(crate) fn service_of(&self, type_: &str) -> Option<&str> {
         let first = self.service_set.matches(type_.as_bytes()).iter().next()?;
         Some(&self.services[first])
     }
@@ -409,7 +402,7 @@ impl Catalog {
     /// Whether an instance, machine or VM size type asks for accelerators (`g5.xlarge`,
     /// `a2-highgpu-1g`, `Standard_NC24ads_A100_v4`, `BM.GPU.H100.8`).
     /// Without a provider every provider's patterns are tried.
-    pub fn is_gpu_type(&self, provider: Option<&str>, size: &str) -> bool {
+    pub(crate) fn is_gpu_type(&self, provider: Option<&str>, size: &str) -> bool {
         let size = size.trim();
         self.gpu
             .iter()
@@ -507,7 +500,7 @@ const RESERVED_NAMES: &[&str] = &["any", "unknown"];
 /// [aws]` on a new provider would make `deny { provider aws }` mean it and pass real AWS
 /// resources. Ids and aliases must be names a policy can write, and host globs and patterns
 /// must be usable.
-pub fn check_user_providers(
+pub(crate) fn check_user_providers(
     builtin: &[ProviderDef],
     extra: &[ProviderDef],
 ) -> Vec<ProviderProblem> {
@@ -698,7 +691,7 @@ fn ascii_set<'a>(patterns: impl Iterator<Item = &'a str>) -> Result<RegexSet, re
 }
 
 /// A host glob as an anchored regex: `*` matches one or more DNS labels' characters.
-pub fn glob_to_regex(glob: &str) -> String {
+pub(crate) fn glob_to_regex(glob: &str) -> String {
     let mut re = String::from("^");
     for c in glob.to_lowercase().chars() {
         match c {
@@ -746,7 +739,6 @@ fn compile_host(id: &ProviderId, def: &HostRuleDef) -> Result<HostRule, CatalogE
 }
 
 mod lookups;
-pub use lookups::{RegistryMatch, glob_match, snake_case};
 
 #[cfg(test)]
 mod tests;

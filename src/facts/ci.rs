@@ -40,7 +40,7 @@ const GITLAB_RESERVED: &[&str] = &[
     "spec",
 ];
 
-pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
     match super::yaml::format_by_name(&file.path) {
         Some(YamlFormat::GitlabCi) => gitlab(file, root, ctx),
         Some(YamlFormat::AzurePipelines) => azure_pipelines(file, root, ctx),

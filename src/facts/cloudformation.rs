@@ -13,7 +13,7 @@ use crate::parse::tree::{Node, Value};
 use crate::source::SourceFile;
 
 /// Whether a document is a CloudFormation (or ROS) template.
-pub fn looks_like_template(doc: &Node) -> bool {
+pub(crate) fn looks_like_template(doc: &Node) -> bool {
     if doc.get("AWSTemplateFormatVersion").is_some()
         || doc.get("ROSTemplateFormatVersion").is_some()
     {
@@ -35,7 +35,7 @@ pub fn looks_like_template(doc: &Node) -> bool {
         })
 }
 
-pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
     let Some(resources) = root.get("Resources") else {
         return Vec::new();
     };
@@ -50,7 +50,7 @@ pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deploym
 
 /// The entries of a `Resources` map, as deployments of `format` (Serverless Framework files
 /// embed CloudFormation under `resources.Resources`).
-pub fn extract_resources(
+pub(crate) fn extract_resources(
     file: &Arc<SourceFile>,
     resources: &Node,
     parameters: Option<&Node>,

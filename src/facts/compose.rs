@@ -12,7 +12,7 @@ use crate::source::SourceFile;
 
 /// Whether a document without a telling name is a Compose file: `services` whose entries
 /// have an `image` or a `build`.
-pub fn looks_like_compose(doc: &Node) -> bool {
+pub(crate) fn looks_like_compose(doc: &Node) -> bool {
     doc.get("services")
         .and_then(Node::as_map)
         .is_some_and(|services| {
@@ -23,7 +23,7 @@ pub fn looks_like_compose(doc: &Node) -> bool {
         })
 }
 
-pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
     let Some(services) = root.get("services").and_then(Node::as_map) else {
         return Vec::new();
     };

@@ -18,20 +18,18 @@ use crate::discover::Syntax;
 use crate::parse::tree::{Node, Value};
 use crate::source::{SourceFile, Span};
 
-pub use crate::parse::toml::toml_to_node;
-
 /// `.env`, TOML, INI and properties files, read as text.
 pub fn extract_text_config(file: &Arc<SourceFile>, syntax: Syntax, ctx: Ctx<'_>) -> Extraction {
     text::extract(file, syntax, ctx)
 }
 
 /// Every endpoint host in the string values of a parsed YAML or JSON config file.
-pub fn scan_tree(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn scan_tree(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
     scan_tree_as(file, root, Format::Config, ctx)
 }
 
 /// [`scan_tree`] with the format the deployments get.
-pub fn scan_tree_as(
+pub(crate) fn scan_tree_as(
     file: &Arc<SourceFile>,
     root: &Node,
     format: Format,
@@ -232,7 +230,7 @@ fn endpoint_deployment(
 
 /// A URL or bare hostname in a stretch of text. Spans are relative to that text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct HostHit {
+pub struct HostHit {
     /// The whole URL (scheme to end of path) or the bare host, with its port and path.
     pub span: Span,
     pub host_span: Span,
@@ -331,4 +329,4 @@ fn placeholder_start(text: &str, dot: usize) -> (usize, &str) {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+pub mod tests;

@@ -17,7 +17,7 @@ use crate::source::SourceFile;
 /// A file under a chart's `templates/`. A `.yaml` or `.yml` file without `{{` is no Go
 /// template, only a manifest that Helm passes through: read as YAML, with the whole
 /// Kubernetes extraction (a text scan would see its hosts and registries only).
-pub fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
+pub(crate) fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
     let name = file.path.rsplit('/').next().unwrap_or(&file.path);
     let name = name.to_ascii_lowercase();
     if !file.text.contains("{{") && (name.ends_with(".yaml") || name.ends_with(".yml")) {
@@ -90,7 +90,7 @@ fn yaml_key(line: &str) -> Option<&str> {
 }
 
 /// A parsed `values*.yaml`: one deployment at the first key when a provider signal is found.
-pub fn extract_values(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn extract_values(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
     let found = super::kubernetes::scan(root, ctx);
     if found.signals.is_empty() {
         return Vec::new();

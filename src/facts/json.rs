@@ -29,7 +29,7 @@ pub fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
 
 /// A JSON file that, when it is an ARM template, has its parameters set by `parameters`
 /// (its parameter files, parsed).
-pub fn extract_with_parameters(
+pub(crate) fn extract_with_parameters(
     file: &Arc<SourceFile>,
     parameters: &[arm::ParameterFile<'_>],
     ctx: Ctx<'_>,
@@ -60,7 +60,7 @@ fn deployments(deployments: Vec<super::model::Deployment>) -> Extraction {
 /// Strict JSON, except for the files whose tools document comments and trailing commas: ARM
 /// templates and parameter files (Azure CLI and PowerShell accept them) and the usual JSONC
 /// tool configs. Their errors are still the strict parser's when the lenient one fails too.
-pub fn parse_file(file: &SourceFile) -> Result<Node, SyntaxError> {
+pub(crate) fn parse_file(file: &SourceFile) -> Result<Node, SyntaxError> {
     let strict = match json::parse(&file.text) {
         Ok(root) => return Ok(root),
         Err(e) => e,
@@ -94,7 +94,7 @@ fn allows_comments(path: &str, text: &str) -> bool {
 }
 
 /// The format of a parsed JSON document, by name first, then content.
-pub fn recognise(path: &str, root: &Node) -> JsonFormat {
+pub(crate) fn recognise(path: &str, root: &Node) -> JsonFormat {
     let lower = path.to_ascii_lowercase();
     if lower.ends_with(".tf.json") || lower.ends_with(".tofu.json") {
         return JsonFormat::TerraformJson;

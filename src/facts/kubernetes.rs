@@ -49,7 +49,7 @@ const INSTANCE_TYPE_LABELS: &[&str] = &[
     "beta.kubernetes.io/instance-type",
 ];
 
-pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
     let mut out = Vec::new();
     object(file, root, ctx, &mut out, 0);
     out
@@ -183,7 +183,7 @@ fn operator_object(
 
 /// What a walk over an object (or a Helm values file) found.
 #[derive(Debug, Default)]
-pub(crate) struct Scan {
+pub struct Scan {
     pub signals: Vec<Signal>,
     pub region: Option<(String, String, Span)>,
     pub gpu: Option<(String, Span)>,

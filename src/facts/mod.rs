@@ -69,12 +69,12 @@ pub struct Extraction {
 }
 
 impl Extraction {
-    pub fn extend(&mut self, other: Extraction) {
+    pub(crate) fn extend(&mut self, other: Extraction) {
         self.deployments.extend(other.deployments);
         self.errors.extend(other.errors);
     }
 
-    pub fn error(diag: Diag) -> Self {
+    pub(crate) fn error(diag: Diag) -> Self {
         Self {
             deployments: Vec::new(),
             errors: vec![diag],
@@ -85,7 +85,7 @@ impl Extraction {
 /// Extracts the deployments of every input, unit by unit ([`units`]), in parallel. Terraform
 /// folders are parsed first and linked by their module calls ([`terraform::graph`]): each root
 /// configuration is then evaluated with the module instances it makes.
-pub fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
+pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
     let grouped = units::group(inputs.to_vec());
     let paths: HashMap<&str, &Arc<str>> = inputs
         .iter()
@@ -277,7 +277,7 @@ fn extract_single(input: &Input, ctx: Ctx<'_>) -> Extraction {
 
 /// Provider (from a CloudFormation/ARM/Bicep type prefix), kind and service of a resource type
 /// as written, with the evidence pointing at `type_span`.
-pub fn apply_resource_type(
+pub(crate) fn apply_resource_type(
     dep: &mut Deployment,
     type_: &str,
     type_span: Option<crate::source::Span>,
@@ -304,7 +304,7 @@ pub fn apply_resource_type(
 
 /// Sets a deployment's country from its provider's region table, with the evidence. A region
 /// string alone never decides: without a provider, the country stays unknown.
-pub fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {
+pub(crate) fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {
     if dep.country.is_some() || !dep.countries.is_empty() {
         return;
     }
@@ -328,7 +328,7 @@ pub fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {
 }
 
 /// A parse error of a scanned file, as the `cloudpact.parse-error` diagnostic.
-pub fn parse_error(
+pub(crate) fn parse_error(
     file: &Arc<SourceFile>,
     span: crate::source::Span,
     message: impl Into<String>,

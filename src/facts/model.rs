@@ -31,7 +31,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: &'static [Format] = &[
+    pub(crate) const ALL: &'static [Format] = &[
         Format::Terraform,
         Format::TerraformPlan,
         Format::Kubernetes,
@@ -50,7 +50,7 @@ impl Format {
         Format::Config,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Format::Terraform => "terraform",
             Format::TerraformPlan => "terraform-plan",
@@ -71,7 +71,7 @@ impl Format {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Format> {
+    pub(crate) fn parse(s: &str) -> Option<Format> {
         Format::ALL.iter().copied().find(|f| f.as_str() == s)
     }
 }
@@ -99,7 +99,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[
+    pub(crate) const ALL: &'static [Kind] = &[
         Kind::Compute,
         Kind::Kubernetes,
         Kind::Serverless,
@@ -112,7 +112,7 @@ impl Kind {
         Kind::Other,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Compute => "compute",
             Kind::Kubernetes => "kubernetes",
@@ -127,7 +127,7 @@ impl Kind {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Kind> {
+    pub(crate) fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 }
@@ -172,7 +172,7 @@ impl Evidence {
         }
     }
 
-    pub fn at(mut self, span: Span) -> Self {
+    pub(crate) fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
         self
     }
@@ -261,13 +261,8 @@ impl Deployment {
         }
     }
 
-    /// Whether `path` (a repository-relative file) decided this deployment.
-    pub fn decided_by(&self, path: &str) -> bool {
-        *self.path == *path || self.provenance.iter().any(|p| **p == *path)
-    }
-
     /// Its Terraform address (`module.raw.google_storage_bucket.this`), or `type.name`.
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         match &self.module {
             Some(m) => format!("{m}.{}.{}", self.type_, self.name),
             None => format!("{}.{}", self.type_, self.name),
@@ -276,7 +271,7 @@ impl Deployment {
 
     /// The country as reports show it: the country, or for a multi-region location the
     /// countries it may use (`be|fi|nl`); `None` when unknown.
-    pub fn country_shown(&self) -> Option<String> {
+    pub(crate) fn country_shown(&self) -> Option<String> {
         match &self.country {
             Some(c) => Some(c.clone()),
             None if !self.countries.is_empty() => Some(self.countries.join("|")),
@@ -284,7 +279,7 @@ impl Deployment {
         }
     }
 
-    pub fn evidence_for(&self, attr: Attr) -> impl Iterator<Item = &Evidence> {
+    pub(crate) fn evidence_for(&self, attr: Attr) -> impl Iterator<Item = &Evidence> {
         self.evidence.iter().filter(move |e| e.attr == attr)
     }
 }

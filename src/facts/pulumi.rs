@@ -17,7 +17,7 @@ const REGION_SETTINGS: &[&str] = &["region", "location"];
 
 /// A type token split: package, module and type (`aws:s3/bucket:Bucket` → `aws`, `s3`,
 /// `Bucket`; `pulumi:providers:aws` → `aws`, ``, `Provider`).
-pub fn split_token(token: &str) -> Option<(&str, &str, &str)> {
+pub(crate) fn split_token(token: &str) -> Option<(&str, &str, &str)> {
     let parts: Vec<&str> = token.split(':').collect();
     match parts.as_slice() {
         ["pulumi", "providers", pkg] => Some((pkg, "", "Provider")),
@@ -27,7 +27,7 @@ pub fn split_token(token: &str) -> Option<(&str, &str, &str)> {
     }
 }
 
-pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
     let Some(resources) = root.get("resources").and_then(Node::as_map) else {
         return Vec::new();
     };
@@ -163,7 +163,7 @@ fn config_region(
 /// Sets the region of Pulumi deployments that have none from the `Pulumi.<stack>.yaml` files
 /// of their directory, when every stack that sets it agrees (stacks that disagree leave it
 /// unknown: which one is deployed is not in the files).
-pub fn apply_stack_config(deployments: &mut [Deployment], files: &[Arc<SourceFile>]) {
+pub(crate) fn apply_stack_config(deployments: &mut [Deployment], files: &[Arc<SourceFile>]) {
     for dep in deployments.iter_mut() {
         if dep.format != Format::Pulumi || dep.region.is_some() || dep.provider.is_none() {
             continue;

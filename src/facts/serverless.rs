@@ -11,7 +11,7 @@ use super::yaml::{entry_span, literal_region, string_map};
 use crate::parse::tree::Node;
 use crate::source::SourceFile;
 
-pub fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
     let Some((provider_key, provider_node)) = root.entry("provider") else {
         return Vec::new();
     };

@@ -40,7 +40,7 @@ pub enum UnitKey {
 
 impl UnitKey {
     /// The unit of a repository-relative path read as `syntax`.
-    pub fn of(path: &str, syntax: Syntax) -> UnitKey {
+    pub(crate) fn of(path: &str, syntax: Syntax) -> UnitKey {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         match syntax {
             Syntax::Hcl | Syntax::Tfvars => UnitKey::Terraform(dir.into()),
@@ -63,13 +63,13 @@ impl UnitKey {
     }
 
     /// Whether the unit spans the files of its folder (the folder must be listed to know it).
-    pub fn is_folder(&self) -> bool {
+    pub(crate) fn is_folder(&self) -> bool {
         !matches!(self, UnitKey::File(_))
     }
 
     /// Where the other files of the unit of a file in `dir` are: that folder's own files
     /// (`(dir, true)`: listed shallow), or for Bicep the whole repository (`("", false)`).
-    pub fn context_dir<'a>(&self, dir: &'a str) -> (&'a str, bool) {
+    pub(crate) fn context_dir<'a>(&self, dir: &'a str) -> (&'a str, bool) {
         match self {
             UnitKey::Bicep(_) => ("", false),
             _ => (dir, true),
@@ -78,28 +78,23 @@ impl UnitKey {
 }
 
 /// `main.tf.json`, `override.tofu.json`: Terraform's JSON syntax.
-pub fn is_tf_json(name: &str) -> bool {
+pub(crate) fn is_tf_json(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".tf.json") || lower.ends_with(".tofu.json")
 }
 
 /// `terraform.tfvars.json`, `prod.auto.tfvars.json`: variable values in JSON.
-pub fn is_tfvars_json(name: &str) -> bool {
+pub(crate) fn is_tfvars_json(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".tfvars.json")
 }
 
 /// `Pulumi.yaml` or a stack file `Pulumi.<stack>.yaml`.
-pub fn is_pulumi_file(name: &str) -> bool {
+pub(crate) fn is_pulumi_file(name: &str) -> bool {
     name.starts_with("Pulumi.") && (name.ends_with(".yaml") || name.ends_with(".yml"))
 }
 
-/// Whether `name` is a Pulumi stack file (not the project file).
-pub fn is_pulumi_stack(name: &str) -> bool {
-    is_pulumi_file(name) && name != "Pulumi.yaml" && name != "Pulumi.yml"
-}
-
 /// Groups inputs into units, each unit's files sorted by path.
-pub fn group(inputs: Vec<Input>) -> BTreeMap<UnitKey, Vec<Input>> {
+pub(crate) fn group(inputs: Vec<Input>) -> BTreeMap<UnitKey, Vec<Input>> {
     let mut units: BTreeMap<UnitKey, Vec<Input>> = BTreeMap::new();
     for input in inputs {
         units

@@ -103,7 +103,7 @@ fn is_yaml_name(lower: &str) -> bool {
 }
 
 /// The format a file's path decides on its own, whatever its content.
-pub fn format_by_name(path: &str) -> Option<YamlFormat> {
+pub(crate) fn format_by_name(path: &str) -> Option<YamlFormat> {
     let name = file_name(path);
     let lower = name.to_ascii_lowercase();
     let lower_path = path.to_ascii_lowercase();
@@ -146,7 +146,7 @@ fn is_kubernetes(doc: &Node) -> bool {
 }
 
 /// The format of one document whose file name did not decide.
-pub fn format_by_content(path: &str, doc: &Node) -> YamlFormat {
+pub(crate) fn format_by_content(path: &str, doc: &Node) -> YamlFormat {
     let lower = file_name(path).to_ascii_lowercase();
     if let Some(items) = doc.as_seq() {
         return if super::ansible::looks_like_ansible(path, items) {
@@ -183,7 +183,7 @@ pub fn format_by_content(path: &str, doc: &Node) -> YamlFormat {
 
 /// A provider signal found in a document, before the provider is decided.
 #[derive(Debug, Clone)]
-pub(crate) struct Signal {
+pub struct Signal {
     pub provider: ProviderId,
     /// Lower is stronger: 0 decisive, 1 platform configuration (annotations, classes, actions),
     /// 2 where an image is stored.

@@ -15,7 +15,11 @@ pub struct Document {
 impl Document {
     /// Applies `didChange` events in order: a ranged event replaces that range (incremental
     /// sync), one without a range replaces the whole text.
-    pub fn apply(&mut self, changes: Vec<TextDocumentContentChangeEvent>, encoding: Encoding) {
+    pub(crate) fn apply(
+        &mut self,
+        changes: Vec<TextDocumentContentChangeEvent>,
+        encoding: Encoding,
+    ) {
         for change in changes {
             match change.range {
                 None => self.text = change.text,

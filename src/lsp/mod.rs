@@ -38,7 +38,7 @@ use lsp_types::{
     TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
 };
 
-pub use position::Encoding;
+pub(crate) use position::Encoding;
 
 use crate::diag::Diag;
 use crate::dsl::Loaded;
@@ -91,7 +91,7 @@ impl Default for Options {
 
 /// Serves on stdin/stdout until the client says `exit` or closes stdin; an error when the
 /// stream broke (a frame that cannot be read: see [`transport`]) or the protocol was not kept.
-pub fn run(opts: Options) -> Result<(), String> {
+pub(crate) fn run(opts: Options) -> Result<(), String> {
     let (conn, failure) = transport::stdio();
     // The I/O threads are not joined: after `exit` the worker may still be finishing an
     // analysis (holding a sender), and the process ending is what the client waits for. The

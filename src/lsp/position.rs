@@ -20,14 +20,14 @@ pub enum Encoding {
 
 impl Encoding {
     /// UTF-8 when the client offers it (no conversion at all), else UTF-16.
-    pub fn negotiate(offered: Option<&[PositionEncodingKind]>) -> Encoding {
+    pub(crate) fn negotiate(offered: Option<&[PositionEncodingKind]>) -> Encoding {
         match offered {
             Some(kinds) if kinds.contains(&PositionEncodingKind::UTF8) => Encoding::Utf8,
             _ => Encoding::Utf16,
         }
     }
 
-    pub fn kind(self) -> PositionEncodingKind {
+    pub(crate) fn kind(self) -> PositionEncodingKind {
         match self {
             Encoding::Utf16 => PositionEncodingKind::UTF16,
             Encoding::Utf8 => PositionEncodingKind::UTF8,
@@ -35,7 +35,7 @@ impl Encoding {
     }
 
     /// The position of a byte offset.
-    pub fn position(self, text: &str, index: &LineIndex, offset: usize) -> Position {
+    pub(crate) fn position(self, text: &str, index: &LineIndex, offset: usize) -> Position {
         match self {
             Encoding::Utf16 => {
                 let (line, character) = index.utf16_position(text, offset);
@@ -54,7 +54,7 @@ impl Encoding {
     }
 
     /// The byte offset of a position; past the end of a line it clamps to the line's end.
-    pub fn offset(self, text: &str, index: &LineIndex, pos: Position) -> usize {
+    pub(crate) fn offset(self, text: &str, index: &LineIndex, pos: Position) -> usize {
         match self {
             Encoding::Utf16 => index.offset_of_utf16(text, pos.line, pos.character),
             Encoding::Utf8 => {
@@ -67,7 +67,7 @@ impl Encoding {
         }
     }
 
-    pub fn range(self, file: &SourceFile, span: Span) -> Range {
+    pub(crate) fn range(self, file: &SourceFile, span: Span) -> Range {
         Range {
             start: self.position(&file.text, &file.index, span.start),
             end: self.position(&file.text, &file.index, span.end),
@@ -76,7 +76,7 @@ impl Encoding {
 }
 
 /// The local path a `file://` URI names; `None` for other schemes.
-pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
+pub(crate) fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
     let rest = uri.as_str().strip_prefix("file://")?;
     // `file:///p` (empty host) or `file://localhost/p`.
     let path = if rest.starts_with('/') {
@@ -96,7 +96,7 @@ pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
 }
 
 /// The `file://` URI of an absolute path.
-pub fn path_to_uri(path: &Path) -> Uri {
+pub(crate) fn path_to_uri(path: &Path) -> Uri {
     let s = path.to_string_lossy().replace('\\', "/");
     let mut out = String::from("file://");
     if !s.starts_with('/') {

@@ -9,9 +9,9 @@ use crate::diag::{Diag, Severity};
 use crate::discover::normalize;
 use crate::eval::finding::Finding;
 
-pub const SOURCE: &str = "cloudpact";
+pub(crate) const SOURCE: &str = "cloudpact";
 
-pub fn severity(s: Severity) -> DiagnosticSeverity {
+pub(crate) fn severity(s: Severity) -> DiagnosticSeverity {
     match s {
         Severity::Error => DiagnosticSeverity::ERROR,
         Severity::Warning => DiagnosticSeverity::WARNING,
@@ -21,7 +21,7 @@ pub fn severity(s: Severity) -> DiagnosticSeverity {
 
 /// A finding: the headline, then the contract clause and how to comply on their own lines;
 /// the rule in its `.pact` file as related information.
-pub fn finding(f: &Finding, enc: Encoding, root: &Path) -> lsp_types::Diagnostic {
+pub(crate) fn finding(f: &Finding, enc: Encoding, root: &Path) -> lsp_types::Diagnostic {
     let mut message = f.message.clone();
     if let Some(r) = &f.reference {
         message.push_str(&format!("\ncontract: {r}"));
@@ -54,7 +54,7 @@ pub fn finding(f: &Finding, enc: Encoding, root: &Path) -> lsp_types::Diagnostic
 
 /// A diagnostic about a policy, record, config or unparsable file. Secondary labels in the
 /// same file become related information.
-pub fn diag(d: &Diag, enc: Encoding, root: &Path) -> lsp_types::Diagnostic {
+pub(crate) fn diag(d: &Diag, enc: Encoding, root: &Path) -> lsp_types::Diagnostic {
     let span = d.primary_span().unwrap_or_default();
     let file = d.file.as_ref();
     let range = file.map_or_else(Default::default, |f| enc.range(f, span));
@@ -112,7 +112,7 @@ fn build(
 
 /// Whether two diagnostics say the same thing at the same place (a `.pact` error reported both
 /// by the single-file check and by the workspace load).
-pub fn same(a: &Diag, b: &Diag) -> bool {
+pub(crate) fn same(a: &Diag, b: &Diag) -> bool {
     a.code == b.code && a.message == b.message && a.primary_span() == b.primary_span()
 }
 

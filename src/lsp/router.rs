@@ -14,7 +14,7 @@ use lsp_types::request::{CodeActionRequest, HoverRequest, Request as RequestType
 use super::handlers::{code_action, did_change, did_close, did_open, did_save, hover};
 use super::server::Server;
 
-pub fn request(server: &Server, req: Request) -> Response {
+pub(crate) fn request(server: &Server, req: Request) -> Response {
     match req.method.as_str() {
         HoverRequest::METHOD => answer::<HoverRequest>(server, req, hover::handle),
         CodeActionRequest::METHOD => answer::<CodeActionRequest>(server, req, code_action::handle),
@@ -26,7 +26,7 @@ pub fn request(server: &Server, req: Request) -> Response {
     }
 }
 
-pub fn notification(server: &Server, n: Notification) {
+pub(crate) fn notification(server: &Server, n: Notification) {
     match n.method.as_str() {
         DidOpenTextDocument::METHOD => notify::<DidOpenTextDocument>(server, n, did_open::handle),
         DidChangeTextDocument::METHOD => {

@@ -102,12 +102,12 @@ impl Root {
         started
     }
 
-    pub fn lock(&self) -> MutexGuard<'_, Shared> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Shared> {
         // A panic in a handler must not take the whole server down with a poisoned lock.
         self.shared.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn submit(&self, job: Job) {
+    pub(crate) fn submit(&self, job: Job) {
         let _ = self.jobs.send(job);
     }
 }
@@ -132,7 +132,7 @@ pub struct Server {
 impl Server {
     /// Starts a root for each workspace folder (its scan begins at once); roots of nested or
     /// outside `cloudpact.yaml` files start when one of their files is opened.
-    pub fn start(folders: &[PathBuf], settings: Settings) -> Server {
+    pub(crate) fn start(folders: &[PathBuf], settings: Settings) -> Server {
         let folders: Vec<PathBuf> = folders
             .iter()
             .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
@@ -153,14 +153,14 @@ impl Server {
     }
 
     /// `locate` for a document being opened: it stays with this root until [`Server::close`].
-    pub fn open(&self, uri: &Uri) -> Option<(Arc<Root>, Arc<str>)> {
+    pub(crate) fn open(&self, uri: &Uri) -> Option<(Arc<Root>, Arc<str>)> {
         let (root, rel) = self.locate(uri)?;
         lock(&self.opened).insert(uri.clone(), root.root.clone());
         Some((root, rel))
     }
 
     /// `locate` for a document being closed.
-    pub fn close(&self, uri: &Uri) -> Option<(Arc<Root>, Arc<str>)> {
+    pub(crate) fn close(&self, uri: &Uri) -> Option<(Arc<Root>, Arc<str>)> {
         let found = self.locate(uri);
         lock(&self.opened).remove(uri);
         found
@@ -168,7 +168,7 @@ impl Server {
 
     /// The root that owns the file of `uri` (the one it was opened in, if open), and the
     /// file's path relative to it.
-    pub fn locate(&self, uri: &Uri) -> Option<(Arc<Root>, Arc<str>)> {
+    pub(crate) fn locate(&self, uri: &Uri) -> Option<(Arc<Root>, Arc<str>)> {
         let path = uri_to_path(uri)?;
         // The file may not exist yet (a new buffer): canonicalise its directory instead.
         let canonical = std::fs::canonicalize(&path).ok().or_else(|| {
@@ -234,7 +234,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The diagnostics of one file from every source: findings located there, parse errors, policy
 /// and record errors of the last load, the single-file check of a `.pact`, config errors.
-pub fn diagnostics_for(shared: &Shared, rel: &str, enc: Encoding) -> Vec<lsp_types::Diagnostic> {
+pub(crate) fn diagnostics_for(
+    shared: &Shared,
+    rel: &str,
+    enc: Encoding,
+) -> Vec<lsp_types::Diagnostic> {
     let ws = &shared.ws;
     let root = ws.root();
     let mut out: Vec<lsp_types::Diagnostic> = Vec::new();
@@ -267,7 +271,7 @@ pub fn diagnostics_for(shared: &Shared, rel: &str, enc: Encoding) -> Vec<lsp_typ
     out
 }
 
-pub fn publish_message(
+pub(crate) fn publish_message(
     uri: Uri,
     diagnostics: Vec<lsp_types::Diagnostic>,
     version: Option<i32>,

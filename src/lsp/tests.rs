@@ -169,7 +169,11 @@ pub(super) struct Client {
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Client {
-    pub fn start(root: &Path, pipeline: Arc<dyn Pipeline>, capabilities: Value) -> (Client, Value) {
+    pub(crate) fn start(
+        root: &Path,
+        pipeline: Arc<dyn Pipeline>,
+        capabilities: Value,
+    ) -> (Client, Value) {
         let (server_side, client_side) = Connection::memory();
         let server = std::thread::spawn(move || {
             serve(&server_side, Options::default(), pipeline).expect("server runs");
@@ -195,18 +199,18 @@ impl Client {
         (c, init)
     }
 
-    pub fn uri(&self, rel: &str) -> String {
+    pub(crate) fn uri(&self, rel: &str) -> String {
         position::path_to_uri(&self.root.join(rel))
             .as_str()
             .to_string()
     }
 
-    pub fn notify(&self, method: &str, params: Value) {
+    pub(crate) fn notify(&self, method: &str, params: Value) {
         let n = Notification::new(method.to_string(), params);
         self.conn.sender.send(Message::Notification(n)).unwrap();
     }
 
-    pub fn request(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = RequestId::from(self.next_id);
         let req = Request::new(id.clone(), method.to_string(), params);
@@ -231,14 +235,18 @@ impl Client {
 
     /// The first `publishDiagnostics` for `rel` describing at least version `min_version`
     /// of its text (earlier ones may legitimately arrive late, or twice).
-    pub fn diagnostics(&mut self, rel: &str, min_version: i64) -> Vec<Value> {
+    pub(crate) fn diagnostics(&mut self, rel: &str, min_version: i64) -> Vec<Value> {
         self.diagnostics_where(rel, |p| {
             p["version"].as_i64().is_none_or(|v| v >= min_version)
         })
     }
 
     /// The first `publishDiagnostics` for `rel` that `wanted` accepts; the others are dropped.
-    pub fn diagnostics_where(&mut self, rel: &str, wanted: impl Fn(&Value) -> bool) -> Vec<Value> {
+    pub(crate) fn diagnostics_where(
+        &mut self,
+        rel: &str,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Vec<Value> {
         let uri = self.uri(rel);
         let is_ours = |n: &Notification| {
             n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri.as_str()
@@ -262,7 +270,7 @@ impl Client {
         }
     }
 
-    pub fn open(&self, rel: &str, text: &str) {
+    pub(crate) fn open(&self, rel: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
             json!({ "textDocument": {
@@ -272,7 +280,7 @@ impl Client {
     }
 
     /// Replaces a range given in the negotiated encoding.
-    pub fn change(&self, rel: &str, version: i32, range: [u32; 4], text: &str) {
+    pub(crate) fn change(&self, rel: &str, version: i32, range: [u32; 4], text: &str) {
         self.notify(
             "textDocument/didChange",
             json!({
@@ -289,7 +297,7 @@ impl Client {
     }
 
     /// `shutdown` then `exit`; the server thread must end promptly.
-    pub fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let started = std::time::Instant::now();
         assert_eq!(self.request("shutdown", Value::Null), Value::Null);
         self.notify("exit", Value::Null);

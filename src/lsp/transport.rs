@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 /// The largest frame body read: far above any document an editor sends (the whole text of a
 /// file on `didOpen`), far below what would exhaust memory.
-pub const MAX_FRAME: u64 = 64 << 20;
+pub(crate) const MAX_FRAME: u64 = 64 << 20;
 
 /// The longest header line read: headers are a name and a number.
 const MAX_HEADER_LINE: u64 = 1024;
@@ -32,7 +32,7 @@ pub enum Body {
 
 /// The next frame's body, `None` at the end of the stream between frames, or why the stream
 /// cannot be read on.
-pub fn read_frame(r: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
+pub(crate) fn read_frame(r: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
     let mut length: Option<u64> = None;
     let mut first = true;
     loop {
@@ -100,7 +100,7 @@ fn truncated(s: &str) -> String {
 }
 
 /// A frame's body as a message, or the error response JSON-RPC 2.0 gives for it.
-pub fn parse(body: &[u8]) -> Body {
+pub(crate) fn parse(body: &[u8]) -> Body {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => return refusal(-32700, format!("Parse error: {e}"), Value::Null),
@@ -152,7 +152,7 @@ impl Failure {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(why);
     }
 
-    pub fn get(&self) -> Option<String> {
+    pub(crate) fn get(&self) -> Option<String> {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -162,7 +162,7 @@ impl Failure {
 
 /// A connection over stdin and stdout, and where the reader tells why it stopped. The reader
 /// and writer threads are not joined: the process ending is what ends them.
-pub fn stdio() -> (Connection, Failure) {
+pub(crate) fn stdio() -> (Connection, Failure) {
     let (server, client) = Connection::memory();
     let Connection {
         sender: to_server,

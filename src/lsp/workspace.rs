@@ -16,7 +16,7 @@ use crate::dsl::model::PolicySet;
 use crate::eval::FileMap;
 use crate::eval::finding::Finding;
 use crate::facts::model::Deployment;
-pub use crate::facts::units::UnitKey;
+pub(crate) use crate::facts::units::UnitKey;
 use crate::facts::{Extraction, Input};
 use crate::source::SourceFile;
 use crate::workspace::{self as engine, Selection};
@@ -69,7 +69,7 @@ impl Workspace {
     /// The workspace of an editor's folder: the nearest `cloudpact.yaml` at or above it, as
     /// `check` resolves it; an invalid configuration falls back to the defaults (its errors
     /// show in the file itself).
-    pub fn new(folder: &Path, as_of: Date) -> Workspace {
+    pub(crate) fn new(folder: &Path, as_of: Date) -> Workspace {
         let (engine, notes) = engine::Workspace::for_editor(folder, as_of);
         Workspace {
             engine,
@@ -84,19 +84,19 @@ impl Workspace {
         }
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.engine.root
     }
 
-    pub fn as_of(&self) -> Date {
+    pub(crate) fn as_of(&self) -> Date {
         self.engine.as_of
     }
 
-    pub fn abs(&self, rel: &str) -> PathBuf {
+    pub(crate) fn abs(&self, rel: &str) -> PathBuf {
         normalize(&self.engine.root.join(rel))
     }
 
-    pub fn kind(&self, rel: &str) -> FileKind {
+    pub(crate) fn kind(&self, rel: &str) -> FileKind {
         if let Some(cfg) = &self.engine.config.file
             && *cfg.path == *rel
         {
@@ -125,7 +125,7 @@ impl Workspace {
     }
 
     /// Stores a policy load: its diagnostics always, its rules only when it has no errors.
-    pub fn set_policies(&mut self, loaded: crate::dsl::Loaded) {
+    pub(crate) fn set_policies(&mut self, loaded: crate::dsl::Loaded) {
         let mut by_file: HashMap<Arc<str>, Vec<Diag>> = HashMap::new();
         let mut records: HashSet<Arc<str>> = HashSet::new();
         for d in loaded.diagnostics.iter() {
@@ -156,7 +156,7 @@ impl Workspace {
     /// Discovers, reads and extracts the whole workspace, once (refusal records left out:
     /// they are cloudpact's input, not infrastructure).
     /// `open` holds the editor's text of open documents, read instead of the disk's.
-    pub fn scan(&mut self, pipeline: &dyn Pipeline, open: &[(Arc<str>, String)]) {
+    pub(crate) fn scan(&mut self, pipeline: &dyn Pipeline, open: &[(Arc<str>, String)]) {
         let records: Vec<Arc<str>> = self.records.iter().cloned().collect();
         let found = match self.engine.discover(&Selection::Root, &records) {
             Ok(f) => f,
@@ -230,7 +230,7 @@ impl Workspace {
 
     /// The unit a file is extracted with: its own ([`UnitKey::of`]), or for Terraform its
     /// stack's.
-    pub fn unit_key(&self, rel: &str, syntax: Syntax) -> UnitKey {
+    pub(crate) fn unit_key(&self, rel: &str, syntax: Syntax) -> UnitKey {
         match UnitKey::of(rel, syntax) {
             UnitKey::Terraform(dir) => match self.stacks.get(&*dir) {
                 Some(first) => UnitKey::Terraform(first.as_str().into()),
@@ -242,7 +242,7 @@ impl Workspace {
 
     /// Whether an edit changes the folders a Terraform file links to (its stack may change:
     /// the workspace is then re-read).
-    pub fn links_changed(&self, rel: &str, syntax: Syntax, text: Option<&str>) -> bool {
+    pub(crate) fn links_changed(&self, rel: &str, syntax: Syntax, text: Option<&str>) -> bool {
         if !matches!(UnitKey::of(rel, syntax), UnitKey::Terraform(_)) {
             return false;
         }
@@ -262,7 +262,7 @@ impl Workspace {
 
     /// The inputs of a unit with some files' text replaced: by the editor's, or for `None` by
     /// the disk's (after a close; a file gone from disk leaves the unit).
-    pub fn unit_inputs(&self, key: &UnitKey, edits: &[Edit]) -> Vec<Input> {
+    pub(crate) fn unit_inputs(&self, key: &UnitKey, edits: &[Edit]) -> Vec<Input> {
         let mut inputs: Vec<Input> = self
             .units
             .get(key)
@@ -292,7 +292,7 @@ impl Workspace {
         inputs
     }
 
-    pub fn set_unit(&mut self, key: UnitKey, inputs: Vec<Input>, extraction: Extraction) {
+    pub(crate) fn set_unit(&mut self, key: UnitKey, inputs: Vec<Input>, extraction: Extraction) {
         let unit = Unit {
             inputs,
             deployments: extraction.deployments.into_iter().map(Arc::new).collect(),
@@ -302,7 +302,7 @@ impl Workspace {
     }
 
     /// Every deployment and every file, for a whole-workspace evaluation.
-    pub fn snapshot(&self) -> (Vec<Arc<Deployment>>, FileMap) {
+    pub(crate) fn snapshot(&self) -> (Vec<Arc<Deployment>>, FileMap) {
         let mut deps = Vec::new();
         let mut files = FileMap::with_capacity(self.units.len());
         for unit in self.units.values() {
@@ -314,7 +314,7 @@ impl Workspace {
         (deps, files)
     }
 
-    pub fn set_findings(&mut self, findings: Vec<Finding>) {
+    pub(crate) fn set_findings(&mut self, findings: Vec<Finding>) {
         let mut by_path: HashMap<Arc<str>, Vec<Finding>> = HashMap::new();
         for f in findings.into_iter().filter(|f| f.suppressed.is_none()) {
             by_path.entry(f.file.path.clone()).or_default().push(f);
@@ -323,7 +323,7 @@ impl Workspace {
     }
 
     /// The unit holding an infra file.
-    pub fn unit_of(&self, rel: &str) -> Option<&Unit> {
+    pub(crate) fn unit_of(&self, rel: &str) -> Option<&Unit> {
         match self.kind(rel) {
             FileKind::Infra(s) => self.units.get(&self.unit_key(rel, s)),
             _ => None,
@@ -331,7 +331,7 @@ impl Workspace {
     }
 
     /// Parse errors of a file (and a read that failed), at the configured severity.
-    pub fn parse_errors(&self, rel: &str) -> Vec<Diag> {
+    pub(crate) fn parse_errors(&self, rel: &str) -> Vec<Diag> {
         let Some(unit) = self.unit_of(rel) else {
             return Vec::new();
         };

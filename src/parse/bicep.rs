@@ -5,4 +5,4 @@
 mod lex;
 mod syntax;
 
-pub use syntax::{BVal, BicepFile, MAX_DEPTH, ModuleDecl, Obj, ResourceDecl, parse};
+pub(crate) use syntax::{BVal, BicepFile, MAX_DEPTH, ModuleDecl, Obj, ResourceDecl, parse};

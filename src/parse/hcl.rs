@@ -268,7 +268,7 @@ fn error_message(raw: &str) -> String {
 }
 
 /// The byte span of a node hcl-edit produced while parsing.
-pub fn span(node: &impl hcl_edit::Span) -> Option<Span> {
+pub(crate) fn span(node: &impl hcl_edit::Span) -> Option<Span> {
     node.span().map(Span::from)
 }
 

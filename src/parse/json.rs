@@ -12,7 +12,7 @@ use crate::source::Span;
 
 /// Deeper documents are refused. jsonc-parser stops at 512 itself; ours is lower so that the
 /// recursive conversion, `Node::walk` and the extractors stay far from a thread's stack limit.
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 /// Strict JSON.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {

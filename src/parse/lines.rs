@@ -13,7 +13,7 @@ pub struct Entry<'a> {
 
 /// `KEY=value`, `export KEY=value`, `KEY="value"` (double-quoted values may span lines),
 /// `KEY='value'`, and `# comments`.
-pub fn dotenv(text: &str) -> Vec<Entry<'_>> {
+pub(crate) fn dotenv(text: &str) -> Vec<Entry<'_>> {
     let mut out = Vec::new();
     // Byte offset before which lines belong to a multi-line value already scanned.
     let mut skip_to = 0;
@@ -68,7 +68,7 @@ pub fn dotenv(text: &str) -> Vec<Entry<'_>> {
 
 /// `[section]`, `key = value`, `key: value`, `;` and `#` comments. Lines that are not
 /// `key = value` (an nginx `proxy_pass https://…;` in a `.conf`) are scanned whole.
-pub fn ini(text: &str) -> Vec<Entry<'_>> {
+pub(crate) fn ini(text: &str) -> Vec<Entry<'_>> {
     let mut out = Vec::new();
     let mut section: Option<String> = None;
     for (start, line) in lines(text) {
@@ -112,7 +112,7 @@ pub fn ini(text: &str) -> Vec<Entry<'_>> {
 
 /// `key=value`, `key: value`, `key value`; `#` and `!` comments; a trailing `\` continues the
 /// value on the next line.
-pub fn properties(text: &str) -> Vec<Entry<'_>> {
+pub(crate) fn properties(text: &str) -> Vec<Entry<'_>> {
     let mut out = Vec::new();
     let mut continuing: Option<String> = None;
     for (start, line) in lines(text) {

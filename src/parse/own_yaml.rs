@@ -23,7 +23,7 @@ pub struct Kind {
 }
 
 /// The one document of `file`: `None` when it holds none (empty, or only comments).
-pub fn one_document(file: &Arc<SourceFile>, kind: Kind) -> Result<Option<Node>, Diag> {
+pub(crate) fn one_document(file: &Arc<SourceFile>, kind: Kind) -> Result<Option<Node>, Diag> {
     let stream = yaml::parse_stream(&file.text).map_err(|e| {
         Diag::error(
             kind.invalid,
@@ -65,7 +65,7 @@ fn second_document(file: &Arc<SourceFile>, kind: Kind, marker: Span, second: &No
 /// A value serde_yaml rejects, at the place it names: the smallest node of `doc` that starts
 /// there, else the text from there to the next `:`, `,` or line end. A key written twice is
 /// located at its second occurrence (serde_yaml names the mapping).
-pub fn serde_error(
+pub(crate) fn serde_error(
     file: &Arc<SourceFile>,
     kind: Kind,
     doc: Option<&Node>,

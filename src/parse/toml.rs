@@ -9,7 +9,7 @@ use crate::source::Span;
 
 /// A TOML document as a [`Node`] tree with byte spans (string nodes span their literal, quotes
 /// included). A syntax error comes back with its span and message.
-pub fn toml_to_node(text: &str) -> Result<Node, (Span, String)> {
+pub(crate) fn toml_to_node(text: &str) -> Result<Node, (Span, String)> {
     match DeTable::parse(text) {
         Ok(table) => {
             let span = Span::from(table.span());

@@ -25,12 +25,12 @@ pub enum Value {
 }
 
 impl Node {
-    pub fn new(span: Span, value: Value) -> Self {
+    pub(crate) fn new(span: Span, value: Value) -> Self {
         Self { span, value }
     }
 
     /// The string value; for a tagged node, its inner string.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::String(s) => Some(s),
             Value::Tagged(_, inner) => inner.as_str(),
@@ -39,7 +39,7 @@ impl Node {
     }
 
     /// A scalar as text (strings, numbers, booleans).
-    pub fn scalar_text(&self) -> Option<String> {
+    pub(crate) fn scalar_text(&self) -> Option<String> {
         match &self.value {
             Value::String(s) | Value::Number(s) => Some(s.clone()),
             Value::Bool(b) => Some(b.to_string()),
@@ -48,7 +48,7 @@ impl Node {
         }
     }
 
-    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+    pub(crate) fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.value {
             Value::Map(m) => Some(m),
             Value::Tagged(_, inner) => inner.as_map(),
@@ -56,7 +56,7 @@ impl Node {
         }
     }
 
-    pub fn as_seq(&self) -> Option<&[Node]> {
+    pub(crate) fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(s) => Some(s),
             Value::Tagged(_, inner) => inner.as_seq(),
@@ -65,12 +65,12 @@ impl Node {
     }
 
     /// The value of `key` in a map (the last one when a key repeats, as JSON parsers do).
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// The key and value nodes of `key` in a map.
-    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+    pub(crate) fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         self.as_map()?
             .iter()
             .rev()
@@ -79,12 +79,12 @@ impl Node {
     }
 
     /// Follows a path of map keys.
-    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+    pub(crate) fn path(&self, keys: &[&str]) -> Option<&Node> {
         keys.iter().try_fold(self, |node, key| node.get(key))
     }
 
     /// The string at a path of map keys.
-    pub fn str_at(&self, keys: &[&str]) -> Option<&str> {
+    pub(crate) fn str_at(&self, keys: &[&str]) -> Option<&str> {
         self.path(keys)?.as_str()
     }
 

@@ -18,13 +18,13 @@ use crate::source::{SourceFile, Span};
 /// Deepest nesting of collections accepted. Real manifests stay far below (CRD schemas reach
 /// ~40); deeper input is hostile or generated, and would overflow the stack of recursive
 /// consumers.
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 /// Most nodes that alias expansion may add to one file (the "billion laughs" cap).
-pub const MAX_ALIAS_NODES: usize = 200_000;
+pub(crate) const MAX_ALIAS_NODES: usize = 200_000;
 
 /// Every document of a YAML stream.
-pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
+pub(crate) fn parse_documents(file: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
     parse_str(&file.text)
 }
 
@@ -43,7 +43,7 @@ pub struct Stream {
 }
 
 /// Every document of a YAML text, with where each starts.
-pub fn parse_stream(text: &str) -> Result<Stream, SyntaxError> {
+pub(crate) fn parse_stream(text: &str) -> Result<Stream, SyntaxError> {
     let first = match Builder::new(text).run() {
         Ok(stream) => return Ok(stream),
         Err(e) => e,

@@ -14,7 +14,7 @@ use jiff::civil::Date;
 
 use crate::source::{SourceFile, Span};
 
-pub const MARKER: &str = "cloudpact:ignore";
+pub(crate) const MARKER: &str = "cloudpact:ignore";
 
 /// One rule id a directive names, with where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub struct Directive {
 
 impl Directive {
     /// `path:line`, 1-based.
-    pub fn location(&self) -> String {
+    pub(crate) fn location(&self) -> String {
         format!("{}:{}", self.file.path, self.line + 1)
     }
 }
@@ -126,7 +126,7 @@ fn parse(file: &Arc<SourceFile>, line: usize, at: usize, end: usize) -> Directiv
 }
 
 /// Every directive in a file, in order.
-pub fn directives(file: &Arc<SourceFile>) -> Vec<Directive> {
+pub(crate) fn directives(file: &Arc<SourceFile>) -> Vec<Directive> {
     let text: &str = &file.text;
     let lang = lex::Lang::of(&file.path);
     if lang == lex::Lang::None || !text.contains(MARKER) {

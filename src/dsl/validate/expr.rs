@@ -10,7 +10,7 @@ use crate::facts::model::{Format, Kind};
 use crate::suggest::did_you_mean;
 
 /// Every check on one expression (of a rule, a refusal record, or a config waiver).
-pub fn validate_expr(expr: &Expr, catalog: &Catalog) -> Vec<Problem> {
+pub(crate) fn validate_expr(expr: &Expr, catalog: &Catalog) -> Vec<Problem> {
     let mut out = Vec::new();
     out.extend(validate_attributes(expr));
     out.extend(validate_bool_attributes(expr));
@@ -21,7 +21,7 @@ pub fn validate_expr(expr: &Expr, catalog: &Catalog) -> Vec<Problem> {
 }
 
 /// The leaves (tests) of an expression, without recursion.
-pub fn tests(expr: &Expr) -> Vec<&Expr> {
+pub(crate) fn tests(expr: &Expr) -> Vec<&Expr> {
     let mut out = Vec::new();
     let mut stack = vec![expr];
     while let Some(e) = stack.pop() {
@@ -49,7 +49,7 @@ fn attr_of(e: &Expr) -> Option<&Spanned<AttrRef>> {
 }
 
 /// Attributes that do not exist (`regoin`), and `tag` without a key.
-pub fn validate_attributes(expr: &Expr) -> Vec<Problem> {
+pub(crate) fn validate_attributes(expr: &Expr) -> Vec<Problem> {
     let mut out = Vec::new();
     for t in tests(expr) {
         let Some(attr) = attr_of(t) else { continue };
@@ -94,7 +94,7 @@ pub fn validate_attributes(expr: &Expr) -> Vec<Problem> {
 
 /// A non-boolean attribute used alone as a test (`where provider`), and a boolean attribute
 /// compared with something other than `true`/`false` (`gpu == "x"`, `gpu in [..]`).
-pub fn validate_bool_attributes(expr: &Expr) -> Vec<Problem> {
+pub(crate) fn validate_bool_attributes(expr: &Expr) -> Vec<Problem> {
     let mut out = Vec::new();
     for t in tests(expr) {
         let Some(attr) = attr_of(t) else { continue };
@@ -150,7 +150,7 @@ fn attr_text(a: &AttrRef) -> String {
 }
 
 /// Values the attribute can never have: unknown kinds, formats and providers.
-pub fn validate_values(expr: &Expr, catalog: &Catalog) -> Vec<Problem> {
+pub(crate) fn validate_values(expr: &Expr, catalog: &Catalog) -> Vec<Problem> {
     let mut out = Vec::new();
     for t in tests(expr) {
         let (attr, values): (_, Vec<&Spanned<Value>>) = match &t.kind {
@@ -202,7 +202,7 @@ pub fn validate_values(expr: &Expr, catalog: &Catalog) -> Vec<Problem> {
 }
 
 /// Unknown country groups, and groups tested on something that is not a country.
-pub fn validate_groups(expr: &Expr) -> Vec<Problem> {
+pub(crate) fn validate_groups(expr: &Expr) -> Vec<Problem> {
     let mut out = Vec::new();
     for t in tests(expr) {
         let ExprKind::InGroup { attr, group } = &t.kind else {
@@ -245,7 +245,7 @@ pub fn validate_groups(expr: &Expr) -> Vec<Problem> {
 }
 
 /// `matches` globs that do not compile.
-pub fn validate_globs(expr: &Expr) -> Vec<Problem> {
+pub(crate) fn validate_globs(expr: &Expr) -> Vec<Problem> {
     let mut out = Vec::new();
     for t in tests(expr) {
         let ExprKind::Matches { glob, .. } = &t.kind else {
@@ -265,6 +265,6 @@ pub fn validate_globs(expr: &Expr) -> Vec<Problem> {
 
 /// A `matches` glob as LANGUAGE.md defines it: `*` within a segment, `**` across `/`, `?` one
 /// character. Evaluation may use the same function.
-pub fn compile_glob(glob: &str) -> Result<globset::GlobMatcher, globset::Error> {
+pub(crate) fn compile_glob(glob: &str) -> Result<globset::GlobMatcher, globset::Error> {
     crate::glob::compile(glob)
 }

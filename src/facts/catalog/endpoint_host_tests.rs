@@ -1,5 +1,6 @@
 //! Tests of the endpoint host entries of `providers.yaml` and of registry host lookups.
 
+use super::lookups::glob_match;
 use super::*;
 
 fn host(h: &str) -> (String, Option<String>, Option<Kind>, Option<String>) {

@@ -1,3 +1,4 @@
+use super::lookups::{glob_match, snake_case};
 use super::*;
 
 fn id(p: Option<(ProviderId, &str)>) -> Option<String> {

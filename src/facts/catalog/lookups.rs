@@ -17,19 +17,19 @@ pub struct RegistryMatch {
 /// Lookups for the Kubernetes, Pulumi, Serverless, Ansible and CI signals of the catalog.
 impl Catalog {
     /// The provider of a Kubernetes annotation or label key (longest prefix wins).
-    pub fn by_annotation(&self, key: &str) -> Option<(ProviderId, &str)> {
+    pub(crate) fn by_annotation(&self, key: &str) -> Option<(ProviderId, &str)> {
         self.longest_prefix(key, |p| &p.annotations)
     }
 
     /// The provider of a storage provisioner, storage class, ingress class or controller, or
     /// load-balancer class (exact, case-insensitive).
-    pub fn by_k8s_class(&self, value: &str) -> Option<ProviderId> {
+    pub(crate) fn by_k8s_class(&self, value: &str) -> Option<ProviderId> {
         self.find(|p| p.k8s_classes.iter().any(|c| c.eq_ignore_ascii_case(value)))
     }
 
     /// The provider of an operator API group: the group itself or any subdomain of a catalog
     /// entry (`s3.aws.upbound.io` under `aws.upbound.io`); the longest entry wins.
-    pub fn by_api_group(&self, group: &str) -> Option<(ProviderId, &str)> {
+    pub(crate) fn by_api_group(&self, group: &str) -> Option<(ProviderId, &str)> {
         let group = group.to_ascii_lowercase();
         let mut best: Option<(usize, &str)> = None;
         for (i, p) in self.providers.iter().enumerate() {
@@ -49,7 +49,7 @@ impl Catalog {
 
     /// The provider of a container image host. Public hosts are checked first, so a public
     /// host inside a private glob (`k8s.gcr.io` under `*.gcr.io`) stays weak.
-    pub fn by_registry(&self, host: &str) -> Option<RegistryMatch> {
+    pub(crate) fn by_registry(&self, host: &str) -> Option<RegistryMatch> {
         let host = host.to_ascii_lowercase();
         for (i, p) in self.providers.iter().enumerate() {
             if p.public_registries.iter().any(|g| glob_match(g, &host)) {
@@ -79,17 +79,17 @@ impl Catalog {
     }
 
     /// The provider of a Pulumi package (`aws`, `azure-native`).
-    pub fn by_pulumi_package(&self, package: &str) -> Option<ProviderId> {
+    pub(crate) fn by_pulumi_package(&self, package: &str) -> Option<ProviderId> {
         self.find(|p| p.pulumi_packages.iter().any(|x| x == package))
     }
 
     /// The provider of an Ansible module name (`amazon.aws.ec2_instance`, `azure_rm_vm`).
-    pub fn by_ansible_module(&self, module: &str) -> Option<(ProviderId, &str)> {
+    pub(crate) fn by_ansible_module(&self, module: &str) -> Option<(ProviderId, &str)> {
         self.longest_prefix(module, |p| &p.ansible_collections)
     }
 
     /// The provider of a Serverless Framework `provider.name`.
-    pub fn by_serverless_name(&self, name: &str) -> Option<ProviderId> {
+    pub(crate) fn by_serverless_name(&self, name: &str) -> Option<ProviderId> {
         self.find(|p| {
             p.serverless_names
                 .iter()
@@ -98,7 +98,7 @@ impl Catalog {
     }
 
     /// The provider of a GitHub Actions `uses:` (`aws-actions/configure-aws-credentials@v4`).
-    pub fn by_ci_action(&self, uses: &str) -> Option<(ProviderId, &str)> {
+    pub(crate) fn by_ci_action(&self, uses: &str) -> Option<(ProviderId, &str)> {
         let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
         self.ci_entry(|entry| {
             if entry.contains(':') || entry.ends_with('@') {
@@ -117,7 +117,7 @@ impl Catalog {
     }
 
     /// The provider of an Azure Pipelines task (`AzureCLI@2`).
-    pub fn by_ci_task(&self, task: &str) -> Option<(ProviderId, &str)> {
+    pub(crate) fn by_ci_task(&self, task: &str) -> Option<(ProviderId, &str)> {
         let task = task.trim().to_ascii_lowercase();
         let name = task.split('@').next().unwrap_or(&task);
         self.ci_entry(|entry| {
@@ -130,7 +130,7 @@ impl Catalog {
     /// The provider of a CI signal written with a scheme in `ci_actions`: `template`
     /// (GitLab include template), `image` (job image), `aud` (OIDC audience): prefix
     /// matches; `cli`: the exact command name.
-    pub fn by_ci_signal(&self, scheme: &str, value: &str) -> Option<(ProviderId, &str)> {
+    pub(crate) fn by_ci_signal(&self, scheme: &str, value: &str) -> Option<(ProviderId, &str)> {
         let value = value.trim().to_ascii_lowercase();
         self.ci_entry(|entry| {
             let Some(rest) = entry.strip_prefix(scheme).and_then(|r| r.strip_prefix(':')) else {
@@ -150,7 +150,7 @@ impl Catalog {
     /// `type_name` the kind. Tries the spellings the kind table knows for the provider:
     /// Terraform (`aws_s3_bucket`, `google_container_cluster`), CloudFormation
     /// (`AWS::S3::Bucket`) and ARM (`Microsoft.Storage/storageAccounts`).
-    pub fn kind_of_resource(
+    pub(crate) fn kind_of_resource(
         &self,
         provider: &str,
         service: &str,
@@ -191,7 +191,7 @@ impl Catalog {
 }
 
 /// `StorageAccount` → `storage_account`, `SQLInstance` → `sql_instance`, `VPC` → `vpc`.
-pub fn snake_case(s: &str) -> String {
+pub(crate) fn snake_case(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
@@ -215,7 +215,7 @@ pub fn snake_case(s: &str) -> String {
 }
 
 /// A host glob match without regexes: `*` matches any run of DNS characters (`[a-z0-9.-]`).
-pub fn glob_match(glob: &str, host: &str) -> bool {
+pub(crate) fn glob_match(glob: &str, host: &str) -> bool {
     fn dns(c: u8) -> bool {
         c.is_ascii_alphanumeric() || c == b'.' || c == b'-'
     }
@@ -250,7 +250,7 @@ impl Catalog {
     /// `us-east-1-bos-1a`): a prefix the provider's region table knows, else only the unmistakable
     /// zone shapes. A known region written where a zone was expected is itself.
     /// The one zone → region table of the catalog: every extractor asks it.
-    pub fn zone_region(&self, provider: Option<&str>, zone: &str) -> Option<String> {
+    pub(crate) fn zone_region(&self, provider: Option<&str>, zone: &str) -> Option<String> {
         if provider.is_some_and(|p| self.knows_region(p, zone)) {
             // A region written where a zone was expected.
             return Some(zone.to_string());

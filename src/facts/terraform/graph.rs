@@ -62,7 +62,7 @@ struct Call<'m> {
 }
 
 /// The folders of one extraction, linked.
-pub(crate) struct Graph<'m> {
+pub struct Graph<'m> {
     folders: &'m [Folder],
     by_dir: HashMap<&'m str, usize>,
     calls: Vec<Vec<Call<'m>>>,
@@ -72,7 +72,7 @@ pub(crate) struct Graph<'m> {
 }
 
 impl<'m> Graph<'m> {
-    pub fn new(folders: &'m [Folder], ctx: Ctx<'m>) -> Self {
+    pub(crate) fn new(folders: &'m [Folder], ctx: Ctx<'m>) -> Self {
         let by_dir: HashMap<&str, usize> = folders
             .iter()
             .enumerate()
@@ -100,7 +100,7 @@ impl<'m> Graph<'m> {
 
     /// Folders no other folder calls, then folders only reachable from themselves (a cycle
     /// with no root), so that every folder is evaluated.
-    pub fn roots(&self) -> Vec<usize> {
+    pub(crate) fn roots(&self) -> Vec<usize> {
         let mut called = vec![false; self.folders.len()];
         for (caller, calls) in self.calls.iter().enumerate() {
             for call in calls {
@@ -144,12 +144,12 @@ impl<'m> Graph<'m> {
     }
 
     /// Problems found while linking.
-    pub fn errors(&self) -> &[Diag] {
+    pub(crate) fn errors(&self) -> &[Diag] {
         &self.errors
     }
 
     /// Every deployment of a root and of the instances under it.
-    pub fn evaluate(&self, root: usize, var_files: Vec<&'m File>) -> Extraction {
+    pub(crate) fn evaluate(&self, root: usize, var_files: Vec<&'m File>) -> Extraction {
         let mut walk = Walk {
             graph: self,
             out: Extraction::default(),
@@ -562,7 +562,7 @@ pub(crate) fn is_local(source: &str) -> bool {
 /// read from the text alone: for choosing which folders a run over some files needs, before
 /// anything is parsed. A superset is harmless (more context), so any `source = "./…"` or
 /// `"../…"` counts, and every Terragrunt file links to the folders above it.
-pub fn linked_folders(path: &str, text: &str) -> Vec<String> {
+pub(crate) fn linked_folders(path: &str, text: &str) -> Vec<String> {
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let mut out = Vec::new();
     // Most files call no module: one substring search instead of a pass over every line.
@@ -599,7 +599,9 @@ pub fn linked_folders(path: &str, text: &str) -> Vec<String> {
 
 /// Sets of folders that must be extracted together: those linked by calls, in either
 /// direction (a pre-commit run naming a module's file needs the configurations calling it).
-pub fn components<'a>(links: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Vec<String>> {
+pub(crate) fn components<'a>(
+    links: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<Vec<String>> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut parent: Vec<usize> = Vec::new();
     fn find(parent: &mut [usize], mut i: usize) -> usize {

@@ -39,7 +39,7 @@ pub struct Folder {
 impl Folder {
     /// Parses the files of one folder; a file that does not parse becomes a parse error and
     /// the others are still read.
-    pub fn parse(dir: Arc<str>, inputs: &[Input]) -> Folder {
+    pub(crate) fn parse(dir: Arc<str>, inputs: &[Input]) -> Folder {
         let mut files = Vec::with_capacity(inputs.len());
         let mut errors = Vec::new();
         for input in inputs {
@@ -61,7 +61,7 @@ impl Folder {
 
 /// Extracts the deployments of parsed folders: each root folder once, and each module
 /// instance its calls make ([`graph`]). Roots are evaluated in parallel.
-pub fn extract_folders(folders: &[Folder], ctx: Ctx<'_>) -> Extraction {
+pub(crate) fn extract_folders(folders: &[Folder], ctx: Ctx<'_>) -> Extraction {
     let graph = graph::Graph::new(folders, ctx);
     let files: HashMap<&str, &File> = folders
         .iter()
@@ -144,7 +144,7 @@ fn parse_file(file: &Arc<SourceFile>) -> Result<File, Box<crate::diag::Diag>> {
 }
 
 /// A `.tf.json` file read on its own, already parsed.
-pub fn extract_tf_json(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Extraction {
+pub(crate) fn extract_tf_json(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Extraction {
     let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
     let folder = Folder {
         dir: dir.into(),
@@ -155,7 +155,7 @@ pub fn extract_tf_json(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Ext
 }
 
 /// A plan JSON document, already parsed.
-pub fn extract_plan(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Extraction {
+pub(crate) fn extract_plan(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Extraction {
     Extraction {
         deployments: plan::deployments(file, root, ctx),
         errors: Vec::new(),

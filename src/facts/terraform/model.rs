@@ -7,7 +7,7 @@ use crate::source::{SourceFile, Span};
 
 /// A value as far as cloudpact evaluates it statically.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Expr {
+pub enum Expr {
     /// A literal scalar as text (strings, numbers, booleans).
     Lit(String),
     /// A whole-value reference: `var.x`, `local.y`, `azurerm_resource_group.rg.location`,
@@ -25,7 +25,7 @@ pub(crate) enum Expr {
 
 /// `key = value`, or one entry of an object.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Attr {
+pub struct Attr {
     pub key: String,
     /// The whole attribute (`key = value`), in the file that holds it.
     pub span: Span,
@@ -33,7 +33,7 @@ pub(crate) struct Attr {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Block {
+pub struct Block {
     pub ident: String,
     pub labels: Vec<String>,
     /// From the block's ident (or, in JSON, its name key) to its end.
@@ -42,7 +42,7 @@ pub(crate) struct Block {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Body {
+pub struct Body {
     pub attrs: Vec<Attr>,
     pub blocks: Vec<Block>,
 }
@@ -50,18 +50,18 @@ pub(crate) struct Body {
 impl Body {
     /// The last attribute named `key` (Terraform rejects duplicates; the last one is as good as
     /// any on a file that would not apply).
-    pub fn attr(&self, key: &str) -> Option<&Attr> {
+    pub(crate) fn attr(&self, key: &str) -> Option<&Attr> {
         self.attrs.iter().rev().find(|a| a.key == key)
     }
 
-    pub fn blocks<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+    pub(crate) fn blocks<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
         self.blocks.iter().filter(move |b| b.ident == ident)
     }
 }
 
 /// What a file is to its module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
+pub enum Role {
     /// `.tf` or `.tf.json`: configuration.
     Config,
     /// `terraform.tfvars`, `*.auto.tfvars` and their `.json` forms: loaded by Terraform on every
@@ -75,7 +75,7 @@ pub(crate) enum Role {
 }
 
 impl Role {
-    pub fn of_path(path: &str) -> Role {
+    pub(crate) fn of_path(path: &str) -> Role {
         let name = path.rsplit('/').next().unwrap_or(path);
         if name.ends_with(".hcl") {
             return Role::Terragrunt;
@@ -93,7 +93,7 @@ impl Role {
     /// Where an auto-loaded file stands in Terraform's order (later wins): `terraform.tfvars`,
     /// `terraform.tfvars.json`, then `*.auto.tfvars` and `*.auto.tfvars.json` together in
     /// lexical order of their names.
-    pub fn auto_vars_rank(path: &str) -> (u8, &str) {
+    pub(crate) fn auto_vars_rank(path: &str) -> (u8, &str) {
         let name = path.rsplit('/').next().unwrap_or(path);
         match name {
             "terraform.tfvars" => (0, name),
@@ -105,7 +105,7 @@ impl Role {
 
 /// One parsed file of a module.
 #[derive(Debug)]
-pub(crate) struct File {
+pub struct File {
     pub src: Arc<SourceFile>,
     pub role: Role,
     pub body: Body,
@@ -113,12 +113,12 @@ pub(crate) struct File {
 
 impl Expr {
     /// Whether the value is one cloudpact does not evaluate.
-    pub fn is_opaque(&self) -> bool {
+    pub(crate) fn is_opaque(&self) -> bool {
         matches!(self, Expr::Other | Expr::Call(..))
     }
 
     /// The literal text, if the value is a literal.
-    pub fn as_lit(&self) -> Option<&str> {
+    pub(crate) fn as_lit(&self) -> Option<&str> {
         match self {
             Expr::Lit(s) => Some(s),
             _ => None,
@@ -127,7 +127,7 @@ impl Expr {
 
     /// Parses a reference written as text: `var.x`, `aws.west`, `${var.x}`. Anything with
     /// indexes, calls or extra text is not a plain reference.
-    pub fn ref_from_text(text: &str) -> Option<Vec<String>> {
+    pub(crate) fn ref_from_text(text: &str) -> Option<Vec<String>> {
         let inner = text.trim();
         let inner = match inner.strip_prefix("${") {
             Some(rest) => rest.strip_suffix('}')?.trim(),

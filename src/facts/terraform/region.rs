@@ -8,7 +8,7 @@ use crate::facts::catalog::Catalog;
 
 /// What an attribute holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Sort {
+pub enum Sort {
     Region,
     Zone,
     /// OCI `availability_domain = "Uocm:EU-FRANKFURT-1-AD-1"`.

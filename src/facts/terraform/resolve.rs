@@ -28,7 +28,7 @@ const NOT_RESOURCES: &[&str] = &[
 
 /// A value followed to its end, with the places it went through.
 #[derive(Debug, Clone)]
-pub(crate) struct Found<'m> {
+pub struct Found<'m> {
     pub expr: &'m Expr,
     /// `var.location default in terraform/variables.tf:2`, … in the order followed.
     pub trail: Vec<String>,
@@ -36,7 +36,7 @@ pub(crate) struct Found<'m> {
 
 /// A string value and where it came from.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Value {
+pub struct Value {
     pub text: String,
     pub trail: Vec<String>,
 }
@@ -44,7 +44,7 @@ pub(crate) struct Value {
 /// A value a caller gives a module's variable (a module argument, a Terragrunt input),
 /// resolved in the caller's scope: references inside it are already followed.
 #[derive(Debug, Clone)]
-pub(crate) struct Bound {
+pub struct Bound {
     pub value: Expr,
     /// Where it came from, the call site first.
     pub trail: Vec<String>,
@@ -52,7 +52,7 @@ pub(crate) struct Bound {
 
 /// One attribute of a provider configuration, resolved where the block is written.
 #[derive(Debug, Clone)]
-pub(crate) struct ProviderAttr<'m> {
+pub struct ProviderAttr<'m> {
     pub name: &'m str,
     pub span: Span,
     pub value: Option<Value>,
@@ -61,7 +61,7 @@ pub(crate) struct ProviderAttr<'m> {
 /// A provider configuration as a module instance sees it: written in the module, or passed
 /// down by its callers (`via` names the calls, outermost first).
 #[derive(Debug, Clone)]
-pub(crate) struct ProviderConf<'m> {
+pub struct ProviderConf<'m> {
     pub file: &'m File,
     pub block: &'m Block,
     pub attrs: Vec<ProviderAttr<'m>>,
@@ -69,12 +69,12 @@ pub(crate) struct ProviderConf<'m> {
 }
 
 impl<'m> ProviderConf<'m> {
-    pub fn attr(&self, name: &str) -> Option<&ProviderAttr<'m>> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&ProviderAttr<'m>> {
         self.attrs.iter().rev().find(|a| a.name == name)
     }
 
     /// `provider "aws" (alias "tokyo") block in aws/main.tf:5`.
-    pub fn place(&self) -> String {
+    pub(crate) fn place(&self) -> String {
         let local = self.block.labels.first().map_or("", String::as_str);
         let alias = self.block.body.attr("alias").and_then(|a| a.value.as_lit());
         let header = match alias {
@@ -87,14 +87,14 @@ impl<'m> ProviderConf<'m> {
 }
 
 /// A provider configuration's key: its local name and alias.
-pub(crate) type ProviderKey = (String, Option<String>);
+pub type ProviderKey = (String, Option<String>);
 
 /// How an instance's variables get their values. Terraform reads variable files only for the
 /// configuration it runs in (a root); a called module sees its caller's arguments; Terragrunt
 /// passes its `inputs` as environment variables, which the module's own variable files
 /// override.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Vars {
+pub enum Vars {
     Root,
     Called,
     Terragrunt,
@@ -102,7 +102,7 @@ pub(crate) enum Vars {
 
 /// What an instance of a module knows from outside its folder.
 #[derive(Debug, Clone)]
-pub(crate) struct Context<'m> {
+pub struct Context<'m> {
     pub vars: Vars,
     /// Module arguments or Terragrunt inputs, by variable name.
     pub bound: HashMap<String, Bound>,
@@ -114,7 +114,7 @@ pub(crate) struct Context<'m> {
 }
 
 impl Context<'_> {
-    pub fn root() -> Self {
+    pub(crate) fn root() -> Self {
         Context {
             vars: Vars::Root,
             bound: HashMap::new(),
@@ -125,7 +125,7 @@ impl Context<'_> {
 }
 
 /// Everything of a module instance that values resolve against.
-pub(crate) struct Scope<'m> {
+pub struct Scope<'m> {
     pub files: &'m [File],
     context: Context<'m>,
     variables: HashMap<&'m str, (usize, &'m Block)>,
@@ -147,7 +147,7 @@ pub(crate) struct Scope<'m> {
 
 impl<'m> Scope<'m> {
     /// The scope of one instance of a module.
-    pub fn instance(files: &'m [File], context: Context<'m>) -> Self {
+    pub(crate) fn instance(files: &'m [File], context: Context<'m>) -> Self {
         let mut scope = Scope {
             files,
             context,
@@ -260,12 +260,12 @@ impl<'m> Scope<'m> {
     }
 
     /// `path:line` of a span in file `i`.
-    pub fn at(&self, i: usize, span: Span) -> String {
+    pub(crate) fn at(&self, i: usize, span: Span) -> String {
         at(&self.files[i], span)
     }
 
     /// Follows references until a value that is not one.
-    pub fn follow<'s>(&'s self, expr: &'s Expr) -> Option<Found<'s>> {
+    pub(crate) fn follow<'s>(&'s self, expr: &'s Expr) -> Option<Found<'s>> {
         let mut trail = Vec::new();
         let expr = self.follow_in(expr, &mut trail, 0)?;
         Some(Found { expr, trail })
@@ -343,7 +343,7 @@ impl<'m> Scope<'m> {
     }
 
     /// A string value (literal scalars only).
-    pub fn string(&self, expr: &Expr) -> Option<Value> {
+    pub(crate) fn string(&self, expr: &Expr) -> Option<Value> {
         let found = self.follow(expr)?;
         let text = found.expr.as_lit()?.to_string();
         Some(Value {
@@ -354,7 +354,7 @@ impl<'m> Scope<'m> {
 
     /// A value as a caller hands it to a module: references followed, nested ones too, so the
     /// module can use it without this scope. Anything unresolved becomes [`Expr::Other`].
-    pub fn bind(&self, expr: &Expr) -> (Expr, Vec<String>) {
+    pub(crate) fn bind(&self, expr: &Expr) -> (Expr, Vec<String>) {
         let mut trail = Vec::new();
         let value = self.bind_in(expr, &mut trail, 0);
         (value, trail)
@@ -393,18 +393,18 @@ impl<'m> Scope<'m> {
     }
 
     /// The provider configuration for a local name and alias.
-    pub fn provider(&self, local: &str, alias: Option<&str>) -> Option<&ProviderConf<'m>> {
+    pub(crate) fn provider(&self, local: &str, alias: Option<&str>) -> Option<&ProviderConf<'m>> {
         self.providers
             .get(&(local.to_string(), alias.map(str::to_string)))
     }
 
     /// Every provider configuration the instance sees.
-    pub fn providers(&self) -> &HashMap<ProviderKey, ProviderConf<'m>> {
+    pub(crate) fn providers(&self) -> &HashMap<ProviderKey, ProviderConf<'m>> {
         &self.providers
     }
 
     /// The provider a local name stands for, with the evidence sentence.
-    pub fn provider_of_local(
+    pub(crate) fn provider_of_local(
         &self,
         catalog: &Catalog,
         local: &str,
@@ -426,7 +426,7 @@ impl<'m> Scope<'m> {
     }
 
     /// The source address a local name is declared with, if any.
-    pub fn required_source(&self, local: &str) -> Option<&str> {
+    pub(crate) fn required_source(&self, local: &str) -> Option<&str> {
         self.required.get(local).map(|(_, _, s)| s.as_str())
     }
 }

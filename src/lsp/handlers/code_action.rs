@@ -12,7 +12,10 @@ use crate::discover::Syntax;
 use crate::lsp::server::Server;
 use crate::lsp::workspace::FileKind;
 
-pub fn handle(server: &Server, params: CodeActionParams) -> Option<Vec<CodeActionOrCommand>> {
+pub(crate) fn handle(
+    server: &Server,
+    params: CodeActionParams,
+) -> Option<Vec<CodeActionOrCommand>> {
     let uri = params.text_document.uri;
     let (root, rel) = server.locate(&uri)?;
     let shared = root.lock();
@@ -69,7 +72,7 @@ pub fn handle(server: &Server, params: CodeActionParams) -> Option<Vec<CodeActio
 }
 
 /// The line comment of a syntax, if it has one.
-pub fn comment_prefix(syntax: Syntax) -> Option<&'static str> {
+pub(crate) fn comment_prefix(syntax: Syntax) -> Option<&'static str> {
     match syntax {
         Syntax::Hcl
         | Syntax::Tfvars

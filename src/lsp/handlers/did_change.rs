@@ -5,7 +5,7 @@ use lsp_types::DidChangeTextDocumentParams;
 
 use crate::lsp::server::{Job, Server};
 
-pub fn handle(server: &Server, params: DidChangeTextDocumentParams) {
+pub(crate) fn handle(server: &Server, params: DidChangeTextDocumentParams) {
     let Some((root, rel)) = server.locate(&params.text_document.uri) else {
         return;
     };

@@ -5,7 +5,7 @@ use lsp_types::DidCloseTextDocumentParams;
 
 use crate::lsp::server::{Job, Server, publish_message};
 
-pub fn handle(server: &Server, params: DidCloseTextDocumentParams) {
+pub(crate) fn handle(server: &Server, params: DidCloseTextDocumentParams) {
     let uri = params.text_document.uri;
     let Some((root, rel)) = server.close(&uri) else {
         return;

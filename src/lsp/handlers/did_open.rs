@@ -5,7 +5,7 @@ use lsp_types::DidOpenTextDocumentParams;
 use crate::lsp::document::Document;
 use crate::lsp::server::{Job, Server};
 
-pub fn handle(server: &Server, params: DidOpenTextDocumentParams) {
+pub(crate) fn handle(server: &Server, params: DidOpenTextDocumentParams) {
     let doc = params.text_document;
     let Some((root, rel)) = server.open(&doc.uri) else {
         return;

@@ -4,7 +4,7 @@ use lsp_types::DidSaveTextDocumentParams;
 
 use crate::lsp::server::{Job, Server};
 
-pub fn handle(server: &Server, params: DidSaveTextDocumentParams) {
+pub(crate) fn handle(server: &Server, params: DidSaveTextDocumentParams) {
     let Some((root, rel)) = server.locate(&params.text_document.uri) else {
         return;
     };

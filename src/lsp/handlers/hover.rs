@@ -11,7 +11,7 @@ use crate::facts::model::Deployment;
 use crate::lsp::server::Server;
 use crate::source::SourceFile;
 
-pub fn handle(server: &Server, params: HoverParams) -> Option<Hover> {
+pub(crate) fn handle(server: &Server, params: HoverParams) -> Option<Hover> {
     let at = params.text_document_position_params;
     let (root, rel) = server.locate(&at.text_document.uri)?;
     let shared = root.lock();

@@ -15,7 +15,7 @@ use crate::parse::tree::SyntaxError;
 use crate::source::Span;
 
 /// Deeper bracket nesting is refused (the parser recurses once per level).
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 /// A value as far as cloudpact reads it.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,7 @@ pub struct Obj {
 }
 
 impl Obj {
-    pub fn get(&self, key: &str) -> Option<&BVal> {
+    pub(crate) fn get(&self, key: &str) -> Option<&BVal> {
         self.props
             .iter()
             .rev()
@@ -82,7 +82,7 @@ pub struct BicepFile {
     pub vars: HashMap<String, BVal>,
 }
 
-pub fn parse(text: &str) -> Result<BicepFile, SyntaxError> {
+pub(crate) fn parse(text: &str) -> Result<BicepFile, SyntaxError> {
     let tokens = lex(text)?;
     check_brackets(&tokens)?;
     let mut p = Parser {

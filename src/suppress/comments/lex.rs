@@ -54,7 +54,7 @@ pub enum Lang {
 
 impl Lang {
     /// The syntax of a path, by its name.
-    pub fn of(path: &str) -> Lang {
+    pub(crate) fn of(path: &str) -> Lang {
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
         if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") {
             return Lang::Dotenv;
@@ -78,7 +78,7 @@ impl Lang {
 }
 
 /// Every comment of `text` in the syntax `lang`, in order.
-pub fn comments(text: &str, lang: Lang) -> Vec<Comment> {
+pub(crate) fn comments(text: &str, lang: Lang) -> Vec<Comment> {
     match lang {
         Lang::None => Vec::new(),
         Lang::Hcl => code(text, Code::HCL),
