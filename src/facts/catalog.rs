@@ -11,11 +11,13 @@ use serde::Deserialize;
 
 use super::model::{Kind, ProviderId};
 
-const PROVIDERS_YAML: &str = include_str!("catalog/providers.yaml");
-const REGIONS_YAML: &str = include_str!("catalog/regions.yaml");
-const KINDS_YAML: &str = include_str!("catalog/kinds.yaml");
-const SERVICES_YAML: &str = include_str!("catalog/services.yaml");
-const GPU_YAML: &str = include_str!("catalog/gpu.yaml");
+// The tables as written in `catalog/*.yaml`, converted to JSON by `build.rs` (JSON parses
+// several times faster, and every run builds the catalog).
+const PROVIDERS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/providers.json"));
+const REGIONS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/regions.json"));
+const KINDS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/kinds.json"));
+const SERVICES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/services.json"));
+const GPU_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/gpu.json"));
 
 /// One provider as the catalog file (or a user's `providers:` entry) describes it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -161,12 +163,42 @@ pub struct Catalog {
     regions: HashMap<String, RegionTable>,
     /// Compiled on first use: a scan without endpoint hosts never pays for ~200 regexes.
     hosts: OnceLock<Vec<HostRule>>,
-    kind_set: RegexSet,
+    /// The type tables, compiled on first use too: `check` on a folder without deployments
+    /// (or `--version`, `providers`) never pays for them (docs/performance.md, "Start-up").
+    kind_set: LazySet,
     kind_rules: Vec<(Kind, Option<String>)>,
-    service_set: RegexSet,
+    service_set: LazySet,
     services: Vec<String>,
     /// Provider id → accelerator size patterns.
-    gpu: Vec<(String, RegexSet)>,
+    gpu: Vec<(String, LazySet)>,
+}
+
+/// Patterns of a built-in table and their set, compiled when first asked for. The built-in
+/// tables are compiled by the unit tests (`builtin_tables_compile`), so the first use cannot
+/// fail.
+#[derive(Debug)]
+struct LazySet {
+    /// Which table, for the message of a (tested-away) compile error.
+    table: &'static str,
+    patterns: Vec<String>,
+    set: OnceLock<RegexSet>,
+}
+
+impl LazySet {
+    fn new(table: &'static str, patterns: Vec<String>) -> LazySet {
+        LazySet {
+            table,
+            patterns,
+            set: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &RegexSet {
+        self.set.get_or_init(|| {
+            ascii_set(self.patterns.iter().map(String::as_str))
+                .unwrap_or_else(|e| panic!("built-in table {}: {e}", self.table))
+        })
+    }
 }
 
 impl Catalog {
@@ -185,11 +217,11 @@ impl Catalog {
     /// The built-in catalog extended with a user's providers (new ids, or more signals for a
     /// built-in id).
     pub(crate) fn build(extra: Vec<ProviderDef>) -> Result<Catalog, CatalogError> {
-        let mut providers: Vec<ProviderDef> = serde_yaml::from_str(PROVIDERS_YAML)
+        let mut providers: Vec<ProviderDef> = serde_json::from_str(PROVIDERS_JSON)
             .map_err(|e| CatalogError::Builtin(format!("providers.yaml: {e}")))?;
-        let regions: HashMap<String, RegionTable> = serde_yaml::from_str(REGIONS_YAML)
+        let regions: HashMap<String, RegionTable> = serde_json::from_str(REGIONS_JSON)
             .map_err(|e| CatalogError::Builtin(format!("regions.yaml: {e}")))?;
-        let kinds: Vec<KindRuleDef> = serde_yaml::from_str(KINDS_YAML)
+        let kinds: Vec<KindRuleDef> = serde_json::from_str(KINDS_JSON)
             .map_err(|e| CatalogError::Builtin(format!("kinds.yaml: {e}")))?;
         // A user's entry may add signals to a built-in provider, never take over its names.
         if let Some(p) = check_user_providers(&providers, &extra).into_iter().next() {
@@ -227,8 +259,10 @@ impl Catalog {
             compile_host(&id, &def.1)?;
         }
 
-        let kind_set = ascii_set(kinds.iter().map(|k| k.pattern.as_str()))
-            .map_err(|e| CatalogError::Builtin(format!("kinds.yaml: {e}")))?;
+        let kind_set = LazySet::new(
+            "kinds.yaml",
+            kinds.iter().map(|k| k.pattern.clone()).collect(),
+        );
         let kind_rules = kinds
             .into_iter()
             .map(|k| {
@@ -238,22 +272,20 @@ impl Catalog {
             })
             .collect::<Result<_, _>>()?;
 
-        let service_defs: Vec<ServiceRuleDef> = serde_yaml::from_str(SERVICES_YAML)
+        let service_defs: Vec<ServiceRuleDef> = serde_json::from_str(SERVICES_JSON)
             .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
-        let service_set = ascii_set(service_defs.iter().map(|s| s.pattern.as_str()))
-            .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
+        let service_set = LazySet::new(
+            "services.yaml",
+            service_defs.iter().map(|s| s.pattern.clone()).collect(),
+        );
         let services = service_defs.into_iter().map(|s| s.service).collect();
 
-        let gpu_defs: BTreeMap<String, Vec<String>> = serde_yaml::from_str(GPU_YAML)
+        let gpu_defs: BTreeMap<String, Vec<String>> = serde_json::from_str(GPU_JSON)
             .map_err(|e| CatalogError::Builtin(format!("gpu.yaml: {e}")))?;
         let gpu = gpu_defs
             .into_iter()
-            .map(|(provider, patterns)| {
-                ascii_set(patterns.iter().map(String::as_str))
-                    .map(|set| (provider.clone(), set))
-                    .map_err(|e| CatalogError::Builtin(format!("gpu.yaml `{provider}`: {e}")))
-            })
-            .collect::<Result<_, _>>()?;
+            .map(|(provider, patterns)| (provider, LazySet::new("gpu.yaml", patterns)))
+            .collect();
 
         Ok(Catalog {
             providers,
@@ -387,7 +419,12 @@ impl Catalog {
     /// The kind (and service, when the table names it) of a resource type as written. The
     /// first matching rule of `kinds.yaml` wins.
     pub(crate) fn kind_of(&self, type_: &str) -> Option<(Kind, Option<&str>)> {
-        let first = self.kind_set.matches(type_.as_bytes()).iter().next()?;
+        let first = self
+            .kind_set
+            .get()
+            .matches(type_.as_bytes())
+            .iter()
+            .next()?;
         let (kind, service) = &self.kind_rules[first];
         Some((*kind, service.as_deref()))
     }
@@ -395,7 +432,12 @@ impl Catalog {
     /// The provider's service for a resource type as written (`aws_eks_cluster` → `eks`).
     /// The first matching rule of `services.yaml` wins.
     pub(crate) fn service_of(&self, type_: &str) -> Option<&str> {
-        let first = self.service_set.matches(type_.as_bytes()).iter().next()?;
+        let first = self
+            .service_set
+            .get()
+            .matches(type_.as_bytes())
+            .iter()
+            .next()?;
         Some(&self.services[first])
     }
 
@@ -407,7 +449,18 @@ impl Catalog {
         self.gpu
             .iter()
             .filter(|(p, _)| provider.is_none_or(|want| want == p))
-            .any(|(_, set)| set.is_match(size.as_bytes()))
+            .any(|(_, set)| set.get().is_match(size.as_bytes()))
+    }
+
+    /// Compiles every lazily compiled table now (the unit tests' check of the built-in data).
+    #[cfg(test)]
+    pub(crate) fn compile_all(&self) {
+        self.kind_set.get();
+        self.service_set.get();
+        for (_, set) in &self.gpu {
+            set.get();
+        }
+        self.host_rules();
     }
 
     fn host_rules(&self) -> &[HostRule] {

@@ -2,6 +2,19 @@
 
 use super::*;
 
+/// The type, service, accelerator and host tables compile on first use in a run; a pattern
+/// that does not compile must fail here, not in a user's run.
+#[test]
+fn builtin_tables_compile() {
+    let catalog = Catalog::build(Vec::new()).unwrap();
+    catalog.compile_all();
+    assert_eq!(
+        catalog.kind_of("aws_s3_bucket").map(|k| k.0),
+        Some(Kind::Storage)
+    );
+    assert!(catalog.is_gpu_type(Some("aws"), "p4d.24xlarge"));
+}
+
 #[test]
 fn builtin_catalog_loads_and_has_every_language_provider() {
     let c = Catalog::builtin();
@@ -306,11 +319,11 @@ fn a_bad_user_host_rule_is_an_error_when_the_catalog_is_built() {
 /// The built-in tables compile as ASCII byte sets (`ascii_set`).
 #[test]
 fn builtin_tables_take_the_ascii_path() {
-    for (name, yaml) in [
-        ("kinds", super::KINDS_YAML),
-        ("services", super::SERVICES_YAML),
+    for (name, json) in [
+        ("kinds", super::KINDS_JSON),
+        ("services", super::SERVICES_JSON),
     ] {
-        let rules: Vec<serde_yaml::Value> = serde_yaml::from_str(yaml).unwrap();
+        let rules: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
         let patterns: Vec<&str> = rules
             .iter()
             .map(|r| r["pattern"].as_str().unwrap())
