@@ -1,8 +1,8 @@
 //! Language server latency: from `didChange` to the `publishDiagnostics` that answers it, for
 //! a 2,000-line Terraform file in a workspace of 10,000 Terraform files. The server runs
 //! in-process over `Connection::memory()` with the debounce set to 0, so what is measured is
-//! the work: applying the edit, re-extracting the file's unit, evaluating the whole workspace,
-//! converting and sending the diagnostics.
+//! the work: applying the edit, re-extracting the file's unit, judging that unit again (the
+//! other units' findings are kept), converting and sending the diagnostics.
 //!
 //! Two pipelines: the real one (the extractors and policy parser as built), and a synthetic one
 //! (a trivial line-based extractor and a hand-built rule) that isolates the server's own costs

@@ -84,7 +84,9 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             as_of: None,
-            debounce: Duration::from_millis(150),
+            // Edits that arrive while an analysis runs are analysed together when it ends;
+            // an edit to an idle server is analysed at once (docs/performance.md, "Editor").
+            debounce: Duration::ZERO,
         }
     }
 }

@@ -449,7 +449,10 @@ impl Worker {
         let evaluation = {
             let mut shared = self.lock();
             let mut changed = scan || !extracted.is_empty();
+            let mut whole = scan;
+            let mut re_extracted = Vec::with_capacity(extracted.len());
             for (key, inputs, e) in extracted {
+                re_extracted.push(key.clone());
                 shared.ws.set_unit(key, inputs, e);
             }
             for (rel, diags) in checked {
@@ -458,23 +461,33 @@ impl Worker {
             if let Some(loaded) = loaded {
                 let before = Arc::as_ptr(&shared.ws.policies);
                 shared.ws.set_policies(loaded);
-                changed |= !std::ptr::eq(before, Arc::as_ptr(&shared.ws.policies));
+                let policies_changed = !std::ptr::eq(before, Arc::as_ptr(&shared.ws.policies));
+                changed |= policies_changed;
+                whole |= policies_changed;
             }
             changed.then(|| {
-                let (deps, files) = shared.ws.snapshot();
+                // New policies judge every unit again; an edit of infra files judges only
+                // the units it re-extracted, from their own deployments and files (rules are
+                // judged deployment by deployment here, see step 4).
+                let (deps, files) = if whole {
+                    shared.ws.snapshot()
+                } else {
+                    shared.ws.snapshot_of(&re_extracted)
+                };
                 (
                     shared.ws.policies.clone(),
                     deps,
                     files,
                     shared.ws.engine.config.clone(),
                     shared.ws.engine.parse_error_severity(),
+                    (!whole).then_some(re_extracted),
                 )
             })
         };
 
         // 4. Evaluate the whole workspace: repository-wide rules need every deployment. Then
         // the ignore comments (in the editor's text) and the config's waivers, as `check` does.
-        if let Some((set, deps, files, config, parse_error_severity)) = evaluation {
+        if let Some((set, deps, files, config, parse_error_severity, only)) = evaluation {
             // Every unit of the workspace is known, and an open file shows what
             // `cloudpact check FILE` reports for it: whole-repository rules (`share`, unused
             // refusal records and waivers) are judged by a check of the whole repository, not
@@ -489,7 +502,11 @@ impl Worker {
                 parse_error_severity,
             };
             let findings = engine::judge(&judge, &deps, &files, &[]);
-            self.lock().ws.set_findings(findings);
+            let mut shared = self.lock();
+            match only {
+                None => shared.ws.set_findings(findings),
+                Some(_) => shared.ws.replace_findings(&files, findings),
+            }
         }
 
         // 5. Publish: always for what was touched, for other open documents when theirs changed.

@@ -518,6 +518,43 @@ fn parse_errors_are_diagnostics_and_clear_when_fixed() {
     c.stop();
 }
 
+/// An edit judges only its own unit again: the findings of other units stay (no republish
+/// of another open file with its findings gone), and a unit's own findings follow the edit.
+#[test]
+fn an_edit_judges_its_unit_and_keeps_the_findings_of_the_others() {
+    let ws = workspace();
+    let other = "resource \"aws_s3_bucket\" \"b\" {\n}\n";
+    std::fs::create_dir_all(ws.path().join("data")).unwrap();
+    std::fs::write(ws.path().join("data/main.tf"), other).unwrap();
+    let (mut c, _) = Client::start(ws.path(), Arc::new(Fake::default()), json!({}));
+    c.open("data/main.tf", other);
+    assert_eq!(c.diagnostics("data/main.tf", 1).len(), 1);
+    c.open("infra/main.tf", TF);
+    assert_eq!(c.diagnostics("infra/main.tf", 1).len(), 1);
+    c.change(
+        "infra/main.tf",
+        2,
+        [1, 20, 1, 32],
+        "google_compute_instance",
+    );
+    assert_eq!(c.diagnostics("infra/main.tf", 2), Vec::<Value>::new());
+    let data = c.uri("data/main.tf");
+    let emptied = c.inbox.iter().any(|n| {
+        n.params["uri"] == data.as_str()
+            && n.params["diagnostics"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+    });
+    assert!(!emptied, "{:?}", c.inbox);
+    // Breaking `infra/main.tf` again brings its finding back; `data/`'s is still there for
+    // a hover-free check: its own edit re-judges it to the same finding.
+    c.change("infra/main.tf", 3, [1, 20, 1, 43], "aws_instance");
+    assert_eq!(c.diagnostics("infra/main.tf", 3).len(), 1);
+    c.change("data/main.tf", 2, [1, 0, 1, 0], "");
+    assert_eq!(c.diagnostics("data/main.tf", 2).len(), 1);
+    c.stop();
+}
+
 #[test]
 fn an_edit_re_extracts_only_its_own_unit() {
     let ws = workspace();

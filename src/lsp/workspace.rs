@@ -314,6 +314,36 @@ impl Workspace {
         (deps, files)
     }
 
+    /// The deployments and files of some units, to judge them again after an edit.
+    pub(crate) fn snapshot_of(&self, keys: &[UnitKey]) -> (Vec<Arc<Deployment>>, FileMap) {
+        let mut deps = Vec::new();
+        let mut files = FileMap::new();
+        for unit in keys.iter().filter_map(|k| self.units.get(k)) {
+            deps.extend(unit.deployments.iter().cloned());
+            for i in &unit.inputs {
+                files.insert(i.file.path.clone(), i.file.clone());
+            }
+        }
+        (deps, files)
+    }
+
+    /// The findings of the files of `files` (the units judged again), replaced by those of
+    /// `findings` located there. Findings located elsewhere (a waiver's in `cloudpact.yaml`)
+    /// do not depend on infra files and stay as the last whole judgement left them.
+    pub(crate) fn replace_findings(&mut self, files: &FileMap, findings: Vec<Finding>) {
+        for path in files.keys() {
+            self.findings.remove(path);
+        }
+        for f in findings.into_iter().filter(|f| f.suppressed.is_none()) {
+            if files.contains_key(&f.file.path) {
+                self.findings
+                    .entry(f.file.path.clone())
+                    .or_default()
+                    .push(f);
+            }
+        }
+    }
+
     pub(crate) fn set_findings(&mut self, findings: Vec<Finding>) {
         let mut by_path: HashMap<Arc<str>, Vec<Finding>> = HashMap::new();
         for f in findings.into_iter().filter(|f| f.suppressed.is_none()) {
