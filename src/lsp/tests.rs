@@ -555,6 +555,31 @@ fn an_edit_judges_its_unit_and_keeps_the_findings_of_the_others() {
     c.stop();
 }
 
+/// A file `check` does not read (over `max_file_size`) shows the same finding in the editor,
+/// and its editor text is not read either.
+#[test]
+fn a_file_check_skips_shows_its_finding_and_is_not_read_from_the_editor() {
+    let ws = workspace();
+    std::fs::write(
+        ws.path().join("cloudpact.yaml"),
+        "policies: [policies]\nmax_file_size: 60\n",
+    )
+    .unwrap();
+    let big = format!("{TF}{}\n", "#".repeat(100));
+    std::fs::write(ws.path().join("infra/big.tf"), &big).unwrap();
+    let (mut c, _) = Client::start(ws.path(), Arc::new(Fake::default()), json!({}));
+    c.open("infra/big.tf", &big);
+    let d = c.diagnostics("infra/big.tf", 1);
+    let codes: Vec<&str> = d.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, vec!["cloudpact.too-large"], "{d:?}");
+    assert_eq!(d[0]["range"]["start"]["line"], 0);
+    c.change("infra/big.tf", 2, [0, 0, 0, 0], "# edited\n");
+    let d = c.diagnostics("infra/big.tf", 2);
+    let codes: Vec<&str> = d.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, vec!["cloudpact.too-large"], "{d:?}");
+    c.stop();
+}
+
 #[test]
 fn an_edit_re_extracts_only_its_own_unit() {
     let ws = workspace();

@@ -61,6 +61,10 @@ pub struct Workspace {
     /// regroups the stacks).
     links: HashMap<Arc<str>, Vec<String>>,
     pub findings: HashMap<Arc<str>, Vec<Finding>>,
+    /// Files the scan did not read (`cloudpact.unreadable`, `cloudpact.too-large`), with the
+    /// finding `check` reports for each: an open one shows it, and is not read from the
+    /// editor's text either (the editor agrees with `check`).
+    skipped: HashMap<Arc<str>, Diag>,
     /// Problems no open file can show (no policies, an unreadable config), for the log.
     pub notes: Vec<String>,
 }
@@ -80,6 +84,7 @@ impl Workspace {
             stacks: HashMap::new(),
             links: HashMap::new(),
             findings: HashMap::new(),
+            skipped: HashMap::new(),
             notes,
         }
     }
@@ -165,6 +170,11 @@ impl Workspace {
                 return;
             }
         };
+        self.skipped = found
+            .skipped
+            .iter()
+            .map(|s| (Arc::from(s.rel.as_str()), s.to_diag()))
+            .collect();
         let (mut inputs, read_errors) = discover::read_all(&found.candidates);
         if !open.is_empty() {
             let texts: HashMap<&str, &str> = open.iter().map(|(k, t)| (&**k, t.as_str())).collect();
@@ -270,6 +280,9 @@ impl Workspace {
             .unwrap_or_default();
         for (rel, syntax, text) in edits {
             inputs.retain(|i| i.file.path != *rel);
+            if self.skipped.contains_key(rel) {
+                continue;
+            }
             let text = match text {
                 Some(t) => Some(t.clone()),
                 // Decoded as `check` decodes it (UTF-16 with a byte-order mark too).
@@ -362,12 +375,11 @@ impl Workspace {
 
     /// Parse errors of a file (and a read that failed), at the configured severity.
     pub(crate) fn parse_errors(&self, rel: &str) -> Vec<Diag> {
-        let Some(unit) = self.unit_of(rel) else {
-            return Vec::new();
-        };
-        unit.errors
+        let errors = self.unit_of(rel).map_or(&[][..], |u| &u.errors[..]);
+        errors
             .iter()
             .filter(|d| d.file.as_ref().is_some_and(|f| &*f.path == rel))
+            .chain(self.skipped.get(rel))
             .map(|d| Diag {
                 severity: self
                     .engine
