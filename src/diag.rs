@@ -24,6 +24,10 @@ pub mod code {
     pub const INVALID_SUPPRESSION: &str = "cloudpact.invalid-suppression";
     /// A local module call cloudpact cannot follow (a missing folder, a cycle, too deep).
     pub const UNRESOLVED_MODULE: &str = "cloudpact.unresolved-module";
+    /// A baseline entry that matches no finding any more (src/baseline/mod.rs).
+    pub const STALE_BASELINE: &str = "cloudpact.stale-baseline";
+    /// A date within `--horizon` that changes the findings (src/baseline/horizon.rs).
+    pub const HORIZON: &str = "cloudpact.horizon";
     pub const UNKNOWN_VALUE: &str = "unknown";
 }
 
