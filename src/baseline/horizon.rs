@@ -71,8 +71,13 @@ fn affected(findings: &[&Finding]) -> (usize, String) {
     (n, text)
 }
 
-fn plural(n: usize) -> String {
-    format!("{n} deployment{}", if n == 1 { "" } else { "s" })
+/// `1 deployment loses its cover`, `3 deployments lose their cover`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 deployment {one}")
+    } else {
+        format!("{n} deployments {many}")
+    }
 }
 
 fn finding(file: &Arc<SourceFile>, span: Span, message: String, help: &str) -> Finding {
@@ -129,7 +134,7 @@ pub fn findings(ws: &Workspace, report: &Report, span: jiff::Span) -> Vec<Findin
             let tail = if n == 0 {
                 "no deployment breaks it".to_string()
             } else {
-                format!("{} break it: {names}", plural(n))
+                format!("{}: {names}", plural(n, "breaks it", "break it"))
             };
             out.push(finding(
                 &rule.file,
@@ -150,7 +155,10 @@ pub fn findings(ws: &Workspace, report: &Report, span: jiff::Span) -> Vec<Findin
             let tail = if n == 0 {
                 "it flags no deployment now".to_string()
             } else {
-                format!("{} it flags now are no longer judged: {names}", plural(n))
+                format!(
+                    "{} no longer judged: {names}",
+                    plural(n, "it flags now is", "it flags now are")
+                )
             };
             out.push(finding(
                 &rule.file,
@@ -195,7 +203,10 @@ pub fn findings(ws: &Workspace, report: &Report, span: jiff::Span) -> Vec<Findin
             let tail = if n == 0 {
                 "no deployment loses its cover".to_string()
             } else {
-                format!("{} lose their cover: {names}", plural(n))
+                format!(
+                    "{}: {names}",
+                    plural(n, "loses its cover", "lose their cover")
+                )
             };
             out.push(finding(
                 &rec.file,
@@ -222,7 +233,10 @@ pub fn findings(ws: &Workspace, report: &Report, span: jiff::Span) -> Vec<Findin
             let tail = if n == 0 {
                 "it suppresses no finding now".to_string()
             } else {
-                format!("{} lose their cover: {names}", plural(n))
+                format!(
+                    "{}: {names}",
+                    plural(n, "loses its cover", "lose their cover")
+                )
             };
             out.push(finding(
                 file,
@@ -258,7 +272,10 @@ pub fn findings(ws: &Workspace, report: &Report, span: jiff::Span) -> Vec<Findin
             let tail = if n == 0 {
                 "it suppresses no finding now".to_string()
             } else {
-                format!("{} lose their cover: {names}", plural(n))
+                format!(
+                    "{}: {names}",
+                    plural(n, "loses its cover", "lose their cover")
+                )
             };
             out.push(finding(
                 &d.file,
