@@ -42,7 +42,9 @@ pub fn narrow(
     current: &mut Report,
 ) -> Result<Since, Fatal> {
     let tree = GitTree::open(&ws.root, rev)?;
-    let mut before = ws.check_in(selection, Some(&tree))?;
+    // The working tree's policies, loaded once.
+    let policies = (current.policies.clone(), Vec::new());
+    let mut before = ws.check_with(selection, Some(&tree), policies, std::time::Instant::now())?;
     if let Some(b) = baseline {
         let files: HashSet<&str> = before.facts.files.keys().map(|k| &**k).collect();
         let mut findings = std::mem::take(&mut before.findings);

@@ -178,13 +178,33 @@ impl GitTree {
         self.files.contains_key(rel)
     }
 
+    /// The walk of the whole tree ([`GitTree::discover`]) and the files it reads.
+    pub fn read(
+        &self,
+        walker: &Walker,
+        skip: &[std::sync::Arc<str>],
+    ) -> (Discovered, Vec<Input>, Vec<Diag>) {
+        let repo = self.repo.to_thread_local();
+        let found = self.discover_in(&repo, walker, skip);
+        let (inputs, errors) = self.read_in(&repo, &found.candidates);
+        (found, inputs, errors)
+    }
+
     /// Every file the walk of the whole tree reads, and what it must report as not read.
     pub fn discover(&self, walker: &Walker, skip: &[std::sync::Arc<str>]) -> Discovered {
+        self.discover_in(&self.repo.to_thread_local(), walker, skip)
+    }
+
+    fn discover_in(
+        &self,
+        repo: &gix::Repository,
+        walker: &Walker,
+        skip: &[std::sync::Arc<str>],
+    ) -> Discovered {
         let root = walker.root();
         let opts = walker.options();
-        let repo = self.repo.to_thread_local();
         let ignores = if opts.honour_ignore_files {
-            self.ignore_files(&repo, root)
+            self.ignore_files(repo, root)
         } else {
             HashMap::new()
         };
@@ -242,7 +262,7 @@ impl GitTree {
                 continue;
             }
             let target = if blob.link {
-                let to = Self::bytes(&repo, *blob)
+                let to = Self::bytes(repo, *blob)
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
                 let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
@@ -280,35 +300,41 @@ impl GitTree {
         found
     }
 
-    /// Reads the candidates' blobs in parallel, each thread with its own handle on the
-    /// repository.
+    /// Reads the candidates' blobs. One handle on the repository reads them all: blobs come
+    /// out of the object store faster than threads can be given their own handles.
     pub fn read_all(&self, candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
+        self.read_in(&self.repo.to_thread_local(), candidates)
+    }
+
+    fn read_in(&self, repo: &gix::Repository, candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
+        let mut blobs = Vec::with_capacity(candidates.len());
+        for c in candidates {
+            let mut blob = self.files.get(&c.rel).copied();
+            if let Some(b) = blob.filter(|b| b.link) {
+                let to = Self::bytes(repo, b)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                let dir = c.rel.rsplit_once('/').map_or("", |(d, _)| d);
+                blob = discover::join(dir, &to).and_then(|t| self.files.get(&t).copied());
+            }
+            blobs.push(
+                blob.ok_or_else(|| "not in the tree".to_string())
+                    .and_then(|b| Self::bytes(repo, b)),
+            );
+        }
         let results: Vec<Result<Input, Diag>> = candidates
             .par_iter()
-            .map_init(
-                || self.repo.to_thread_local(),
-                |repo, c| {
-                    let mut blob = self.files.get(&c.rel).copied();
-                    if let Some(b) = blob.filter(|b| b.link) {
-                        let to = Self::bytes(repo, b)
-                            .map(|b| String::from_utf8_lossy(&b).into_owned())
-                            .unwrap_or_default();
-                        let dir = c.rel.rsplit_once('/').map_or("", |(d, _)| d);
-                        blob = discover::join(dir, &to).and_then(|t| self.files.get(&t).copied());
-                    }
-                    let bytes = blob
-                        .ok_or_else(|| "not in the tree".to_string())
-                        .and_then(|b| Self::bytes(repo, b))
-                        .map_err(|e| {
-                            Skipped::unreadable(
-                                c.rel.clone(),
-                                format!("cannot read it at {}: {e}", self.commit),
-                            )
-                            .to_diag()
-                        })?;
-                    discover::input_of(c, &bytes)
-                },
-            )
+            .zip(blobs)
+            .map(|(c, bytes)| {
+                let bytes = bytes.map_err(|e| {
+                    Skipped::unreadable(
+                        c.rel.clone(),
+                        format!("cannot read it at {}: {e}", self.commit),
+                    )
+                    .to_diag()
+                })?;
+                discover::input_of(c, &bytes)
+            })
             .collect();
         discover::sort_inputs(results)
     }

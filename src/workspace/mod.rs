@@ -513,8 +513,7 @@ impl Workspace {
     /// Discovers, reads and extracts the whole repository as a git tree holds it
     /// ([`git::GitTree`]): the same walk, from the object store instead of the disk.
     pub fn collect_tree(&self, tree: &git::GitTree, skip: &[Arc<str>]) -> Facts {
-        let found = tree.discover(&self.walker, skip);
-        let (inputs, errors) = tree.read_all(&found.candidates);
+        let (found, inputs, errors) = tree.read(&self.walker, skip);
         self.extract(found, inputs, errors)
     }
 
@@ -583,7 +582,19 @@ impl Workspace {
         tree: Option<&git::GitTree>,
     ) -> Result<Report, Fatal> {
         let start = Instant::now();
-        let (policies, policy_warnings) = self.policies()?;
+        let loaded = self.policies()?;
+        self.check_with(selection, tree, loaded, start)
+    }
+
+    /// [`Workspace::check_in`] with policies already loaded (`--new-since` loads them once for
+    /// both evaluations).
+    pub fn check_with(
+        &self,
+        selection: &Selection,
+        tree: Option<&git::GitTree>,
+        (policies, policy_warnings): (PolicySet, Vec<Diag>),
+        start: Instant,
+    ) -> Result<Report, Fatal> {
         let records: Vec<Arc<str>> = policies.files.iter().map(|f| f.path.clone()).collect();
         let facts = match tree {
             Some(tree) => self.collect_tree(tree, &records),
