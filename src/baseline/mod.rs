@@ -237,10 +237,18 @@ impl Baseline {
         files: &HashSet<&str>,
         selection: &Selection,
     ) -> usize {
+        // An entry for a path the selection does not name may well still exist: it is never
+        // taken for a renamed file's.
         let present: HashSet<String> = files
             .iter()
             .map(|s| s.to_string())
             .chain(findings.iter().map(|f| f.path().to_string()))
+            .chain(
+                self.entries
+                    .iter()
+                    .filter(|e| !selection.names(&e.path))
+                    .map(|e| e.path.clone()),
+            )
             .collect();
         let present: HashSet<&str> = present.iter().map(String::as_str).collect();
         let m = match_entries(&self.entries, findings, &present, recordable);

@@ -39,6 +39,8 @@ pub fn run(args: &BaselineArgs) -> Result<Status, Fatal> {
             .keys()
             .map(|k| &**k)
             .chain(report.findings.iter().map(|f| f.path()))
+            // Entries outside the selection are kept as they are, never taken for a rename.
+            .chain(outside.iter().map(|e| e.path.as_str()))
             .collect();
         let m = match_entries(&old.entries, &report.findings, &present, recordable);
         // A matched entry takes the finding's current fingerprint and path (after a rename).
@@ -48,7 +50,7 @@ pub fn run(args: &BaselineArgs) -> Result<Status, Fatal> {
             .filter(|(_, e)| e.is_some())
             .map(|(e, _)| e)
             .collect();
-        let pruned = old.entries.len() - kept.len() - outside.len();
+        let pruned = old.entries.len().saturating_sub(kept.len() + outside.len());
         let message = format!(
             "{shown}: kept {} entr{}, pruned {pruned}",
             kept.len() + outside.len(),
