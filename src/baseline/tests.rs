@@ -156,3 +156,20 @@ fn horizons_parse_as_spans() {
         assert!(parse_horizon(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_run_over_some_paths_never_takes_an_entry_outside_them_for_a_rename() {
+    let text = "resource \"aws_s3_bucket\" \"logs\" {}\n";
+    // Accepted in other/b.tf; the run names only infra/, where a resource of the same name
+    // breaks the same rule: it is new, and the entry outside is neither used nor stale.
+    let b = baseline_of(&[finding("p.eu", "other/b.tf", "logs", text)]);
+    let mut now = vec![finding("p.eu", "infra/a.tf", "logs", text)];
+    let files: HashSet<&str> = ["infra/a.tf"].into();
+    let sel = Selection::of(vec![("infra".to_string(), true)]);
+    assert_eq!(b.apply(&mut now, &files, &sel), 0);
+    assert_eq!(now.len(), 1);
+    assert!(now[0].suppressed.is_none());
+    // Over the whole repository, with other/b.tf gone, it is a rename.
+    let mut now = vec![finding("p.eu", "infra/a.tf", "logs", text)];
+    assert_eq!(b.apply(&mut now, &files, &Selection::Root), 1);
+}
