@@ -110,6 +110,12 @@ pub struct Config {
     pub max_file_size: Option<u64>,
     #[serde(default)]
     pub terraform: TerraformSettings,
+    /// The baseline file `check` reads (`--baseline`), relative to the configuration's folder.
+    #[serde(default)]
+    pub baseline: Option<String>,
+    /// How far ahead `check` looks for dates that change its findings (`--horizon`, `90d`).
+    #[serde(default)]
+    pub horizon: Option<String>,
 }
 
 /// `terraform:` settings.
@@ -152,7 +158,31 @@ const KEYS: &[&str] = &[
     "waivers",
     "max_file_size",
     "terraform",
+    "baseline",
+    "horizon",
 ];
+
+/// A horizon (`--horizon`, `horizon:`): a count of days (`90d`), weeks (`6w`), months (`3m`)
+/// or years (`1y`), at most 100 years ahead.
+pub fn parse_horizon(text: &str) -> Result<jiff::Span, String> {
+    let t = text.trim();
+    let unit = t.chars().last().ok_or_else(|| "it is empty".to_string())?;
+    let digits = &t[..t.len() - unit.len_utf8()];
+    let n: i64 = digits
+        .parse()
+        .map_err(|_| format!("`{digits}` is not a whole number"))?;
+    let (days, span) = match unit {
+        'd' => (n, jiff::Span::new().try_days(n)),
+        'w' => (n.saturating_mul(7), jiff::Span::new().try_weeks(n)),
+        'm' => (n.saturating_mul(31), jiff::Span::new().try_months(n)),
+        'y' => (n.saturating_mul(366), jiff::Span::new().try_years(n)),
+        _ => return Err(format!("`{unit}` is not a unit: use d, w, m or y")),
+    };
+    if !(0..=36_600).contains(&days) {
+        return Err("it must be between 0 days and 100 years".to_string());
+    }
+    span.map_err(|e| e.to_string())
+}
 
 /// A loaded configuration and where it came from.
 #[derive(Debug, Clone)]
@@ -269,6 +299,17 @@ fn validate(file: &Arc<SourceFile>, config: &Config, doc: &Node) -> Result<(), D
             diag.help.clone_from(&err.help);
             return Err(diag);
         }
+    }
+    if let Some(h) = &config.horizon
+        && let Err(why) = parse_horizon(h)
+    {
+        return Err(Diag::error(
+            "cloudpact::config::bad-horizon",
+            format!("`horizon: {h}` is not a span: {why}"),
+        )
+        .in_file(file.clone())
+        .at(value_span(doc, "horizon"), "not a span")
+        .with_help("write a number of days, weeks, months or years: `30d`, `6w`, `3m`, `1y`"));
     }
     let builtin = Catalog::builtin();
     let problems = catalog::check_user_providers(builtin.providers(), &config.providers);

@@ -24,6 +24,10 @@ pub mod code {
     pub(crate) const INVALID_SUPPRESSION: &str = "cloudpact.invalid-suppression";
     /// A local module call cloudpact cannot follow (a missing folder, a cycle, too deep).
     pub(crate) const UNRESOLVED_MODULE: &str = "cloudpact.unresolved-module";
+    /// A baseline entry that matches no finding any more (src/baseline/mod.rs).
+    pub(crate) const STALE_BASELINE: &str = "cloudpact.stale-baseline";
+    /// A date within `--horizon` that changes the findings (src/baseline/horizon.rs).
+    pub(crate) const HORIZON: &str = "cloudpact.horizon";
 }
 
 /// How serious a diagnostic or finding is.

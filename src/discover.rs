@@ -32,7 +32,13 @@ const OWN_FILES: &[&str] = &[
     "cloudpact-test.yaml",
     ".pre-commit-config.yaml",
     ".pre-commit-hooks.yaml",
+    ".cloudpact-baseline.json",
 ];
+
+/// Whether a folder of this name is never scanned.
+pub fn is_skipped_dir(name: &str) -> bool {
+    SKIPPED_DIRS.contains(&name)
+}
 
 /// Directories never scanned.
 const SKIPPED_DIRS: &[&str] = &[
@@ -179,7 +185,7 @@ pub enum Why {
 }
 
 impl Skipped {
-    fn unreadable(rel: String, why: impl Into<String>) -> Skipped {
+    pub fn unreadable(rel: String, why: impl Into<String>) -> Skipped {
         Skipped {
             rel,
             why: Why::Unreadable(why.into()),
@@ -266,6 +272,15 @@ impl Walker {
             opts,
             exclude,
         })
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// How the walk is steered (`max_file_size`, ignore files).
+    pub(crate) fn options(&self) -> &WalkOptions {
+        &self.opts
     }
 
     /// Whether `exclude` skips a repository-relative path or one of its folders.
@@ -683,6 +698,12 @@ pub(crate) fn slash_path(p: &Path) -> String {
 /// `cloudpact.unreadable` one at line 1.
 pub(crate) fn read_all(candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
     let results: Vec<Result<Input, Diag>> = candidates.par_iter().map(read_one).collect();
+    sort_inputs(results)
+}
+
+/// Read results as inputs and diagnostics: a `.template` that is CloudFormation becomes JSON or
+/// YAML, any other `.template` is left out.
+pub fn sort_inputs(results: Vec<Result<Input, Diag>>) -> (Vec<Input>, Vec<Diag>) {
     let mut inputs = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     for r in results {
@@ -733,10 +754,16 @@ pub(crate) fn resolve_template(mut input: Input) -> Option<Input> {
 }
 
 fn read_one(c: &Candidate) -> Result<Input, Diag> {
-    let code = crate::diag::code::PARSE_ERROR;
     let bytes = read_regular(&c.abs)
         .map_err(|e| Skipped::unreadable(c.rel.clone(), e.to_string()).to_diag())?;
-    let text = decode(&bytes).map_err(|e| {
+    input_of(c, &bytes)
+}
+
+/// The input of a candidate's bytes, however they were read (from the disk, or from a git
+/// tree: src/workspace/git.rs).
+pub fn input_of(c: &Candidate, bytes: &[u8]) -> Result<Input, Diag> {
+    let code = crate::diag::code::PARSE_ERROR;
+    let text = decode(bytes).map_err(|e| {
         // The text up to the problem, so the diagnostic's position is where it is.
         let file = Arc::new(SourceFile::new(c.rel.as_str(), e.text_before));
         let span = crate::source::Span::empty(file.text.len());

@@ -9,6 +9,7 @@
 //! `lsp` (feature `lsp`) is the language server behind `cloudpact lsp`, and [`describe`] the
 //! words both use for a deployment and a verdict.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub(crate) mod describe;

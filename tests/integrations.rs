@@ -82,6 +82,26 @@ fn github_actions_recipe_uploads_sarif_always() {
     );
     assert!(runs.iter().any(|r| r.contains("--format github")));
     assert!(runs.iter().any(|r| r.contains("cargo install --locked")));
+    // Pull requests fail on what they introduce; scheduled runs look 30 days ahead.
+    let checkout = steps
+        .iter()
+        .find(|st| {
+            st["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/checkout@"))
+        })
+        .expect("a checkout step");
+    assert_eq!(checkout["with"]["fetch-depth"].as_u64(), Some(0));
+    assert!(
+        runs.iter()
+            .any(|r| r.contains("--new-since \"origin/${{ github.base_ref }}\""))
+    );
+    assert!(runs.iter().any(|r| r.contains("--horizon 30d")));
+    assert!(
+        wf["on"]["schedule"]
+            .as_sequence()
+            .is_some_and(|s| !s.is_empty())
+    );
     let upload = steps
         .iter()
         .find(|st| {
@@ -118,4 +138,9 @@ fn gitlab_recipe_publishes_code_quality_and_junit() {
             .iter()
             .any(|l| l.contains(&format!("--format junit --output {junit}")))
     );
+    assert_eq!(job["variables"]["GIT_DEPTH"].as_u64(), Some(0));
+    assert!(script.iter().any(|l| {
+        l.contains("--new-since \"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\"")
+            && l.contains("--horizon 30d")
+    }));
 }

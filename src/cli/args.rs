@@ -28,6 +28,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan paths, evaluate every active rule, report findings.
     Check(CheckArgs),
+    /// Record today's unsuppressed findings in a baseline file: `check --baseline` then fails
+    /// only on findings not in it.
+    Baseline(BaselineArgs),
     /// List every detected deployment with its provider, region, country, kind and evidence.
     Inventory(InventoryArgs),
     /// Explain a rule (POLICY.RULE) or the deployments at a line (PATH:LINE).
@@ -117,6 +120,36 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1 [default: from config, else error].
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
+    /// Accept the findings recorded in this baseline file (see `cloudpact baseline`)
+    /// [default: `baseline:` in cloudpact.yaml].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Report only findings that are new since this git revision (`origin/main`): the
+    /// repository is evaluated at REF, read from git, and in the working tree.
+    #[arg(long, value_name = "REF")]
+    pub new_since: Option<String>,
+    /// Also report, as info findings, what changes within this span after --as-of (`90d`, `6w`,
+    /// `3m`): rule windows, expiring refusal records, waivers and suppressions
+    /// [default: `horizon:` in cloudpact.yaml].
+    #[arg(long, value_name = "SPAN", value_parser = parse_horizon)]
+    pub horizon: Option<jiff::Span>,
+}
+
+fn parse_horizon(s: &str) -> Result<jiff::Span, String> {
+    crate::config::parse_horizon(s)
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// The baseline file to write [default: `baseline:` in cloudpact.yaml, else
+    /// .cloudpact-baseline.json at the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only prune: keep the entries that still match a finding, add none.
+    #[arg(long)]
+    pub update: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

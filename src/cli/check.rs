@@ -16,7 +16,17 @@ use crate::workspace::{Report, Shown};
 
 pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     let (ws, selection) = super::open(&args.scan)?;
-    let report = ws.check(&selection)?;
+    let mut report = ws.check(&selection)?;
+    let ahead = crate::baseline::adopt(
+        &ws,
+        &selection,
+        &crate::baseline::Adopt {
+            baseline: args.baseline.as_deref(),
+            new_since: args.new_since.as_deref(),
+            horizon: args.horizon,
+        },
+        &mut report,
+    )?;
     if !args.scan.quiet && !report.policy_warnings.is_empty() {
         print_diags(&report.policy_warnings, args.scan.color);
     }
@@ -37,6 +47,14 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
                 "note: the scan does not cover the repository root: `share` rules, unused refusal records and unused waivers are not judged"
             );
         }
+    }
+    if let Some(since) = &ahead.since
+        && !args.scan.quiet
+    {
+        eprintln!(
+            "note: --new-since {} ({}): {} finding(s) already there are not reported",
+            since.rev, since.commit, since.earlier
+        );
     }
     for note in &report.facts.notes {
         // The note names a file of the repository, which may hold control characters.
@@ -129,6 +147,11 @@ pub fn summarize(report: &Report) -> Summary {
         warnings: report.count(Severity::Warning),
         infos: report.count(Severity::Info),
         suppressed: report.suppressed(),
+        baselined: report
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.as_ref().is_some_and(|s| s.kind == "baseline"))
+            .count(),
         files: report.facts.files_scanned,
         deployments: report.facts.deployments.len(),
         by_provider: report.by_provider(),

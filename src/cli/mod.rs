@@ -4,6 +4,7 @@
 //! failed (bad usage, an invalid policy, record or config, an unreadable path).
 
 pub mod args;
+mod baseline;
 mod check;
 mod explain;
 mod init;
@@ -77,6 +78,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<Status, Fatal> {
     match cli.command {
         Command::Check(a) => check::run(&a),
+        Command::Baseline(a) => baseline::run(&a),
         Command::Inventory(a) => inventory::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Policy(args::PolicyCommand::Check(a)) => policy::check(&a),
@@ -99,6 +101,7 @@ fn run(cli: Cli) -> Result<Status, Fatal> {
 fn color_of(cmd: &Command) -> ColorChoice {
     match cmd {
         Command::Check(a) => a.scan.color,
+        Command::Baseline(a) => a.scan.color,
         Command::Inventory(a) => a.scan.color,
         Command::Explain(a) => a.scan.color,
         Command::Policy(args::PolicyCommand::Check(a)) => a.color,

@@ -151,6 +151,48 @@ impl Outcome {
     }
 }
 
+pub use message::percent;
+
+/// One active `share` rule's figures over a set of deployments (`check --new-since` reports
+/// how a change moves them: src/baseline/since.rs).
+#[derive(Debug, Clone)]
+pub struct ShareFigure {
+    pub rule: Arc<RuleDef>,
+    /// In-scope deployments on the committed providers.
+    pub listed: usize,
+    /// In-scope deployments with a known provider.
+    pub total: usize,
+}
+
+impl ShareFigure {
+    /// The share in percent; `None` without in-scope deployments.
+    pub fn percent(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.listed as f64 * 100.0 / self.total as f64)
+    }
+}
+
+/// The figures of every active `share` rule.
+pub fn share_figures(
+    set: &PolicySet,
+    deployments: &[Arc<Deployment>],
+    catalog: &Catalog,
+    opts: EvalOptions,
+) -> Vec<ShareFigure> {
+    let engine = Engine::new(set, catalog, opts);
+    set.rules
+        .iter()
+        .filter(|r| r.kind == RuleKind::Share && r.is_active(opts.as_of))
+        .map(|r| {
+            let (listed, total) = engine.share_counts(r, deployments);
+            ShareFigure {
+                rule: r.clone(),
+                listed,
+                total,
+            }
+        })
+        .collect()
+}
+
 /// Rules, records and compiled globs, shared read-only by every thread.
 pub struct Engine<'a> {
     evaluator: Evaluator<'a>,

@@ -395,6 +395,7 @@ pub fn fixture() -> Fixture {
         warnings: count(Severity::Warning),
         infos: count(Severity::Info),
         suppressed: 1,
+        baselined: 0,
         files: 5,
         deployments: 4,
         by_provider: [("aws".to_string(), 3), ("gcp".to_string(), 1)]

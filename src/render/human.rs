@@ -71,7 +71,12 @@ pub fn summary_line(s: &Summary) -> String {
     if s.infos > 0 {
         parts.push(plural(s.infos, "info", "infos"));
     }
-    if s.suppressed > 0 {
+    if s.suppressed > 0 && s.baselined > 0 {
+        parts.push(format!(
+            "{} suppressed ({} by the baseline)",
+            s.suppressed, s.baselined
+        ));
+    } else if s.suppressed > 0 {
         parts.push(format!("{} suppressed", s.suppressed));
     }
     let providers: Vec<String> = s

@@ -90,6 +90,7 @@ pub fn summary_json(s: &Summary) -> Value {
         "warnings": s.warnings,
         "info": s.infos,
         "suppressed": s.suppressed,
+        "baselined": s.baselined,
         "files": s.files,
         "deployments": s.deployments,
         "deployments_by_provider": s.by_provider,

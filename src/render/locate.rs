@@ -46,8 +46,9 @@ pub fn uri_of(path: &str) -> String {
 /// What identifies a finding across runs: rule, path, and the deployment's type and name (and
 /// module instance), or
 /// for findings about no deployment the text of their first line. Never the line number, so
-/// an edit elsewhere in the file keeps the finding's identity.
-fn identity(f: &Finding) -> String {
+/// an edit elsewhere in the file keeps the finding's identity. Baselines and `--new-since`
+/// (src/baseline/mod.rs) match findings by it too.
+pub fn identity(f: &Finding) -> String {
     let mut key = format!("{}\0{}\0", f.rule, f.path());
     if let Some(d) = &f.deployment {
         key.push_str(&format!("{}\0{}", d.type_, d.name));
@@ -68,7 +69,25 @@ fn identity(f: &Finding) -> String {
     key
 }
 
-fn sha256_hex(s: &str) -> String {
+/// A finding's identity without its path, for following a file that was renamed or moved
+/// (src/baseline/mod.rs): rule, deployment type, name and module address, or for findings
+/// about no deployment the text of their first line.
+pub fn moved_identity(f: &Finding) -> String {
+    let mut key = format!("{}\0", f.rule);
+    if let Some(d) = &f.deployment {
+        key.push_str(&format!("{}\0{}", d.type_, d.name));
+        if d.module.is_some() || !d.calls.is_empty() {
+            key.push_str(&format!("\0{}", d.address()));
+        }
+    } else if f.rule != reserved::PARSE_ERROR {
+        let line = f.file.index.line_of(f.span.start.min(f.file.text.len()));
+        let range = f.file.index.line_range(line, &f.file.text);
+        key.push_str(f.file.text[range].trim());
+    }
+    sha256_hex(&key)
+}
+
+pub fn sha256_hex(s: &str) -> String {
     let digest = Sha256::digest(s.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

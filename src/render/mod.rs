@@ -28,6 +28,8 @@ pub struct Summary {
     pub warnings: usize,
     pub infos: usize,
     pub suppressed: usize,
+    /// Of the suppressed, those a baseline accepts (src/baseline/mod.rs).
+    pub baselined: usize,
     pub files: usize,
     pub deployments: usize,
     pub by_provider: BTreeMap<String, usize>,

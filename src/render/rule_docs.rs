@@ -118,6 +118,25 @@ const RESERVED: &[(&str, Severity, &str, &str, &str)] = &[
         "Point the source at a folder of the repository holding the module's `.tf` files, or \
          break the cycle. A module fetched only in CI can be waived with a reason.",
     ),
+    (
+        reserved::STALE_BASELINE,
+        Severity::Info,
+        "A baseline entry matches no finding any more",
+        "An entry of the baseline file (`--baseline`, `baseline:` in cloudpact.yaml) whose \
+         finding is gone: fixed, or its deployment removed. It accepts nothing now, and keeping \
+         it would let the same finding come back unnoticed.",
+        "Run `cloudpact baseline --update` to prune the entries that no longer match.",
+    ),
+    (
+        reserved::HORIZON,
+        Severity::Info,
+        "A date within the horizon changes the findings",
+        "With `--horizon` (or `horizon:`), a rule's effective window that opens or closes, a \
+         refusal record, waiver or inline suppression that expires within that span after the \
+         evaluation date, with the deployments it affects.",
+        "Plan the change before the date: renew the record or waiver with a reason that still \
+         holds, or move the deployments it names.",
+    ),
 ];
 
 /// The reserved ids, in a stable order.

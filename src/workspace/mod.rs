@@ -13,6 +13,7 @@
 //! - whole-repository rules (`share`, unused refusal records, unused waivers) are judged only
 //!   when the selection covers the root.
 
+pub mod git;
 mod paths;
 mod selection;
 
@@ -505,7 +506,18 @@ impl Workspace {
     /// Discovers, reads and extracts.
     pub fn collect(&self, selection: &Selection, skip: &[Arc<str>]) -> Result<Facts, Fatal> {
         let found = self.discover(selection, skip)?;
-        let (mut inputs, mut errors) = discover::read_all(&found.candidates);
+        let (inputs, errors) = discover::read_all(&found.candidates);
+        Ok(self.extract(found, inputs, errors))
+    }
+
+    /// Discovers, reads and extracts the whole repository as a git tree holds it
+    /// ([`git::GitTree`]): the same walk, from the object store instead of the disk.
+    pub fn collect_tree(&self, tree: &git::GitTree, skip: &[Arc<str>]) -> Facts {
+        let (found, inputs, errors) = tree.read(&self.walker, skip);
+        self.extract(found, inputs, errors)
+    }
+
+    fn extract(&self, found: Discovered, mut inputs: Vec<Input>, mut errors: Vec<Diag>) -> Facts {
         errors.extend(found.skipped.iter().map(discover::Skipped::to_diag));
         // `judge` applies `parse_errors`; the other inputs' severities are set here.
         for d in &mut errors {
@@ -525,14 +537,14 @@ impl Workspace {
         }
         errors.extend(extraction.errors);
         crate::diag::sort(&mut errors);
-        Ok(Facts {
+        Facts {
             deployments: extraction.deployments.into_iter().map(Arc::new).collect(),
             files,
             parse_errors: errors,
             notes: found.notes,
             files_scanned: found.candidates.len(),
             bytes_scanned: bytes,
-        })
+        }
     }
 
     /// What extractors need: the catalog and the configuration's variable files.
@@ -557,10 +569,37 @@ impl Workspace {
     /// The whole check: policies, facts, evaluation, suppressions; the findings the selection
     /// reports.
     pub fn check(&self, selection: &Selection) -> Result<Report, Fatal> {
+        self.check_in(selection, None)
+    }
+
+    /// [`Workspace::check`] of the working tree (`None`), or of the repository as a git tree
+    /// holds it, with the working tree's configuration and policies. A tree is always read
+    /// whole (its units need their context); the selection then narrows what is reported, as
+    /// it does for the working tree.
+    pub fn check_in(
+        &self,
+        selection: &Selection,
+        tree: Option<&git::GitTree>,
+    ) -> Result<Report, Fatal> {
         let start = Instant::now();
-        let (policies, policy_warnings) = self.policies()?;
+        let loaded = self.policies()?;
+        self.check_with(selection, tree, loaded, start)
+    }
+
+    /// [`Workspace::check_in`] with policies already loaded (`--new-since` loads them once for
+    /// both evaluations).
+    pub fn check_with(
+        &self,
+        selection: &Selection,
+        tree: Option<&git::GitTree>,
+        (policies, policy_warnings): (PolicySet, Vec<Diag>),
+        start: Instant,
+    ) -> Result<Report, Fatal> {
         let records: Vec<Arc<str>> = policies.files.iter().map(|f| f.path.clone()).collect();
-        let facts = self.collect(selection, &records)?;
+        let facts = match tree {
+            Some(tree) => self.collect_tree(tree, &records),
+            None => self.collect(selection, &records)?,
+        };
         let whole_repo = selection.covers_root();
         let mut findings = judge(
             &Judge {
