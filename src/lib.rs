@@ -20,6 +20,7 @@ pub mod facts;
 pub mod glob;
 #[cfg(feature = "lsp")]
 pub mod lsp;
+pub mod merge;
 pub mod parse;
 pub mod render;
 pub mod source;

@@ -16,7 +16,17 @@ use crate::workspace::{Report, Shown};
 
 pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     let (ws, selection) = super::open(&args.scan)?;
-    let report = ws.check(&selection)?;
+    let report = match args.result.shard {
+        None => ws.check(&selection)?,
+        Some(spec) if selection.covers_root() => ws.check_shard(spec)?,
+        Some(_) => {
+            return Err(crate::diag::Diag::error(
+                "cloudpact::cli::shard-paths",
+                "--shard splits the whole repository: name no PATH inside it",
+            )
+            .into());
+        }
+    };
     if !args.scan.quiet && !report.policy_warnings.is_empty() {
         print_diags(&report.policy_warnings, args.scan.color);
     }
@@ -59,7 +69,17 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
             out
         }
         CheckFormat::Short => render::short::render(&report.findings, &|p| shown.path(p)),
-        CheckFormat::Json => render::json::render(&report.findings, &summary, &report.facts.notes),
+        CheckFormat::Json => {
+            let opts = crate::merge::DocOptions {
+                repo: args.result.repo.clone(),
+                shard: args.result.shard.map(|s| render::result::Shard {
+                    index: s.index,
+                    count: s.count,
+                }),
+                inventory: args.result.inventory,
+            };
+            render::result::to_text(&crate::merge::doc_of(&ws, &report, &summary, &opts))
+        }
         CheckFormat::Sarif => render::sarif::render(&report.findings, &report.policies, &summary),
         CheckFormat::Github => {
             let job_summary = render::github::step_summary(
