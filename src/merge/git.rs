@@ -158,42 +158,6 @@ fn is_sha(s: &str) -> bool {
     (40..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The address of a line of a file at the result's revision: GitHub's and GitLab's blob
-/// addresses (`…/blob/REV/PATH#L12`, GitLab's under `/-/`); `None` for other hosts or without a
-/// revision.
-pub fn blob_url(repo: &Repository, path: &str, line: usize) -> Option<String> {
-    let url = repo.url.as_deref()?;
-    let rev = repo.revision.as_deref()?;
-    let full = if repo.subdir.is_empty() {
-        path.to_string()
-    } else {
-        format!("{}/{path}", repo.subdir)
-    };
-    let host = url.split_once("://")?.1.split('/').next()?;
-    let sep = if host.contains("gitlab") {
-        "/-/blob/"
-    } else if host.contains("github") {
-        "/blob/"
-    } else {
-        return None;
-    };
-    let encoded: String = full
-        .split('/')
-        .map(|seg| {
-            seg.bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("/");
-    Some(format!("{url}{sep}{rev}/{encoded}#L{line}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,27 +178,6 @@ mod tests {
         );
         assert_eq!(web_url("/srv/git/app.git"), None);
         assert_eq!(web_url("../app"), None);
-    }
-
-    #[test]
-    fn blob_addresses_per_host() {
-        let repo = Repository {
-            name: "acme/app".into(),
-            url: Some("https://gitlab.com/acme/app".into()),
-            revision: Some("0123456789abcdef0123456789abcdef01234567".into()),
-            subdir: "infra".into(),
-        };
-        assert_eq!(
-            blob_url(&repo, "a b/main.tf", 3).as_deref(),
-            Some(
-                "https://gitlab.com/acme/app/-/blob/0123456789abcdef0123456789abcdef01234567/infra/a%20b/main.tf#L3"
-            )
-        );
-        let other = Repository {
-            url: Some("https://git.example.com/acme/app".into()),
-            ..repo
-        };
-        assert_eq!(blob_url(&other, "main.tf", 1), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod json;
 pub mod junit;
 pub mod locate;
 pub mod markdown;
+pub mod report_model;
 pub mod result;
 pub mod rule_docs;
 pub mod sarif;
