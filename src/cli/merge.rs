@@ -36,7 +36,7 @@ pub fn run(args: &MergeArgs) -> Result<Status, Fatal> {
     if args.output.is_some() && !args.quiet {
         write_stdout(&format!("{}\n", render::human::summary_line(&summary)))?;
     }
-    Ok(status(&merged, args.fail_on))
+    Ok(status(&summary, args.fail_on))
 }
 
 /// Reads result files in parallel, in the order given.
@@ -131,14 +131,15 @@ pub(crate) fn render_doc(
     }
 }
 
-fn status(doc: &Doc, fail_on: FailOn) -> Status {
-    let failing = doc.findings.iter().any(|f| {
-        f["suppressed"] != true
-            && f["severity"]
-                .as_str()
-                .and_then(crate::diag::Severity::parse)
-                .is_some_and(|s| fail_on.fails(s))
-    });
+fn status(summary: &Summary, fail_on: FailOn) -> Status {
+    use crate::diag::Severity;
+    let failing = [
+        (Severity::Error, summary.errors),
+        (Severity::Warning, summary.warnings),
+        (Severity::Info, summary.infos),
+    ]
+    .iter()
+    .any(|(s, n)| *n > 0 && fail_on.fails(*s));
     if failing {
         Status::Findings
     } else {

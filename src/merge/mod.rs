@@ -10,6 +10,7 @@ pub mod git;
 mod rebuild;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,13 +23,15 @@ use crate::dsl::model::{PolicySet, RefusalRecord};
 use crate::eval::finding::{Finding, reserved};
 use crate::eval::{self, Engine, EvalOptions, FileMap, ShareTerms};
 use crate::render::json::{deployment_json, finding_json, summary_json};
+use crate::render::result::finding_raw;
 use crate::render::result::{
-    Doc, Place, RecordFacts, RecordInfo, RuleInfo, Shard, ShareFacts, WaiverInfo, WholeRepo,
+    Doc, Head, Place, RecordFacts, RecordInfo, RuleInfo, Shard, ShareFacts, WaiverInfo, WholeRepo,
 };
 use crate::render::{self, Summary};
 use crate::source::{SourceFile, Span};
 use crate::workspace::{Fatal, Report, Workspace};
 pub use rebuild::{findings_of, summary_of};
+use serde_json::value::RawValue;
 
 /// What a check adds to its result besides the findings.
 #[derive(Debug, Clone, Default)]
@@ -97,7 +100,7 @@ pub fn doc_of(ws: &Workspace, report: &Report, summary: &Summary, opts: &DocOpti
             .iter()
             .map(|d| deployment_json(d, report.facts.files.get(&d.path).map(|f| &**f)))
             .collect();
-        list.sort_by(compare_located);
+        sort_located(&mut list);
         list
     });
     Doc {
@@ -109,7 +112,11 @@ pub fn doc_of(ws: &Workspace, report: &Report, summary: &Summary, opts: &DocOpti
         shard: opts.shard,
         policy_hash: Some(policy_hash(set)),
         summary: summary_v,
-        findings: report.findings.iter().map(finding_json).collect(),
+        findings: report
+            .findings
+            .iter()
+            .map(|f| finding_raw(&finding_json(f)))
+            .collect(),
         whole_repo: Some(whole_repo(ws, report)),
         rules: rules(set, report.as_of),
         records: records(set)
@@ -319,26 +326,35 @@ fn would_suppress(ws: &Workspace, report: &Report, facts: &mut WholeRepo) {
     }
 }
 
-/// The order of findings and deployments in a result: path, position, then the rest.
-pub fn compare_located(a: &Value, b: &Value) -> std::cmp::Ordering {
-    let key = |v: &Value| {
-        (
-            v["path"].as_str().unwrap_or_default().to_string(),
-            v["line"].as_u64().unwrap_or(0),
-            v["column"].as_u64().unwrap_or(0),
-            v["end_line"].as_u64().unwrap_or(0),
-            v["end_column"].as_u64().unwrap_or(0),
-        )
-    };
-    key(a).cmp(&key(b)).then_with(|| {
-        let r = |v: &Value| {
-            (
-                v["rule"].as_str().unwrap_or_default().to_string(),
-                v["message"].as_str().unwrap_or_default().to_string(),
-            )
-        };
-        r(a).cmp(&r(b))
-    })
+type Key<'a> = (&'a str, u64, u64, u64, u64, &'a str, &'a str);
+
+fn key(v: &Value) -> Key<'_> {
+    let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
+    (
+        s("path"),
+        n("line"),
+        n("column"),
+        n("end_line"),
+        n("end_column"),
+        s("rule"),
+        s("message"),
+    )
+}
+
+/// Sorts findings or deployments in the order of a result: path, position, rule, message
+/// (the order of [`crate::eval::finding::sort`]). Stable: findings equal in all of these (the
+/// module instances of one call) keep their order.
+pub fn sort_located(list: &mut Vec<Value>) {
+    let mut keyed: Vec<(Key<'_>, usize)> =
+        list.iter().enumerate().map(|(i, v)| (key(v), i)).collect();
+    keyed.sort_unstable();
+    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    let mut old: Vec<Option<Value>> = std::mem::take(list).into_iter().map(Some).collect();
+    *list = order
+        .into_iter()
+        .map(|i| old[i].take().expect("each index once"))
+        .collect();
 }
 
 /// Reads a result file: a located error (exit 2) for anything that is not a version-2 result.
@@ -401,22 +417,6 @@ pub fn parse(shown: &str, text: &str) -> Result<Doc, Fatal> {
         return Err(unlocated(format!(
             "`{shown}` has no `policy_hash` or `whole_repo`: it was not written by `check --format json`"
         )));
-    }
-    for (i, f) in doc.findings.iter().enumerate() {
-        let ok = f.is_object()
-            && f["rule"].is_string()
-            && f["path"].is_string()
-            && f["severity"]
-                .as_str()
-                .is_some_and(|s| Severity::parse(s).is_some())
-            && ["line", "column", "end_line", "end_column"]
-                .iter()
-                .all(|k| f[k].as_u64().is_some_and(|n| n >= 1));
-        if !ok {
-            return Err(unlocated(format!(
-                "`{shown}`: findings[{i}] lacks `rule`, `path`, `severity` or a 1-based `line`, `column`, `end_line`, `end_column`"
-            )));
-        }
     }
     Ok(doc)
 }
@@ -483,7 +483,7 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
     }
     let several = groups.len() > 1;
 
-    let mut findings: Vec<Value> = Vec::new();
+    let mut findings: Vec<(SortKey, Box<RawValue>)> = Vec::new();
     let mut shares: BTreeMap<String, (ShareFacts, usize, bool)> = BTreeMap::new();
     let mut refusals: BTreeMap<(String, usize, usize, String), (RecordFacts, usize, bool)> =
         BTreeMap::new();
@@ -498,30 +498,44 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
     let mut first: Option<Doc> = None;
     for (repo, docs) in groups {
         repositories.push(docs[0].1.repository.clone().expect("grouped by repository"));
-        for (_, doc) in docs {
-            let whole = doc.whole_repo.as_ref().expect("checked by parse");
-            let qualify = |p: &str| {
+        for (name, mut doc) in docs {
+            let whole = doc.whole_repo.take().expect("checked by parse");
+            let qualify_path = |p: &str| {
                 if several && !p.is_empty() {
                     format!("{repo}/{p}")
                 } else {
                     p.to_string()
                 }
             };
-            for mut f in doc.findings.iter().cloned() {
-                let verdict = f["rule_kind"] == "share" || f["rule"] == reserved::UNUSED_REFUSAL;
-                if whole.judged && verdict {
+            findings.reserve(doc.findings.len());
+            for (i, raw) in std::mem::take(&mut doc.findings).into_iter().enumerate() {
+                let bad = || {
+                    refuse(
+                        format!(
+                            "`{name}`: findings[{i}] lacks `rule`, `path`, `severity` or a 1-based `line`, `column`, `end_line`, `end_column`"
+                        ),
+                        "pass results written by `cloudpact check --format json` (version 2)",
+                    )
+                };
+                let (skip, entry) = {
+                    let head = Head::of(&raw).map_err(|_| bad())?;
+                    if Severity::parse(&head.severity).is_none()
+                        || [head.line, head.column, head.end_line, head.end_column].contains(&0)
+                    {
+                        return Err(bad());
+                    }
+                    let verdict = head.rule_kind.as_deref() == Some("share")
+                        || head.rule == reserved::UNUSED_REFUSAL;
+                    let skip = whole.judged && verdict;
+                    let qualified = (several && !skip).then(|| qualify(&raw, &head, &repo));
+                    let key = SortKey::of(&head, several.then_some(repo.as_str()));
+                    (skip, (key, qualified))
+                };
+                if skip {
                     continue;
                 }
-                if several {
-                    let path = qualify(f["path"].as_str().unwrap_or_default());
-                    f["path"] = json!(path);
-                    if let Some(d) = f.get_mut("deployment").filter(|d| d.is_object()) {
-                        let p = qualify(d["path"].as_str().unwrap_or_default());
-                        d["path"] = json!(p);
-                    }
-                    f["repository"] = json!(repo);
-                }
-                findings.push(f);
+                let (key, qualified) = entry;
+                findings.push((key, qualified.unwrap_or(raw)));
             }
             for s in &whole.shares {
                 let e = shares.entry(s.rule.clone()).or_insert_with(|| {
@@ -567,13 +581,13 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
             add_counts(&mut by_provider, &s["deployments_by_provider"]);
             add_counts(&mut by_country, &s["deployments_by_country"]);
             waivers.extend(doc.waivers.iter().cloned().map(|mut w| {
-                w.path = qualify(&w.path);
+                w.path = qualify_path(&w.path);
                 w
             }));
-            match (&mut inventory, &doc.inventory) {
-                (Some(all), Some(list)) => all.extend(list.iter().cloned().map(|mut d| {
+            match (&mut inventory, doc.inventory.take()) {
+                (Some(all), Some(list)) => all.extend(list.into_iter().map(|mut d| {
                     if several {
-                        let p = qualify(d["path"].as_str().unwrap_or_default());
+                        let p = qualify_path(d["path"].as_str().unwrap_or_default());
                         d["path"] = json!(p);
                         d["repository"] = json!(repo);
                     }
@@ -616,7 +630,10 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
         };
         let (file, span) = rebuild::synthetic(&s.place);
         if let Some(f) = eval::share_finding(&terms, s.listed, s.total, file, span) {
-            findings.push(with_suppression(finding_json(&f), s.suppression.as_ref()));
+            findings.push(keyed(finding_raw(&with_suppression(
+                finding_json(&f),
+                s.suppression.as_ref(),
+            ))));
         }
         whole.shares.push(s);
     }
@@ -627,26 +644,22 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
         if !r.used {
             let (file, span) = rebuild::synthetic(&r.place);
             let f = eval::unused_refusal_finding(&r.id, file, span);
-            findings.push(with_suppression(finding_json(&f), r.suppression.as_ref()));
+            findings.push(keyed(finding_raw(&with_suppression(
+                finding_json(&f),
+                r.suppression.as_ref(),
+            ))));
         }
         whole.refusals.push(r);
     }
-    findings.sort_by(compare_located);
+    let (findings, counts) = sort_findings(findings);
     if let Some(list) = &mut inventory {
-        list.sort_by(compare_located);
+        sort_located(list);
     }
-
-    let count = |sev: &str| {
-        findings
-            .iter()
-            .filter(|f| f["severity"] == sev && f["suppressed"] != true)
-            .count()
-    };
     let summary = Summary {
-        errors: count("error"),
-        warnings: count("warning"),
-        infos: count("info"),
-        suppressed: findings.iter().filter(|f| f["suppressed"] == true).count(),
+        errors: counts[0],
+        warnings: counts[1],
+        infos: counts[2],
+        suppressed: counts[3],
         files: files as usize,
         deployments: deployments as usize,
         by_provider,
@@ -676,6 +689,142 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
         inventory,
         notes,
     })
+}
+
+/// What orders and counts a finding: path, position, rule, message ([`Head::key`]), and
+/// whether it is an unsuppressed error, warning or info, or suppressed.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SortKey {
+    path: String,
+    line: u64,
+    column: u64,
+    end_line: u64,
+    end_column: u64,
+    rule: String,
+    message: String,
+    slot: usize,
+}
+
+impl SortKey {
+    /// The key of a finding, its path qualified by `repo` when given.
+    fn of(h: &Head<'_>, repo: Option<&str>) -> Self {
+        let path = match repo {
+            Some(r) if !h.path.is_empty() => format!("{r}/{}", h.path),
+            _ => h.path.to_string(),
+        };
+        SortKey {
+            path,
+            line: h.line,
+            column: h.column,
+            end_line: h.end_line,
+            end_column: h.end_column,
+            rule: h.rule.to_string(),
+            message: h.message.to_string(),
+            slot: match (h.suppressed, &*h.severity) {
+                (true, _) => 3,
+                (false, "error") => 0,
+                (false, "warning") => 1,
+                _ => 2,
+            },
+        }
+    }
+}
+
+fn keyed(raw: Box<RawValue>) -> (SortKey, Box<RawValue>) {
+    let key = SortKey::of(&Head::of(&raw).expect("written here"), None);
+    (key, raw)
+}
+
+/// Sorts findings in the order of a result (stable: findings equal in their key keep their
+/// order) and counts them: errors, warnings and infos not suppressed, and suppressed ones.
+fn sort_findings(mut findings: Vec<(SortKey, Box<RawValue>)>) -> (Vec<Box<RawValue>>, [usize; 4]) {
+    let mut counts = [0usize; 4];
+    for (k, _) in &findings {
+        counts[k.slot] += 1;
+    }
+    findings.sort_by(|a, b| {
+        let (x, y) = (&a.0, &b.0);
+        (
+            &x.path,
+            x.line,
+            x.column,
+            x.end_line,
+            x.end_column,
+            &x.rule,
+            &x.message,
+        )
+            .cmp(&(
+                &y.path,
+                y.line,
+                y.column,
+                y.end_line,
+                y.end_column,
+                &y.rule,
+                &y.message,
+            ))
+    });
+    (findings.into_iter().map(|(_, r)| r).collect(), counts)
+}
+
+/// A finding of repository `repo` with its paths qualified (`repo/path`) and a `repository`
+/// field. Results as `check` writes them are edited as text (the finding's and its
+/// deployment's `path` lines, and `repository` before `rule`, where the key order puts it);
+/// any other layout through a tree.
+fn qualify(raw: &RawValue, head: &Head<'_>, repo: &str) -> Box<RawValue> {
+    let text = raw.get();
+    let path = serde_json::to_string(&*head.path).expect("a string");
+    let qualified = serde_json::to_string(&if head.path.is_empty() {
+        String::new()
+    } else {
+        format!("{repo}/{}", head.path)
+    })
+    .expect("a string");
+    let own = format!("\n      \"path\": {path},");
+    let dep = format!("\n        \"path\": {path},");
+    let rule = "\n      \"rule\": ";
+    let repo_json = serde_json::to_string(repo).expect("a string");
+    // Keys in order: `deployment` (its `path` inside), `path`, `repository` (absent), `rule`.
+    let edit = || -> Option<String> {
+        let mut out = String::with_capacity(text.len() + 2 * qualified.len() + 32);
+        let mut rest = text;
+        if rest.contains("\n      \"deployment\": {") {
+            let i = rest.find(&dep)?;
+            out.push_str(&rest[..i]);
+            let _ = write!(out, "\n        \"path\": {qualified},");
+            rest = &rest[i + dep.len()..];
+        }
+        let i = rest.find(&own)?;
+        out.push_str(&rest[..i]);
+        let _ = write!(out, "\n      \"path\": {qualified},");
+        rest = &rest[i + own.len()..];
+        let i = rest.find(rule)?;
+        if rest[..i].contains("\n      \"repository\": ") {
+            return None;
+        }
+        out.push_str(&rest[..i]);
+        let _ = write!(out, "\n      \"repository\": {repo_json},");
+        out.push_str(&rest[i..]);
+        Some(out)
+    };
+    if let Some(r) = edit().and_then(|t| RawValue::from_string(t).ok()) {
+        return r;
+    }
+    let mut f: Value = serde_json::from_str(text).expect("checked by parse");
+    let q = |p: &str| {
+        if p.is_empty() {
+            String::new()
+        } else {
+            format!("{repo}/{p}")
+        }
+    };
+    let own_path = q(f["path"].as_str().unwrap_or_default());
+    f["path"] = json!(own_path);
+    if let Some(d) = f.get_mut("deployment").filter(|d| d.is_object()) {
+        let p = q(d["path"].as_str().unwrap_or_default());
+        d["path"] = json!(p);
+    }
+    f["repository"] = json!(repo);
+    finding_raw(&f)
 }
 
 fn with_suppression(mut f: Value, s: Option<&Value>) -> Value {

@@ -63,8 +63,9 @@ fn position(f: &Value) -> [(usize, usize); 2] {
 
 /// The result's findings as the renderers take them.
 pub fn findings_of(doc: &Doc) -> Vec<Finding> {
+    let values = crate::render::result::finding_values(doc);
     let mut by_path: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    for f in &doc.findings {
+    for f in &values {
         by_path
             .entry(f["path"].as_str().unwrap_or_default())
             .or_default()
@@ -74,7 +75,7 @@ pub fn findings_of(doc: &Doc) -> Vec<Finding> {
         .into_iter()
         .map(|(p, positions)| (p, stand_in(p, &positions)))
         .collect();
-    doc.findings
+    values
         .iter()
         .map(|f| {
             let path = f["path"].as_str().unwrap_or_default();

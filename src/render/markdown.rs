@@ -146,7 +146,7 @@ pub fn render(doc: &Doc) -> String {
     for (rule, list) in &m.by_rule {
         let _ = writeln!(o, "### `{}` ({})\n", rule.replace('`', "'"), list.len());
         o.push_str("| Severity | Location | Message |\n| --- | --- | --- |\n");
-        for f in list {
+        for f in list.iter().map(|i| &m.findings[*i]) {
             let sev = f["severity"].as_str().unwrap_or_default();
             let loc = format!(
                 "{}:{}",

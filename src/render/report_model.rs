@@ -64,7 +64,10 @@ pub struct Model<'a> {
     pub by_country: BTreeMap<String, usize>,
     pub spans: Vec<TimeSpan>,
     pub as_of: i64,
-    pub by_rule: BTreeMap<String, Vec<&'a Value>>,
+    /// Indices in `findings`, by rule.
+    pub by_rule: BTreeMap<String, Vec<usize>>,
+    pub findings: Vec<Value>,
+    doc: std::marker::PhantomData<&'a Doc>,
 }
 
 const EPOCH: Date = Date::constant(1970, 1, 1);
@@ -104,13 +107,14 @@ impl<'a> Model<'a> {
             }
         }
         let mut open = HashMap::new();
-        let mut by_rule: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
-        for f in &doc.findings {
+        let mut by_rule: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let findings = super::result::finding_values(doc);
+        for (i, f) in findings.iter().enumerate() {
             let rule = f["rule"].as_str().unwrap_or_default().to_string();
             if f["suppressed"] != true {
                 *open.entry(rule.clone()).or_insert(0) += 1;
             }
-            by_rule.entry(rule).or_default().push(f);
+            by_rule.entry(rule).or_default().push(i);
         }
         let as_of = day(&doc.as_of).unwrap_or(0);
         let whole = doc.whole_repo.as_ref();
@@ -175,6 +179,8 @@ impl<'a> Model<'a> {
             spans,
             as_of,
             by_rule,
+            findings,
+            doc: std::marker::PhantomData,
         }
     }
 

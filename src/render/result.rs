@@ -8,8 +8,11 @@
 //! shard's place (`shard`), deployments by country in the summary, and, with
 //! `check --inventory`, every deployment.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// One result document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,7 +33,9 @@ pub struct Doc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_hash: Option<String>,
     pub summary: Value,
-    pub findings: Vec<Value>,
+    /// Each finding as its JSON text ([`finding_raw`]): a merge of many results copies them
+    /// without building their trees.
+    pub findings: Vec<Box<RawValue>>,
     /// Facts whole-repository rules are judged from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whole_repo: Option<WholeRepo>,
@@ -228,6 +233,62 @@ pub fn blob_url(repo: &Repository, path: &str, line: usize) -> Option<String> {
         .collect::<Vec<_>>()
         .join("/");
     Some(format!("{url}{sep}{rev}/{encoded}#L{line}"))
+}
+
+/// A finding's text as the pretty printer writes it inside the `findings` array (two levels
+/// deep), so that a result read back and written again is the same bytes.
+pub fn finding_raw(v: &Value) -> Box<RawValue> {
+    let text = serde_json::to_string_pretty(v).expect("JSON values always serialize");
+    // JSON strings hold no raw line break: every `\n` is the printer's.
+    RawValue::from_string(text.replace('\n', "\n    ")).expect("serde_json wrote it")
+}
+
+/// The fields of a finding that merging and counting read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Head<'a> {
+    #[serde(borrow)]
+    pub rule: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub rule_kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub path: Cow<'a, str>,
+    pub line: u64,
+    pub column: u64,
+    pub end_line: u64,
+    pub end_column: u64,
+    #[serde(borrow, default)]
+    pub message: Cow<'a, str>,
+    #[serde(borrow)]
+    pub severity: Cow<'a, str>,
+    #[serde(default)]
+    pub suppressed: bool,
+}
+
+impl<'a> Head<'a> {
+    pub fn of(raw: &'a RawValue) -> Result<Head<'a>, serde_json::Error> {
+        serde_json::from_str(raw.get())
+    }
+
+    /// The order of a result's findings: path, position, rule, message.
+    pub fn key(&self) -> (&str, u64, u64, u64, u64, &str, &str) {
+        (
+            &self.path,
+            self.line,
+            self.column,
+            self.end_line,
+            self.end_column,
+            &self.rule,
+            &self.message,
+        )
+    }
+}
+
+/// The findings as trees (for reports; a merge reads only their [`Head`]s).
+pub fn finding_values(doc: &Doc) -> Vec<Value> {
+    doc.findings
+        .iter()
+        .map(|r| serde_json::from_str(r.get()).unwrap_or(Value::Null))
+        .collect()
 }
 
 /// The document as text: pretty JSON and a final newline.
