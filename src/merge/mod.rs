@@ -428,6 +428,9 @@ fn refuse(message: String, help: &str) -> Fatal {
         .into()
 }
 
+/// A refusal record across results: its file, line, column and id.
+type RecordKey = (String, usize, usize, String);
+
 /// Combines results: shards of one repository recombine into its whole result; results of
 /// several repositories into one with repository-qualified paths. Whole-repository rules are
 /// judged over the union. `names` name the inputs in errors.
@@ -484,9 +487,9 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
     let several = groups.len() > 1;
 
     let mut findings: Vec<(SortKey, Box<RawValue>)> = Vec::new();
-    let mut shares: BTreeMap<String, (ShareFacts, usize, bool)> = BTreeMap::new();
-    let mut refusals: BTreeMap<(String, usize, usize, String), (RecordFacts, usize, bool)> =
-        BTreeMap::new();
+    // Each with whether every result carrying it would suppress its finding.
+    let mut shares: BTreeMap<String, (ShareFacts, bool)> = BTreeMap::new();
+    let mut refusals: BTreeMap<RecordKey, (RecordFacts, bool)> = BTreeMap::new();
     let mut files = 0u64;
     let mut deployments = 0u64;
     let mut by_provider: BTreeMap<String, usize> = BTreeMap::new();
@@ -545,14 +548,12 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
                             total: 0,
                             ..s.clone()
                         },
-                        0,
                         true,
                     )
                 });
                 e.0.listed += s.listed;
                 e.0.total += s.total;
-                e.1 += 1;
-                e.2 &= s.suppression.is_some();
+                e.1 &= s.suppression.is_some();
             }
             for r in &whole.refusals {
                 let key = (
@@ -567,13 +568,11 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
                             used: false,
                             ..r.clone()
                         },
-                        0,
                         true,
                     )
                 });
                 e.0.used |= r.used;
-                e.1 += 1;
-                e.2 &= r.suppression.is_some();
+                e.1 &= r.suppression.is_some();
             }
             let s = &doc.summary;
             files += s["files"].as_u64().unwrap_or(0);
@@ -614,7 +613,7 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
         shares: Vec::new(),
         refusals: Vec::new(),
     };
-    for (_, (mut s, _, all_suppress)) in shares {
+    for (_, (mut s, all_suppress)) in shares {
         if !all_suppress {
             s.suppression = None;
         }
@@ -637,7 +636,7 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
         }
         whole.shares.push(s);
     }
-    for (_, (mut r, _, all_suppress)) in refusals {
+    for (_, (mut r, all_suppress)) in refusals {
         if !all_suppress {
             r.suppression = None;
         }

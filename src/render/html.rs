@@ -87,9 +87,9 @@ fn header(h: &mut String, doc: &Doc, m: &Model) {
     h.push_str("</tbody></table>");
     let s = &doc.summary;
     let n = |k: &str| s[k].as_u64().unwrap_or(0);
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p id=\"summary\"><b class=\"error\">{} errors</b> · <b class=\"warning\">{} warnings</b> · {} info · {} suppressed · {} files · {} deployments</p></header>\n",
+        "<p id=\"summary\"><b class=\"error\">{} errors</b> · <b class=\"warning\">{} warnings</b> · {} info · {} suppressed · {} files · {} deployments</p></header>",
         n("errors"),
         n("warnings"),
         n("info"),
