@@ -412,6 +412,25 @@ fn results_that_cannot_be_merged_fail_the_run() {
     let r = run_in(root, &["merge", s0.to_str().unwrap()]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("missing 1/3, 2/3"), "{}", r.stderr);
+    // A check of named paths counts only part of the repository: not mergeable.
+    let part = root.join("part.json");
+    let r = run_in(
+        &dir,
+        &[
+            "check",
+            "main.tf",
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF,
+            "--output",
+            part.to_str().unwrap(),
+        ],
+    );
+    assert!(r.code <= 1, "{}", r.stderr);
+    let r = run_in(root, &["merge", part.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("named paths"), "{}", r.stderr);
     // --shard takes the whole repository, K from 0.
     let r = run_in(&dir, &["check", "--shard", "3/3"]);
     assert_eq!(r.code, 2);

@@ -469,6 +469,12 @@ pub fn combine(inputs: Vec<(String, Doc)>) -> Result<Doc, Fatal> {
     // Repositories and their shards.
     let mut groups: BTreeMap<String, Vec<(String, Doc)>> = BTreeMap::new();
     for (name, doc) in inputs {
+        if doc.shard.is_none() && doc.whole_repo.as_ref().is_some_and(|w| !w.judged) {
+            return Err(refuse(
+                format!("`{name}` is a check of named paths, not of the whole repository"),
+                "merge whole-repository checks (`check` without PATH) or shards (`check --shard K/N`)",
+            ));
+        }
         let Some(repo) = &doc.repository else {
             return Err(refuse(
                 format!("`{name}` is already a merge of several repositories"),
