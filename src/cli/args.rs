@@ -42,6 +42,10 @@ pub enum Command {
     Providers(ProvidersArgs),
     /// Run policy tests: every folder holding a cloudpact-test.yaml is a case.
     Test(TestArgs),
+    /// Combine json results of shards and repositories; judge `share` and unused refusal records over the union.
+    Merge(MergeArgs),
+    /// An evidence report (html or md) from json results or repositories.
+    Report(ReportArgs),
     /// Write a starter cloudpact.yaml, policies/ and refusals/ here; never overwrites.
     Init,
     /// Print shell completions.
@@ -133,6 +137,8 @@ pub struct CheckArgs {
     /// [default: `horizon:` in cloudpact.yaml].
     #[arg(long, value_name = "SPAN", value_parser = parse_horizon)]
     pub horizon: Option<jiff::Span>,
+    #[command(flatten)]
+    pub result: ResultArgs,
 }
 
 fn parse_horizon(s: &str) -> Result<jiff::Span, String> {
@@ -150,6 +156,77 @@ pub struct BaselineArgs {
     /// Only prune: keep the entries that still match a finding, add none.
     #[arg(long)]
     pub update: bool,
+}
+
+/// What `check --format json` adds for `merge` and `report` (docs/merge.md).
+#[derive(Debug, Clone, Args)]
+pub struct ResultArgs {
+    /// The repository's name in the result [default: owner/name of the git remote, else the root folder's name].
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repo: Option<String>,
+    /// Check part K of N (K from 0) of the whole repository; `merge` recombines the parts.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::workspace::ShardSpec>,
+    /// Put every deployment in the json result (the inventory `report` shows).
+    #[arg(long)]
+    pub inventory: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Result files written by `check --format json`.
+    #[arg(value_name = "RESULT.json", required = true)]
+    pub results: Vec<PathBuf>,
+    /// Policy files or folders: the results must have been checked against them (same content
+    /// hash); they also describe the rules in `sarif` and `junit`.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Json)]
+    pub format: CheckFormat,
+    /// Write the report to this file (stdout still gets the summary line).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value = "error")]
+    pub fail_on: FailOn,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Less output.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Result files (`check --format json`) and/or repositories to check [default: .].
+    #[arg(value_name = "RESULT.json|PATH", default_value = ".")]
+    pub inputs: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Write the report to this file [default: stdout].
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Policy files or folders, for the repositories checked here (as `check --policy`).
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+    /// The date the contracts are evaluated at, for repositories checked here [default: today, UTC].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    /// The repository's name, for a repository checked here.
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repo: Option<String>,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML page (no network): charts, timeline, sortable inventory.
+    Html,
+    /// Markdown, for a pull-request comment or a wiki page.
+    Md,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

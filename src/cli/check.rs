@@ -16,7 +16,37 @@ use crate::workspace::{Report, Shown};
 
 pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     let (ws, selection) = super::open(&args.scan)?;
-    let mut report = ws.check(&selection)?;
+    let mut report = match args.result.shard {
+        None => ws.check(&selection)?,
+        Some(spec) if selection.covers_root() => {
+            let adopts = args.baseline.is_some()
+                || args.new_since.is_some()
+                || args.horizon.is_some()
+                || ws.config.config.baseline.is_some()
+                || ws.config.config.horizon.is_some();
+            if adopts {
+                // A shard sees part of the repository: a baseline's stale entries, a
+                // revision's findings and horizon dates are judged on the whole one.
+                return Err(crate::diag::Diag::error(
+                    "cloudpact::cli::shard-baseline",
+                    "--shard does not combine with a baseline, --new-since or --horizon \
+                     (flags or `baseline:`/`horizon:` in cloudpact.yaml)",
+                )
+                .with_help(
+                    "run the baseline, --new-since or --horizon check on the whole repository",
+                )
+                .into());
+            }
+            ws.check_shard(spec)?
+        }
+        Some(_) => {
+            return Err(crate::diag::Diag::error(
+                "cloudpact::cli::shard-paths",
+                "--shard splits the whole repository: name no PATH inside it",
+            )
+            .into());
+        }
+    };
     let ahead = crate::baseline::adopt(
         &ws,
         &selection,
@@ -77,7 +107,17 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
             out
         }
         CheckFormat::Short => render::short::render(&report.findings, &|p| shown.path(p)),
-        CheckFormat::Json => render::json::render(&report.findings, &summary, &report.facts.notes),
+        CheckFormat::Json => {
+            let opts = crate::merge::DocOptions {
+                repo: args.result.repo.clone(),
+                shard: args.result.shard.map(|s| render::result::Shard {
+                    index: s.index,
+                    count: s.count,
+                }),
+                inventory: args.result.inventory,
+            };
+            render::result::to_text(&crate::merge::doc_of(&ws, &report, &summary, &opts))
+        }
         CheckFormat::Sarif => render::sarif::render(&report.findings, &report.policies, &summary),
         CheckFormat::Github => {
             let job_summary = render::github::step_summary(

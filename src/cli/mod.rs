@@ -9,8 +9,10 @@ mod check;
 mod explain;
 mod init;
 mod inventory;
+mod merge;
 mod policy;
 mod providers;
+mod report;
 mod test_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -85,6 +87,8 @@ fn run(cli: Cli) -> Result<Status, Fatal> {
         Command::Policy(args::PolicyCommand::Fmt(a)) => policy::fmt(&a),
         Command::Providers(a) => providers::run(&a),
         Command::Test(a) => test_cmd::run(&a),
+        Command::Merge(a) => merge::run(&a),
+        Command::Report(a) => report::run(&a),
         Command::Init => init::run(),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -107,6 +111,8 @@ fn color_of(cmd: &Command) -> ColorChoice {
         Command::Policy(args::PolicyCommand::Check(a)) => a.color,
         Command::Policy(args::PolicyCommand::Fmt(a)) => a.color,
         Command::Test(a) => a.color,
+        Command::Merge(a) => a.color,
+        Command::Report(a) => a.color,
         Command::Providers(_) | Command::Init | Command::Completions { .. } => ColorChoice::Auto,
         #[cfg(feature = "lsp")]
         Command::Lsp(_) => ColorChoice::Never,

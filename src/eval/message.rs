@@ -159,7 +159,8 @@ pub fn near_miss(
 
 /// Headline and help of a `share` finding.
 pub fn for_share(
-    rule: &RuleDef,
+    rule_message: Option<&str>,
+    providers: &[impl AsRef<str>],
     listed: usize,
     total: usize,
     pct: f64,
@@ -168,10 +169,10 @@ pub fn for_share(
     let counts = format!(
         "{listed} of {total} in-scope deployments ({}) run on {}; at least {} is committed",
         percent(pct),
-        list(&rule.providers),
+        list(providers),
         percent(at_least)
     );
-    let headline = match &rule.message {
+    let headline = match rule_message {
         Some(m) => format!("{m} ({counts})"),
         None => counts,
     };
@@ -179,7 +180,7 @@ pub fn for_share(
     let help = format!(
         "move {} more deployment(s) to {} to reach {}",
         needed.saturating_sub(listed),
-        list(&rule.providers),
+        list(providers),
         percent(at_least)
     );
     (headline, help)

@@ -355,33 +355,13 @@ impl<'a> Engine<'a> {
     /// A `share` rule over the whole scan.
     pub fn share(&self, rule: &RuleDef, deployments: &[Arc<Deployment>]) -> Option<Finding> {
         let (listed, total) = self.share_counts(rule, deployments);
-        let at_least = rule.at_least.unwrap_or(0.0);
-        if total == 0 {
-            return None;
-        }
-        let pct = listed as f64 * 100.0 / total as f64;
-        if pct >= at_least {
-            return None;
-        }
-        let (message, help) = message::for_share(rule, listed, total, pct, at_least);
-        Some(Finding {
-            rule: rule.id.clone(),
-            policy: Some(rule.policy.clone()),
-            rule_kind: Some(rule.kind),
-            severity: rule.severity,
-            message,
-            help: Some(help),
-            reference: rule.reference.clone(),
-            file: rule.file.clone(),
-            span: rule.name_span,
-            label: Some(format!(
-                "{listed} of {total} ({}) on the committed providers",
-                message::percent(pct)
-            )),
-            deployment: None,
-            related: Vec::new(),
-            suppressed: None,
-        })
+        share_finding(
+            &ShareTerms::of(rule),
+            listed,
+            total,
+            rule.file.clone(),
+            rule.name_span,
+        )
     }
 
     /// In-scope deployments with a known provider, and how many of them run on the listed
@@ -411,29 +391,123 @@ impl<'a> Engine<'a> {
             .iter()
             .enumerate()
             .filter(|(i, rec)| !used.contains(i) && rec.is_valid_on(self.opts.as_of))
-            .map(|(_, rec)| Finding {
-                rule: reserved::UNUSED_REFUSAL.to_string(),
-                policy: None,
-                rule_kind: None,
-                severity: Severity::Warning,
-                message: format!(
-                    "refusal record {} is in force but covers no deployment",
-                    rec.id
-                ),
-                help: Some(
-                    "remove the record if the capacity it was granted for is gone, or check its \
-                     `where` scope and `granted_to` providers"
-                        .to_string(),
-                ),
-                reference: None,
-                file: rec.file.clone(),
-                span: rec.span,
-                label: Some("covers nothing in this scan".to_string()),
-                deployment: None,
-                related: Vec::new(),
-                suppressed: None,
+            .map(|(_, rec)| unused_refusal_finding(&rec.id, rec.file.clone(), rec.span))
+            .collect()
+    }
+
+    /// Indices (in [`Engine::records`]) of the records that cover one of `deployments`.
+    pub fn used_records(&self, set: &PolicySet, deployments: &[Arc<Deployment>]) -> HashSet<usize> {
+        let rules: Vec<&Arc<RuleDef>> = set
+            .rules
+            .iter()
+            .filter(|r| r.kind == RuleKind::FirstRefusal && r.is_active(self.opts.as_of))
+            .collect();
+        deployments
+            .par_iter()
+            .flat_map_iter(|dep| {
+                rules
+                    .iter()
+                    .filter_map(|rule| self.judge(rule, dep).used_record)
+                    .collect::<Vec<_>>()
             })
             .collect()
+    }
+
+    /// Every distinct refusal record of the policy set, in the order of its rules.
+    pub fn records(&self) -> &[Arc<RefusalRecord>] {
+        &self.records
+    }
+}
+
+/// What a `share` finding says: the rule's terms, without the rule (a merge of results has
+/// only these, `src/merge/`).
+#[derive(Debug, Clone)]
+pub struct ShareTerms<'a> {
+    pub id: &'a str,
+    pub policy: &'a str,
+    pub severity: Severity,
+    pub message: Option<&'a str>,
+    pub providers: Vec<&'a str>,
+    pub at_least: f64,
+    pub reference: Option<&'a str>,
+}
+
+impl<'a> ShareTerms<'a> {
+    pub fn of(rule: &'a RuleDef) -> Self {
+        Self {
+            id: &rule.id,
+            policy: &rule.policy,
+            severity: rule.severity,
+            message: rule.message.as_deref(),
+            providers: rule.providers.iter().map(|p| &**p).collect(),
+            at_least: rule.at_least.unwrap_or(0.0),
+            reference: rule.reference.as_deref(),
+        }
+    }
+}
+
+/// The finding of a `share` rule with `listed` of `total` in-scope deployments on its
+/// providers, located at the rule's name; `None` when the share is met (or nothing is in scope).
+pub fn share_finding(
+    t: &ShareTerms<'_>,
+    listed: usize,
+    total: usize,
+    file: Arc<SourceFile>,
+    span: crate::source::Span,
+) -> Option<Finding> {
+    if total == 0 {
+        return None;
+    }
+    let pct = listed as f64 * 100.0 / total as f64;
+    if pct >= t.at_least {
+        return None;
+    }
+    let (message, help) =
+        message::for_share(t.message, &t.providers, listed, total, pct, t.at_least);
+    Some(Finding {
+        rule: t.id.to_string(),
+        policy: Some(t.policy.to_string()),
+        rule_kind: Some(RuleKind::Share),
+        severity: t.severity,
+        message,
+        help: Some(help),
+        reference: t.reference.map(str::to_string),
+        file,
+        span,
+        label: Some(format!(
+            "{listed} of {total} ({}) on the committed providers",
+            message::percent(pct)
+        )),
+        deployment: None,
+        related: Vec::new(),
+        suppressed: None,
+    })
+}
+
+/// The finding of a refusal record in force that covers no deployment.
+pub fn unused_refusal_finding(
+    id: &str,
+    file: Arc<SourceFile>,
+    span: crate::source::Span,
+) -> Finding {
+    Finding {
+        rule: reserved::UNUSED_REFUSAL.to_string(),
+        policy: None,
+        rule_kind: None,
+        severity: Severity::Warning,
+        message: format!("refusal record {id} is in force but covers no deployment"),
+        help: Some(
+            "remove the record if the capacity it was granted for is gone, or check its \
+             `where` scope and `granted_to` providers"
+                .to_string(),
+        ),
+        reference: None,
+        file,
+        span,
+        label: Some("covers nothing in this scan".to_string()),
+        deployment: None,
+        related: Vec::new(),
+        suppressed: None,
     }
 }
 

@@ -8,7 +8,8 @@ use super::Summary;
 use crate::eval::finding::Finding;
 use crate::facts::model::Deployment;
 
-pub const VERSION: u32 = 1;
+/// Version 2 added the fields `merge` and `report` read (src/render/result.rs).
+pub const VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Doc<'a> {
@@ -127,7 +128,7 @@ mod tests {
         let fx = fixture();
         let doc: serde_json::Value =
             serde_json::from_str(&render(&fx.findings, &fx.summary, &[])).unwrap();
-        assert_eq!(doc["version"], 1);
+        assert_eq!(doc["version"], VERSION);
         for key in ["tool", "as_of", "summary", "findings"] {
             assert!(doc.get(key).is_some(), "{key}");
         }

@@ -16,6 +16,7 @@
 pub mod git;
 mod paths;
 mod selection;
+mod shard;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ use crate::source::SourceFile;
 
 pub use paths::{Shown, repo_path};
 pub use selection::Selection;
+pub use shard::ShardSpec;
 
 /// A failure that ends the run with exit code 2, with the diagnostics that explain it.
 #[derive(Debug)]
@@ -460,10 +462,28 @@ impl Workspace {
             .into_iter()
             .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
             .collect();
+        let groups = self.terraform_stacks(self.terraform_links(&terraform));
+        let wanted: HashSet<&str> = groups
+            .iter()
+            .filter(|g| g.iter().any(|d| selected.contains(d)))
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        found.candidates.extend(
+            terraform
+                .into_iter()
+                .filter(|c| wanted.contains(dir_of(&c.rel).as_str())),
+        );
+    }
+
+    /// The links between the folders of Terraform files (a folder → a folder its files call
+    /// or include, and itself), read from their text.
+    pub fn terraform_links(&self, terraform: &[discover::Candidate]) -> Vec<(String, String)> {
+        let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
         // Read in parallel: on a large repository this read of every Terraform file is most of
         // a pre-commit run's time.
         use rayon::prelude::*;
-        let links: Vec<(String, String)> = terraform
+        terraform
             .par_iter()
             .flat_map_iter(|c| {
                 let dir = dir_of(&c.rel);
@@ -476,19 +496,7 @@ impl Workspace {
                     .chain(std::iter::once(dir.clone()))
                     .map(move |t| (dir.clone(), t))
             })
-            .collect();
-        let groups = self.terraform_stacks(links);
-        let wanted: HashSet<&str> = groups
-            .iter()
-            .filter(|g| g.iter().any(|d| selected.contains(d)))
-            .flatten()
-            .map(String::as_str)
-            .collect();
-        found.candidates.extend(
-            terraform
-                .into_iter()
-                .filter(|c| wanted.contains(dir_of(&c.rel).as_str())),
-        );
+            .collect()
     }
 
     /// Terraform folders that must be extracted together, from the links between folders (a
@@ -506,8 +514,13 @@ impl Workspace {
     /// Discovers, reads and extracts.
     pub fn collect(&self, selection: &Selection, skip: &[Arc<str>]) -> Result<Facts, Fatal> {
         let found = self.discover(selection, skip)?;
+        Ok(self.collect_found(found))
+    }
+
+    /// Reads and extracts what a discovery found.
+    pub fn collect_found(&self, found: Discovered) -> Facts {
         let (inputs, errors) = discover::read_all(&found.candidates);
-        Ok(self.extract(found, inputs, errors))
+        self.extract(found, inputs, errors)
     }
 
     /// Discovers, reads and extracts the whole repository as a git tree holds it
