@@ -601,3 +601,29 @@ fn horizon_names_the_dates_and_the_deployments_they_affect() {
     let bad = at("2026-01-10", &["--horizon", "soon"]);
     assert_eq!(bad.code, 2);
 }
+
+/// A shard sees part of the repository, so it cannot judge a baseline's stale entries, a
+/// revision's new findings or horizon dates: asking for both is a usage error, and a shard of
+/// a repository whose config names a baseline says so too.
+#[test]
+fn a_shard_refuses_baselines_new_since_and_horizon() {
+    let dir = repo(&[("infra/main.tf", MAIN_TF)]);
+    for extra in [
+        &["--shard", "0/2", "--baseline", "b.json"][..],
+        &["--shard", "0/2", "--new-since", "HEAD"][..],
+        &["--shard", "0/2", "--horizon", "30d"][..],
+    ] {
+        let run = check(dir.path(), extra);
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--shard does not combine"),
+            "{}",
+            run.stderr
+        );
+    }
+    let plain = check(dir.path(), &["--shard", "0/2"]);
+    assert_ne!(plain.code, 2, "{}", plain.stderr);
+    write(dir.path(), &[("cloudpact.yaml", "baseline: b.json\n")]);
+    let configured = check(dir.path(), &["--shard", "1/2"]);
+    assert_eq!(configured.code, 2, "{}", configured.stderr);
+}
