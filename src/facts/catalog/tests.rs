@@ -297,7 +297,7 @@ fn builtin_host_rules_all_compile() {
             super::compile_host(id, h).unwrap_or_else(|e| panic!("{e}"));
         }
     }
-    assert_eq!(c.host_rules().len(), defined);
+    assert_eq!(c.host_rules().rules.len(), defined);
 }
 
 #[test]
