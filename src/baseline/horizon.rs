@@ -29,12 +29,8 @@ const NAMED: usize = 5;
 fn findings_on(ws: &Workspace, report: &Report, date: Date) -> Vec<Finding> {
     judge(
         &Judge {
-            policies: &report.policies,
-            config: &ws.config,
-            catalog: &ws.catalog,
             as_of: date,
-            whole_repo: report.whole_repo,
-            parse_error_severity: ws.parse_error_severity(),
+            ..ws.judge_settings(&report.policies, report.whole_repo)
         },
         &report.facts.deployments,
         &report.facts.files,

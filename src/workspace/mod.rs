@@ -615,14 +615,7 @@ impl Workspace {
         };
         let whole_repo = selection.covers_root();
         let mut findings = judge(
-            &Judge {
-                policies: &policies,
-                config: &self.config,
-                catalog: &self.catalog,
-                as_of: self.as_of,
-                whole_repo,
-                parse_error_severity: self.parse_error_severity(),
-            },
+            &self.judge_settings(&policies, whole_repo),
             &facts.deployments,
             &facts.files,
             &facts.parse_errors,
@@ -648,6 +641,20 @@ pub struct Judge<'a> {
     pub as_of: Date,
     pub whole_repo: bool,
     pub parse_error_severity: Severity,
+}
+
+impl Workspace {
+    /// How this workspace judges `policies`: its config, catalog, date and parse-error severity.
+    pub fn judge_settings<'a>(&'a self, policies: &'a PolicySet, whole_repo: bool) -> Judge<'a> {
+        Judge {
+            policies,
+            config: &self.config,
+            catalog: &self.catalog,
+            as_of: self.as_of,
+            whole_repo,
+            parse_error_severity: self.parse_error_severity(),
+        }
+    }
 }
 
 /// Evaluates the rules, turns parse errors into findings, and applies ignore comments and

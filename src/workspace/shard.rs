@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{Fatal, Judge, Report, Selection, Workspace, judge};
+use super::{Fatal, Report, Selection, Workspace, judge};
 use crate::discover::Discovered;
 use crate::facts::units::UnitKey;
 
@@ -145,14 +145,7 @@ impl Workspace {
             .collect();
         let facts = self.collect_found(found);
         let mut findings = judge(
-            &Judge {
-                policies: &policies,
-                config: &self.config,
-                catalog: &self.catalog,
-                as_of: self.as_of,
-                whole_repo: false,
-                parse_error_severity: self.parse_error_severity(),
-            },
+            &self.judge_settings(&policies, false),
             &facts.deployments,
             &facts.files,
             &facts.parse_errors,
