@@ -181,25 +181,76 @@ fn guarded(first: Option<&Input>, run: impl FnOnce() -> Extraction) -> Extractio
     }
 }
 
-/// The Terraform folders of an extraction: parsed in parallel, then linked and evaluated root
-/// by root.
+/// The Terraform folders of an extraction, stack by stack: the folders linked by module calls,
+/// Terragrunt sources and includes, and configured variable files are parsed, linked and
+/// evaluated together, and each stack's parsed models are dropped once its deployments are
+/// out. Stacks run in parallel, and memory holds the models of one stack per thread, not of
+/// the whole repository (docs/performance.md, "Memory"). The links come from the files' text
+/// ([`terraform::graph::linked_folders`], a superset of what the module graph resolves), so a
+/// stack always holds every folder its module graph reaches.
 fn terraform_units(units: &[(&UnitKey, &Vec<Input>)], ctx: Ctx<'_>) -> Extraction {
     if units.is_empty() {
         return Extraction::default();
     }
-    let folders: Vec<terraform::Folder> = units
+    let dir_of = |key: &UnitKey| -> Arc<str> {
+        match key {
+            UnitKey::Terraform(dir) => dir.clone(),
+            _ => "".into(),
+        }
+    };
+    let dirs: Vec<Arc<str>> = units.iter().map(|(key, _)| dir_of(key)).collect();
+    let links: Vec<(String, String)> = units
         .par_iter()
-        .map(|(key, files)| {
-            let dir: Arc<str> = match key {
-                UnitKey::Terraform(dir) => dir.clone(),
-                _ => "".into(),
-            };
-            terraform::Folder::parse(dir, files)
+        .zip(dirs.par_iter())
+        .flat_map_iter(|((_, files), dir)| {
+            let targets: Vec<String> = files
+                .iter()
+                .flat_map(|i| terraform::graph::linked_folders(&i.file.path, &i.file.text))
+                .chain(
+                    ctx.var_files
+                        .get(&**dir)
+                        .into_iter()
+                        .flatten()
+                        .map(|f| f.rsplit_once('/').map_or("", |(d, _)| d).to_string()),
+                )
+                .chain(std::iter::once(dir.to_string()))
+                .collect();
+            targets.into_iter().map(move |t| (dir.to_string(), t))
         })
         .collect();
-    guarded(units[0].1.first(), || {
-        terraform::extract_folders(&folders, ctx)
-    })
+    let index: HashMap<&str, usize> = dirs.iter().enumerate().map(|(i, d)| (&**d, i)).collect();
+    let mut stacks: Vec<Vec<usize>> =
+        terraform::graph::components(links.iter().map(|(a, b)| (a.as_str(), b.as_str())))
+            .into_iter()
+            .map(|group| {
+                let mut members: Vec<usize> = group
+                    .iter()
+                    .filter_map(|d| index.get(d.as_str()).copied())
+                    .collect();
+                members.sort_unstable();
+                members
+            })
+            .filter(|members| !members.is_empty())
+            .collect();
+    // The heaviest stacks first, so the last to finish are small ones.
+    stacks.sort_by_key(|members| std::cmp::Reverse(members.len()));
+    let parts: Vec<Extraction> = stacks
+        .par_iter()
+        .map(|members| {
+            let folders: Vec<terraform::Folder> = members
+                .iter()
+                .map(|&i| terraform::Folder::parse(dirs[i].clone(), units[i].1))
+                .collect();
+            guarded(units[members[0]].1.first(), || {
+                terraform::extract_folders(&folders, ctx)
+            })
+        })
+        .collect();
+    let mut out = Extraction::default();
+    for part in parts {
+        out.extend(part);
+    }
+    out
 }
 
 /// The files that decided a deployment besides its own: every scanned file its evidence cites

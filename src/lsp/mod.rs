@@ -39,6 +39,7 @@ use lsp_types::{
 };
 
 pub(crate) use position::Encoding;
+pub use transport::{Body, read_stream};
 
 use crate::diag::Diag;
 use crate::dsl::Loaded;

@@ -94,6 +94,21 @@ pub(crate) fn read_frame(r: &mut impl BufRead) -> Result<Option<Vec<u8>>, String
     Ok(Some(body))
 }
 
+/// Every frame of `input` as the server's reader takes them: each body as a message or its
+/// error response, and last, if the stream broke, why. The fuzz target
+/// `fuzz/fuzz_targets/lsp_frames.rs` feeds it arbitrary bytes.
+pub fn read_stream(input: &[u8]) -> (Vec<Body>, Option<String>) {
+    let mut r = io::Cursor::new(input);
+    let mut bodies = Vec::new();
+    loop {
+        match read_frame(&mut r) {
+            Ok(Some(body)) => bodies.push(parse(&body)),
+            Ok(None) => return (bodies, None),
+            Err(why) => return (bodies, Some(why)),
+        }
+    }
+}
+
 /// At most 80 chars of a header, for a message about it.
 fn truncated(s: &str) -> String {
     s.chars().take(80).collect()
