@@ -222,6 +222,22 @@ fn a_report_that_cannot_be_written_exits_2() {
         stderr.contains("cannot write the report to standard output"),
         "{stderr}"
     );
+    // `json` and `sarif` are written as they are serialized: a failure midway is still one.
+    let (code, stderr) = run_to(dir.path(), &["check", "--format", "sarif"], full());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write the report to standard output"),
+        "{stderr}"
+    );
+    for format in ["sarif", "json"] {
+        let args = ["check", "--format", format, "--output", "/dev/full"];
+        let (code, stderr) = run_to(dir.path(), &args, Stdio::null());
+        assert_eq!(code, Some(2), "{format}: {stderr}");
+        assert!(
+            stderr.contains("cannot write /dev/full"),
+            "{format}: {stderr}"
+        );
+    }
     for args in [&["test", "."][..], &["providers"], &["completions", "bash"]] {
         let (code, stderr) = run_to(dir.path(), args, full());
         assert_eq!(code, Some(2), "{args:?}: {stderr}");

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use super::args::{CheckArgs, CheckFormat};
-use super::{Fatal, Status, emit, print_diags, term_width, write_stdout};
+use super::{Fatal, Status, emit, emit_with, print_diags, term_width, write_stdout};
 use crate::diag::Severity;
 use crate::eval::finding::Finding;
 use crate::render::diagnostic::DiagRenderer;
@@ -94,6 +94,7 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     // `human` and `short` show paths from the current directory, so they can be clicked; every
     // other format shows them repository-relative.
     let shown = Shown::from_cwd(&ws.root);
+    // `json` and `sarif` are written as they are serialized; the other formats are text first.
     let text = match args.format {
         CheckFormat::Human => {
             let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -104,9 +105,9 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
                 out.push_str(&render::human::summary_line(&summary));
                 out.push('\n');
             }
-            out
+            Some(out)
         }
-        CheckFormat::Short => render::short::render(&report.findings, &|p| shown.path(p)),
+        CheckFormat::Short => Some(render::short::render(&report.findings, &|p| shown.path(p))),
         CheckFormat::Json => {
             let opts = crate::merge::DocOptions {
                 repo: args.result.repo.clone(),
@@ -116,9 +117,16 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
                 }),
                 inventory: args.result.inventory,
             };
-            render::result::to_text(&crate::merge::doc_of(&ws, &report, &summary, &opts))
+            let doc = crate::merge::doc_of(&ws, &report, &summary, &opts);
+            emit_with(args.output.as_deref(), |w| render::result::write(w, &doc))?;
+            None
         }
-        CheckFormat::Sarif => render::sarif::render(&report.findings, &report.policies, &summary),
+        CheckFormat::Sarif => {
+            emit_with(args.output.as_deref(), |w| {
+                render::sarif::write(w, &report.findings, &report.policies, &summary)
+            })?;
+            None
+        }
         CheckFormat::Github => {
             let job_summary = render::github::step_summary(
                 &report.findings,
@@ -128,17 +136,19 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
             if let Err(e) = render::github::append_step_summary(&job_summary) {
                 eprintln!("warning: cannot append to $GITHUB_STEP_SUMMARY: {e}");
             }
-            render::github::render(&report.findings)
+            Some(render::github::render(&report.findings))
         }
-        CheckFormat::Gitlab => render::gitlab::render(&report.findings),
-        CheckFormat::Junit => render::junit::render(
+        CheckFormat::Gitlab => Some(render::gitlab::render(&report.findings)),
+        CheckFormat::Junit => Some(render::junit::render(
             &report.findings,
             &report.policies,
             &summary,
             ws.fail_on(args.fail_on),
-        ),
+        )),
     };
-    emit(args.output.as_deref(), &text)?;
+    if let Some(text) = text {
+        emit(args.output.as_deref(), &text)?;
+    }
     if args.output.is_some() && !args.scan.quiet {
         write_stdout(&format!("{}\n", render::human::summary_line(&summary)))?;
     }

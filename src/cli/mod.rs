@@ -187,14 +187,28 @@ pub(crate) fn term_width() -> usize {
 
 /// Writes `text` to `path`, or stdout.
 pub(crate) fn emit(path: Option<&std::path::Path>, text: &str) -> Result<(), Fatal> {
+    emit_with(path, |w| w.write_all(text.as_bytes()))
+}
+
+/// Writes what `write` writes to `path`, or stdout, as it is written: a large report is never
+/// held whole. Errors are handled as [`write_stdout`] says.
+pub(crate) fn emit_with(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Fatal> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| {
-            Fatal::from(crate::diag::Diag::error(
-                "cloudpact::cli::output",
-                format!("cannot write {}: {e}", p.display()),
-            ))
-        }),
-        None => write_stdout(text),
+        Some(p) => std::fs::File::create(p)
+            .and_then(|mut f| write(&mut f).and_then(|()| f.flush()))
+            .map_err(|e| {
+                Fatal::from(crate::diag::Diag::error(
+                    "cloudpact::cli::output",
+                    format!("cannot write {}: {e}", p.display()),
+                ))
+            }),
+        None => {
+            let mut out = std::io::stdout().lock();
+            stdout_result(write(&mut out).and_then(|()| out.flush()))
+        }
     }
 }
 
@@ -203,7 +217,12 @@ pub(crate) fn emit(path: Option<&std::path::Path>, text: &str) -> Result<(), Fat
 /// pipe (`| head`) is the reader's choice, not an error.
 pub(crate) fn write_stdout(text: &str) -> Result<(), Fatal> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    stdout_result(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// A write to stdout as a run's outcome: a closed pipe is not an error.
+fn stdout_result(r: std::io::Result<()>) -> Result<(), Fatal> {
+    match r {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Fatal::from(crate::diag::Diag::error(
                 "cloudpact::cli::output",

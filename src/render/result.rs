@@ -293,9 +293,17 @@ pub fn finding_values(doc: &Doc) -> Vec<Value> {
 
 /// The document as text: pretty JSON and a final newline.
 pub fn to_text(doc: &Doc) -> String {
-    let mut s = serde_json::to_string_pretty(doc).expect("JSON values always serialize");
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    write(&mut out, doc).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`to_text`] straight to a writer, without holding the text whole.
+pub fn write(w: &mut dyn std::io::Write, doc: &Doc) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer_pretty(&mut w, doc)?;
+    std::io::Write::write_all(&mut w, b"\n")?;
+    std::io::Write::flush(&mut w)
 }
 
 #[cfg(test)]

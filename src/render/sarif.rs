@@ -8,6 +8,10 @@
 //! - Suppressed findings stay in the log with `suppressions`, so code scanning shows them
 //!   closed instead of losing them.
 
+use std::io::Write as _;
+
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::Summary;
@@ -157,13 +161,22 @@ fn result_json(f: &Finding, rule_index: Option<usize>, fingerprint: &str) -> Val
 /// The SARIF log of a run. Every finding is a result (suppressed ones marked); `rules` is the
 /// policy set, so rules without findings are described as well.
 pub fn render(findings: &[Finding], rules: &PolicySet, summary: &Summary) -> String {
+    let mut out = Vec::new();
+    write(&mut out, findings, rules, summary).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render`] straight to a writer. Each result's JSON is built as it is written and dropped
+/// after, so a log of 200,000 findings never holds all their trees at once
+/// (docs/performance.md, "Memory").
+pub fn write(
+    w: &mut dyn std::io::Write,
+    findings: &[Finding],
+    rules: &PolicySet,
+    summary: &Summary,
+) -> std::io::Result<()> {
     let docs = rule_docs::all(rules, findings);
     let prints = fingerprints(findings);
-    let results: Vec<Value> = findings
-        .iter()
-        .zip(&prints)
-        .map(|(f, fp)| result_json(f, docs.iter().position(|d| d.id == f.rule), fp))
-        .collect();
     let mut driver = json!({
         "name": "cloudpact",
         "semanticVersion": env!("CARGO_PKG_VERSION"),
@@ -172,19 +185,59 @@ pub fn render(findings: &[Finding], rules: &PolicySet, summary: &Summary) -> Str
     if let Some(uri) = option_env!("CARGO_PKG_REPOSITORY").filter(|u| !u.is_empty()) {
         driver["informationUri"] = json!(uri);
     }
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver},
-            "columnKind": "utf16CodeUnits",
-            "results": results,
-            "properties": {"as_of": summary.as_of.to_string()},
+    // Keys in the order serde_json sorts an object's: the log reads the same as one built as a
+    // single `Value`.
+    #[derive(Serialize)]
+    struct Log<'a> {
+        #[serde(rename = "$schema")]
+        schema: &'static str,
+        runs: [Run<'a>; 1],
+        version: &'static str,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Run<'a> {
+        column_kind: &'static str,
+        properties: Value,
+        results: Results<'a>,
+        tool: Value,
+    }
+    let log = Log {
+        schema: SCHEMA,
+        runs: [Run {
+            column_kind: "utf16CodeUnits",
+            properties: json!({"as_of": summary.as_of.to_string()}),
+            results: Results {
+                findings,
+                prints: &prints,
+                docs: &docs,
+            },
+            tool: json!({"driver": driver}),
         }],
-    });
-    let mut s = serde_json::to_string_pretty(&log).expect("JSON values always serialize");
-    s.push('\n');
-    s
+        version: "2.1.0",
+    };
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer_pretty(&mut w, &log)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// The results of a log, each built when it is serialized.
+struct Results<'a> {
+    findings: &'a [Finding],
+    prints: &'a [String],
+    docs: &'a [RuleDoc],
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.findings.len()))?;
+        for (f, fp) in self.findings.iter().zip(self.prints) {
+            let rule = self.docs.iter().position(|d| d.id == f.rule);
+            seq.serialize_element(&result_json(f, rule, fp))?;
+        }
+        seq.end()
+    }
 }
 
 #[cfg(test)]
