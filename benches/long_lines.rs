@@ -3,8 +3,12 @@
 //! `human` report of it. Counting each finding's column from the line start made the 7 MB case
 //! take 70 s; rendering printed the whole line per finding.
 //!
+//! The same for large Terraform files: one `.tf` of 1, 2, 4 and 8 MiB (the default `max_file_size` is 10 MiB) (a generated
+//! configuration of that size, every resource a finding), parsed, linked and evaluated.
+//!
 //! Also a generator: `cargo bench --bench long_lines -- --write DIR MB` writes such a
-//! repository for timing the binary (docs/performance.md).
+//! repository for timing the binary (docs/performance.md); `--write-tf DIR MB` the Terraform
+//! one.
 
 use std::path::Path;
 
@@ -38,6 +42,27 @@ fn generate(dir: &Path, mb: usize) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// A repository whose `infra/main.tf` is at least `mb` MiB of Terraform: a provider with a
+/// region from a variable, then buckets with tags and locals; returns the number of resources.
+fn generate_tf(dir: &Path, mb: usize) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir.join("policies"))?;
+    std::fs::create_dir_all(dir.join("infra"))?;
+    std::fs::write(dir.join("cloudpact.yaml"), "policies: [policies]\n")?;
+    std::fs::write(dir.join("policies/p.pact"), DENY_AWS)?;
+    let mut tf = String::from(
+        "variable \"region\" {\n  default = \"eu-west-1\"\n}\n\nprovider \"aws\" {\n  region = var.region\n}\n\nlocals {\n  team = \"données\"\n}\n",
+    );
+    let mut n = 0;
+    while tf.len() < mb << 20 {
+        tf.push_str(&format!(
+            "\nresource \"aws_s3_bucket\" \"b{n}\" {{\n  bucket = \"bucket-${{local.team}}-{n}\"\n  tags = {{\n    team  = local.team\n    index = \"{n}\"\n  }}\n}}\n"
+        ));
+        n += 1;
+    }
+    std::fs::write(dir.join("infra/main.tf"), tf)?;
+    Ok(n)
+}
+
 fn workspace(dir: &Path) -> (Workspace, Selection) {
     let opts = OpenOptions {
         as_of: Some("2026-01-01".parse().expect("a date")),
@@ -68,10 +93,35 @@ fn one_line_json(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, one_line_json);
+fn large_terraform(c: &mut Criterion) {
+    let mut group = c.benchmark_group("large-tf");
+    group.sample_size(10);
+    for mb in [1usize, 2, 4, 8] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let resources = generate_tf(dir.path(), mb).expect("generate");
+        let (ws, selection) = workspace(dir.path());
+        let report = ws.check(&selection).expect("check runs");
+        // Sanity: every bucket is a finding.
+        assert_eq!(report.findings.len(), resources);
+        group.throughput(Throughput::Bytes((mb << 20) as u64));
+        group.bench_with_input(BenchmarkId::new("check", format!("{mb}MB")), &mb, |b, _| {
+            b.iter(|| ws.check(&selection).expect("check runs").findings.len())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, one_line_json, large_terraform);
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--write-tf") {
+        let dir = Path::new(&args[i + 1]);
+        let mb: usize = args[i + 2].parse().expect("a size in MB");
+        let n = generate_tf(dir, mb).expect("generate");
+        println!("{}: {n} Terraform resources in one file", dir.display());
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--write") {
         let dir = Path::new(&args[i + 1]);
         let mb: usize = args[i + 2].parse().expect("a size in MB");

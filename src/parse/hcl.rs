@@ -44,6 +44,84 @@ pub fn parse(text: &str) -> Result<Body, SyntaxError> {
     })
 }
 
+/// Where a large file can be cut into pieces that parse on their own: the starts of top-level
+/// items (a line at bracket depth 0, outside strings, comments and heredocs, that starts with
+/// an identifier), at least `target` bytes apart. hcl-edit's tree takes about 45 bytes per byte
+/// of Terraform, so a 10 MB file parsed whole held 450 MB at once; parsed and lowered piece by
+/// piece it holds one piece's tree (`facts::terraform::hcl::parse_body`). `None` when the scan
+/// meets something it does not expect (an unbalanced bracket, a string across lines): the
+/// file is then parsed whole, as before, and its errors are reported as hcl-edit finds them.
+pub(crate) fn top_level_cuts(text: &str, target: usize) -> Option<Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Open {
+        Brace,
+        Bracket,
+        Paren,
+        Quoted,
+        Interpolation,
+    }
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut cuts = Vec::new();
+    let mut last = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if stack.last() == Some(&Open::Quoted) {
+            match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') => {
+                    stack.push(Open::Interpolation);
+                    i += 1;
+                }
+                // `$${` and `%%{` are a literal `${` and `%{`.
+                b'$' | b'%' if bytes.get(i + 1) == Some(&b) && bytes.get(i + 2) == Some(&b'{') => {
+                    i += 2;
+                }
+                b'\n' => return None,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => stack.push(Open::Quoted),
+            b'{' => stack.push(Open::Brace),
+            b'[' => stack.push(Open::Bracket),
+            b'(' => stack.push(Open::Paren),
+            b'}' => match stack.pop() {
+                Some(Open::Brace | Open::Interpolation) => {}
+                _ => return None,
+            },
+            b']' => (stack.pop() == Some(Open::Bracket)).then_some(())?,
+            b')' => (stack.pop() == Some(Open::Paren)).then_some(())?,
+            b'#' => i = find(bytes, i, b"\n").unwrap_or(bytes.len()) - 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = find(bytes, i, b"\n").unwrap_or(bytes.len()) - 1;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = find(bytes, i + 2, b"*/")? + 1,
+            b'<' if bytes.get(i + 1) == Some(&b'<') => i = heredoc_end(bytes, i)?.max(i + 1) - 1,
+            b'\n' if stack.is_empty() => {
+                let next = i + 1;
+                if next - last >= target
+                    && bytes
+                        .get(next)
+                        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+                {
+                    cuts.push(next);
+                    last = next;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    stack.is_empty().then_some(cuts)
+}
+
 /// What a bracket opened, for [`join_for_object_lines`].
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Frame {

@@ -6,6 +6,43 @@ use hcl_edit::template::Element;
 
 use super::model::{Attr, Block, Body, Expr};
 use crate::parse::hcl::span;
+use crate::parse::tree::SyntaxError;
+
+/// A large file is parsed in pieces of at least this many bytes.
+const PIECE: usize = 256 << 10;
+
+/// Parses and lowers a `.tf`, `.tfvars` or Terragrunt file. One over two pieces long is cut
+/// at top-level items ([`crate::parse::hcl::top_level_cuts`]) and each piece is parsed, lowered
+/// and its hcl-edit tree dropped before the next: the tree is many times the text, the
+/// lowered model a fraction (docs/performance.md, "Memory"). The pieces' bodies, their spans
+/// moved to the file's offsets, are the same as the whole file's. If a piece does not parse,
+/// the file is parsed whole, so its error is the one hcl-edit reports for the file.
+pub(crate) fn parse_body(text: &str) -> Result<Body, SyntaxError> {
+    if text.len() > 2 * PIECE
+        && let Some(cuts) = crate::parse::hcl::top_level_cuts(text, PIECE)
+        && !cuts.is_empty()
+    {
+        let mut out = Body::default();
+        let mut start = 0;
+        for end in cuts.into_iter().chain(std::iter::once(text.len())) {
+            let Ok(tree) = crate::parse::hcl::parse(&text[start..end]) else {
+                return parse_whole(text);
+            };
+            let mut part = lower_body(&tree);
+            drop(tree);
+            part.shift(start);
+            out.attrs.append(&mut part.attrs);
+            out.blocks.append(&mut part.blocks);
+            start = end;
+        }
+        return Ok(out);
+    }
+    parse_whole(text)
+}
+
+fn parse_whole(text: &str) -> Result<Body, SyntaxError> {
+    crate::parse::hcl::parse(text).map(|tree| lower_body(&tree))
+}
 
 pub(crate) fn lower_body(body: &structure::Body) -> Body {
     let mut out = Body::default();
@@ -135,6 +172,70 @@ mod tests {
         assert!(matches!(v("g"), Expr::List(items) if items.len() == 2));
         assert_eq!(v("h"), Expr::Lit("true".into()));
         assert_eq!(v("i"), Expr::Other);
+    }
+
+    /// A file of `n` copies of items that a naive cut would break: braces and interpolations in
+    /// strings, heredocs holding `}` and identifiers at column 0, comments of every kind.
+    fn tricky(n: usize) -> String {
+        let mut text = String::from("\u{feff}# header\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                concat!(
+                    "resource \"aws_s3_bucket\" \"b{i}\" {{\n",
+                    "  bucket = \"x-${{var.a}}-{{not}}-%{{ if true }}y%{{ endif }}-$${{lit}}-{i}\"\n",
+                    "  policy = <<-EOT\n",
+                    "    }}\n",
+                    "resource \"fake\" \"inside_heredoc\" {{\n",
+                    "    EOT\n",
+                    "  /* block comment }} {{ */\n",
+                    "  tags = {{ for k, v in var.t : k => v == \"a\" ? 1 : 2 }} // trailing }}\n",
+                    "}}\n",
+                    "locals {{ l{i} = [\"]\", (1 + 2)] }}\n",
+                ),
+                i = i
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn a_large_file_lowered_in_pieces_equals_the_whole_file_lowered() {
+        let text = tricky(6_000);
+        assert!(text.len() > 2 * PIECE, "{}", text.len());
+        let cuts =
+            crate::parse::hcl::top_level_cuts(&text, PIECE).expect("the scan understands it");
+        assert!(cuts.len() >= 2, "{cuts:?}");
+        for &c in &cuts {
+            assert!(
+                text[c..].starts_with("resource \"aws_s3_bucket\"")
+                    || text[c..].starts_with("locals"),
+                "{c}"
+            );
+        }
+        let pieces = parse_body(&text).expect("parses");
+        let whole = parse_whole(&text).expect("parses");
+        assert_eq!(pieces.blocks.len(), 12_000);
+        assert!(pieces == whole, "lowering in pieces changed the model");
+    }
+
+    #[test]
+    fn a_large_file_that_does_not_parse_gets_the_whole_files_error() {
+        let mut text = tricky(6_000);
+        let at = text.len() - 10;
+        text.insert_str(at, " = = ");
+        let e = parse_body(&text).expect_err("a syntax error");
+        let whole = crate::parse::hcl::parse(&text).expect_err("a syntax error");
+        assert_eq!((e.span, e.message), (whole.span, whole.message));
+    }
+
+    #[test]
+    fn the_scan_gives_up_on_what_it_does_not_understand() {
+        use crate::parse::hcl::top_level_cuts;
+        assert_eq!(top_level_cuts("a = [1\nb = 2\n", 1), None);
+        assert_eq!(top_level_cuts("a = \"x\nb = 2\n", 1), None);
+        assert_eq!(top_level_cuts("a = 1 }\nb = 2\n", 1), None);
+        assert_eq!(top_level_cuts("a = 1\nb = 2\n", 1), Some(vec![6]));
+        assert_eq!(top_level_cuts("a = 1\n  b = 2\n", 1), Some(vec![]));
     }
 
     #[test]

@@ -127,12 +127,12 @@ fn lower_json(file: &Arc<SourceFile>, root: &Node) -> File {
 
 fn parse_file(file: &Arc<SourceFile>) -> Result<File, Box<crate::diag::Diag>> {
     // A panic inside the parser must not take the module's other files with it.
-    let parsed = std::panic::catch_unwind(|| crate::parse::hcl::parse(&file.text));
+    let parsed = std::panic::catch_unwind(|| hcl::parse_body(&file.text));
     match parsed {
         Ok(Ok(body)) => Ok(File {
             src: file.clone(),
             role: Role::of_path(&file.path),
-            body: hcl::lower_body(&body),
+            body,
         }),
         Ok(Err(e)) => Err(Box::new(parse_error(file, e.span, e.message))),
         Err(_) => Err(Box::new(parse_error(

@@ -59,6 +59,37 @@ impl Body {
     }
 }
 
+impl Body {
+    /// Moves every span `by` bytes on: a piece of a file lowered on its own
+    /// (`hcl::parse_body`) gets the offsets of the whole file.
+    pub(crate) fn shift(&mut self, by: usize) {
+        for a in &mut self.attrs {
+            a.shift(by);
+        }
+        for b in &mut self.blocks {
+            b.span = Span::new(b.span.start + by, b.span.end + by);
+            b.body.shift(by);
+        }
+    }
+}
+
+impl Attr {
+    fn shift(&mut self, by: usize) {
+        self.span = Span::new(self.span.start + by, self.span.end + by);
+        self.value.shift(by);
+    }
+}
+
+impl Expr {
+    fn shift(&mut self, by: usize) {
+        match self {
+            Expr::Object(attrs) => attrs.iter_mut().for_each(|a| a.shift(by)),
+            Expr::List(items) | Expr::Call(_, items) => items.iter_mut().for_each(|e| e.shift(by)),
+            Expr::Lit(_) | Expr::Ref(_) | Expr::Null | Expr::Other => {}
+        }
+    }
+}
+
 /// What a file is to its module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
