@@ -3,8 +3,9 @@
 //! `human` report of it. Counting each finding's column from the line start made the 7 MB case
 //! take 70 s; rendering printed the whole line per finding.
 //!
-//! The same for large Terraform files: one `.tf` of 1, 2, 4 and 8 MiB (the default `max_file_size` is 10 MiB) (a generated
-//! configuration of that size, every resource a finding), parsed, linked and evaluated.
+//! The same for large Terraform files: one `.tf` of 1, 2, 4 and 8 MiB (a generated
+//! configuration, every resource a finding; the default `max_file_size` is 10 MiB), parsed,
+//! linked and evaluated.
 //!
 //! Also a generator: `cargo bench --bench long_lines -- --write DIR MB` writes such a
 //! repository for timing the binary (docs/performance.md); `--write-tf DIR MB` the Terraform

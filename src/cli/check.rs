@@ -94,18 +94,21 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     // `human` and `short` show paths from the current directory, so they can be clicked; every
     // other format shows them repository-relative.
     let shown = Shown::from_cwd(&ws.root);
-    // `json` and `sarif` are written as they are serialized; the other formats are text first.
+    // `human`, `json` and `sarif` are written as they are made; the other formats are text
+    // first.
     let text = match args.format {
         CheckFormat::Human => {
             let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
             let renderer = DiagRenderer::new(args.scan.color.enabled(to_terminal), term_width());
             let findings = shown_from_cwd(&report.findings, &shown);
-            let mut out = render::human::render(&findings, &renderer);
-            if args.output.is_none() && !args.scan.quiet {
-                out.push_str(&render::human::summary_line(&summary));
-                out.push('\n');
-            }
-            Some(out)
+            emit_with(args.output.as_deref(), |w| {
+                render::human::write(w, &findings, &renderer)?;
+                if args.output.is_none() && !args.scan.quiet {
+                    writeln!(w, "{}", render::human::summary_line(&summary))?;
+                }
+                Ok(())
+            })?;
+            None
         }
         CheckFormat::Short => Some(render::short::render(&report.findings, &|p| shown.path(p))),
         CheckFormat::Json => {

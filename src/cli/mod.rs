@@ -198,7 +198,10 @@ pub(crate) fn emit_with(
 ) -> Result<(), Fatal> {
     match path {
         Some(p) => std::fs::File::create(p)
-            .and_then(|mut f| write(&mut f).and_then(|()| f.flush()))
+            .and_then(|f| {
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+                write(&mut w).and_then(|()| w.flush())
+            })
             .map_err(|e| {
                 Fatal::from(crate::diag::Diag::error(
                     "cloudpact::cli::output",
@@ -206,7 +209,7 @@ pub(crate) fn emit_with(
                 ))
             }),
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             stdout_result(write(&mut out).and_then(|()| out.flush()))
         }
     }
