@@ -3,11 +3,11 @@
 //! `ALIYUN::` for Alibaba ROS look-alikes); the region only from explicit values, resolved
 //! through `Parameters` defaults (`AWS::Region` is decided at deploy time: unknown).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::Ctx;
-use super::model::{Attr, Deployment, Evidence, Format};
+use super::model::{Attr, Deployment, Evidence, Format, Tags};
 use super::yaml::{entry_span, literal_region, zone_region};
 use crate::parse::tree::{Node, Value};
 use crate::source::SourceFile;
@@ -135,8 +135,8 @@ fn resource(dep: &mut Deployment, value: &Node, params: &Params<'_>, ctx: Ctx<'_
 }
 
 /// `Tags: [{Key, Value}]` or a `Tags: {k: v}` map (SAM and a few resources).
-fn tags(node: Option<&Node>, params: &Params<'_>) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+fn tags(node: Option<&Node>, params: &Params<'_>) -> Tags {
+    let mut out = Tags::default();
     let Some(node) = node else { return out };
     if let Some(items) = node.as_seq() {
         for item in items {

@@ -89,7 +89,7 @@ fn x_aws(node: &Node, ctx: Ctx<'_>, place: &str) -> Vec<Signal> {
 }
 
 /// `labels` as a map or a list of `key=value`.
-fn labels(node: Option<&Node>) -> std::collections::BTreeMap<String, String> {
+fn labels(node: Option<&Node>) -> crate::facts::model::Tags {
     let mut out = string_map(node);
     for item in node.and_then(Node::as_seq).unwrap_or_default() {
         if let Some((k, v)) = item.as_str().and_then(|s| s.split_once('=')) {

@@ -153,6 +153,130 @@ pub enum Attr {
     Gpu,
 }
 
+/// Tags or labels, key to value, sorted by key, each key once. A few tags are a sorted vector:
+/// a `BTreeMap` allocates a node of about 540 bytes for even one entry, and a repository has
+/// tens of thousands of deployments with a handful of tags each (docs/performance.md,
+/// "Memory"). Past [`Tags::SMALL`] entries they become a `BTreeMap`, so that a file with a
+/// resource of 100,000 labels costs no quadratic insertion.
+#[derive(Clone)]
+pub enum Tags {
+    Small(Vec<(String, String)>),
+    Large(BTreeMap<String, String>),
+}
+
+impl Default for Tags {
+    fn default() -> Self {
+        Tags::Small(Vec::new())
+    }
+}
+
+impl Tags {
+    const SMALL: usize = 32;
+
+    pub fn get(&self, key: &str) -> Option<&String> {
+        match self {
+            Tags::Small(v) => Self::find(v, key).ok().map(|i| &v[i].1),
+            Tags::Large(m) => m.get(key),
+        }
+    }
+
+    /// Sets `key`; the value it had, if any.
+    pub fn insert(&mut self, key: String, value: String) -> Option<String> {
+        match self {
+            Tags::Small(v) => match Self::find(v, &key) {
+                Ok(i) => Some(std::mem::replace(&mut v[i].1, value)),
+                Err(_) if v.len() >= Self::SMALL => {
+                    let mut m: BTreeMap<String, String> = std::mem::take(v).into_iter().collect();
+                    m.insert(key, value);
+                    *self = Tags::Large(m);
+                    None
+                }
+                Err(i) => {
+                    v.insert(i, (key, value));
+                    None
+                }
+            },
+            Tags::Large(m) => m.insert(key, value),
+        }
+    }
+
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&String, &String)> + '_> {
+        match self {
+            Tags::Small(v) => Box::new(v.iter().map(|(k, v)| (k, v))),
+            Tags::Large(m) => Box::new(m.iter()),
+        }
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Tags::Small(v) => v.len(),
+            Tags::Large(m) => m.len(),
+        }
+    }
+
+    fn find(v: &[(String, String)], key: &str) -> Result<usize, usize> {
+        v.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+}
+
+/// Later entries win, as in a map.
+impl FromIterator<(String, String)> for Tags {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        let mut tags = Tags::default();
+        for (k, v) in iter {
+            tags.insert(k, v);
+        }
+        if let Tags::Small(v) = &mut tags {
+            v.shrink_to_fit();
+        }
+        tags
+    }
+}
+
+impl From<BTreeMap<String, String>> for Tags {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        if map.len() > Self::SMALL {
+            Tags::Large(map)
+        } else {
+            Tags::Small(map.into_iter().collect())
+        }
+    }
+}
+
+/// Equal when they hold the same entries, whichever the representation.
+impl PartialEq for Tags {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Tags {}
+
+/// As a map, whichever the representation.
+impl std::fmt::Debug for Tags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Tags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
 /// One short sentence a user can check, naming the signal and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
@@ -203,7 +327,7 @@ pub struct Deployment {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub countries: Vec<String>,
     pub gpu: bool,
-    pub tags: BTreeMap<String, String>,
+    pub tags: Tags,
     pub evidence: Vec<Evidence>,
     /// The other files that decided it (those its evidence cites: a `variables.tf`, a
     /// `terraform.tfvars`, a Pulumi stack file), repository-relative and sorted. A run over
@@ -253,7 +377,7 @@ impl Deployment {
             country: None,
             countries: Vec::new(),
             gpu: false,
-            tags: BTreeMap::new(),
+            tags: Tags::default(),
             evidence: Vec::new(),
             provenance: Vec::new(),
             module: None,
@@ -281,5 +405,54 @@ impl Deployment {
 
     pub(crate) fn evidence_for(&self, attr: Attr) -> impl Iterator<Item = &Evidence> {
         self.evidence.iter().filter(move |e| e.attr == attr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_keep_key_order_and_the_last_value_in_both_representations() {
+        for n in [3usize, Tags::SMALL, Tags::SMALL + 1, 500] {
+            // Keys inserted in reverse, one key twice.
+            let mut tags: Tags = (0..n)
+                .rev()
+                .map(|i| (format!("k{i:04}"), format!("v{i}")))
+                .collect();
+            assert_eq!(
+                tags.insert("k0000".into(), "last".into()),
+                Some("v0".into())
+            );
+            assert_eq!(tags.len(), n);
+            assert_eq!(matches!(tags, Tags::Large(_)), n > Tags::SMALL, "{n}");
+            assert_eq!(tags.get("k0000").map(String::as_str), Some("last"));
+            assert_eq!(tags.get("absent"), None);
+            let keys: Vec<&String> = tags.keys().collect();
+            assert!(keys.windows(2).all(|w| w[0] < w[1]), "{n}: sorted, unique");
+            let json = serde_json::to_value(&tags).unwrap();
+            assert_eq!(json.as_object().unwrap().len(), n);
+            assert_eq!(json["k0000"], "last");
+        }
+    }
+
+    #[test]
+    fn tags_from_a_map_are_the_same_tags() {
+        let map: BTreeMap<String, String> = [("b", "2"), ("a", "1")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
+        let tags = Tags::from(map.clone());
+        assert_eq!(tags, map.into_iter().collect::<Tags>());
+        let large = Tags::Large(
+            [("a", "1"), ("b", "2")]
+                .map(|(k, v)| (k.into(), v.into()))
+                .into(),
+        );
+        assert_eq!(tags, large, "the representation does not matter");
+        assert_ne!(tags, Tags::default());
+        assert_eq!(
+            tags.iter().next(),
+            Some((&"a".to_string(), &"1".to_string()))
+        );
     }
 }

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::catalog::Catalog;
-use super::model::{Attr, Deployment, Evidence, ProviderId};
+use super::model::{Attr, Deployment, Evidence, ProviderId, Tags};
 use super::{Ctx, Extraction};
 use crate::parse::tree::Node;
 use crate::source::{SourceFile, Span};
@@ -274,8 +274,8 @@ pub(crate) fn image_host(image: &str) -> Option<&str> {
 }
 
 /// String-valued entries of a map (`labels`, `tags`).
-pub(crate) fn string_map(node: Option<&Node>) -> std::collections::BTreeMap<String, String> {
-    let mut out = std::collections::BTreeMap::new();
+pub(crate) fn string_map(node: Option<&Node>) -> Tags {
+    let mut out = Tags::default();
     if let Some(entries) = node.and_then(Node::as_map) {
         for (k, v) in entries {
             if let (Some(k), Some(v)) = (k.scalar_text(), v.scalar_text()) {
