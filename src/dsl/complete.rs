@@ -171,15 +171,15 @@ pub(crate) fn keyword_doc(word: &str) -> Option<String> {
     if !clauses.is_empty() {
         return Some(clauses.join("\n\n"));
     }
-    // `and`, `in`, `true`: the rule whose only word it is.
+    // `and`, `in`, `true`: the narrowest rule it begins.
     table::DOCS
         .iter()
-        .find(|(name, _)| {
-            table::FIRST
-                .iter()
-                .any(|(n, words)| n == name && words == &[word])
+        .filter_map(|(name, doc)| {
+            let words = table::FIRST.iter().find(|(n, _)| n == name)?.1;
+            words.contains(&word).then_some((words.len(), *doc))
         })
-        .map(|(_, doc)| (*doc).to_string())
+        .min_by_key(|(n, _)| *n)
+        .map(|(_, doc)| doc.to_string())
 }
 
 /// Every keyword of the grammar.

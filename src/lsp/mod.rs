@@ -25,6 +25,8 @@ mod transport;
 mod workspace;
 
 #[cfg(test)]
+mod editor_tests;
+#[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;

@@ -97,6 +97,13 @@ fn word_hover(
                 .find('.')
                 .map_or(span.end, |i| offset + i);
             let word = &text[word_start..word_end];
+            // The key of `tag.KEY`: the attribute.
+            let word =
+                if text[..word_start].ends_with("tag.") || text[..word_start].ends_with("label.") {
+                    "tag"
+                } else {
+                    word
+                };
             // Inside a comment or a string: nothing.
             let line_start = text[..word_start].rfind('\n').map_or(0, |i| i + 1);
             let before = &text[line_start..word_start];
