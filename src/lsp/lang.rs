@@ -86,6 +86,11 @@ pub(crate) fn record_around<'a>(
         .max_by_key(|r| r.span.start)
 }
 
+/// Every deployment of the workspace (without looking its file up: completion's inventory).
+pub(crate) fn all_deployments(ws: &Workspace) -> impl Iterator<Item = &Arc<Deployment>> {
+    ws.units.values().flat_map(|u| &u.deployments)
+}
+
 /// Every deployment of the workspace, with its file.
 pub(crate) fn deployments(ws: &Workspace) -> Vec<(&Arc<Deployment>, &Arc<SourceFile>)> {
     let mut out = Vec::new();

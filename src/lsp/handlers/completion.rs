@@ -226,17 +226,17 @@ fn quoted_key(key: &str) -> String {
 }
 
 fn tag_keys(ws: &Workspace) -> BTreeSet<String> {
-    lang::deployments(ws)
-        .into_iter()
-        .flat_map(|(d, _)| d.tags.keys().cloned())
-        .collect()
+    let mut keys: BTreeSet<&str> = BTreeSet::new();
+    for d in lang::all_deployments(ws) {
+        keys.extend(d.tags.keys().map(String::as_str));
+    }
+    keys.into_iter().map(str::to_string).collect()
 }
 
 fn tag_values(ws: &Workspace, key: &str) -> BTreeSet<String> {
-    lang::deployments(ws)
-        .into_iter()
-        .filter_map(|(d, _)| d.tags.get(key).cloned())
-        .collect()
+    let mut values: BTreeSet<&str> = BTreeSet::new();
+    values.extend(lang::all_deployments(ws).filter_map(|d| d.tags.get(key).map(String::as_str)));
+    values.into_iter().map(str::to_string).collect()
 }
 
 fn tag_values_doc(ws: &Workspace, key: &str) -> String {
@@ -261,9 +261,8 @@ fn values(ws: &Workspace, attr: &str) -> Vec<CompletionItem> {
         i
     };
     let seen = |f: &dyn Fn(&crate::facts::model::Deployment) -> Option<String>| {
-        lang::deployments(ws)
-            .into_iter()
-            .filter_map(|(d, _)| f(d))
+        lang::all_deployments(ws)
+            .filter_map(|d| f(d))
             .collect::<BTreeSet<String>>()
     };
     let attr_name = attr;
