@@ -7,7 +7,10 @@
 //! whole repository); for `.pact` files, refusal records and `cloudpact.yaml` it also publishes
 //! their own errors as the user types. Hover on a
 //! deployment tells its attributes, the evidence, and every rule's verdict; a quick fix inserts
-//! a `cloudpact:ignore` comment for a waivable rule.
+//! a `cloudpact:ignore` comment for a waivable rule. For the policy author: completion from the
+//! grammar and the workspace, definition and references of rules, symbols, formatting, hover on
+//! the language's words and code lenses evaluated on the workspace ([`lang`] and the handlers;
+//! editors/README.md, "Writing policies").
 //!
 //! Threads: the main loop reads messages, applies edits to open documents and answers hover and
 //! code actions from the last analysis; a worker debounces `didChange` and does the analysis,
