@@ -1,0 +1,5 @@
+variable "location" {
+  description = "Azure region serving the API."
+  type        = string
+  default     = "eastus2"
+}
