@@ -16,36 +16,8 @@ use cloudpact::lsp::{Options, Pipeline, Real};
 
 const FILES: usize = 1_000;
 
-const POLICY: &str = "policy contract {
-  title \"Bench contract\"
-
-  exclusive api_on_azure {
-    provider azure
-    where    tag.product == \"api\"
-  }
-
-  deny no_small {
-    provider digitalocean, hetzner
-  }
-
-  first_refusal capacity {
-    holder   azure
-    over     aws
-    refusals \"refusals/*.yaml\"
-  }
-
-  require customer_data_in_eu {
-    where   kind in [storage, database] and tag.data == \"customer\"
-    assert  country in eu
-  }
-
-  share azure_commitment {
-    provider azure
-    at_least 75%
-    where    kind in [compute, kubernetes]
-  }
-}
-";
+/// The contract of src/lsp/editor_tests.rs: five rules, `share` and `first_refusal` among them.
+const POLICY: &str = include_str!("../tests/data/editor/contract.pact");
 
 /// `policies/` (one policy, one records file) and 998 Terraform modules of three resources
 /// each (AWS, Azure and Google, tagged), 1,000 files in all.

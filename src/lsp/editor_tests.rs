@@ -40,31 +40,8 @@ pub(super) fn repository() -> tempfile::TempDir {
 
 pub(super) const CONFIG: &str = "policies: [policies]\nproviders:\n  - id: stargate\n    name: Stargate\n    terraform_prefixes: [stargate_]\nwaivers:\n  - rule: contract.no_small\n    where: 'path matches \"legacy/**\"'\n    reason: legacy\n";
 
-pub(super) const CONTRACT: &str = "policy contract {
-  title \"Test contract\"
-
-  exclusive api_on_azure {
-    provider azure
-    where    tag.product == \"api\"
-  }
-
-  deny no_small {
-    provider digitalocean, hetzner
-  }
-
-  first_refusal capacity {
-    holder   azure
-    over     aws
-    refusals \"refusals/*.yaml\"
-  }
-
-  share azure_commitment {
-    provider azure
-    at_least 75%
-    where    kind == compute
-  }
-}
-";
+/// Five rules; `customer_data_in_eu` has no deployment in scope here.
+pub(super) const CONTRACT: &str = include_str!("../../tests/data/editor/contract.pact");
 
 const RECORDS: &str = "- id: ROFR-1
   holder: azure
@@ -254,6 +231,7 @@ fn completion_at_ten_cursors() {
             "contract.api_on_azure",
             "contract.no_small",
             "contract.capacity",
+            "contract.customer_data_in_eu",
             "contract.azure_commitment"
         ]
     );
@@ -275,7 +253,7 @@ fn completion_at_ten_cursors() {
         "infra/small/main.tf",
         &SMALL.replace("contract.api_on_azure", "contract.n|"),
     );
-    assert_eq!(l.len(), 4, "{l:?}");
+    assert_eq!(l.len(), 5, "{l:?}");
     // Inside a comment of a policy: nothing.
     let (l, _) = complete(
         &mut c,
@@ -395,10 +373,11 @@ fn document_and_workspace_symbols() {
             "contract.api_on_azure",
             "contract.no_small",
             "contract.capacity",
+            "contract.customer_data_in_eu",
             "contract.azure_commitment"
         ]
     );
-    assert_eq!(r[0]["children"][3]["detail"], "share");
+    assert_eq!(r[0]["children"][4]["detail"], "share");
     assert_eq!(
         r[0]["children"][1]["selectionRange"]["start"]["line"],
         line_of(CONTRACT, "no_small")
@@ -412,7 +391,7 @@ fn document_and_workspace_symbols() {
         .collect();
     assert_eq!(names, ["contract.no_small"]);
     let r = c.request("workspace/symbol", json!({ "query": "contract" }));
-    assert_eq!(r.as_array().unwrap().len(), 5, "{r}");
+    assert_eq!(r.as_array().unwrap().len(), 6, "{r}");
     c.stop();
 }
 
@@ -523,6 +502,10 @@ fn code_lenses_evaluate_rules_and_records_on_the_workspace() {
             (
                 line_of(CONTRACT, "capacity"),
                 "5 deployments in scope · 0 findings".to_string()
+            ),
+            (
+                line_of(CONTRACT, "customer_data_in_eu"),
+                "0 deployments in scope · 0 findings".to_string()
             ),
             (
                 line_of(CONTRACT, "azure_commitment"),

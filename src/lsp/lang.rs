@@ -8,17 +8,41 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use lsp_types::{Location, Uri};
+use lsp_types::{Location, TextDocumentPositionParams, Uri};
 
 use super::position::{Encoding, path_to_uri};
-use super::server::Shared;
+use super::server::{Root, Server, Shared};
 use super::workspace::Workspace;
 use crate::dsl::ast::RuleKind;
 use crate::dsl::model::{RefusalRecord, RuleDef};
 use crate::eval::{Engine, EvalOptions, Verdict};
 use crate::facts::catalog::Catalog;
 use crate::facts::model::{Deployment, Kind};
-use crate::source::{SourceFile, Span};
+use crate::source::{LineIndex, SourceFile, Span};
+
+/// A request's document and position: the root that owns the file, the file, its text (the
+/// editor's, else the disk's), and the position as a byte offset of that text.
+pub(crate) struct Cursor {
+    pub root: Arc<Root>,
+    pub rel: Arc<str>,
+    pub text: String,
+    pub index: LineIndex,
+    pub offset: usize,
+}
+
+pub(crate) fn cursor(server: &Server, at: &TextDocumentPositionParams) -> Option<Cursor> {
+    let (root, rel) = server.locate(&at.text_document.uri)?;
+    let text = text_of(&root.lock(), &rel)?;
+    let index = LineIndex::new(&text);
+    let offset = server.encoding.offset(&text, &index, at.position);
+    Some(Cursor {
+        root,
+        rel,
+        text,
+        index,
+        offset,
+    })
+}
 
 /// The editor's text of a file, else the disk's.
 pub(crate) fn text_of(shared: &Shared, rel: &str) -> Option<String> {

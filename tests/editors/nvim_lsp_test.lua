@@ -99,14 +99,19 @@ local function run()
     return result
   end
 
-  local complete_at = os.getenv("CLOUDPACT_COMPLETE")
-  if complete_at and complete_at ~= "" then
-    local rel, line, col = target(complete_at)
+  -- `method` at `path:line,col`: the path and the first non-empty result.
+  local function ask_at(spec, method)
+    local rel, line, col = target(spec)
     local bufnr = buffer(rel)
-    local r = ask(bufnr, "textDocument/completion", {
+    return rel, ask(bufnr, method, {
       textDocument = { uri = vim.uri_from_bufnr(bufnr) },
       position = { line = line, character = col },
     }) or {}
+  end
+
+  local complete_at = os.getenv("CLOUDPACT_COMPLETE")
+  if complete_at and complete_at ~= "" then
+    local rel, r = ask_at(complete_at, "textDocument/completion")
     local labels = {}
     for _, item in ipairs(r.items or r) do table.insert(labels, item.label) end
     table.insert(report, "COMPLETE\t" .. rel .. "\t" .. table.concat(labels, ","))
@@ -114,12 +119,7 @@ local function run()
 
   local definition_at = os.getenv("CLOUDPACT_DEFINITION")
   if definition_at and definition_at ~= "" then
-    local rel, line, col = target(definition_at)
-    local bufnr = buffer(rel)
-    local r = ask(bufnr, "textDocument/definition", {
-      textDocument = { uri = vim.uri_from_bufnr(bufnr) },
-      position = { line = line, character = col },
-    }) or {}
+    local rel, r = ask_at(definition_at, "textDocument/definition")
     local loc = r.uri and r or r[1] or {}
     local path = loc.uri and vim.uri_to_fname(loc.uri) or ""
     local at = loc.range and loc.range.start.line or -1

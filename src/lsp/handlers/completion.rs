@@ -18,20 +18,17 @@ use crate::facts::model::{Format, Kind};
 use crate::lsp::lang;
 use crate::lsp::server::Server;
 use crate::lsp::workspace::{FileKind, Workspace};
-use crate::source::{LineIndex, Span};
+use crate::source::Span;
 
 pub(crate) fn handle(server: &Server, params: CompletionParams) -> Option<CompletionResponse> {
-    let at = params.text_document_position;
-    let (root, rel) = server.locate(&at.text_document.uri)?;
-    let shared = root.lock();
-    let text = lang::text_of(&shared, &rel)?;
-    let index = LineIndex::new(&text);
-    let offset = server.encoding.offset(&text, &index, at.position);
+    let c = lang::cursor(server, &params.text_document_position)?;
+    let shared = c.root.lock();
     let ws = &shared.ws;
-    let items = items_at(ws, ws.kind(&rel), &text, offset);
+    let (text, index) = (&c.text, &c.index);
+    let items = items_at(ws, ws.kind(&c.rel), text, c.offset);
     let range_of = |span: Span| Range {
-        start: server.encoding.position(&text, &index, span.start),
-        end: server.encoding.position(&text, &index, span.end),
+        start: server.encoding.position(text, index, span.start),
+        end: server.encoding.position(text, index, span.end),
     };
     let items = items
         .into_iter()

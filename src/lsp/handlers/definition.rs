@@ -9,27 +9,24 @@ use crate::lsp::lang;
 use crate::lsp::position::path_to_uri;
 use crate::lsp::server::Server;
 use crate::lsp::workspace::FileKind;
-use crate::source::{LineIndex, SourceFile};
+use crate::source::SourceFile;
 
 pub(crate) fn handle(
     server: &Server,
     params: GotoDefinitionParams,
 ) -> Option<GotoDefinitionResponse> {
-    let at = params.text_document_position_params;
-    let (root, rel) = server.locate(&at.text_document.uri)?;
-    let shared = root.lock();
+    let c = lang::cursor(server, &params.text_document_position_params)?;
+    let shared = c.root.lock();
     let ws = &shared.ws;
-    let text = lang::text_of(&shared, &rel)?;
-    let index = LineIndex::new(&text);
-    let offset = server.encoding.offset(&text, &index, at.position);
+    let (rel, text, index, offset) = (&*c.rel, &c.text, &c.index, c.offset);
     let enc = server.encoding;
 
-    if ws.kind(&rel) == FileKind::Policy
-        && let Some(files) = glob_targets(ws, &rel, &text, offset)
+    if ws.kind(rel) == FileKind::Policy
+        && let Some(files) = glob_targets(ws, rel, text, offset)
     {
         return Some(GotoDefinitionResponse::Array(files));
     }
-    if let Some((_, id)) = lang::id_at(&text, offset)
+    if let Some((_, id)) = lang::id_at(text, offset)
         && let Some(rule) = ws.policies.rule(id)
     {
         let loc = lang::location(ws, &rule.file, rule.name_span, enc);
@@ -38,7 +35,7 @@ pub(crate) fn handle(
     // On a finding: the rules it breaks.
     let line = index.line_of(offset);
     let mut rules: Vec<Location> = Vec::new();
-    for f in ws.findings.get(&rel).into_iter().flatten() {
+    for f in ws.findings.get(rel).into_iter().flatten() {
         if f.file.index.line_of(f.span.start) != line {
             continue;
         }

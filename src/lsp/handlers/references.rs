@@ -8,22 +8,18 @@ use lsp_types::{Location, ReferenceParams};
 use crate::lsp::lang;
 use crate::lsp::server::Server;
 use crate::lsp::workspace::FileKind;
-use crate::source::LineIndex;
 
 pub(crate) fn handle(server: &Server, params: ReferenceParams) -> Option<Vec<Location>> {
-    let at = params.text_document_position;
-    let (root, rel) = server.locate(&at.text_document.uri)?;
-    let shared = root.lock();
+    let c = lang::cursor(server, &params.text_document_position)?;
+    let shared = c.root.lock();
     let ws = &shared.ws;
-    let text = lang::text_of(&shared, &rel)?;
-    let index = LineIndex::new(&text);
-    let offset = server.encoding.offset(&text, &index, at.position);
+    let (rel, offset) = (&*c.rel, c.offset);
     let enc = server.encoding;
     let engine = lang::engine(ws);
 
-    let by_id = lang::id_at(&text, offset).and_then(|(_, id)| ws.policies.rule(id));
-    let rule = by_id.map(|r| &**r).or_else(|| match ws.kind(&rel) {
-        FileKind::Policy => lang::rule_around(ws, &rel, offset),
+    let by_id = lang::id_at(&c.text, offset).and_then(|(_, id)| ws.policies.rule(id));
+    let rule = by_id.map(|r| &**r).or_else(|| match ws.kind(rel) {
+        FileKind::Policy => lang::rule_around(ws, rel, offset),
         _ => None,
     });
     if let Some(rule) = rule {
@@ -39,8 +35,8 @@ pub(crate) fn handle(server: &Server, params: ReferenceParams) -> Option<Vec<Loc
         }
         return Some(out);
     }
-    if ws.kind(&rel) == FileKind::Record {
-        let rec = lang::record_around(ws, &rel, offset)?;
+    if ws.kind(rel) == FileKind::Record {
+        let rec = lang::record_around(ws, rel, offset)?;
         let (_, mut out) = lang::covered_by(ws, &engine, rec, enc, true);
         if params.context.include_declaration {
             out.insert(0, lang::location(ws, &rec.file, rec.span, enc));
