@@ -9,10 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lsp_server::{Connection, Message, Notification, Request, RequestId};
+use lsp_server::Message;
 use serde_json::{Value, json};
 
-use cloudpact::lsp::{Options, Pipeline, Real};
+use cloudpact::lsp::{Pipeline, Real};
+
+mod common;
+use common::Lsp;
 
 const FILES: usize = 1_000;
 
@@ -44,40 +47,25 @@ fn generate(root: &Path) {
 }
 
 struct Client {
-    conn: Connection,
+    lsp: Lsp,
     root: std::path::PathBuf,
-    next: i32,
 }
 
 impl Client {
     fn start(root: &Path, pipeline: Arc<dyn Pipeline>) -> Client {
-        let (server, conn) = Connection::memory();
-        std::thread::spawn(move || {
-            let _ = cloudpact::lsp::serve(&server, Options::default(), pipeline);
-        });
-        let mut c = Client {
-            conn,
+        let c = Client {
+            lsp: Lsp::start(root, pipeline),
             root: root.to_path_buf(),
-            next: 0,
         };
-        c.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "rootUri": format!("file://{}", root.display()),
-                "capabilities": {},
-                "initializationOptions": { "debounceMs": 0, "asOf": "2026-01-01" },
-            }),
-        );
-        c.notify("initialized", json!({}));
         // The policy's diagnostics come after the scan.
         let uri = c.uri("policies/contract.pact");
-        c.notify(
+        c.lsp.notify(
             "textDocument/didOpen",
             json!({ "textDocument": { "uri": uri, "languageId": "pact", "version": 1, "text": POLICY } }),
         );
         loop {
             let m = c
+                .lsp
                 .conn
                 .receiver
                 .recv_timeout(Duration::from_secs(300))
@@ -96,23 +84,8 @@ impl Client {
         format!("file://{}", self.root.join(rel).display())
     }
 
-    fn notify(&self, method: &str, params: Value) {
-        let n = Notification::new(method.to_string(), params);
-        self.conn.sender.send(Message::Notification(n)).unwrap();
-    }
-
     fn request(&mut self, method: &str, params: Value) -> Value {
-        self.next += 1;
-        let id = RequestId::from(self.next);
-        let req = Request::new(id.clone(), method.to_string(), params);
-        self.conn.sender.send(Message::Request(req)).unwrap();
-        loop {
-            if let Message::Response(r) = self.conn.receiver.recv().unwrap()
-                && r.id == id
-            {
-                return r.response_result.unwrap_or(Value::Null);
-            }
-        }
+        self.lsp.request(method, params)
     }
 
     fn completion(&mut self, line: u32, character: u32) -> usize {
