@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lsp_server::{Connection, Message, Notification, Request, RequestId};
+use lsp_server::Message;
 use serde_json::{Value, json};
 
 use cloudpact::diag::Severity;
@@ -23,9 +23,12 @@ use cloudpact::dsl::model::RuleDef;
 use cloudpact::facts::catalog::Catalog;
 use cloudpact::facts::model::{Attr, Deployment, Evidence, Format};
 use cloudpact::facts::{Ctx, Extraction, Input};
-use cloudpact::lsp::{Options, Pipeline, Real};
+use cloudpact::lsp::{Pipeline, Real};
 use cloudpact::source::{SourceFile, Span};
 use cloudpact::workspace::Workspace;
+
+mod common;
+use common::Lsp;
 
 const FILES: usize = 10_000;
 const BIG_LINES: usize = 2_000;
@@ -163,33 +166,19 @@ impl Pipeline for Synthetic {
 }
 
 struct Client {
-    conn: Connection,
+    lsp: Lsp,
     uri: String,
     version: i64,
 }
 
 impl Client {
     fn start(root: &Path, pipeline: Arc<dyn Pipeline>, big: &str) -> Client {
-        let (server, conn) = Connection::memory();
-        std::thread::spawn(move || {
-            let _ = cloudpact::lsp::serve(&server, Options::default(), pipeline);
-        });
         let uri = format!("file://{}", root.join("big/main.tf").display());
         let c = Client {
-            conn,
+            lsp: Lsp::start(root, pipeline),
             uri,
             version: 1,
         };
-        c.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "rootUri": format!("file://{}", root.display()),
-                "capabilities": {},
-                "initializationOptions": { "debounceMs": 0, "asOf": "2026-01-01" },
-            }),
-        );
-        c.notify("initialized", json!({}));
         c.notify(
             "textDocument/didOpen",
             json!({ "textDocument": { "uri": c.uri, "languageId": "terraform", "version": 1, "text": big } }),
@@ -199,27 +188,14 @@ impl Client {
     }
 
     fn notify(&self, method: &str, params: Value) {
-        let n = Notification::new(method.to_string(), params);
-        self.conn.sender.send(Message::Notification(n)).unwrap();
-    }
-
-    fn request(&self, method: &str, params: Value) {
-        let id = RequestId::from(1);
-        let req = Request::new(id.clone(), method.to_string(), params);
-        self.conn.sender.send(Message::Request(req)).unwrap();
-        loop {
-            if let Message::Response(r) = self.conn.receiver.recv().unwrap()
-                && r.id == id
-            {
-                return;
-            }
-        }
+        self.lsp.notify(method, params);
     }
 
     /// Waits for the diagnostics of `version` of the big file; returns how many there were.
     fn wait_diagnostics(&self, version: i64) -> usize {
         loop {
             let m = self
+                .lsp
                 .conn
                 .receiver
                 .recv_timeout(Duration::from_secs(120))

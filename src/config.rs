@@ -146,7 +146,7 @@ impl TerraformSettings {
     }
 }
 
-const KEYS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &[
     "policies",
     "exclude",
     "fail_on",

@@ -26,6 +26,16 @@ struct Shown {
 struct Report {
     shown: Vec<Shown>,
     hovers: Vec<String>,
+    /// The report's other lines (`COMPLETE`, `DEFINITION`, `LENS`), tab-separated fields.
+    lines: Vec<Vec<String>>,
+}
+
+/// The policy author's requests to make once the files are analysed (`path:line,col`).
+#[derive(Default)]
+struct Ask<'a> {
+    complete: &'a str,
+    definition: &'a str,
+    lens: &'a str,
 }
 
 fn nvim_found() -> bool {
@@ -62,6 +72,16 @@ fn ensure_neovim() {
 /// Runs Neovim on `files` of the workspace, asking for hover at `hover` (line, UTF-16 column)
 /// in each; `None` when the test is to be skipped.
 fn neovim(root: &Path, files: &[&str], hover: Option<(u32, u32)>) -> Option<Report> {
+    neovim_asking(root, files, hover, &Ask::default())
+}
+
+/// [`neovim`], then the requests of `ask`.
+fn neovim_asking(
+    root: &Path,
+    files: &[&str],
+    hover: Option<(u32, u32)>,
+    ask: &Ask<'_>,
+) -> Option<Report> {
     let skip = std::env::var("CLOUDPACT_SKIP_EDITOR_TESTS").is_ok_and(|v| v == "1");
     if !skip {
         ensure_neovim();
@@ -88,6 +108,9 @@ fn neovim(root: &Path, files: &[&str], hover: Option<(u32, u32)>) -> Option<Repo
             "CLOUDPACT_HOVER",
             hover.map_or(String::new(), |(l, c)| format!("{l},{c}")),
         )
+        .env("CLOUDPACT_COMPLETE", ask.complete)
+        .env("CLOUDPACT_DEFINITION", ask.definition)
+        .env("CLOUDPACT_LENS", ask.lens)
         .current_dir(root)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -131,7 +154,20 @@ fn neovim(root: &Path, files: &[&str], hover: Option<(u32, u32)>) -> Option<Repo
             }
         })
         .collect();
-    Some(Report { shown, hovers })
+    let lines = lines
+        .iter()
+        .filter(|l| {
+            ["COMPLETE\t", "DEFINITION\t", "LENS\t"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect();
+    Some(Report {
+        shown,
+        hovers,
+        lines,
+    })
 }
 
 fn workspace(config: &str) -> tempfile::TempDir {
@@ -172,7 +208,8 @@ fn neovim_shows_config_errors() {
 #[test]
 fn neovim_shows_a_terraform_finding_at_the_right_column_and_hover() {
     let ws = workspace("policies: [policies]\n");
-    let Some(Report { shown, hovers }) = neovim(ws.path(), &["infra/main.tf"], Some((2, 3))) else {
+    let Some(Report { shown, hovers, .. }) = neovim(ws.path(), &["infra/main.tf"], Some((2, 3)))
+    else {
         return;
     };
     assert_eq!(shown.len(), 1, "{shown:#?}");
@@ -192,5 +229,66 @@ fn neovim_shows_a_terraform_finding_at_the_right_column_and_hover() {
         hovers[0].contains("`p.only_gcp`: VIOLATES"),
         "{}",
         hovers[0]
+    );
+}
+
+#[test]
+fn neovim_completes_goes_to_a_rule_and_shows_the_share_lens() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path();
+    std::fs::create_dir_all(w.join("policies")).unwrap();
+    std::fs::create_dir_all(w.join("infra")).unwrap();
+    std::fs::write(
+        w.join("cloudpact.yaml"),
+        "policies: [policies]\nwaivers:\n  - rule: p.only_gcp\n    where: 'path matches \"legacy/**\"'\n    reason: legacy\n",
+    )
+    .unwrap();
+    std::fs::write(
+        w.join("policies/p.pact"),
+        "policy p {\n  exclusive only_gcp {\n    provider gcp\n  }\n\n  share azure_commitment {\n    provider azure\n    at_least 75%\n  }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        w.join("infra/main.tf"),
+        "resource \"aws_instance\" \"web\" {\n  ami = \"ami-123\"\n}\n\nresource \"azurerm_linux_virtual_machine\" \"vm\" {\n  location = \"westeurope\"\n}\n",
+    )
+    .unwrap();
+    let ask = Ask {
+        // After `    provider ` on line 2 of the policy.
+        complete: "policies/p.pact:2,13",
+        // On `p.only_gcp` of the waiver.
+        definition: "cloudpact.yaml:2,14",
+        lens: "policies/p.pact",
+    };
+    let Some(report) = neovim_asking(w, &["infra/main.tf"], None, &ask) else {
+        return;
+    };
+    let find =
+        |tag: &str| -> Vec<&Vec<String>> { report.lines.iter().filter(|l| l[0] == tag).collect() };
+    let complete = find("COMPLETE");
+    assert_eq!(complete.len(), 1, "{:?}", report.lines);
+    let labels: Vec<&str> = complete[0][2].split(',').collect();
+    assert!(labels.contains(&"azure"), "{labels:?}");
+    assert!(labels.contains(&"microsoft"), "{labels:?}");
+    let definition = find("DEFINITION");
+    assert_eq!(definition.len(), 1, "{:?}", report.lines);
+    assert!(
+        definition[0][2].ends_with("policies/p.pact"),
+        "{definition:?}"
+    );
+    // The rule's line: `  exclusive only_gcp {`.
+    assert_eq!(definition[0][3], "1", "{definition:?}");
+    let lenses: Vec<(&str, &str)> = find("LENS")
+        .iter()
+        .map(|l| (l[2].as_str(), l[3].as_str()))
+        .collect();
+    assert_eq!(
+        lenses,
+        [
+            ("1", "2 deployments in scope · 2 findings"),
+            ("5", "azure 50% of 2 (commitment 75%)"),
+        ],
+        "{:?}",
+        report.lines
     );
 }

@@ -40,6 +40,29 @@ function M.setup(opts)
       vim.lsp.buf_attach_client(args.buf, clients[root])
     end,
   })
+  -- Code lenses on rules and refusal records run `cloudpact.showReferences` (uri, position):
+  -- the rule's deployments and findings, or what the record covers, in the quickfix list.
+  vim.lsp.commands["cloudpact.showReferences"] = function(command, ctx)
+    local uri, position = command.arguments[1], command.arguments[2]
+    local params = {
+      textDocument = { uri = uri },
+      position = position,
+      context = { includeDeclaration = false },
+    }
+    vim.lsp.buf_request(ctx.bufnr, "textDocument/references", params, function(err, result)
+      if err or not result then return end
+      vim.fn.setqflist({}, " ", {
+        title = "cloudpact",
+        items = vim.lsp.util.locations_to_items(result, "utf-16"),
+      })
+      vim.cmd("copen")
+    end)
+  end
+  -- Lenses follow the analysis: refresh them when entering or saving a policy or record.
+  vim.api.nvim_create_autocmd({ "BufEnter", "BufWritePost", "InsertLeave" }, {
+    pattern = { "*.pact", "*.yaml", "*.yml" },
+    callback = function() pcall(vim.lsp.codelens.refresh) end,
+  })
   -- .pact files: use the C comment syntax and no filetype plugin.
   vim.cmd([[autocmd BufRead,BufNewFile *.pact setlocal filetype=pact commentstring=//\ %s]])
 end

@@ -29,6 +29,21 @@ function activate(context) {
   };
   client = new LanguageClient("cloudpact", "cloudpact", serverOptions, clientOptions);
   context.subscriptions.push(client);
+  // A code lens's command (editors/README.md): the deployments and findings of a rule, or
+  // what a refusal record covers, are `textDocument/references` at the lens's position;
+  // VS Code shows them in its peek view.
+  context.subscriptions.push(
+    vscode.commands.registerCommand("cloudpact.showReferences", async (uri, position) => {
+      const target = vscode.Uri.parse(uri);
+      const at = new vscode.Position(position.line, position.character);
+      const locations = await vscode.commands.executeCommand(
+        "vscode.executeReferenceProvider",
+        target,
+        at,
+      );
+      await vscode.commands.executeCommand("editor.action.showReferences", target, at, locations || []);
+    }),
+  );
   return client.start();
 }
 

@@ -8,6 +8,7 @@
 
 pub mod ast;
 mod build;
+pub(crate) mod complete;
 pub mod fmt;
 pub mod grammar;
 pub mod kind_docs;
@@ -395,6 +396,14 @@ fn load_record_file(
             Vec::new()
         }
     }
+}
+
+/// The files a `refusals` glob of the policy file `policy` matches (canonical paths), as a
+/// load reads them; none when the glob is invalid or leads outside the repository.
+pub(crate) fn refusal_glob_files(policy: &Path, glob: &str, root: &Path) -> Vec<PathBuf> {
+    let dir = policy.parent().unwrap_or(Path::new("."));
+    let (fence, _) = glob_fence(dir, root);
+    match_refusal_glob(dir, glob, &fence).unwrap_or_default()
 }
 
 /// Why a `refusals` glob was not walked.

@@ -7,7 +7,10 @@
 //! whole repository); for `.pact` files, refusal records and `cloudpact.yaml` it also publishes
 //! their own errors as the user types. Hover on a
 //! deployment tells its attributes, the evidence, and every rule's verdict; a quick fix inserts
-//! a `cloudpact:ignore` comment for a waivable rule.
+//! a `cloudpact:ignore` comment for a waivable rule. For the policy author: completion from the
+//! grammar and the workspace, definition and references of rules, symbols, formatting, hover on
+//! the language's words and code lenses evaluated on the workspace ([`lang`] and the handlers;
+//! editors/README.md, "Writing policies").
 //!
 //! Threads: the main loop reads messages, applies edits to open documents and answers hover and
 //! code actions from the last analysis; a worker debounces `didChange` and does the analysis,
@@ -16,6 +19,7 @@
 
 mod document;
 mod handlers;
+mod lang;
 mod position;
 mod publish;
 mod router;
@@ -23,6 +27,8 @@ mod server;
 mod transport;
 mod workspace;
 
+#[cfg(test)]
+mod editor_tests;
 #[cfg(test)]
 mod tests;
 
@@ -33,9 +39,10 @@ use std::time::Duration;
 use jiff::civil::Date;
 use lsp_server::{Connection, Message, ProtocolError};
 use lsp_types::{
-    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, HoverProviderCapability,
-    InitializeParams, SaveOptions, ServerCapabilities, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CodeLensOptions,
+    CompletionOptions, HoverProviderCapability, InitializeParams, OneOf, SaveOptions,
+    ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions,
 };
 
 pub(crate) use position::Encoding;
@@ -196,6 +203,19 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..Default::default()
         })),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![".".into(), " ".into(), "[".into()]),
+            ..Default::default()
+        }),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        document_range_formatting_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
         ..Default::default()
     }
 }

@@ -9,15 +9,34 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
     Notification as NotificationType,
 };
-use lsp_types::request::{CodeActionRequest, HoverRequest, Request as RequestType};
+use lsp_types::request::{
+    CodeActionRequest, CodeLensRequest, Completion, DocumentSymbolRequest, Formatting,
+    GotoDefinition, HoverRequest, RangeFormatting, References, Request as RequestType,
+    WorkspaceSymbolRequest,
+};
 
-use super::handlers::{code_action, did_change, did_close, did_open, did_save, hover};
+use super::handlers::{
+    code_action, code_lens, completion, definition, did_change, did_close, did_open, did_save,
+    formatting, hover, references, symbols,
+};
 use super::server::Server;
 
 pub(crate) fn request(server: &Server, req: Request) -> Response {
     match req.method.as_str() {
         HoverRequest::METHOD => answer::<HoverRequest>(server, req, hover::handle),
         CodeActionRequest::METHOD => answer::<CodeActionRequest>(server, req, code_action::handle),
+        Completion::METHOD => answer::<Completion>(server, req, completion::handle),
+        GotoDefinition::METHOD => answer::<GotoDefinition>(server, req, definition::handle),
+        References::METHOD => answer::<References>(server, req, references::handle),
+        DocumentSymbolRequest::METHOD => {
+            answer::<DocumentSymbolRequest>(server, req, symbols::document)
+        }
+        WorkspaceSymbolRequest::METHOD => {
+            answer::<WorkspaceSymbolRequest>(server, req, symbols::workspace)
+        }
+        Formatting::METHOD => answer::<Formatting>(server, req, formatting::document),
+        RangeFormatting::METHOD => answer::<RangeFormatting>(server, req, formatting::range),
+        CodeLensRequest::METHOD => answer::<CodeLensRequest>(server, req, code_lens::handle),
         _ => Response::new_err(
             req.id,
             ErrorCode::MethodNotFound as i32,

@@ -212,6 +212,17 @@ impl Server {
             .unwrap_or_else(|| dir.to_path_buf())
     }
 
+    /// Every root started so far, each once.
+    pub(crate) fn roots(&self) -> Vec<Arc<Root>> {
+        let mut out: Vec<Arc<Root>> = Vec::new();
+        for r in lock(&self.roots).values() {
+            if !out.iter().any(|x| Arc::ptr_eq(x, r)) {
+                out.push(r.clone());
+            }
+        }
+        out
+    }
+
     /// The root at `folder`, started on first use.
     fn root_at(&self, folder: &Path) -> Arc<Root> {
         let mut roots = lock(&self.roots);

@@ -636,8 +636,8 @@ fn closing_clears_and_unknown_requests_get_an_error() {
     let id = RequestId::from(c.next_id);
     let req = Request::new(
         id.clone(),
-        "workspace/symbol".into(),
-        json!({ "query": "" }),
+        "workspace/willRenameFiles".into(),
+        json!({ "files": [] }),
     );
     c.conn.sender.send(Message::Request(req)).unwrap();
     loop {

@@ -9,6 +9,11 @@
 --   DIAG <path> <line> <col> <severity> <code> <first line of the message>
 -- (tab-separated; line and col 0-based, col in bytes as Neovim stores it), then
 --   HOVER <path> <text, newlines as \n>   when CLOUDPACT_HOVER=line,col (0-based, on each file),
+--   COMPLETE <path> <labels, comma-separated>   when CLOUDPACT_COMPLETE=path:line,col,
+--   DEFINITION <path> <target path> <target line>   when CLOUDPACT_DEFINITION=path:line,col,
+--   LENS <path> <line> <title>   for each code lens when CLOUDPACT_LENS=path,
+--   (these are asked after the files above got their diagnostics, i.e. after the scan, and
+--   asked again for up to 20 s while the answer is empty)
 --   EXIT <code>   when the server ended after shutdown/exit,
 --   DONE
 -- or `ERROR <message>` when something went wrong.
@@ -65,6 +70,71 @@ local function run()
         local text = (type(contents) == "table" and contents.value) or tostring(contents)
         table.insert(report, "HOVER\t" .. rel .. "\t" .. text:gsub("\n", "\\n"))
       end
+    end
+  end
+
+  -- Opens `rel` (relative to the root) attached to the client; its buffer number.
+  local function buffer(rel)
+    vim.cmd("edit " .. vim.fn.fnameescape(root .. "/" .. rel))
+    local bufnr = vim.api.nvim_get_current_buf()
+    vim.lsp.buf_attach_client(bufnr, client_id)
+    return bufnr
+  end
+  -- `path:line,col` → path, line, col.
+  local function target(spec)
+    local path, line, col = spec:match("^(.*):(%d+),(%d+)$")
+    return path, tonumber(line), tonumber(col)
+  end
+  -- The first non-empty result of `method`, asked until one comes (or 20 s pass).
+  local function ask(bufnr, method, params)
+    local result = nil
+    vim.wait(20000, function()
+      local replies = vim.lsp.buf_request_sync(bufnr, method, params, 10000) or {}
+      for _, reply in pairs(replies) do
+        local r = reply.result
+        if r and not vim.tbl_isempty(r) then result = r end
+      end
+      return result ~= nil
+    end, 200)
+    return result
+  end
+
+  -- `method` at `path:line,col`: the path and the first non-empty result.
+  local function ask_at(spec, method)
+    local rel, line, col = target(spec)
+    local bufnr = buffer(rel)
+    return rel, ask(bufnr, method, {
+      textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+      position = { line = line, character = col },
+    }) or {}
+  end
+
+  local complete_at = os.getenv("CLOUDPACT_COMPLETE")
+  if complete_at and complete_at ~= "" then
+    local rel, r = ask_at(complete_at, "textDocument/completion")
+    local labels = {}
+    for _, item in ipairs(r.items or r) do table.insert(labels, item.label) end
+    table.insert(report, "COMPLETE\t" .. rel .. "\t" .. table.concat(labels, ","))
+  end
+
+  local definition_at = os.getenv("CLOUDPACT_DEFINITION")
+  if definition_at and definition_at ~= "" then
+    local rel, r = ask_at(definition_at, "textDocument/definition")
+    local loc = r.uri and r or r[1] or {}
+    local path = loc.uri and vim.uri_to_fname(loc.uri) or ""
+    local at = loc.range and loc.range.start.line or -1
+    table.insert(report, "DEFINITION\t" .. rel .. "\t" .. path .. "\t" .. at)
+  end
+
+  local lens_in = os.getenv("CLOUDPACT_LENS")
+  if lens_in and lens_in ~= "" then
+    local bufnr = buffer(lens_in)
+    local r = ask(bufnr, "textDocument/codeLens", {
+      textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    }) or {}
+    for _, lens in ipairs(r) do
+      local title = lens.command and lens.command.title or ""
+      table.insert(report, "LENS\t" .. lens_in .. "\t" .. lens.range.start.line .. "\t" .. title)
     end
   end
 

@@ -1,5 +1,7 @@
 //! `textDocument/hover` on a deployment (its declaration line, or anywhere in its span): what
-//! cloudpact detected, the evidence for it, and every rule's verdict.
+//! cloudpact detected, the evidence for it, and every rule's verdict. In a `.pact` file, on
+//! any word of the language (keyword, clause, rule kind, provider, kind, group, attribute):
+//! its documentation. On a rule id anywhere (a waiver, an ignore comment): the rule.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -16,6 +18,9 @@ pub(crate) fn handle(server: &Server, params: HoverParams) -> Option<Hover> {
     let (root, rel) = server.locate(&at.text_document.uri)?;
     let shared = root.lock();
     let ws = &shared.ws;
+    if let Some(h) = word_hover(server, &shared, &rel, at.position) {
+        return Some(h);
+    }
     let unit = ws.unit_of(&rel)?;
     // Spans refer to the text that was analysed, which may trail the editor by a debounce.
     let file = unit
@@ -66,6 +71,59 @@ pub(crate) fn handle(server: &Server, params: HoverParams) -> Option<Hover> {
             value: md,
         }),
         range: Some(server.encoding.range(&file, dep.span)),
+    })
+}
+
+/// The documentation of the word under the cursor: a rule id in any file, a word of the
+/// language in a `.pact` file.
+fn word_hover(
+    server: &Server,
+    shared: &crate::lsp::server::Shared,
+    rel: &str,
+    position: lsp_types::Position,
+) -> Option<Hover> {
+    let ws = &shared.ws;
+    let policy = ws.kind(rel) == crate::lsp::workspace::FileKind::Policy;
+    let text = crate::lsp::lang::text_of(shared, rel)?;
+    let index = crate::source::LineIndex::new(&text);
+    let offset = server.encoding.offset(&text, &index, position);
+    let (span, id) = crate::lsp::lang::id_at(&text, offset)?;
+    let doc = match ws.policies.rule(id) {
+        Some(rule) => crate::lsp::lang::rule_doc(rule),
+        None if policy => {
+            // One word of `tag.team`, `kind`, `eu`: the part under the cursor.
+            let word_start = span.start + text[span.start..offset].rfind('.').map_or(0, |i| i + 1);
+            let word_end = text[offset..span.end]
+                .find('.')
+                .map_or(span.end, |i| offset + i);
+            let word = &text[word_start..word_end];
+            // The key of `tag.KEY`: the attribute.
+            let word =
+                if text[..word_start].ends_with("tag.") || text[..word_start].ends_with("label.") {
+                    "tag"
+                } else {
+                    word
+                };
+            // Inside a comment or a string: nothing.
+            let line_start = text[..word_start].rfind('\n').map_or(0, |i| i + 1);
+            let before = &text[line_start..word_start];
+            if before.contains("//") || before.contains('#') || before.matches('"').count() % 2 == 1
+            {
+                return None;
+            }
+            crate::lsp::lang::word_doc(&ws.engine.catalog, word)?
+        }
+        None => return None,
+    };
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: doc,
+        }),
+        range: Some(lsp_types::Range {
+            start: server.encoding.position(&text, &index, span.start),
+            end: server.encoding.position(&text, &index, span.end),
+        }),
     })
 }
 
