@@ -451,6 +451,82 @@ fn a_module_file_shows_each_instance_and_follows_edits_in_its_caller() {
     s.stop();
 }
 
+/// A plan JSON beside its configuration lends its values to the `.tf` declarations: the editor
+/// shows them at the declaration, as `check` does, and follows unsaved edits of the plan.
+#[test]
+fn a_plan_decides_its_declarations_and_follows_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path();
+    let main = "variable \"region\" {\n  default = \"us-east-1\"\n}\n\nprovider \"aws\" {\n  region = var.region\n}\n\nresource \"aws_instance\" \"web\" {\n  count = 2\n}\n";
+    // Planned with `-var region=eu-west-1`.
+    let plan = r#"{
+  "format_version": "1.2",
+  "variables": { "region": { "value": "eu-west-1" } },
+  "resource_changes": [
+    { "address": "aws_instance.web[0]", "mode": "managed", "type": "aws_instance", "name": "web",
+      "provider_name": "registry.terraform.io/hashicorp/aws", "change": { "actions": ["create"], "after": {} } },
+    { "address": "aws_instance.web[1]", "mode": "managed", "type": "aws_instance", "name": "web",
+      "provider_name": "registry.terraform.io/hashicorp/aws", "change": { "actions": ["create"], "after": {} } }
+  ],
+  "configuration": {
+    "provider_config": {
+      "aws": { "name": "aws", "full_name": "registry.terraform.io/hashicorp/aws",
+               "expressions": { "region": { "references": ["var.region"] } } }
+    }
+  }
+}
+"#;
+    common::write(
+        w,
+        &[
+            (
+                "policies/us.pact",
+                "policy us {\n  require in_us {\n    where  provider == aws\n    assert country == \"us\"\n    unknown deny\n  }\n}\n",
+            ),
+            ("envs/prod/main.tf", main),
+            ("envs/prod/plan.json", plan),
+        ],
+    );
+    let check = common::run_in(w, &["check", "--format", "json"]);
+    assert_eq!(
+        common::findings(&check.json()),
+        vec![
+            common::f("us.in_us", "envs/prod/main.tf", 9, "error"),
+            common::f("us.in_us", "envs/prod/main.tf", 9, "error"),
+        ],
+        "{}",
+        check.stderr
+    );
+    let mut s = Server::start(w);
+    s.open("envs/prod/main.tf", "terraform", main);
+    let d = s.diagnostics("envs/prod/main.tf", 1);
+    assert_eq!(d.len(), 2, "the editor agrees with check: {d:#?}");
+    assert!(d.iter().all(|d| d["range"]["start"]["line"] == 8), "{d:#?}");
+    let related = d[0]["relatedInformation"].to_string();
+    assert!(related.contains(&s.uri("envs/prod/plan.json")), "{related}");
+    // Make the plan's region us-east-1, unsaved: the declaration's findings go.
+    s.open("envs/prod/plan.json", "json", plan);
+    let line = plan.lines().position(|l| l.contains("eu-west-1")).unwrap();
+    let col = plan.lines().nth(line).unwrap().find("eu-west-1").unwrap();
+    let (line, col) = (line as u32, col as u32);
+    s.change(
+        "envs/prod/plan.json",
+        2,
+        [line, col, line, col + 9],
+        "us-east-1",
+    );
+    let uri = s.uri("envs/prod/main.tf");
+    let m = s.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri.as_str()
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+    });
+    assert_eq!(m["params"]["diagnostics"], json!([]));
+    s.stop();
+}
+
 /// A body that is not JSON, or JSON that is not a message, is answered with JSON-RPC's error
 /// and the session goes on (the server used to end it, exiting 0 without a word).
 #[test]

@@ -84,7 +84,7 @@ pub fn entries_of(findings: &[Finding]) -> Vec<Entry> {
             rule: f.rule.clone(),
             path: f.path().to_string(),
             deployment: f.deployment.as_ref().map(|d| {
-                if d.module.is_some() || !d.calls.is_empty() {
+                if d.is_instance() {
                     d.address()
                 } else if d.name.is_empty() {
                     d.type_.clone()

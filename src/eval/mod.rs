@@ -114,7 +114,8 @@ pub fn evaluate(
     findings
 }
 
-/// The module calls that made a deployment's instance, outermost first, as related locations.
+/// The module calls that made a deployment's instance, outermost first, and the plan entry its
+/// values come from, as related locations.
 fn call_sites(dep: &Deployment, files: &FileMap) -> Vec<Related> {
     dep.calls
         .iter()
@@ -128,6 +129,13 @@ fn call_sites(dep: &Deployment, files: &FileMap) -> Vec<Related> {
                 },
             })
         })
+        .chain(dep.plan.as_ref().and_then(|p| {
+            Some(Related {
+                file: files.get(&p.path)?.clone(),
+                span: p.span,
+                message: format!("values from this plan entry ({})", p.address),
+            })
+        }))
         .collect()
 }
 

@@ -203,8 +203,11 @@ fn terraform_units(units: &[(&UnitKey, &Vec<Input>)], ctx: Ctx<'_>) -> Extractio
         .par_iter()
         .zip(dirs.par_iter())
         .flat_map_iter(|((_, files), dir)| {
+            // A plan's `module_calls` name sources too, but only the configuration links
+            // folders (a selection links them from the `.tf` files alone).
             let targets: Vec<String> = files
                 .iter()
+                .filter(|i| !units::is_plan_input(i))
                 .flat_map(|i| terraform::graph::linked_folders(&i.file.path, &i.file.text))
                 .chain(
                     ctx.var_files
@@ -237,12 +240,20 @@ fn terraform_units(units: &[(&UnitKey, &Vec<Input>)], ctx: Ctx<'_>) -> Extractio
     let parts: Vec<Extraction> = stacks
         .par_iter()
         .map(|members| {
+            let mut plans: Vec<&Input> = Vec::new();
             let folders: Vec<terraform::Folder> = members
                 .iter()
-                .map(|&i| terraform::Folder::parse(dirs[i].clone(), units[i].1))
+                .map(|&i| {
+                    let (plan, config): (Vec<&Input>, Vec<&Input>) =
+                        units[i].1.iter().partition(|f| units::is_plan_input(f));
+                    plans.extend(plan);
+                    let config: Vec<Input> = config.into_iter().cloned().collect();
+                    terraform::Folder::parse(dirs[i].clone(), &config)
+                })
                 .collect();
             guarded(units[members[0]].1.first(), || {
-                terraform::extract_folders(&folders, ctx)
+                let source = terraform::extract_folders(&folders, ctx);
+                terraform::join_plans(source, &plans, ctx)
             })
         })
         .collect();

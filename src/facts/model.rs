@@ -341,6 +341,23 @@ pub struct Deployment {
     /// The calls that made its module instance, outermost first (related locations).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub calls: Vec<CallSite>,
+    /// For a deployment located at its `.tf` declaration with its values taken from a
+    /// Terraform plan of the same configuration: the plan's entry (a related location).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanEntry>,
+}
+
+/// The entry of a Terraform plan (or state) that a deployment's values come from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanEntry {
+    pub path: Arc<str>,
+    #[serde(skip)]
+    pub span: Span,
+    /// The 1-based line of `span`.
+    pub line: usize,
+    /// Its address in the plan, instance keys included (`module.logs.aws_s3_bucket.this`,
+    /// `aws_instance.web[0]`).
+    pub address: String,
 }
 
 /// A module call (or a Terragrunt configuration) that made a module instance.
@@ -382,11 +399,22 @@ impl Deployment {
             provenance: Vec::new(),
             module: None,
             calls: Vec::new(),
+            plan: None,
         }
     }
 
-    /// Its Terraform address (`module.raw.google_storage_bucket.this`), or `type.name`.
+    /// Whether it is one instance of a Terraform declaration among possibly several (a module
+    /// instance, or a plan's instance of a resource): its address then tells it apart.
+    pub(crate) fn is_instance(&self) -> bool {
+        self.module.is_some() || !self.calls.is_empty() || self.plan.is_some()
+    }
+
+    /// Its Terraform address (`module.raw.google_storage_bucket.this`; a plan's, with instance
+    /// keys, when its values come from a plan), or `type.name`.
     pub(crate) fn address(&self) -> String {
+        if let Some(plan) = &self.plan {
+            return plan.address.clone();
+        }
         match &self.module {
             Some(m) => format!("{m}.{}.{}", self.type_, self.name),
             None => format!("{}.{}", self.type_, self.name),

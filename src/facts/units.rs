@@ -12,8 +12,14 @@
 //!   lead to any folder; only the content says which, so the unit is all of them.
 //! - Any other file on its own.
 //!
+//! A Terraform plan or state JSON (`terraform show -json`) belongs to the Terraform
+//! configuration of its folder: its values are joined to the declarations they were planned
+//! from (`facts::terraform::join_plans`). Only the text says a JSON file is a plan
+//! ([`is_plan_text`]), so that key is [`UnitKey::of_input`]'s, and a selection reads the JSON
+//! files of a configuration's folder to know it (`workspace::Workspace::candidate_key`).
+//!
 //! `check`, pre-commit runs of `check FILE…` and the language server all group files with
-//! [`UnitKey::of`], so a file is always evaluated with the same context.
+//! [`UnitKey::of_input`], so a file is always evaluated with the same context.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -62,6 +68,23 @@ impl UnitKey {
         }
     }
 
+    /// The unit of a file with its text: [`UnitKey::of`], except that a JSON file whose text is
+    /// a Terraform plan or state ([`is_plan_text`]) joins its folder's Terraform configuration.
+    pub(crate) fn of_input(path: &str, syntax: Syntax, text: &str) -> UnitKey {
+        let key = UnitKey::of(path, syntax);
+        if key.may_be_plan(path) && is_plan_text(text) {
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            return UnitKey::Terraform(dir.into());
+        }
+        key
+    }
+
+    /// Whether the file at `path`, keyed so by name, is a JSON file of its own (neither
+    /// Terraform's JSON syntax nor an ARM parameter file) that its text may make a plan.
+    pub(crate) fn may_be_plan(&self, path: &str) -> bool {
+        matches!(self, UnitKey::Arm(own) if **own == *path)
+    }
+
     /// Whether the unit spans the files of its folder (the folder must be listed to know it).
     pub(crate) fn is_folder(&self) -> bool {
         !matches!(self, UnitKey::File(_))
@@ -88,6 +111,25 @@ pub(crate) fn is_tfvars_json(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".tfvars.json")
 }
 
+/// Whether a JSON file's text is a Terraform plan or state as `terraform show -json` writes
+/// it: it names `format_version` and one of `planned_values`, `resource_changes` and
+/// `root_module` (`facts::json::recognise` decides the format once parsed; this is the same
+/// test on the text, so a file is grouped before it is parsed, and grouped alike by every
+/// caller).
+pub(crate) fn is_plan_text(text: &str) -> bool {
+    text.trim_start().starts_with('{')
+        && text.contains("\"format_version\"")
+        && (text.contains("\"planned_values\"")
+            || text.contains("\"resource_changes\"")
+            || text.contains("\"root_module\""))
+}
+
+/// Whether an input is a plan that joins a Terraform configuration ([`UnitKey::of_input`]).
+pub(crate) fn is_plan_input(input: &Input) -> bool {
+    UnitKey::of(&input.file.path, input.syntax).may_be_plan(&input.file.path)
+        && is_plan_text(&input.file.text)
+}
+
 /// `Pulumi.yaml` or a stack file `Pulumi.<stack>.yaml`.
 pub(crate) fn is_pulumi_file(name: &str) -> bool {
     name.starts_with("Pulumi.") && (name.ends_with(".yaml") || name.ends_with(".yml"))
@@ -98,7 +140,11 @@ pub(crate) fn group(inputs: Vec<Input>) -> BTreeMap<UnitKey, Vec<Input>> {
     let mut units: BTreeMap<UnitKey, Vec<Input>> = BTreeMap::new();
     for input in inputs {
         units
-            .entry(UnitKey::of(&input.file.path, input.syntax))
+            .entry(UnitKey::of_input(
+                &input.file.path,
+                input.syntax,
+                &input.file.text,
+            ))
             .or_default()
             .push(input);
     }
@@ -128,6 +174,35 @@ mod tests {
             UnitKey::of("infra/plan.json", Syntax::Json),
             UnitKey::Arm("infra/plan.json".into())
         );
+    }
+
+    #[test]
+    fn a_plan_joins_its_folders_configuration_by_its_text() {
+        let plan =
+            r#"{"format_version": "1.2", "terraform_version": "1.9.5", "planned_values": {}}"#;
+        assert_eq!(
+            UnitKey::of_input("envs/prod/plan.json", Syntax::Json, plan),
+            UnitKey::of("envs/prod/main.tf", Syntax::Hcl)
+        );
+        // Any other JSON file keeps its key; so do Terraform's own JSON files and ARM
+        // parameter files, whatever their text.
+        assert_eq!(
+            UnitKey::of_input("envs/prod/app.json", Syntax::Json, r#"{"Resources": {}}"#),
+            UnitKey::Arm("envs/prod/app.json".into())
+        );
+        assert_eq!(
+            UnitKey::of_input("a/x.parameters.json", Syntax::Json, plan),
+            UnitKey::Arm("a/x.json".into())
+        );
+        assert_eq!(
+            UnitKey::of_input("a/main.tf.json", Syntax::Json, plan),
+            UnitKey::Terraform("a".into())
+        );
+        assert!(!is_plan_text(r#"{"format_version": "1.0"}"#));
+        assert!(!is_plan_text(r#"["format_version", "planned_values"]"#));
+        assert!(is_plan_text(
+            "\n{\n  \"format_version\": \"1.0\",\n  \"values\": {\"root_module\": {}}\n}"
+        ));
     }
 
     #[test]

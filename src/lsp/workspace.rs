@@ -60,6 +60,9 @@ pub struct Workspace {
     /// Terraform file → the folders it links to, as last read (an edit that changes them
     /// regroups the stacks).
     links: HashMap<Arc<str>, Vec<String>>,
+    /// JSON files whose text, as last read, is a Terraform plan: each is in the unit of its
+    /// folder's configuration ([`UnitKey::of_input`]).
+    plans: HashSet<Arc<str>>,
     pub findings: HashMap<Arc<str>, Vec<Finding>>,
     /// Files the scan did not read (`cloudpact.unreadable`, `cloudpact.too-large`), with the
     /// finding `check` reports for each: an open one shows it, and is not read from the
@@ -83,6 +86,7 @@ impl Workspace {
             units: BTreeMap::new(),
             stacks: HashMap::new(),
             links: HashMap::new(),
+            plans: HashSet::new(),
             findings: HashMap::new(),
             skipped: HashMap::new(),
             notes,
@@ -214,6 +218,11 @@ impl Workspace {
     fn link(&mut self, inputs: &[Input]) {
         let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
         self.links.clear();
+        self.plans = inputs
+            .iter()
+            .filter(|i| crate::facts::units::is_plan_input(i))
+            .map(|i| i.file.path.clone())
+            .collect();
         let mut pairs = Vec::new();
         for input in inputs {
             if !matches!(
@@ -241,7 +250,13 @@ impl Workspace {
     /// The unit a file is extracted with: its own ([`UnitKey::of`]), or for Terraform its
     /// stack's.
     pub(crate) fn unit_key(&self, rel: &str, syntax: Syntax) -> UnitKey {
-        match UnitKey::of(rel, syntax) {
+        let key = if self.plans.contains(rel) {
+            let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+            UnitKey::Terraform(dir.into())
+        } else {
+            UnitKey::of(rel, syntax)
+        };
+        match key {
             UnitKey::Terraform(dir) => match self.stacks.get(&*dir) {
                 Some(first) => UnitKey::Terraform(first.as_str().into()),
                 None => UnitKey::Terraform(dir),
@@ -251,9 +266,11 @@ impl Workspace {
     }
 
     /// Whether an edit changes the folders a Terraform file links to (its stack may change:
-    /// the workspace is then re-read).
+    /// the workspace is then re-read), or whether a JSON file is a plan.
     pub(crate) fn links_changed(&self, rel: &str, syntax: Syntax, text: Option<&str>) -> bool {
-        if !matches!(UnitKey::of(rel, syntax), UnitKey::Terraform(_)) {
+        let key = UnitKey::of(rel, syntax);
+        let may_be_plan = key.may_be_plan(rel);
+        if !matches!(key, UnitKey::Terraform(_)) && !may_be_plan {
             return false;
         }
         let disk;
@@ -264,6 +281,10 @@ impl Workspace {
                 &disk
             }
         };
+        if may_be_plan {
+            // A JSON file that becomes a plan, or stops being one, changes units.
+            return crate::facts::units::is_plan_text(text) != self.plans.contains(rel);
+        }
         let now = crate::facts::terraform::graph::linked_folders(rel, text);
         self.links
             .get(rel)

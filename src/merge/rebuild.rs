@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::diag::Severity;
 use crate::dsl::ast::RuleKind;
 use crate::eval::finding::{Finding, Suppression};
-use crate::facts::model::{Attr, CallSite, Deployment, Evidence, Format, Kind};
+use crate::facts::model::{Attr, CallSite, Deployment, Evidence, Format, Kind, PlanEntry};
 use crate::render::Summary;
 use crate::render::result::{Doc, Place};
 use crate::source::{SourceFile, Span};
@@ -187,6 +187,20 @@ fn deployment(d: &Value) -> Deployment {
                 .collect()
         })
         .unwrap_or_default();
+    dep.plan = d["plan"].as_object().map(|p| PlanEntry {
+        path: p
+            .get("path")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .into(),
+        span: Span::default(),
+        line: p.get("line").and_then(Value::as_u64).unwrap_or(1) as usize,
+        address: p
+            .get("address")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    });
     dep
 }
 

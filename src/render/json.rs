@@ -46,11 +46,15 @@ pub fn deployment_json(d: &Deployment, file: Option<&crate::source::SourceFile>)
         // The other files that decided it (docs/detection.md, "Provenance").
         obj.insert("provenance".into(), json!(d.provenance));
     }
-    if d.module.is_some() || !d.calls.is_empty() {
+    if d.is_instance() {
         // A module instance (docs/detection.md, "Terraform modules").
         obj.insert("module".into(), json!(d.module));
         obj.insert("address".into(), json!(d.address()));
         obj.insert("calls".into(), json!(d.calls));
+    }
+    if let Some(plan) = &d.plan {
+        // Values from a plan, location from the configuration (docs/detection.md, "Plans").
+        obj.insert("plan".into(), json!(plan));
     }
     if let Some(file) = file {
         let s = file.line_col(d.span.start);

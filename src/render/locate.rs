@@ -54,10 +54,14 @@ pub fn identity(f: &Finding) -> String {
         key.push_str(&format!("{}\0{}", d.type_, d.name));
         // Instances of one module resource differ by their address and the calls that made
         // them (a Terragrunt instance has no address of its own).
-        if d.module.is_some() || !d.calls.is_empty() {
+        if d.is_instance() {
             key.push_str(&format!("\0{}", d.address()));
             for c in &d.calls {
                 key.push_str(&format!("\0{}:{}", c.path, c.name));
+            }
+            // Two plans of one configuration (per environment) make two instances.
+            if let Some(plan) = &d.plan {
+                key.push_str(&format!("\0{}", plan.path));
             }
         }
     } else if f.rule != reserved::PARSE_ERROR {
@@ -76,7 +80,7 @@ pub fn moved_identity(f: &Finding) -> String {
     let mut key = format!("{}\0", f.rule);
     if let Some(d) = &f.deployment {
         key.push_str(&format!("{}\0{}", d.type_, d.name));
-        if d.module.is_some() || !d.calls.is_empty() {
+        if d.is_instance() {
             key.push_str(&format!("\0{}", d.address()));
         }
     } else if f.rule != reserved::PARSE_ERROR {

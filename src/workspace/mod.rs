@@ -402,33 +402,41 @@ impl Workspace {
                     }
                 }
                 // Context: the other files of each named file's unit.
+                let keys: Vec<UnitKey> = found
+                    .candidates
+                    .iter()
+                    .map(|c| self.candidate_key(c))
+                    .collect();
                 let mut folders: Vec<(&str, bool)> = found
                     .candidates
                     .iter()
-                    .map(|c| (UnitKey::of(&c.rel, c.syntax), c))
-                    .filter(|(key, _)| key.is_folder())
-                    .map(|(key, c)| key.context_dir(c.rel.rsplit_once('/').map_or("", |(d, _)| d)))
+                    .zip(&keys)
+                    .filter(|(_, key)| key.is_folder())
+                    .map(|(c, key)| key.context_dir(c.rel.rsplit_once('/').map_or("", |(d, _)| d)))
                     .collect();
                 folders.sort_unstable();
                 folders.dedup();
-                let wanted: HashSet<UnitKey> = found
-                    .candidates
-                    .iter()
-                    .map(|c| UnitKey::of(&c.rel, c.syntax))
-                    .filter(UnitKey::is_folder)
-                    .collect();
+                let wanted: HashSet<UnitKey> =
+                    keys.into_iter().filter(UnitKey::is_folder).collect();
                 let mut context = Discovered::default();
                 for (dir, shallow) in folders {
                     self.walker.folder(dir, shallow, &mut context);
                 }
                 found.skipped.extend(context.skipped);
                 found.notes.extend(context.notes);
-                found.candidates.extend(
-                    context
-                        .candidates
-                        .into_iter()
-                        .filter(|c| wanted.contains(&UnitKey::of(&c.rel, c.syntax))),
-                );
+                found
+                    .candidates
+                    .extend(context.candidates.into_iter().filter(|c| {
+                        let key = UnitKey::of(&c.rel, c.syntax);
+                        if !key.may_be_plan(&c.rel) {
+                            return wanted.contains(&key);
+                        }
+                        // A JSON file of its own (the template of a named parameter file, or
+                        // a plan of a named configuration) is read only where either is wanted.
+                        let dir = c.rel.rsplit_once('/').map_or("", |(d, _)| d);
+                        (wanted.contains(&key) || wanted.contains(&UnitKey::Terraform(dir.into())))
+                            && wanted.contains(&self.candidate_key(c))
+                    }));
                 self.module_context(&mut found);
             }
         }
@@ -437,6 +445,19 @@ impl Workspace {
             .candidates
             .retain(|c| !skip.iter().any(|p| **p == *c.rel));
         Ok(found)
+    }
+
+    /// The unit of a discovered file ([`UnitKey::of_input`]). Only a JSON file's text says
+    /// whether it is a Terraform plan (which joins its folder's configuration), so a JSON
+    /// file of its own is read here; any other file's name says its unit.
+    pub(crate) fn candidate_key(&self, c: &discover::Candidate) -> UnitKey {
+        let key = UnitKey::of(&c.rel, c.syntax);
+        if key.may_be_plan(&c.rel)
+            && let Ok(text) = self.read(&c.abs)
+        {
+            return UnitKey::of_input(&c.rel, c.syntax, &text);
+        }
+        key
     }
 
     /// Adds the Terraform folders linked to the selected ones by module calls, in either
@@ -449,7 +470,7 @@ impl Workspace {
         let selected: HashSet<String> = found
             .candidates
             .iter()
-            .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
+            .filter(|c| matches!(self.candidate_key(c), UnitKey::Terraform(_)))
             .map(|c| dir_of(&c.rel))
             .collect();
         if selected.is_empty() {
@@ -457,11 +478,10 @@ impl Workspace {
         }
         let mut all = Discovered::default();
         self.walker.folder("", false, &mut all);
-        let terraform: Vec<discover::Candidate> = all
+        let (terraform, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) = all
             .candidates
             .into_iter()
-            .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
-            .collect();
+            .partition(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)));
         let groups = self.terraform_stacks(self.terraform_links(&terraform));
         let wanted: HashSet<&str> = groups
             .iter()
@@ -469,10 +489,19 @@ impl Workspace {
             .flatten()
             .map(String::as_str)
             .collect();
+        // The plans of the stack's folders join their configurations too.
+        let plans: Vec<discover::Candidate> = others
+            .into_iter()
+            .filter(|c| {
+                wanted.contains(dir_of(&c.rel).as_str())
+                    && matches!(self.candidate_key(c), UnitKey::Terraform(_))
+            })
+            .collect();
         found.candidates.extend(
             terraform
                 .into_iter()
-                .filter(|c| wanted.contains(dir_of(&c.rel).as_str())),
+                .filter(|c| wanted.contains(dir_of(&c.rel).as_str()))
+                .chain(plans),
         );
     }
 

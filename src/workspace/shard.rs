@@ -80,7 +80,7 @@ impl Workspace {
         }
         let mut weights: BTreeMap<String, u64> = BTreeMap::new();
         for c in &found.candidates {
-            let key = group_key(&c.rel, UnitKey::of(&c.rel, c.syntax), &stack_of, &dir_of);
+            let key = group_key(&c.rel, self.shard_unit(c, &stack_of), &stack_of, &dir_of);
             let len = std::fs::metadata(&c.abs).map_or(0, |m| m.len());
             *weights.entry(key).or_default() += len + PER_FILE;
         }
@@ -103,6 +103,22 @@ impl Workspace {
         (shard_of, stack_of)
     }
 
+    /// The unit of a file for the deal: its name's, except that a JSON file in a Terraform
+    /// folder is read, since a plan there joins the folder's configuration
+    /// ([`Workspace::candidate_key`]).
+    fn shard_unit(
+        &self,
+        c: &crate::discover::Candidate,
+        stack_of: &HashMap<String, String>,
+    ) -> UnitKey {
+        let key = UnitKey::of(&c.rel, c.syntax);
+        let dir = c.rel.rsplit_once('/').map_or("", |(d, _)| d);
+        if key.may_be_plan(&c.rel) && stack_of.contains_key(dir) {
+            return self.candidate_key(c);
+        }
+        key
+    }
+
     /// The whole-repository discovery cut to one shard, and the paths of the whole repository
     /// (for the findings no shard's files hold).
     pub fn discover_shard(
@@ -120,7 +136,7 @@ impl Workspace {
         let (shard_of, stacks) = self.deal(&found, spec.count);
         let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
         found.candidates.retain(|c| {
-            let key = group_key(&c.rel, UnitKey::of(&c.rel, c.syntax), &stacks, &dir_of);
+            let key = group_key(&c.rel, self.shard_unit(c, &stacks), &stacks, &dir_of);
             shard_of.get(&key) == Some(&spec.index)
         });
         found

@@ -8,6 +8,7 @@
 mod extract;
 pub mod graph;
 mod hcl;
+mod join;
 mod model;
 mod plan;
 mod region;
@@ -24,6 +25,7 @@ use crate::diag::Diag;
 use crate::discover::{Input, Syntax};
 use crate::parse::tree::Node;
 use crate::source::SourceFile;
+pub(crate) use join::join_plans;
 use model::{File, Role};
 
 /// The Terraform files of one folder (`.tf`, `.tfvars`, `.tf.json`, `.tfvars.json`, Terragrunt

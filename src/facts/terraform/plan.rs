@@ -13,6 +13,19 @@ use crate::parse::tree::{Node, Value};
 use crate::source::SourceFile;
 
 pub(crate) fn deployments(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<Deployment> {
+    instances(file, root, ctx)
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
+}
+
+/// The plan's deployments with their addresses (`module.logs.aws_s3_bucket.this`,
+/// `aws_instance.web[0]`), when the plan gives them.
+pub(crate) fn instances(
+    file: &Arc<SourceFile>,
+    root: &Node,
+    ctx: Ctx<'_>,
+) -> Vec<(Deployment, Option<String>)> {
     let reader = Reader { file, root, ctx };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
@@ -35,10 +48,15 @@ pub(crate) fn deployments(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> 
             continue;
         }
         let values = change.path(&["change", "after"]);
-        if let Some(address) = change.get("address").and_then(Node::as_str) {
+        let address = change.get("address").and_then(Node::as_str);
+        if let Some(address) = address {
             seen.insert(address.to_string());
         }
-        out.extend(reader.deployment(change, values));
+        out.extend(
+            reader
+                .deployment(change, values)
+                .map(|d| (d, address.map(str::to_string))),
+        );
     }
     // What the plan leaves in place (no-op changes, or a plan without `resource_changes`).
     if let Some(module) = root.path(&["planned_values", "root_module"]) {
@@ -58,7 +76,7 @@ impl Reader<'_> {
         &self,
         module: &Node,
         seen: &mut HashSet<String>,
-        out: &mut Vec<Deployment>,
+        out: &mut Vec<(Deployment, Option<String>)>,
         depth: usize,
     ) {
         if depth > 32 {
@@ -72,12 +90,16 @@ impl Reader<'_> {
             if r.get("mode").and_then(Node::as_str) == Some("data") {
                 continue;
             }
-            if let Some(address) = r.get("address").and_then(Node::as_str)
+            let address = r.get("address").and_then(Node::as_str);
+            if let Some(address) = address
                 && !seen.insert(address.to_string())
             {
                 continue;
             }
-            out.extend(self.deployment(r, r.get("values")));
+            out.extend(
+                self.deployment(r, r.get("values"))
+                    .map(|d| (d, address.map(str::to_string))),
+            );
         }
         for child in module
             .get("child_modules")
