@@ -99,7 +99,15 @@ pub(crate) fn scan_scalar(
 ) {
     let raw = file.text.get(span.range()).unwrap_or("");
     let from_raw = find_hosts(raw);
-    let from_decoded = find_hosts(decoded);
+    // The value as written, or quoted with no escape: the decoded text holds the same hosts
+    // with the same neighbours (a quote is no host character), so the raw hits stand.
+    let unescaped = raw == decoded
+        || (raw.len() == decoded.len() + 2 && raw.get(1..raw.len() - 1) == Some(decoded));
+    let from_decoded = if unescaped {
+        Vec::new()
+    } else {
+        find_hosts(decoded)
+    };
     if from_raw.len() >= from_decoded.len() {
         for hit in from_raw {
             push_hit(file, span.start, &hit, name, format, ctx, out);
@@ -256,10 +264,17 @@ static HOST_RE: LazyLock<Regex> = LazyLock::new(|| {
 pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    for caps in HOST_RE.captures_iter(text) {
-        let whole = caps.get(0).expect("match");
-        let host = caps.name("host").expect("host group");
-        let has_scheme = caps.name("scheme").is_some();
+    // Match bounds only (the lazy DFA); the groups are read off the match by `split_match`,
+    // since resolving captures costs a backtracking search per match, most of this function's
+    // time on templates full of dotted names (`t2.micro`, `Bucket.Arn`).
+    for whole in HOST_RE.find_iter(text) {
+        let (has_scheme, host) = split_match(whole.as_str());
+        let host = Span::new(whole.start() + host.start, whole.start() + host.end);
+        let host = Match {
+            start: host.start,
+            end: host.end,
+            text,
+        };
         let mut match_as = None;
         let mut start = whole.start();
         if !has_scheme && host.start() > 0 {
@@ -291,6 +306,64 @@ pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
         });
     }
     out
+}
+
+/// A match's host group, as a capture would give it, by its offsets in the text.
+struct Match<'t> {
+    start: usize,
+    end: usize,
+    text: &'t str,
+}
+
+impl Match<'_> {
+    fn start(&self) -> usize {
+        self.start
+    }
+
+    fn end(&self) -> usize {
+        self.end
+    }
+
+    fn as_str(&self) -> &str {
+        &self.text[self.start..self.end]
+    }
+}
+
+/// Whether a whole match of [`HOST_RE`] has its `scheme` group, and where its `host` group is,
+/// relative to the match, read without the regex's captures. The pattern is leftmost-first:
+/// at the match's start the scheme branch is preferred, and a match can only start with
+/// `letters://` through it (a host holds no `:`); after `://`, the userinfo branch is
+/// preferred, and it was taken when the match goes on past its `@` (a host holds no `@`, so
+/// without it the match would end before). The host then runs to the first character no
+/// host label holds: what follows in the match is a port (`:`) or a path (`/`, `?`, `#`). The
+/// pattern is case-insensitive with Unicode rules, under which `[a-z]` also matches the Kelvin
+/// sign and the long s: they are host characters here too.
+fn split_match(m: &str) -> (bool, Span) {
+    let host_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '\u{212A}' | '\u{17F}');
+    let letter = |c: char| c.is_ascii_alphabetic() || matches!(c, '\u{212A}' | '\u{17F}');
+    let mut at = 0;
+    let mut has_scheme = false;
+    if let Some(sep) = m.find("://")
+        && m[..sep].starts_with(letter)
+        && m[..sep].chars().all(|c| host_char(c) || c == '+')
+    {
+        has_scheme = true;
+        at = sep + 3;
+        let rest = &m[at..];
+        let end = rest
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '/' | '?' | '#' | '@' | '\'' | '"' | '<' | '>')
+            })
+            .unwrap_or(rest.len());
+        if rest[end..].starts_with('@') {
+            at += end + 1;
+        }
+    }
+    let len = m[at..]
+        .find(|c: char| !host_char(c))
+        .unwrap_or(m.len() - at);
+    (has_scheme, Span::new(at, at + len))
 }
 
 /// Where the placeholder ending just before `dot` starts (`${X}`, `{{ … }}`, `$(X)`), with
