@@ -270,23 +270,17 @@ pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
     for whole in HOST_RE.find_iter(text) {
         let (has_scheme, host) = split_match(whole.as_str());
         let host = Span::new(whole.start() + host.start, whole.start() + host.end);
-        let host = Match {
-            start: host.start,
-            end: host.end,
-            text,
-        };
         let mut match_as = None;
         let mut start = whole.start();
-        if !has_scheme && host.start() > 0 {
-            let before = bytes[host.start() - 1];
-            if before == b'.' && host.start() >= 2 && matches!(bytes[host.start() - 2], b'}' | b')')
-            {
-                let (from, labels) = placeholder_start(text, host.start() - 1);
+        if !has_scheme && host.start > 0 {
+            let before = bytes[host.start - 1];
+            if before == b'.' && host.start >= 2 && matches!(bytes[host.start - 2], b'}' | b')') {
+                let (from, labels) = placeholder_start(text, host.start - 1);
                 start = from;
                 match_as = Some(format!(
                     "{}placeholder.{}",
                     labels.to_lowercase(),
-                    host.as_str().to_lowercase()
+                    text[host.range()].to_lowercase()
                 ));
             } else if before.is_ascii_alphanumeric() || matches!(before, b'.' | b'-' | b'_' | b'@')
             {
@@ -295,38 +289,17 @@ pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
         }
         // Trailing sentence punctuation is not part of a URL.
         let mut end = whole.end();
-        while end > host.end() && matches!(bytes[end - 1], b'.' | b',' | b';' | b')' | b']') {
+        while end > host.end && matches!(bytes[end - 1], b'.' | b',' | b';' | b')' | b']') {
             end -= 1;
         }
         out.push(HostHit {
             span: Span::new(start, end),
-            host_span: Span::new(host.start(), host.end()),
-            host: host.as_str().to_string(),
+            host_span: host,
+            host: text[host.range()].to_string(),
             match_as,
         });
     }
     out
-}
-
-/// A match's host group, as a capture would give it, by its offsets in the text.
-struct Match<'t> {
-    start: usize,
-    end: usize,
-    text: &'t str,
-}
-
-impl Match<'_> {
-    fn start(&self) -> usize {
-        self.start
-    }
-
-    fn end(&self) -> usize {
-        self.end
-    }
-
-    fn as_str(&self) -> &str {
-        &self.text[self.start..self.end]
-    }
 }
 
 /// Whether a whole match of [`HOST_RE`] has its `scheme` group, and where its `host` group is,
