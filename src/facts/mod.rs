@@ -240,18 +240,20 @@ fn terraform_units(units: &[(&UnitKey, &Vec<Input>)], ctx: Ctx<'_>) -> Extractio
     let parts: Vec<Extraction> = stacks
         .par_iter()
         .map(|members| {
-            let mut plans: Vec<&Input> = Vec::new();
-            let folders: Vec<terraform::Folder> = members
-                .iter()
-                .map(|&i| {
-                    let (plan, config): (Vec<&Input>, Vec<&Input>) =
-                        units[i].1.iter().partition(|f| units::is_plan_input(f));
-                    plans.extend(plan);
-                    let config: Vec<Input> = config.into_iter().cloned().collect();
-                    terraform::Folder::parse(dirs[i].clone(), &config)
-                })
-                .collect();
+            // Inside the guard: a panic while parsing is a parse error too. The folders of a
+            // stack are parsed in parallel (one stack may hold most of a repository).
             guarded(units[members[0]].1.first(), || {
+                let parsed: Vec<(terraform::Folder, Vec<&Input>)> = members
+                    .par_iter()
+                    .map(|&i| {
+                        let (plans, config): (Vec<&Input>, Vec<&Input>) =
+                            units[i].1.iter().partition(|f| units::is_plan_input(f));
+                        let config: Vec<Input> = config.into_iter().cloned().collect();
+                        (terraform::Folder::parse(dirs[i].clone(), &config), plans)
+                    })
+                    .collect();
+                let (folders, plans): (Vec<_>, Vec<_>) = parsed.into_iter().unzip();
+                let plans: Vec<&Input> = plans.into_iter().flatten().collect();
                 let source = terraform::extract_folders(&folders, ctx);
                 terraform::join_plans(source, &plans, ctx)
             })
