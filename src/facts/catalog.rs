@@ -208,6 +208,25 @@ impl LazySet {
                 .unwrap_or_else(|e| panic!("built-in table {}: {e}", self.table))
         })
     }
+
+    /// The first pattern that matches `s`, ignoring ASCII case.
+    fn first_match(&self, s: &str) -> Option<usize> {
+        self.get().matches(&ascii_lower(s)).iter().next()
+    }
+
+    /// Whether a pattern matches `s`, ignoring ASCII case.
+    fn is_match(&self, s: &str) -> bool {
+        self.get().is_match(&ascii_lower(s))
+    }
+}
+
+/// `s` with ASCII letters lowercased, borrowed when it has no capital.
+fn ascii_lower(s: &str) -> std::borrow::Cow<'_, [u8]> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.as_bytes().to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s.as_bytes())
+    }
 }
 
 impl Catalog {
@@ -429,12 +448,7 @@ impl Catalog {
     /// The kind (and service, when the table names it) of a resource type as written. The
     /// first matching rule of `kinds.yaml` wins.
     pub(crate) fn kind_of(&self, type_: &str) -> Option<(Kind, Option<&str>)> {
-        let first = self
-            .kind_set
-            .get()
-            .matches(type_.as_bytes())
-            .iter()
-            .next()?;
+        let first = self.kind_set.first_match(type_)?;
         let (kind, service) = &self.kind_rules[first];
         Some((*kind, service.as_deref()))
     }
@@ -442,12 +456,7 @@ impl Catalog {
     /// The provider's service for a resource type as written (`aws_eks_cluster` → `eks`).
     /// The first matching rule of `services.yaml` wins.
     pub(crate) fn service_of(&self, type_: &str) -> Option<&str> {
-        let first = self
-            .service_set
-            .get()
-            .matches(type_.as_bytes())
-            .iter()
-            .next()?;
+        let first = self.service_set.first_match(type_)?;
         Some(&self.services[first])
     }
 
@@ -459,7 +468,7 @@ impl Catalog {
         self.gpu
             .iter()
             .filter(|(p, _)| provider.is_none_or(|want| want == p))
-            .any(|(_, set)| set.get().is_match(size.as_bytes()))
+            .any(|(_, set)| set.is_match(size))
     }
 
     /// Compiles every lazily compiled table now (the unit tests' check of the built-in data).
@@ -746,12 +755,13 @@ fn bad_host_glob(glob: &str) -> Option<String> {
     Some(format!("`{glob}` is not a host glob: {why}"))
 }
 
-/// A case-insensitive set of patterns over type names, which are ASCII. Byte-level classes
-/// (no Unicode case folding) compile several times faster, and compiling these tables is most
-/// of cloudpact's start-up.
+/// A set of patterns over type names, which are ASCII, matched without regard to ASCII case:
+/// the patterns are lowercased here and the names by [`LazySet`]'s lookups. Byte-level classes
+/// (no Unicode case folding) and no case-insensitive classes compile about twice as fast,
+/// and compiling these tables is most of a small run's time. The tables hold no escape whose
+/// meaning depends on case (`\S`, `\D`, `\W`, `\B`): a unit test checks it.
 fn ascii_set<'a>(patterns: impl Iterator<Item = &'a str>) -> Result<RegexSet, regex::Error> {
-    regex::bytes::RegexSetBuilder::new(patterns)
-        .case_insensitive(true)
+    regex::bytes::RegexSetBuilder::new(patterns.map(str::to_ascii_lowercase))
         .unicode(false)
         .build()
 }

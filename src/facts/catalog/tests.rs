@@ -369,3 +369,29 @@ fn multi_region_country_sets_are_multi_regions_with_sorted_iso_codes() {
     }
     assert_eq!(c.multi_region_countries("azure", "europe"), None);
 }
+
+/// The type tables are matched lowercased (`ascii_set`): no pattern may hold an escape whose
+/// meaning lowercasing changes, and each matches a name whatever its case.
+#[test]
+fn type_tables_match_without_regard_to_case() {
+    let c = super::Catalog::builtin();
+    let tables = [&c.kind_set, &c.service_set]
+        .into_iter()
+        .chain(c.gpu.iter().map(|(_, set)| set));
+    for table in tables {
+        for p in &table.patterns {
+            for esc in ["\\S", "\\D", "\\W", "\\B", "\\P", "\\A", "\\Z"] {
+                assert!(!p.contains(esc), "{}: `{p}` holds {esc}", table.table);
+            }
+        }
+    }
+    assert_eq!(c.kind_of("AWS::S3::Bucket"), c.kind_of("aws::s3::bucket"));
+    assert!(c.kind_of("AWS::S3::Bucket").is_some());
+    assert_eq!(
+        c.service_of("Microsoft.Storage/storageAccounts"),
+        c.service_of("microsoft.storage/storageaccounts")
+    );
+    assert!(c.service_of("Microsoft.Storage/storageAccounts").is_some());
+    assert!(c.is_gpu_type(None, "Standard_NC24ads_A100_v4"));
+    assert!(c.is_gpu_type(Some("oracle"), "BM.GPU.H100.8"));
+}
