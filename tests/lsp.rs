@@ -148,6 +148,18 @@ impl Server {
         }
     }
 
+    /// Waits until the diagnostics published for `rel` are empty.
+    fn cleared(&mut self, rel: &str) {
+        let uri = self.uri(rel);
+        self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri.as_str()
+                && m["params"]["diagnostics"]
+                    .as_array()
+                    .is_some_and(Vec::is_empty)
+        });
+    }
+
     /// The first diagnostics for `rel` at or after version `version` of its text.
     fn diagnostics(&mut self, rel: &str, version: i64) -> Vec<Value> {
         let uri = self.uri(rel);
@@ -379,15 +391,7 @@ fn a_tf_json_file_is_part_of_its_terraform_folder() {
     // Move the default to Frankfurt in the unsaved .tf.json: main.tf's finding goes.
     s.open("infra/vars.tf.json", "json", vars);
     s.change("infra/vars.tf.json", 2, [3, 18, 3, 27], "eu-central-1");
-    let uri = s.uri("infra/main.tf");
-    let m = s.wait(|m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == uri.as_str()
-            && m["params"]["diagnostics"]
-                .as_array()
-                .is_some_and(Vec::is_empty)
-    });
-    assert_eq!(m["params"]["diagnostics"], json!([]));
+    s.cleared("infra/main.tf");
     s.stop();
 }
 
@@ -439,15 +443,7 @@ fn a_module_file_shows_each_instance_and_follows_edits_in_its_caller() {
     // Move the caller's bucket to Frankfurt, unsaved: the module file's finding goes.
     s.open("live/analytics/main.tf", "terraform", caller);
     s.change("live/analytics/main.tf", 2, [1, 9, 1, 17], "europe-west3");
-    let uri = s.uri("modules/bucket/main.tf");
-    let m = s.wait(|m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == uri.as_str()
-            && m["params"]["diagnostics"]
-                .as_array()
-                .is_some_and(Vec::is_empty)
-    });
-    assert_eq!(m["params"]["diagnostics"], json!([]));
+    s.cleared("modules/bucket/main.tf");
     s.stop();
 }
 
@@ -515,15 +511,7 @@ fn a_plan_decides_its_declarations_and_follows_edits() {
         [line, col, line, col + 9],
         "us-east-1",
     );
-    let uri = s.uri("envs/prod/main.tf");
-    let m = s.wait(|m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == uri.as_str()
-            && m["params"]["diagnostics"]
-                .as_array()
-                .is_some_and(Vec::is_empty)
-    });
-    assert_eq!(m["params"]["diagnostics"], json!([]));
+    s.cleared("envs/prod/main.tf");
     s.stop();
 }
 
@@ -605,15 +593,7 @@ fn a_bicepparam_file_in_another_folder_sets_its_template_as_typed() {
     // West Europe in the unsaved parameter file: the template's finding goes.
     s.open("params/prod.bicepparam", "bicep-params", params);
     s.change("params/prod.bicepparam", 2, [1, 18, 1, 24], "westeurope");
-    let uri = s.uri("infra/main.bicep");
-    let m = s.wait(|m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == uri.as_str()
-            && m["params"]["diagnostics"]
-                .as_array()
-                .is_some_and(Vec::is_empty)
-    });
-    assert_eq!(m["params"]["diagnostics"], json!([]));
+    s.cleared("infra/main.bicep");
     s.stop();
 }
 
@@ -677,14 +657,7 @@ fn each_file_is_judged_by_the_nearest_config_above_it_or_its_workspace_folder() 
     // An edit in one team's policy changes that team's files only.
     s.open("app/teams/gcp/rules/g.pact", "cloudpact", only_gcp);
     s.change("app/teams/gcp/rules/g.pact", 2, [2, 13, 2, 16], "aws");
-    let uri = s.uri("app/teams/gcp/infra/main.tf");
-    s.wait(|m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == uri.as_str()
-            && m["params"]["diagnostics"]
-                .as_array()
-                .is_some_and(Vec::is_empty)
-    });
+    s.cleared("app/teams/gcp/infra/main.tf");
     let eu_uri = s.uri("app/teams/eu/infra/main.tf");
     assert!(
         !s.inbox.iter().any(|m| m["params"]["uri"] == eu_uri.as_str()

@@ -470,7 +470,9 @@ impl Workspace {
         let selected: HashSet<String> = found
             .candidates
             .iter()
-            .filter(|c| matches!(self.candidate_key(c), UnitKey::Terraform(_)))
+            // By name: a plan beside no `.tf` file links nothing, and one beside them is
+            // selected through them (reading the found JSON files again would be wasted).
+            .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
             .map(|c| dir_of(&c.rel))
             .collect();
         if selected.is_empty() {
