@@ -14,7 +14,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use cloudpact::baseline::{Adopt, adopt};
 use cloudpact::workspace::git::GitTree;
-use cloudpact::workspace::{OpenOptions, Selection, Workspace};
+use cloudpact::workspace::{Keep, OpenOptions, Selection, Workspace};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
@@ -149,7 +149,10 @@ fn new_since(c: &mut Criterion) {
     group.bench_function("policies", |b| b.iter(|| ws.policies().expect("policies")));
     let tree = GitTree::open(&ws.root, "HEAD~1").expect("tree");
     group.bench_function("check-tree", |b| {
-        b.iter(|| ws.check_in(&selection, Some(&tree)).expect("check"))
+        b.iter(|| {
+            ws.check_in(&selection, Some(&tree), Keep::Findings)
+                .expect("check")
+        })
     });
     group.finish();
 }

@@ -147,6 +147,8 @@ pub struct Candidate {
     pub rel: String,
     pub abs: PathBuf,
     pub syntax: Syntax,
+    /// Its size in bytes when it was found (what batches and shards are weighed by).
+    pub len: u64,
 }
 
 /// A file read for extraction, with the syntax its name claims.
@@ -505,6 +507,7 @@ impl Walker {
             rel,
             abs: path.to_path_buf(),
             syntax,
+            len,
         });
     }
 

@@ -365,7 +365,7 @@ pub fn adopt(
         None => None,
     };
     if let Some(b) = &baseline {
-        let files: HashSet<&str> = report.facts.files.keys().map(|k| &**k).collect();
+        let files: HashSet<&str> = report.facts.read.iter().map(|k| &**k).collect();
         let mut findings = std::mem::take(&mut report.findings);
         done.baselined = b.apply(&mut findings, &files, selection);
         report.findings = findings;

@@ -15,10 +15,10 @@
 use std::collections::HashSet;
 
 use crate::diag::Severity;
+use crate::eval;
 use crate::eval::finding::Finding;
-use crate::eval::{self, EvalOptions, ShareFigure};
 use crate::workspace::git::GitTree;
-use crate::workspace::{Fatal, Report, Selection, Workspace};
+use crate::workspace::{Fatal, Keep, Report, Selection, Workspace};
 
 use super::{Baseline, entries_of, match_entries, recordable};
 
@@ -44,9 +44,15 @@ pub fn narrow(
     let tree = GitTree::open(&ws.root, rev)?;
     // The working tree's policies, loaded once.
     let policies = (current.policies.clone(), Vec::new());
-    let mut before = ws.check_with(selection, Some(&tree), policies, std::time::Instant::now())?;
+    let mut before = ws.check_with(
+        selection,
+        Some(&tree),
+        policies,
+        std::time::Instant::now(),
+        Keep::Findings,
+    )?;
     if let Some(b) = baseline {
-        let files: HashSet<&str> = before.facts.files.keys().map(|k| &**k).collect();
+        let files: HashSet<&str> = before.facts.read.iter().map(|k| &**k).collect();
         let mut findings = std::mem::take(&mut before.findings);
         b.apply(&mut findings, &files, selection);
         before.findings = findings;
@@ -81,7 +87,7 @@ pub fn narrow(
     }
     current.findings = kept;
     if current.whole_repo {
-        share_changes(ws, &before, current, rev);
+        share_changes(&before, current, rev);
     }
     crate::eval::finding::sort(&mut current.findings);
     Ok(Since {
@@ -91,22 +97,10 @@ pub fn narrow(
     })
 }
 
-fn figures(ws: &Workspace, r: &Report) -> Vec<ShareFigure> {
-    eval::share_figures(
-        &r.policies,
-        &r.facts.deployments,
-        &ws.catalog,
-        EvalOptions {
-            as_of: r.as_of,
-            whole_repo: r.whole_repo,
-        },
-    )
-}
-
 /// Reports every share the change moves, with both figures.
-fn share_changes(ws: &Workspace, before: &Report, current: &mut Report, rev: &str) {
-    let then = figures(ws, before);
-    let now = figures(ws, current);
+fn share_changes(before: &Report, current: &mut Report, rev: &str) {
+    let then = &before.tally.shares;
+    let now = current.tally.shares.clone();
     for n in &now {
         let Some(t) = then.iter().find(|t| t.rule.id == n.rule.id) else {
             continue;

@@ -35,8 +35,8 @@ pub fn run(args: &BaselineArgs) -> Result<Status, Fatal> {
         let old = old.expect("loaded above for --update");
         let present: HashSet<&str> = report
             .facts
-            .files
-            .keys()
+            .read
+            .iter()
             .map(|k| &**k)
             .chain(report.findings.iter().map(|f| f.path()))
             // Entries outside the selection are kept as they are, never taken for a rename.

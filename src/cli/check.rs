@@ -12,12 +12,20 @@ use crate::eval::finding::Finding;
 use crate::render::diagnostic::DiagRenderer;
 use crate::render::{self, Summary};
 use crate::source::SourceFile;
-use crate::workspace::{Report, Shown};
+use crate::workspace::{Keep, Report, Shown};
 
 pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     let (ws, selection) = super::open(&args.scan)?;
+    // `--inventory` lists every deployment, and a horizon judges them again on later dates;
+    // any other check keeps only what its findings hold (src/workspace/batch.rs).
+    let keep =
+        if args.result.inventory || args.horizon.is_some() || ws.config.config.horizon.is_some() {
+            Keep::All
+        } else {
+            Keep::Findings
+        };
     let mut report = match args.result.shard {
-        None => ws.check(&selection)?,
+        None => ws.check_in(&selection, None, keep)?,
         Some(spec) if selection.covers_root() => {
             let adopts = args.baseline.is_some()
                 || args.new_since.is_some()
@@ -37,7 +45,7 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
                 )
                 .into());
             }
-            ws.check_shard(spec)?
+            ws.check_shard(spec, keep)?
         }
         Some(_) => {
             return Err(crate::diag::Diag::error(
@@ -206,7 +214,7 @@ pub fn summarize(report: &Report) -> Summary {
             .filter(|f| f.suppressed.as_ref().is_some_and(|s| s.kind == "baseline"))
             .count(),
         files: report.facts.files_scanned,
-        deployments: report.facts.deployments.len(),
+        deployments: report.tally.deployments,
         by_provider: report.by_provider(),
         as_of: report.as_of,
         elapsed_ms: report.elapsed.as_millis(),

@@ -64,54 +64,52 @@ pub fn evaluate(
     opts: EvalOptions,
 ) -> Vec<Finding> {
     let engine = Engine::new(set, catalog, opts);
-    let active: Vec<&Arc<RuleDef>> = set
-        .rules
-        .iter()
-        .filter(|r| r.is_active(opts.as_of))
-        .collect();
+    let mut judged = Judged::new(set, opts);
+    judged.add(engine.judge_part(set, deployments, files));
+    engine.conclude(judged)
+}
 
-    let per_dep: Vec<(Vec<Finding>, Vec<usize>)> = deployments
-        .par_iter()
-        .map(|dep| {
-            let mut findings = Vec::new();
-            let mut used = Vec::new();
-            let Some(file) = files.get(&dep.path) else {
-                return (findings, used);
-            };
-            for rule in &active {
-                if rule.kind == RuleKind::Share {
-                    continue;
-                }
-                let outcome = engine.judge(rule, dep);
-                if let Some(rec) = outcome.used_record {
-                    used.push(rec);
-                }
-                if let Some(mut f) = engine.finding(rule, dep, file, &outcome) {
-                    f.related.extend(call_sites(dep, files));
-                    findings.push(f);
-                }
-            }
-            (findings, used)
-        })
-        .collect();
+/// What judging some deployments of a scan gives: their findings, and what the
+/// whole-repository rules add up over every part (`share` counts, the refusal records used).
+/// A check judges its deployments part by part and adds the parts up, so it need not keep
+/// them (docs/architecture.md, "Batches").
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub findings: Vec<Finding>,
+    /// Indices (in [`Engine::records`]) of the refusal records that covered a deployment.
+    pub used_records: HashSet<usize>,
+    /// Every active `share` rule's counts, in the order of the policy set.
+    pub shares: Vec<ShareFigure>,
+}
 
-    let mut findings = Vec::new();
-    let mut used_records: HashSet<usize> = HashSet::new();
-    for (f, used) in per_dep {
-        findings.extend(f);
-        used_records.extend(used);
-    }
-
-    if opts.whole_repo {
-        for rule in active.iter().filter(|r| r.kind == RuleKind::Share) {
-            if let Some(f) = engine.share(rule, deployments) {
-                findings.push(f);
-            }
+impl Judged {
+    /// Nothing judged yet.
+    pub fn new(set: &PolicySet, opts: EvalOptions) -> Self {
+        Self {
+            findings: Vec::new(),
+            used_records: HashSet::new(),
+            shares: set
+                .rules
+                .iter()
+                .filter(|r| r.kind == RuleKind::Share && r.is_active(opts.as_of))
+                .map(|r| ShareFigure {
+                    rule: r.clone(),
+                    listed: 0,
+                    total: 0,
+                })
+                .collect(),
         }
-        findings.extend(engine.unused_refusals(&used_records));
     }
-    finding::sort(&mut findings);
-    findings
+
+    /// Adds the judgement of another part of the same scan, by the same policy set.
+    pub fn add(&mut self, part: Judged) {
+        self.findings.extend(part.findings);
+        self.used_records.extend(part.used_records);
+        for (mine, theirs) in self.shares.iter_mut().zip(part.shares) {
+            mine.listed += theirs.listed;
+            mine.total += theirs.total;
+        }
+    }
 }
 
 /// The module calls that made a deployment's instance, outermost first, and the plan entry its
@@ -179,28 +177,6 @@ impl ShareFigure {
     }
 }
 
-/// The figures of every active `share` rule.
-pub fn share_figures(
-    set: &PolicySet,
-    deployments: &[Arc<Deployment>],
-    catalog: &Catalog,
-    opts: EvalOptions,
-) -> Vec<ShareFigure> {
-    let engine = Engine::new(set, catalog, opts);
-    set.rules
-        .iter()
-        .filter(|r| r.kind == RuleKind::Share && r.is_active(opts.as_of))
-        .map(|r| {
-            let (listed, total) = engine.share_counts(r, deployments);
-            ShareFigure {
-                rule: r.clone(),
-                listed,
-                total,
-            }
-        })
-        .collect()
-}
-
 /// Rules, records and compiled globs, shared read-only by every thread.
 pub struct Engine<'a> {
     evaluator: Evaluator<'a>,
@@ -240,6 +216,76 @@ impl<'a> Engine<'a> {
             records,
             record_index,
         }
+    }
+
+    /// Judges some deployments of a scan by every active rule: the findings of the rules
+    /// judged deployment by deployment, the refusal records used, and the `share` counts.
+    /// Each deployment's file, and those of its module calls and plan entry, must be in
+    /// `files`.
+    pub fn judge_part(
+        &self,
+        set: &PolicySet,
+        deployments: &[Arc<Deployment>],
+        files: &FileMap,
+    ) -> Judged {
+        let active: Vec<&Arc<RuleDef>> = set
+            .rules
+            .iter()
+            .filter(|r| r.kind != RuleKind::Share && r.is_active(self.opts.as_of))
+            .collect();
+        let per_dep: Vec<(Vec<Finding>, Vec<usize>)> = deployments
+            .par_iter()
+            .map(|dep| {
+                let mut findings = Vec::new();
+                let mut used = Vec::new();
+                let Some(file) = files.get(&dep.path) else {
+                    return (findings, used);
+                };
+                for rule in &active {
+                    let outcome = self.judge(rule, dep);
+                    if let Some(rec) = outcome.used_record {
+                        used.push(rec);
+                    }
+                    if let Some(mut f) = self.finding(rule, dep, file, &outcome) {
+                        f.related.extend(call_sites(dep, files));
+                        findings.push(f);
+                    }
+                }
+                (findings, used)
+            })
+            .collect();
+        let mut judged = Judged::new(set, self.opts);
+        for (f, used) in per_dep {
+            judged.findings.extend(f);
+            judged.used_records.extend(used);
+        }
+        for figure in &mut judged.shares {
+            (figure.listed, figure.total) = self.share_counts(&figure.rule, deployments);
+        }
+        judged
+    }
+
+    /// The findings of a whole scan judged part by part: on a whole-repository scan, those of
+    /// the `share` rules and of the refusal records that covered nothing join the others;
+    /// sorted.
+    pub fn conclude(&self, judged: Judged) -> Vec<Finding> {
+        let mut findings = judged.findings;
+        if self.opts.whole_repo {
+            for figure in &judged.shares {
+                if let Some(f) = share_finding(
+                    &ShareTerms::of(&figure.rule),
+                    figure.listed,
+                    figure.total,
+                    figure.rule.file.clone(),
+                    figure.rule.name_span,
+                ) {
+                    findings.push(f);
+                }
+            }
+            findings.extend(self.unused_refusals(&judged.used_records));
+        }
+        finding::sort(&mut findings);
+        findings
     }
 
     /// The verdict of one rule on one deployment.
@@ -360,18 +406,6 @@ impl<'a> Engine<'a> {
         })
     }
 
-    /// A `share` rule over the whole scan.
-    pub fn share(&self, rule: &RuleDef, deployments: &[Arc<Deployment>]) -> Option<Finding> {
-        let (listed, total) = self.share_counts(rule, deployments);
-        share_finding(
-            &ShareTerms::of(rule),
-            listed,
-            total,
-            rule.file.clone(),
-            rule.name_span,
-        )
-    }
-
     /// In-scope deployments with a known provider, and how many of them run on the listed
     /// providers.
     pub fn share_counts(&self, rule: &RuleDef, deployments: &[Arc<Deployment>]) -> (usize, usize) {
@@ -400,24 +434,6 @@ impl<'a> Engine<'a> {
             .enumerate()
             .filter(|(i, rec)| !used.contains(i) && rec.is_valid_on(self.opts.as_of))
             .map(|(_, rec)| unused_refusal_finding(&rec.id, rec.file.clone(), rec.span))
-            .collect()
-    }
-
-    /// Indices (in [`Engine::records`]) of the records that cover one of `deployments`.
-    pub fn used_records(&self, set: &PolicySet, deployments: &[Arc<Deployment>]) -> HashSet<usize> {
-        let rules: Vec<&Arc<RuleDef>> = set
-            .rules
-            .iter()
-            .filter(|r| r.kind == RuleKind::FirstRefusal && r.is_active(self.opts.as_of))
-            .collect();
-        deployments
-            .par_iter()
-            .flat_map_iter(|dep| {
-                rules
-                    .iter()
-                    .filter_map(|rule| self.judge(rule, dep).used_record)
-                    .collect::<Vec<_>>()
-            })
             .collect()
     }
 

@@ -18,7 +18,6 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Diag, Severity};
-use crate::dsl::ast::RuleKind;
 use crate::dsl::model::{PolicySet, RefusalRecord};
 use crate::eval::finding::{Finding, reserved};
 use crate::eval::{self, Engine, EvalOptions, FileMap, ShareTerms};
@@ -78,21 +77,11 @@ fn place(file: &SourceFile, span: Span) -> Place {
     }
 }
 
-/// Deployments per country (`unknown` for none), as the summary shows them.
-pub fn by_country(deps: &[Arc<crate::facts::model::Deployment>]) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for d in deps {
-        *m.entry(d.country_shown().unwrap_or_else(|| "unknown".to_string()))
-            .or_insert(0) += 1;
-    }
-    m
-}
-
 /// The result document of a check.
 pub fn doc_of(ws: &Workspace, report: &Report, summary: &Summary, opts: &DocOptions) -> Doc {
     let set = &report.policies;
     let mut summary_v = summary_json(summary);
-    summary_v["deployments_by_country"] = json!(by_country(&report.facts.deployments));
+    summary_v["deployments_by_country"] = json!(report.tally.by_country);
     let inventory = opts.inventory.then(|| {
         let mut list: Vec<Value> = report
             .facts
@@ -218,13 +207,13 @@ fn whole_repo(ws: &Workspace, report: &Report) -> WholeRepo {
         whole_repo: report.whole_repo,
     };
     let engine = Engine::new(set, &ws.catalog, opts);
-    let deployments = &report.facts.deployments;
-    let mut shares: Vec<ShareFacts> = set
-        .rules
+    // Counted as the check judged its deployments (src/workspace/batch.rs).
+    let mut shares: Vec<ShareFacts> = report
+        .tally
+        .shares
         .iter()
-        .filter(|r| r.kind == RuleKind::Share && r.is_active(report.as_of))
-        .map(|r| {
-            let (listed, total) = engine.share_counts(r, deployments);
+        .map(|figure| {
+            let (r, listed, total) = (&figure.rule, figure.listed, figure.total);
             ShareFacts {
                 rule: r.id.clone(),
                 policy: r.policy.clone(),
@@ -241,7 +230,7 @@ fn whole_repo(ws: &Workspace, report: &Report) -> WholeRepo {
         })
         .collect();
     shares.sort_by(|a, b| a.rule.cmp(&b.rule));
-    let used = engine.used_records(set, deployments);
+    let used = &report.tally.used_records;
     let index: HashMap<usize, usize> = engine
         .records()
         .iter()

@@ -125,13 +125,18 @@ fn parse(file: &Arc<SourceFile>, line: usize, at: usize, end: usize) -> Directiv
     }
 }
 
+/// Whether a file may hold a directive: [`directives`] of any other file is empty.
+pub(crate) fn may_hold_directives(file: &SourceFile) -> bool {
+    lex::Lang::of(&file.path) != lex::Lang::None && file.text.contains(MARKER)
+}
+
 /// Every directive in a file, in order.
 pub(crate) fn directives(file: &Arc<SourceFile>) -> Vec<Directive> {
-    let text: &str = &file.text;
-    let lang = lex::Lang::of(&file.path);
-    if lang == lex::Lang::None || !text.contains(MARKER) {
+    if !may_hold_directives(file) {
         return Vec::new();
     }
+    let text: &str = &file.text;
+    let lang = lex::Lang::of(&file.path);
     let mut out = Vec::new();
     for c in lex::comments(text, lang) {
         let line = file.index.line_of(c.body.min(text.len()));

@@ -294,6 +294,7 @@ impl GitTree {
                 rel: rel.clone(),
                 abs: root.join(rel),
                 syntax,
+                len,
             });
         }
         found.finish();

@@ -13,6 +13,7 @@
 //! - whole-repository rules (`share`, unused refusal records, unused waivers) are judged only
 //!   when the selection covers the root.
 
+mod batch;
 pub mod git;
 mod paths;
 mod selection;
@@ -37,6 +38,7 @@ use crate::facts::units::UnitKey;
 use crate::facts::{self, Ctx, Input};
 use crate::source::SourceFile;
 
+pub use batch::{BATCH_BYTES_ENV, Keep, Tally};
 pub use paths::{Shown, repo_path};
 pub use selection::Selection;
 pub use shard::ShardSpec;
@@ -98,8 +100,13 @@ pub struct Workspace {
 /// The facts of one evaluation.
 #[derive(Debug, Default)]
 pub struct Facts {
+    /// The deployments; after a check, only with [`Keep::All`] (else the findings hold theirs).
     pub deployments: Vec<Arc<Deployment>>,
+    /// The files read; after a check with [`Keep::Findings`], only those that hold an ignore
+    /// comment (the findings hold their own files).
     pub files: FileMap,
+    /// The path of every file read, in the order read.
+    pub read: Vec<Arc<str>>,
     /// Files not checked — parse errors, unreadable and too-large files and unreadable
     /// folders — as diagnostics, turned into findings by `check`.
     pub parse_errors: Vec<Diag>,
@@ -120,6 +127,8 @@ pub struct Report {
     pub as_of: Date,
     /// Whether whole-repository rules were judged.
     pub whole_repo: bool,
+    /// What every deployment judged adds up to, kept or not.
+    pub tally: Tally,
     pub elapsed: std::time::Duration,
 }
 
@@ -140,7 +149,7 @@ impl Report {
 
     /// Deployments per provider (`unknown` for none), sorted by provider id.
     pub fn by_provider(&self) -> BTreeMap<String, usize> {
-        by_provider(&self.facts.deployments)
+        self.tally.by_provider.clone()
     }
 }
 
@@ -583,6 +592,7 @@ impl Workspace {
         crate::diag::sort(&mut errors);
         Facts {
             deployments: extraction.deployments.into_iter().map(Arc::new).collect(),
+            read: inputs.iter().map(|i| i.file.path.clone()).collect(),
             files,
             parse_errors: errors,
             notes: found.notes,
@@ -611,9 +621,9 @@ impl Workspace {
     }
 
     /// The whole check: policies, facts, evaluation, suppressions; the findings the selection
-    /// reports.
+    /// reports. What it keeps of the facts is what the findings hold ([`Keep::Findings`]).
     pub fn check(&self, selection: &Selection) -> Result<Report, Fatal> {
-        self.check_in(selection, None)
+        self.check_in(selection, None, Keep::Findings)
     }
 
     /// [`Workspace::check`] of the working tree (`None`), or of the repository as a git tree
@@ -624,10 +634,11 @@ impl Workspace {
         &self,
         selection: &Selection,
         tree: Option<&git::GitTree>,
+        keep: Keep,
     ) -> Result<Report, Fatal> {
         let start = Instant::now();
         let loaded = self.policies()?;
-        self.check_with(selection, tree, loaded, start)
+        self.check_with(selection, tree, loaded, start, keep)
     }
 
     /// [`Workspace::check_in`] with policies already loaded (`--new-since` loads them once for
@@ -638,19 +649,16 @@ impl Workspace {
         tree: Option<&git::GitTree>,
         (policies, policy_warnings): (PolicySet, Vec<Diag>),
         start: Instant,
+        keep: Keep,
     ) -> Result<Report, Fatal> {
         let records: Vec<Arc<str>> = policies.files.iter().map(|f| f.path.clone()).collect();
-        let facts = match tree {
-            Some(tree) => self.collect_tree(tree, &records),
-            None => self.collect(selection, &records)?,
+        let source = match tree {
+            Some(tree) => batch::Source::Tree(tree, &records),
+            None => batch::Source::Disk(self.discover(selection, &records)?),
         };
         let whole_repo = selection.covers_root();
-        let mut findings = judge(
-            &self.judge_settings(&policies, whole_repo),
-            &facts.deployments,
-            &facts.files,
-            &facts.parse_errors,
-        );
+        let (mut findings, facts, tally) =
+            self.judge_source(source, &self.judge_settings(&policies, whole_repo), keep);
         findings.retain(|f| selection.reports(f));
         Ok(Report {
             findings,
@@ -659,6 +667,7 @@ impl Workspace {
             policy_warnings,
             as_of: self.as_of,
             whole_repo,
+            tally,
             elapsed: start.elapsed(),
         })
     }
@@ -701,15 +710,12 @@ pub fn judge(
         whole_repo: j.whole_repo,
     };
     let mut findings = eval::evaluate(j.policies, deployments, files, j.catalog, opts);
-    findings.extend(parse_errors.iter().map(|d| {
-        // Unreadable and too-large files come with their configured severity (`collect`).
-        let severity = if d.code == reserved::PARSE_ERROR {
-            j.parse_error_severity
-        } else {
-            d.severity
-        };
-        input_finding(d, severity)
-    }));
+    // Unreadable and too-large files come with their configured severity (`collect`).
+    findings.extend(
+        parse_errors
+            .iter()
+            .map(|d| input_finding(d, batch::parse_error_severity(j, d))),
+    );
     // Marks suppressed findings, adds the findings about suppressions, and sorts.
     crate::suppress::apply(
         &mut findings,
@@ -725,7 +731,7 @@ pub fn judge(
 
 /// The finding of a file the run did not check: `cloudpact.parse-error`,
 /// `cloudpact.unreadable` or `cloudpact.too-large`, by the diagnostic's code.
-fn input_finding(d: &Diag, severity: Severity) -> Finding {
+pub(crate) fn input_finding(d: &Diag, severity: Severity) -> Finding {
     let file = d
         .file
         .clone()

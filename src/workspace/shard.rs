@@ -10,11 +10,12 @@
 //! computes the same partition: every file is in exactly one shard. A shard judges no
 //! whole-repository rule; its `json` carries the raw counts (`whole_repo`) for `merge`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{Fatal, Report, Selection, Workspace, judge};
+use super::{Fatal, Keep, Report, Selection, Workspace};
 use crate::discover::Discovered;
 use crate::facts::units::UnitKey;
 
@@ -81,26 +82,47 @@ impl Workspace {
         let mut weights: BTreeMap<String, u64> = BTreeMap::new();
         for c in &found.candidates {
             let key = group_key(&c.rel, self.shard_unit(c, &stack_of), &stack_of, &dir_of);
-            let len = std::fs::metadata(&c.abs).map_or(0, |m| m.len());
-            *weights.entry(key).or_default() += len + PER_FILE;
+            *weights.entry(key).or_default() += c.len + PER_FILE;
         }
         for s in &found.skipped {
             *weights.entry(format!("file:{}", s.rel)).or_default() += PER_FILE;
         }
         let mut groups: Vec<(String, u64)> = weights.into_iter().collect();
         groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let mut load = vec![0u64; count];
+        // The lightest shard so far (ties: the lower index) on top.
+        let mut load: BinaryHeap<Reverse<(u64, usize)>> =
+            (0..count.max(1)).map(|i| Reverse((0, i))).collect();
         let mut shard_of = HashMap::with_capacity(groups.len());
         for (key, weight) in groups {
-            let (lightest, _) = load
-                .iter()
-                .enumerate()
-                .min_by_key(|(i, l)| (**l, *i))
-                .expect("at least one shard");
-            load[lightest] += weight;
-            shard_of.insert(key, lightest);
+            let Some(Reverse((lightest, i))) = load.pop() else {
+                break;
+            };
+            load.push(Reverse((lightest + weight, i)));
+            shard_of.insert(key, i);
         }
         (shard_of, stack_of)
+    }
+
+    /// A discovery dealt into `count` parts of whole groups (see the module's comment): what
+    /// `--shard` takes one of, and what a check of a large repository reads and judges one
+    /// after another (src/workspace/batch.rs). Notes stay with the discovery: no part has them.
+    pub(crate) fn split(&self, found: Discovered, count: usize) -> Vec<Discovered> {
+        let (shard_of, stacks) = self.deal(&found, count);
+        let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        let mut parts: Vec<Discovered> = (0..count).map(|_| Discovered::default()).collect();
+        for c in found.candidates {
+            let key = group_key(&c.rel, self.shard_unit(&c, &stacks), &stacks, &dir_of);
+            parts[shard_of.get(&key).copied().unwrap_or(0)]
+                .candidates
+                .push(c);
+        }
+        for s in found.skipped {
+            let key = format!("file:{}", s.rel);
+            parts[shard_of.get(&key).copied().unwrap_or(0)]
+                .skipped
+                .push(s);
+        }
+        parts
     }
 
     /// The unit of a file for the deal: its name's, except that a JSON file in a Terraform
@@ -133,22 +155,16 @@ impl Workspace {
             .map(|c| c.rel.clone())
             .chain(found.skipped.iter().map(|s| s.rel.clone()))
             .collect();
-        let (shard_of, stacks) = self.deal(&found, spec.count);
-        let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-        found.candidates.retain(|c| {
-            let key = group_key(&c.rel, self.shard_unit(c, &stacks), &stacks, &dir_of);
-            shard_of.get(&key) == Some(&spec.index)
-        });
-        found
-            .skipped
-            .retain(|s| shard_of.get(&format!("file:{}", s.rel)) == Some(&spec.index));
+        let notes = std::mem::take(&mut found.notes);
+        let mut found = self.split(found, spec.count).swap_remove(spec.index);
+        found.notes = notes;
         Ok((found, all))
     }
 
     /// One shard of a whole-repository check: the findings of its files, no whole-repository
     /// verdict. Findings about the policy set and the configuration (located in no file of the
     /// repository's scan) are reported by shard 0 only.
-    pub fn check_shard(&self, spec: ShardSpec) -> Result<Report, Fatal> {
+    pub fn check_shard(&self, spec: ShardSpec, keep: Keep) -> Result<Report, Fatal> {
         let start = Instant::now();
         let (policies, policy_warnings) = self.policies()?;
         let records: Vec<Arc<str>> = policies.files.iter().map(|f| f.path.clone()).collect();
@@ -159,12 +175,10 @@ impl Workspace {
             .map(|c| c.rel.clone())
             .chain(found.skipped.iter().map(|s| s.rel.clone()))
             .collect();
-        let facts = self.collect_found(found);
-        let mut findings = judge(
+        let (mut findings, facts, tally) = self.judge_source(
+            super::batch::Source::Disk(found),
             &self.judge_settings(&policies, false),
-            &facts.deployments,
-            &facts.files,
-            &facts.parse_errors,
+            keep,
         );
         findings.retain(|f| {
             let path = f.path();
@@ -181,6 +195,7 @@ impl Workspace {
             policy_warnings,
             as_of: self.as_of,
             whole_repo: false,
+            tally,
             elapsed: start.elapsed(),
         })
     }

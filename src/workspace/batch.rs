@@ -1,0 +1,193 @@
+//! A check reads, extracts and judges a large repository in batches, so that its memory does
+//! not grow with the repository (docs/architecture.md, "Batches").
+//!
+//! The files are dealt into batches of whole groups, as `--shard` deals them (a Terraform
+//! stack, a Pulumi project, an ARM template with its parameter files, every Bicep file, else
+//! a file: src/workspace/shard.rs), so every file is extracted with the same context as in one
+//! pass. Each batch is read, extracted and judged deployment by deployment; what outlives it
+//! is its findings (each holds its deployment and file), the files that hold an ignore
+//! comment, and what the whole-repository rules and the summary add up ([`Tally`]). The text
+//! and deployments of everything else are dropped before the next batch is read. A
+//! repository under one batch's size is one batch, as is a check that keeps every deployment
+//! ([`Keep::All`]: `--inventory`, a horizon, `explain`).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use super::{Facts, Judge, Workspace, git, input_finding};
+use crate::discover::Discovered;
+use crate::eval::finding::{Finding, reserved};
+use crate::eval::{EvalOptions, Judged, ShareFigure};
+use crate::facts::model::Deployment;
+use crate::suppress;
+
+/// The environment variable that sets a batch's size in bytes of files (for tests and for
+/// machines with little memory).
+pub const BATCH_BYTES_ENV: &str = "CLOUDPACT_BATCH_BYTES";
+
+/// A batch's size by default: the bytes of files read, extracted and judged at a time. At
+/// about 3 bytes of memory per byte of infrastructure file while a batch is judged, a batch
+/// stays near 50 MB, and a repository under it is one batch.
+const DEFAULT_BATCH_BYTES: u64 = 16 << 20;
+
+/// What a check keeps of what it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every deployment and file (`--inventory` lists them, a horizon judges them again).
+    All,
+    /// What the findings hold, and the files that hold an ignore comment.
+    Findings,
+}
+
+/// What a check counted over every deployment it judged, kept or not.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub deployments: usize,
+    /// Deployments per provider (`unknown` for none), sorted by provider id.
+    pub by_provider: BTreeMap<String, usize>,
+    /// Deployments per country (`unknown` for none), as the summary shows them.
+    pub by_country: BTreeMap<String, usize>,
+    /// Every active `share` rule's counts, in the order of the policy set.
+    pub shares: Vec<ShareFigure>,
+    /// Indices (in `eval::Engine::records`) of the refusal records that covered a deployment.
+    pub used_records: HashSet<usize>,
+}
+
+impl Tally {
+    fn count(&mut self, deployments: &[Arc<Deployment>]) {
+        self.deployments += deployments.len();
+        for d in deployments {
+            let provider = d.provider.as_deref().unwrap_or("unknown");
+            match self.by_provider.get_mut(provider) {
+                Some(n) => *n += 1,
+                None => {
+                    self.by_provider.insert(provider.to_string(), 1);
+                }
+            }
+            let country = d.country_shown().unwrap_or_else(|| "unknown".to_string());
+            *self.by_country.entry(country).or_insert(0) += 1;
+        }
+    }
+}
+
+/// Where a check's files come from.
+pub enum Source<'a> {
+    /// The working tree, as discovered.
+    Disk(Discovered),
+    /// A git tree (always read whole, as one batch), without the files `skip` names.
+    Tree(&'a git::GitTree, &'a [Arc<str>]),
+}
+
+/// The bytes of files a batch holds: [`BATCH_BYTES_ENV`] if set to a number, else the default.
+fn batch_bytes() -> u64 {
+    std::env::var(BATCH_BYTES_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(DEFAULT_BATCH_BYTES)
+}
+
+impl Workspace {
+    /// Reads, extracts and judges the files of `source` batch by batch: every finding
+    /// (suppressions applied, sorted; not yet narrowed to a selection), the facts kept, and
+    /// the tally of every deployment.
+    pub(crate) fn judge_source(
+        &self,
+        source: Source<'_>,
+        j: &Judge<'_>,
+        keep: Keep,
+    ) -> (Vec<Finding>, Facts, Tally) {
+        let opts = EvalOptions {
+            as_of: j.as_of,
+            whole_repo: j.whole_repo,
+        };
+        let engine = crate::eval::Engine::new(j.policies, j.catalog, opts);
+        let mut judged = Judged::new(j.policies, opts);
+        let mut tally = Tally::default();
+        let mut kept = Facts::default();
+        let mut judge_batch = |facts: Facts| {
+            judged.add(engine.judge_part(j.policies, &facts.deployments, &facts.files));
+            tally.count(&facts.deployments);
+            judged.findings.extend(
+                facts
+                    .parse_errors
+                    .iter()
+                    .map(|d| input_finding(d, parse_error_severity(j, d))),
+            );
+            kept.absorb(facts, keep);
+        };
+        match source {
+            Source::Tree(tree, skip) => judge_batch(self.collect_tree(tree, skip)),
+            Source::Disk(mut found) => {
+                let bytes: u64 = found.candidates.iter().map(|c| c.len).sum();
+                // No more batches than files: a batch holds at least one group.
+                let count = match keep {
+                    Keep::All => 1,
+                    Keep::Findings => usize::try_from(bytes.div_ceil(batch_bytes()))
+                        .unwrap_or(usize::MAX)
+                        .min(found.candidates.len())
+                        .max(1),
+                };
+                if count == 1 {
+                    judge_batch(self.collect_found(found));
+                } else {
+                    let notes = std::mem::take(&mut found.notes);
+                    for batch in self.split(found, count) {
+                        if !batch.candidates.is_empty() || !batch.skipped.is_empty() {
+                            judge_batch(self.collect_found(batch));
+                        }
+                    }
+                    kept.notes.extend(notes);
+                }
+            }
+        }
+        crate::diag::sort(&mut kept.parse_errors);
+        tally.shares = judged.shares.clone();
+        tally.used_records = judged.used_records.clone();
+        let mut findings = engine.conclude(judged);
+        suppress::apply(
+            &mut findings,
+            &kept.files,
+            j.policies,
+            j.config,
+            j.catalog,
+            j.as_of,
+            j.whole_repo,
+        );
+        (findings, kept, tally)
+    }
+}
+
+/// The severity of the finding of a file the run did not check: `parse_errors` for a parse
+/// error, else the diagnostic's own (set from the configuration when it was collected).
+pub(crate) fn parse_error_severity(j: &Judge<'_>, d: &crate::diag::Diag) -> crate::diag::Severity {
+    if d.code == reserved::PARSE_ERROR {
+        j.parse_error_severity
+    } else {
+        d.severity
+    }
+}
+
+impl Facts {
+    /// Adds a batch's facts: every deployment and file with [`Keep::All`], else only the files
+    /// that hold an ignore comment (what is left of the rest is in the findings).
+    fn absorb(&mut self, batch: Facts, keep: Keep) {
+        self.read.extend(batch.read);
+        self.parse_errors.extend(batch.parse_errors);
+        self.notes.extend(batch.notes);
+        self.files_scanned += batch.files_scanned;
+        self.bytes_scanned += batch.bytes_scanned;
+        match keep {
+            Keep::All => {
+                self.deployments.extend(batch.deployments);
+                self.files.extend(batch.files);
+            }
+            Keep::Findings => self.files.extend(
+                batch
+                    .files
+                    .into_iter()
+                    .filter(|(_, f)| suppress::may_hold_directives(f)),
+            ),
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! A check of a large repository reads, extracts and judges it in batches of whole units
+//! (src/workspace/batch.rs): every report is the same whatever the batch size, down to one
+//! unit per batch (`CLOUDPACT_BATCH_BYTES=1`).
+
+mod common;
+
+#[path = "../benches/gen_repo.rs"]
+mod gen_repo;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{binary, write};
+use serde_json::Value;
+
+const AS_OF: &str = "2026-01-01";
+
+/// Exclusivity on AWS, first refusal over Azure with one record that covers module m0001 and
+/// one that covers nothing, and a share (the generated repository's own policy, `bench`, adds
+/// another).
+const POLICY: &str = r#"policy contracts {
+  effective from 2020-01-01
+  first_refusal compute_rofr {
+    holder aws
+    over azure
+    where kind == compute
+    refusals "../records/*.yaml"
+  }
+  require eu_storage {
+    where kind == storage
+    assert country in ["ie", "de", "nl", "fr"]
+    unknown warn
+  }
+}
+"#;
+
+const RECORDS: &str = r#"- id: R-USED
+  holder: aws
+  granted_to: [azure]
+  declined_on: 2020-01-01
+  where: 'path matches "modules/m0001/**"'
+  reason: "AWS declined module 1."
+- id: R-UNUSED
+  holder: aws
+  granted_to: [azure]
+  declined_on: 2020-01-01
+  where: 'path matches "nowhere/**"'
+  reason: "Nothing uses it."
+"#;
+
+/// A generated repository plus units whose files decide each other: a Terraform root calling
+/// a module elsewhere (the region comes from the call), an ARM template with its parameter
+/// file, a Pulumi project with its stack file; ignore comments that suppress, and one that
+/// suppresses nothing; a file that does not parse.
+fn repository(dir: &Path) {
+    gen_repo::generate(dir, 300, true).expect("writable");
+    write(
+        dir,
+        &[
+            // The root, wherever a PATH names.
+            ("cloudpact.yaml", "fail_on: error\n"),
+            ("policies/contracts.pact", POLICY),
+            ("records/aws.yaml", RECORDS),
+            (
+                "live/prod/main.tf",
+                "module \"store\" {\n  source = \"../../shared/store\"\n  region = \"us-east-1\"\n}\n",
+            ),
+            (
+                "shared/store/main.tf",
+                "variable \"region\" {}\n\nprovider \"aws\" {\n  region = var.region\n}\n\nresource \"aws_s3_bucket\" \"data\" {\n  bucket = \"data\"\n}\n",
+            ),
+            (
+                "arm/site.json",
+                "{\n  \"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\",\n  \"contentVersion\": \"1.0.0.0\",\n  \"parameters\": {\"where\": {\"type\": \"string\"}},\n  \"resources\": [\n    {\"type\": \"Microsoft.Storage/storageAccounts\", \"apiVersion\": \"2023-01-01\", \"name\": \"st\", \"location\": \"[parameters('where')]\"}\n  ]\n}\n",
+            ),
+            (
+                "arm/site.parameters.json",
+                "{\n  \"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#\",\n  \"contentVersion\": \"1.0.0.0\",\n  \"parameters\": {\"where\": {\"value\": \"eastus\"}}\n}\n",
+            ),
+            (
+                "pulumi/Pulumi.yaml",
+                "name: web\nruntime: yaml\nresources:\n  bucket:\n    type: aws:s3:Bucket\n",
+            ),
+            (
+                "pulumi/Pulumi.prod.yaml",
+                "config:\n  aws:region: eu-west-1\n",
+            ),
+            (
+                "quiet/main.tf",
+                "provider \"aws\" {\n  region = \"us-west-2\"\n}\n\n# cloudpact:ignore contracts.eu_storage -- archive outside the EU, approved\nresource \"aws_s3_bucket\" \"archive\" {\n  bucket = \"archive\"\n}\n",
+            ),
+            (
+                "stale/main.tf",
+                "# cloudpact:ignore contracts.eu_storage -- nothing here any more\nresource \"random_id\" \"x\" {\n  byte_length = 8\n}\n",
+            ),
+            ("broken/main.tf", "resource \"aws_instance\" \"x\" {\n"),
+        ],
+    );
+}
+
+/// The report of `check` in `format` with the given batch size (`None`: the default).
+fn check(dir: &Path, format: &str, batch: Option<&str>, extra: &[&str]) -> (i32, String) {
+    let mut cmd = Command::new(binary());
+    cmd.args(["check", "--as-of", AS_OF, "--format", format])
+        .args(extra)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove(cloudpact::workspace::BATCH_BYTES_ENV);
+    if let Some(b) = batch {
+        cmd.env(cloudpact::workspace::BATCH_BYTES_ENV, b);
+    }
+    let out = cmd.output().expect("the binary runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "check {format} {extra:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    // The one line that differs from run to run.
+    let stdout = stdout
+        .lines()
+        .filter(|l| !l.contains("\"elapsed_ms\""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (out.status.code().unwrap_or(-1), stdout)
+}
+
+#[test]
+fn every_batch_size_gives_the_same_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    repository(&repo);
+
+    let (code, whole) = check(&repo, "json", None, &[]);
+    assert_eq!(code, 1, "{whole}");
+    let doc: Value = serde_json::from_str(&whole).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    let rules =
+        |rule: &str| -> Vec<&Value> { findings.iter().filter(|f| f["rule"] == rule).collect() };
+    let at = |rule: &str, path: &str| rules(rule).iter().any(|f| f["path"] == path);
+    // What the units' context decides, and the whole-repository verdicts.
+    assert!(
+        at("contracts.eu_storage", "shared/store/main.tf"),
+        "module region from the call"
+    );
+    assert!(
+        at("contracts.eu_storage", "arm/site.json"),
+        "ARM parameter file"
+    );
+    assert!(
+        !at("contracts.eu_storage", "pulumi/Pulumi.yaml"),
+        "Pulumi stack region (eu-west-1)"
+    );
+    assert!(at("cloudpact.parse-error", "broken/main.tf"));
+    assert!(at("cloudpact.unused-suppression", "stale/main.tf"));
+    let quiet: Vec<&Value> = rules("contracts.eu_storage")
+        .into_iter()
+        .filter(|f| f["path"] == "quiet/main.tf")
+        .collect();
+    assert_eq!(quiet.len(), 1);
+    assert_eq!(quiet[0]["suppressed"], true, "{}", quiet[0]);
+    assert_eq!(quiet[0]["suppression"]["kind"], "inline");
+    assert_eq!(rules("cloudpact.unused-refusal").len(), 1);
+    assert_eq!(rules("bench.aws_share").len(), 1);
+    let shares = doc["whole_repo"]["shares"].as_array().unwrap();
+    assert!(shares.iter().all(|s| s["total"].as_u64().unwrap() > 0));
+    assert!(findings.len() > 300, "{}", findings.len());
+
+    // The counts of the summary are those of every deployment, kept or not: `--inventory`
+    // keeps them all and lists them.
+    let (_, listed) = check(&repo, "json", None, &["--inventory"]);
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    let inventory = listed["inventory"].as_array().unwrap();
+    assert_eq!(doc["summary"]["deployments"], inventory.len());
+    assert_eq!(doc["summary"], listed["summary"]);
+    assert_eq!(doc["findings"], listed["findings"]);
+    assert_eq!(doc["whole_repo"], listed["whole_repo"]);
+
+    for format in ["json", "sarif", "short", "junit"] {
+        let (code, one_batch) = check(&repo, format, None, &[]);
+        for batch in ["1", "3000", "40000"] {
+            let (batch_code, batched) = check(&repo, format, Some(batch), &[]);
+            assert_eq!(batch_code, code, "{format}, batches of {batch} bytes");
+            assert!(
+                batched == one_batch,
+                "{format}, batches of {batch} bytes: the report differs"
+            );
+        }
+    }
+
+    // A named folder is batched too, with its context.
+    let (_, named) = check(&repo, "json", None, &["shared", "modules"]);
+    let (_, named_batched) = check(&repo, "json", Some("1"), &["shared", "modules"]);
+    assert_eq!(named, named_batched);
+    let named: Value = serde_json::from_str(&named).unwrap();
+    assert!(
+        common::findings(&named)
+            .iter()
+            .any(|f| f.0 == "contracts.eu_storage" && f.1 == "shared/store/main.tf"),
+        "the module's calls are its context"
+    );
+}
