@@ -103,7 +103,12 @@ impl Judged {
 
     /// Adds the judgement of another part of the same scan, by the same policy set.
     pub fn add(&mut self, part: Judged) {
-        self.findings.extend(part.findings);
+        if self.findings.is_empty() {
+            // Moved, not copied: the first part may hold every finding of the scan.
+            self.findings = part.findings;
+        } else {
+            self.findings.extend(part.findings);
+        }
         self.used_records.extend(part.used_records);
         for (mine, theirs) in self.shares.iter_mut().zip(part.shares) {
             mine.listed += theirs.listed;
@@ -248,6 +253,9 @@ impl<'a> Engine<'a> {
                     }
                     if let Some(mut f) = self.finding(rule, dep, file, &outcome) {
                         f.related.extend(call_sites(dep, files));
+                        // Most deployments have one finding or none: a plain push would
+                        // make room for four (about 1 KB) in each.
+                        findings.reserve_exact(1);
                         findings.push(f);
                     }
                 }
@@ -255,6 +263,9 @@ impl<'a> Engine<'a> {
             })
             .collect();
         let mut judged = Judged::new(set, self.opts);
+        judged
+            .findings
+            .reserve_exact(per_dep.iter().map(|(f, _)| f.len()).sum());
         for (f, used) in per_dep {
             judged.findings.extend(f);
             judged.used_records.extend(used);
@@ -271,6 +282,7 @@ impl<'a> Engine<'a> {
     pub fn conclude(&self, judged: Judged) -> Vec<Finding> {
         let mut findings = judged.findings;
         if self.opts.whole_repo {
+            findings.reserve_exact(judged.shares.len() + self.records.len());
             for figure in &judged.shares {
                 if let Some(f) = share_finding(
                     &ShareTerms::of(&figure.rule),
