@@ -351,4 +351,17 @@ fn markdown_report_of_a_repository_and_of_merged_results() {
     );
     assert!(!md.contains("<script>"), "{md}");
     assert!(md.contains("R-UNUSED") && md.contains("in force, unused"));
+    // Every deployment in the inventory, however many the findings hold.
+    let deployments = md
+        .split("Inventory: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    assert_eq!(deployments, Some(6), "{md}");
+    let inventory = md.split("Inventory: ").nth(1).unwrap();
+    let rows = inventory[..inventory.find("</details>").unwrap()]
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Location") && !l.starts_with("| ---"))
+        .count();
+    assert_eq!(rows, 6, "{md}");
 }

@@ -42,7 +42,8 @@ fn check_here(args: &ReportArgs, path: PathBuf) -> Result<Doc, Fatal> {
         verbose: false,
     };
     let (ws, selection) = super::open(&scan)?;
-    let report = ws.check(&selection)?;
+    // The report lists every deployment (its inventory), so the check keeps them all.
+    let report = ws.check_in(&selection, None, crate::workspace::Keep::All)?;
     let summary = super::check::summarize(&report);
     let opts = crate::merge::DocOptions {
         repo: args.repo.clone(),

@@ -9,7 +9,7 @@
 //! comment, and what the whole-repository rules and the summary add up ([`Tally`]). The text
 //! and deployments of everything else are dropped before the next batch is read. A
 //! repository under one batch's size is one batch, as is a check that keeps every deployment
-//! ([`Keep::All`]: `--inventory`, a horizon, `explain`).
+//! ([`Keep::All`]: `--inventory`, a horizon, `report` of a repository).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -33,7 +33,8 @@ const DEFAULT_BATCH_BYTES: u64 = 16 << 20;
 /// What a check keeps of what it read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
-    /// Every deployment and file (`--inventory` lists them, a horizon judges them again).
+    /// Every deployment and file (`--inventory` and `report` list them, a horizon judges them
+    /// again).
     All,
     /// What the findings hold, and the files that hold an ignore comment.
     Findings,
