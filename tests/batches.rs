@@ -201,3 +201,82 @@ fn every_batch_size_gives_the_same_reports() {
         "the module's calls are its context"
     );
 }
+
+/// A baseline judges stale entries and renames against every file the check read, whichever
+/// batch read it.
+#[test]
+fn a_baseline_is_judged_the_same_in_batches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    repository(&repo);
+    let (_, whole) = check(&repo, "json", None, &[]);
+    let doc: Value = serde_json::from_str(&whole).unwrap();
+    let mut paths: Vec<String> = common::findings(&doc)
+        .into_iter()
+        .map(|f| f.1)
+        .filter(|p| p.starts_with("modules/") && p.ends_with(".tf"))
+        .collect();
+    paths.dedup();
+    assert!(paths.len() > 2, "{paths:?}");
+    let out = Command::new(binary())
+        .args(["baseline", "--as-of", AS_OF, "--output", "base.json"])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // One file renamed in its folder: its findings match their entries as a rename. One
+    // file's resources moved to a new file while it stays, emptied: it was read, so its
+    // entries are stale and the new file's findings are new, not a rename.
+    let renamed = paths[0].replace("/main", "/renamed");
+    std::fs::rename(repo.join(&paths[0]), repo.join(&renamed)).unwrap();
+    let moved = paths[1].replace("/main", "/moved");
+    std::fs::copy(repo.join(&paths[1]), repo.join(&moved)).unwrap();
+    std::fs::write(repo.join(&paths[1]), "# nothing here any more\n").unwrap();
+
+    let args = ["--baseline", "base.json"];
+    let (code, one_batch) = check(&repo, "json", None, &args);
+    for batch in ["1", "5000"] {
+        let (batch_code, batched) = check(&repo, "json", Some(batch), &args);
+        assert_eq!(batch_code, code);
+        assert!(
+            batched == one_batch,
+            "batches of {batch} bytes: the report differs"
+        );
+    }
+    let doc: Value = serde_json::from_str(&one_batch).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    let stale: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "cloudpact.stale-baseline")
+        .collect();
+    assert!(
+        stale.iter().all(|f| f["path"] == "base.json"),
+        "stale entries point into the baseline"
+    );
+    assert!(
+        !stale.is_empty()
+            && stale.iter().any(|f| f["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&paths[1])),
+        "{stale:?}"
+    );
+    let loose: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["path"] == renamed.as_str() && f["suppressed"] != true)
+        .collect();
+    assert!(
+        loose.is_empty(),
+        "the renamed file's findings are baselined: {loose:?}"
+    );
+    let fresh = findings
+        .iter()
+        .filter(|f| f["path"] == moved.as_str() && f["suppressed"] != true)
+        .count();
+    assert!(fresh > 0, "the moved resources' findings are new");
+}
