@@ -10,7 +10,7 @@ mod gen_repo;
 use std::path::Path;
 use std::process::Command;
 
-use common::{binary, write};
+use common::{GEN_REPO_RECORDS, binary, run_in, write};
 use serde_json::Value;
 
 const AS_OF: &str = "2026-01-01";
@@ -34,20 +34,6 @@ const POLICY: &str = r#"policy contracts {
 }
 "#;
 
-const RECORDS: &str = r#"- id: R-USED
-  holder: aws
-  granted_to: [azure]
-  declined_on: 2020-01-01
-  where: 'path matches "modules/m0001/**"'
-  reason: "AWS declined module 1."
-- id: R-UNUSED
-  holder: aws
-  granted_to: [azure]
-  declined_on: 2020-01-01
-  where: 'path matches "nowhere/**"'
-  reason: "Nothing uses it."
-"#;
-
 /// A generated repository plus units whose files decide each other: a Terraform root calling
 /// a module elsewhere (the region comes from the call), an ARM template with its parameter
 /// file, a Pulumi project with its stack file; ignore comments that suppress, and one that
@@ -60,7 +46,7 @@ fn repository(dir: &Path) {
             // The root, wherever a PATH names.
             ("cloudpact.yaml", "fail_on: error\n"),
             ("policies/contracts.pact", POLICY),
-            ("records/aws.yaml", RECORDS),
+            ("records/aws.yaml", GEN_REPO_RECORDS),
             (
                 "live/prod/main.tf",
                 "module \"store\" {\n  source = \"../../shared/store\"\n  region = \"us-east-1\"\n}\n",
@@ -218,16 +204,11 @@ fn a_baseline_is_judged_the_same_in_batches() {
         .collect();
     paths.dedup();
     assert!(paths.len() > 2, "{paths:?}");
-    let out = Command::new(binary())
-        .args(["baseline", "--as-of", AS_OF, "--output", "base.json"])
-        .current_dir(&repo)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let made = run_in(
+        &repo,
+        &["baseline", "--as-of", AS_OF, "--output", "base.json"],
     );
+    assert_eq!(made.code, 0, "{}", made.stderr);
 
     // One file renamed in its folder: its findings match their entries as a rename. One
     // file's resources moved to a new file while it stays, emptied: it was read, so its

@@ -9,7 +9,7 @@ mod gen_repo;
 
 use std::path::Path;
 
-use common::{run_in, write};
+use common::{GEN_REPO_RECORDS, run_in, write};
 use serde_json::Value;
 
 const AS_OF: &str = "2026-01-01";
@@ -27,25 +27,14 @@ const ROFR: &str = r#"policy rofr {
 }
 "#;
 
-const RECORDS: &str = r#"- id: R-USED
-  holder: aws
-  granted_to: [azure]
-  declined_on: 2020-01-01
-  where: 'path matches "modules/m0001/**"'
-  reason: "AWS declined module 1."
-- id: R-UNUSED
-  holder: aws
-  granted_to: [azure]
-  declined_on: 2020-01-01
-  where: 'path matches "nowhere/**"'
-  reason: "Nothing uses it."
-"#;
-
 fn generated(dir: &Path, files: usize) {
     gen_repo::generate(dir, files, true).expect("writable");
     write(
         dir,
-        &[("policies/rofr.pact", ROFR), ("records/aws.yaml", RECORDS)],
+        &[
+            ("policies/rofr.pact", ROFR),
+            ("records/aws.yaml", GEN_REPO_RECORDS),
+        ],
     );
 }
 

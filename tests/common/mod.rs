@@ -7,6 +7,22 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// Refusal records for a repository of `benches/gen_repo.rs` (AWS holds first refusal over
+/// Azure): one covers module m0001, one covers nothing.
+pub const GEN_REPO_RECORDS: &str = r#"- id: R-USED
+  holder: aws
+  granted_to: [azure]
+  declined_on: 2020-01-01
+  where: 'path matches "modules/m0001/**"'
+  reason: "AWS declined module 1."
+- id: R-UNUSED
+  holder: aws
+  granted_to: [azure]
+  declined_on: 2020-01-01
+  where: 'path matches "nowhere/**"'
+  reason: "Nothing uses it."
+"#;
+
 /// Writes `(path, text)` files under `root`, creating folders: a fixture repository.
 pub fn write(root: &Path, files: &[(&str, &str)]) {
     for (rel, text) in files {
