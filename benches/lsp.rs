@@ -86,12 +86,12 @@ impl Pipeline for Synthetic {
         for input in inputs {
             let f = &input.file;
             let mut offset = 0;
-            for line in f.text.split_inclusive('\n') {
+            for line in f.text().split_inclusive('\n') {
                 if let Some(rest) = line.strip_prefix("resource \"") {
                     let parts: Vec<&str> = rest.split('"').collect();
-                    let end = f.text[offset..]
+                    let end = f.text()[offset..]
                         .find("\n}")
-                        .map_or(f.text.len(), |e| offset + e + 2);
+                        .map_or(f.text().len(), |e| offset + e + 2);
                     let mut d = Deployment::new(
                         f.path.clone(),
                         Span::new(offset, end),

@@ -236,7 +236,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Config, Diag> {
         // No document, or an empty one: every key takes its default.
         _ => return Ok(Config::default()),
     };
-    let mut config: Config = serde_yaml::from_str(&file.text).map_err(|e| {
+    let mut config: Config = serde_yaml::from_str(&file.text()).map_err(|e| {
         let mut diag = own_yaml::serde_error(file, KIND, Some(&doc), &e);
         // A top-level key only: serde_yaml puts the path (`waivers[0]: `) before a nested one.
         let top = format!("invalid {}: unknown field `", file.path);
@@ -289,7 +289,8 @@ fn validate(file: &Arc<SourceFile>, config: &Config, doc: &Node) -> Result<(), D
         {
             // The error's span is in the decoded string: move it to the characters as written.
             let written = value_span(item, "where");
-            let span = crate::dsl::records::SpanMap::new(&file.text, written, scope).map(err.span);
+            let span =
+                crate::dsl::records::SpanMap::new(&file.text(), written, scope).map(err.span);
             let mut diag = Diag::error(
                 "cloudpact::config::bad-waiver-where",
                 format!("waiver `where` does not parse: {}", err.message),

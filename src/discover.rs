@@ -741,7 +741,7 @@ fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
 /// A `.template` file is CloudFormation when its text names the template's sections; then it is
 /// JSON when it starts with `{`, else YAML. Any other `.template` is not a format we read.
 pub(crate) fn resolve_template(mut input: Input) -> Option<Input> {
-    let text = &input.file.text;
+    let text = &input.file.text();
     let is_cfn = text.contains("AWSTemplateFormatVersion")
         || text.contains("\"Resources\"")
         || text.lines().any(|l| l.starts_with("Resources:"));
@@ -759,23 +759,42 @@ pub(crate) fn resolve_template(mut input: Input) -> Option<Input> {
 fn read_one(c: &Candidate) -> Result<Input, Diag> {
     let bytes = read_regular(&c.abs)
         .map_err(|e| Skipped::unreadable(c.rel.clone(), e.to_string()).to_diag())?;
-    input_of(c, &bytes)
+    let origin = crate::source::Origin {
+        at: c.abs.as_path().into(),
+        read: read_again,
+    };
+    input_of(c, &bytes, Some(origin))
+}
+
+/// A file's text read as [`read_one`] reads it, or `None` (for a finding's file whose text a
+/// batch dropped: src/source.rs; for the references between Bicep files a batch must keep
+/// together: src/workspace/shard.rs).
+pub(crate) fn read_again(path: &Path) -> Option<String> {
+    decode(&read_regular(path).ok()?).ok()
 }
 
 /// The input of a candidate's bytes, however they were read (from the disk, or from a git
 /// tree: src/workspace/git.rs).
-pub fn input_of(c: &Candidate, bytes: &[u8]) -> Result<Input, Diag> {
+pub fn input_of(
+    c: &Candidate,
+    bytes: &[u8],
+    origin: Option<crate::source::Origin>,
+) -> Result<Input, Diag> {
     let code = crate::diag::code::PARSE_ERROR;
     let text = decode(bytes).map_err(|e| {
         // The text up to the problem, so the diagnostic's position is where it is.
         let file = Arc::new(SourceFile::new(c.rel.as_str(), e.text_before));
-        let span = crate::source::Span::empty(file.text.len());
+        let span = crate::source::Span::empty(file.text().len());
         Diag::error(code, format!("cannot parse {}: {}", c.rel, e.why))
             .in_file(file)
             .at(span, e.why.to_string())
     })?;
+    let file = match origin {
+        Some(origin) => SourceFile::read_from(c.rel.as_str(), text, origin),
+        None => SourceFile::new(c.rel.as_str(), text),
+    };
     Ok(Input {
-        file: Arc::new(SourceFile::new(c.rel.as_str(), text)),
+        file: Arc::new(file),
         syntax: c.syntax,
     })
 }

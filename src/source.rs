@@ -4,8 +4,9 @@
 //! columns and UTF-16 offsets are computed only at the edges (renderers, the language server)
 //! through the file's [`LineIndex`], built once per file.
 
+use std::collections::VecDeque;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
 /// A byte range `start..end` into one file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -282,51 +283,238 @@ pub(crate) fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
 }
 
 /// One file's text with its path and line index.
+///
+/// The text and index are in memory, or — for a file a batched check has finished with but
+/// whose findings are still to be reported ([`SourceFile::released`]) — on the disk, read
+/// again when asked for (docs/architecture.md, "Batches").
 #[derive(Debug)]
 pub struct SourceFile {
     /// Path relative to the scan root, `/`-separated (what reports show).
     pub path: Arc<str>,
-    pub text: Arc<str>,
+    body: Body,
+}
+
+#[derive(Debug)]
+enum Body {
+    Resident {
+        contents: Arc<Contents>,
+        /// Where the text was read from, when it is exactly that file's decoded text.
+        origin: Option<Origin>,
+    },
+    Released(Released),
+}
+
+/// Where a file's text came from: the file and how to read it into the same text.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub at: Arc<std::path::Path>,
+    /// The same decoding the text was read with (`None` when the file cannot be read).
+    pub read: fn(&std::path::Path) -> Option<String>,
+}
+
+/// A file's text as its [`SourceFile`] gave it out: the text and its line index.
+#[derive(Debug)]
+pub struct Contents {
+    pub text: Box<str>,
     pub index: LineIndex,
 }
 
-impl SourceFile {
-    pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
-        let text = text.into();
+impl Contents {
+    fn new(text: Box<str>) -> Self {
         let index = LineIndex::new(&text);
+        Self { text, index }
+    }
+}
+
+/// A file's text, shared: dereferences to the `str`.
+#[derive(Debug, Clone)]
+pub struct Text(Arc<Contents>);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0.text
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+/// A file's line index, shared: dereferences to the [`LineIndex`].
+#[derive(Debug, Clone)]
+pub struct Index(Arc<Contents>);
+
+impl std::ops::Deref for Index {
+    type Target = LineIndex;
+    fn deref(&self) -> &LineIndex {
+        &self.0.index
+    }
+}
+
+/// A released file: what identifies its text, and the text while someone still holds it.
+#[derive(Debug)]
+struct Released {
+    origin: Origin,
+    len: usize,
+    hash: u64,
+    loaded: Mutex<Weak<Contents>>,
+}
+
+fn hash_of(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// The texts of the released files read last, kept so that a report going through one file's
+/// findings reads it once (reports visit the findings in path order), at most [`RECENT_BYTES`]
+/// of them beyond the last one.
+static RECENT: Mutex<VecDeque<Arc<Contents>>> = Mutex::new(VecDeque::new());
+const RECENT_BYTES: usize = 4 << 20;
+
+fn keep_recent(c: &Arc<Contents>) {
+    let mut recent = RECENT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    recent.push_back(c.clone());
+    let mut bytes: usize = recent.iter().map(|c| c.text.len()).sum();
+    while recent.len() > 1 && bytes > RECENT_BYTES {
+        if let Some(old) = recent.pop_front() {
+            bytes -= old.text.len();
+        }
+    }
+}
+
+impl Released {
+    fn load(&self, path: &str) -> Arc<Contents> {
+        let mut loaded = self
+            .loaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = loaded.upgrade() {
+            return c;
+        }
+        let text = (self.origin.read)(&self.origin.at)
+            .filter(|t| t.len() == self.len && hash_of(t) == self.hash)
+            .unwrap_or_else(|| {
+                // The file changed (or went) since it was checked: its findings keep their
+                // byte offsets, shown against blanks of the same length, never against text
+                // they were not found in.
+                eprintln!(
+                    "cloudpact: warning: {path} changed while it was checked; its findings' \
+                     lines and excerpts are not shown (check it again)"
+                );
+                " ".repeat(self.len)
+            });
+        let c = Arc::new(Contents::new(text.into_boxed_str()));
+        *loaded = Arc::downgrade(&c);
+        keep_recent(&c);
+        c
+    }
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<Arc<str>>, text: impl Into<String>) -> Self {
         Self {
             path: path.into(),
-            text,
-            index,
+            body: Body::Resident {
+                contents: Arc::new(Contents::new(text.into().into_boxed_str())),
+                origin: None,
+            },
         }
     }
 
+    /// A file's text as read from `origin`, which may drop it once it is not needed
+    /// ([`SourceFile::released`]).
+    pub fn read_from(path: impl Into<Arc<str>>, text: impl Into<String>, origin: Origin) -> Self {
+        let mut file = Self::new(path, text);
+        if let Body::Resident { origin: o, .. } = &mut file.body {
+            *o = Some(origin);
+        }
+        file
+    }
+
+    /// The same file without its text in memory, if it was read from the disk: the text is
+    /// read again when asked for, and checked to be the one this file had.
+    pub fn released(&self) -> Option<SourceFile> {
+        let Body::Resident {
+            contents,
+            origin: Some(origin),
+        } = &self.body
+        else {
+            return None;
+        };
+        Some(SourceFile {
+            path: self.path.clone(),
+            body: Body::Released(Released {
+                origin: origin.clone(),
+                len: contents.text.len(),
+                hash: hash_of(&contents.text),
+                loaded: Mutex::new(Weak::new()),
+            }),
+        })
+    }
+
+    /// Whether the text is in memory (not [`SourceFile::released`]).
+    pub fn is_resident(&self) -> bool {
+        matches!(self.body, Body::Resident { .. })
+    }
+
+    /// The text and its line index.
+    pub fn contents(&self) -> Arc<Contents> {
+        match &self.body {
+            Body::Resident { contents, .. } => contents.clone(),
+            Body::Released(r) => r.load(&self.path),
+        }
+    }
+
+    pub fn text(&self) -> Text {
+        Text(self.contents())
+    }
+
+    pub fn index(&self) -> Index {
+        Index(self.contents())
+    }
+
     pub(crate) fn line_col(&self, offset: usize) -> LineCol {
-        self.index.line_col(&self.text, offset)
+        let c = self.contents();
+        c.index.line_col(&c.text, offset)
     }
 
     /// The same text under another path (sharing the text and index).
     pub(crate) fn clone_with_path(&self, path: impl Into<Arc<str>>) -> Arc<SourceFile> {
         Arc::new(SourceFile {
             path: path.into(),
-            text: self.text.clone(),
-            index: self.index.clone(),
+            body: Body::Resident {
+                contents: self.contents(),
+                origin: None,
+            },
         })
     }
 
     /// The text of the 1-based line `line`, without its terminator.
-    pub fn line_text(&self, line: usize) -> &str {
+    pub fn line_text(&self, line: usize) -> String {
         if line == 0 {
-            return "";
+            return String::new();
         }
-        &self.text[self.index.line_range(line - 1, &self.text)]
+        let c = self.contents();
+        c.text[c.index.line_range(line - 1, &c.text)].to_string()
     }
 
     /// The span of the whole 1-based line `line`.
     pub(crate) fn line_span(&self, line: usize) -> Span {
-        self.index
-            .line_range(line.saturating_sub(1), &self.text)
-            .into()
+        let c = self.contents();
+        c.index.line_range(line.saturating_sub(1), &c.text).into()
     }
 }
 
@@ -334,12 +522,16 @@ impl SourceFile {
 /// so rendering N findings in one file costs O(N log L), not O(N × file size).
 #[derive(Debug, Clone)]
 pub struct IndexedSource {
-    file: Arc<SourceFile>,
+    path: Arc<str>,
+    contents: Arc<Contents>,
 }
 
 impl IndexedSource {
     pub(crate) fn new(file: Arc<SourceFile>) -> Self {
-        Self { file }
+        Self {
+            path: file.path.clone(),
+            contents: file.contents(),
+        }
     }
 }
 
@@ -350,8 +542,8 @@ impl miette::SourceCode for IndexedSource {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let text: &str = &self.file.text;
-        let index = &self.file.index;
+        let text: &str = &self.contents.text;
+        let index = &self.contents.index;
         let offset = span.offset();
         let len = span.len();
         if offset + len > text.len() {
@@ -372,7 +564,7 @@ impl miette::SourceCode for IndexedSource {
         };
         let line_count = last - first + 1;
         Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.file.path.to_string(),
+            self.path.to_string(),
             &text.as_bytes()[start..end],
             (start, end - start).into(),
             first,

@@ -274,9 +274,17 @@ fn apply_directives(
     for (di, d) in found.iter().enumerate() {
         at.entry((&d.file.path, d.line)).or_default().push(di);
     }
+    let with_directives: HashSet<&str> = found.iter().map(|d| &*d.file.path).collect();
     let mut used: HashSet<(usize, usize)> = HashSet::new();
     for f in findings.iter_mut() {
-        let line = f.file.index.line_of(f.span.start.min(f.file.text.len()));
+        // Only findings in a file with a directive read their file's text.
+        if !with_directives.contains(&*f.file.path) {
+            continue;
+        }
+        let line = f
+            .file
+            .index()
+            .line_of(f.span.start.min(f.file.text().len()));
         let candidates = [Some(line), line.checked_sub(1)];
         for l in candidates.into_iter().flatten() {
             let Some(list) = at.get(&(&*f.file.path, l)) else {

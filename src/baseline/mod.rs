@@ -187,7 +187,7 @@ impl Baseline {
     }
 
     pub fn parse(file: Arc<SourceFile>) -> Result<Baseline, Diag> {
-        let doc: BaselineDoc = serde_json::from_str(&file.text).map_err(|e| {
+        let doc: BaselineDoc = serde_json::from_str(&file.text()).map_err(|e| {
             let at = offset_of(&file, e.line(), e.column());
             Diag::error(
                 "cloudpact::baseline::invalid",
@@ -198,7 +198,7 @@ impl Baseline {
             .with_help("regenerate it with `cloudpact baseline`")
         })?;
         if doc.version != VERSION {
-            let at = file.text.find("\"version\"").unwrap_or(0);
+            let at = file.text().find("\"version\"").unwrap_or(0);
             return Err(Diag::error(
                 "cloudpact::baseline::version",
                 format!(
@@ -208,7 +208,7 @@ impl Baseline {
             )
             .in_file(file.clone())
             .at(
-                Span::new(at, at + "\"version\"".len().min(file.text.len() - at)),
+                Span::new(at, at + "\"version\"".len().min(file.text().len() - at)),
                 "here",
             )
             .with_help("regenerate it with `cloudpact baseline`"));
@@ -221,7 +221,7 @@ impl Baseline {
 
     /// Where an entry is written in the file: its fingerprint's value.
     fn span_of(&self, e: &Entry) -> Span {
-        match self.file.text.find(&e.fingerprint) {
+        match self.file.text().find(&e.fingerprint) {
             Some(at) if !e.fingerprint.is_empty() => Span::new(at, at + e.fingerprint.len()),
             _ => Span::empty(0),
         }
@@ -403,17 +403,17 @@ pub fn configured(
 
 /// The byte offset of a 1-based line and column (serde_json's), clamped to the text.
 fn offset_of(file: &SourceFile, line: usize, column: usize) -> usize {
-    let Some(start) = file.index.line_start(line.saturating_sub(1)) else {
-        return file.text.len();
+    let Some(start) = file.index().line_start(line.saturating_sub(1)) else {
+        return file.text().len();
     };
     let mut at = start;
-    for (n, (i, _)) in file.text[start..].char_indices().enumerate() {
+    for (n, (i, _)) in file.text()[start..].char_indices().enumerate() {
         at = start + i;
         if n + 1 >= column {
             break;
         }
     }
-    at.min(file.text.len())
+    at.min(file.text().len())
 }
 
 #[cfg(test)]

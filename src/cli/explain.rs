@@ -159,7 +159,7 @@ fn explain_rule(rule: &RuleDef, s: &crate::workspace::Workspace) -> String {
         .scope
         .as_ref()
         .map_or("every deployment".to_string(), |e| {
-            rule.file.text[e.span.range()].to_string()
+            rule.file.text()[e.span.range()].to_string()
         });
     let _ = writeln!(out, "scope:     {scope}");
     match rule.kind {
@@ -182,7 +182,7 @@ fn explain_rule(rule: &RuleDef, s: &crate::workspace::Workspace) -> String {
         }
         RuleKind::Require => {
             if let Some(a) = &rule.assert {
-                let _ = writeln!(out, "assert:    {}", &rule.file.text[a.span.range()]);
+                let _ = writeln!(out, "assert:    {}", &rule.file.text()[a.span.range()]);
             }
         }
     }

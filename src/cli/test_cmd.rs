@@ -151,7 +151,7 @@ fn run_case(dir: &Path) -> Outcome {
 /// Reads a case file: one YAML document; every error is a diagnostic at its place.
 fn parse_case(file: &Arc<SourceFile>) -> Result<CaseDef, Diag> {
     let doc = own_yaml::one_document(file, KIND)?;
-    serde_yaml::from_str(&file.text)
+    serde_yaml::from_str(&file.text())
         .map_err(|e| own_yaml::serde_error(file, KIND, doc.as_ref(), &e))
 }
 

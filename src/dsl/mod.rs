@@ -257,7 +257,8 @@ pub fn check_source(file: Arc<SourceFile>, catalog: &Catalog) -> Vec<Diag> {
 
 /// Parses one policy text into its AST, without validating it. A syntax error is the `Err`.
 pub fn parse_source(file: &Arc<SourceFile>) -> Result<(ast::PolicyFile, Vec<Problem>), Diag> {
-    let mut pairs = grammar::parse_file(&file.text).map_err(|e| e.to_diag(file))?;
+    let text = file.text();
+    let mut pairs = grammar::parse_file(&text).map_err(|e| e.to_diag(file))?;
     let top = pairs.next().ok_or_else(|| {
         grammar::SyntaxError {
             span: Span::empty(0),
@@ -273,7 +274,7 @@ pub fn parse_source(file: &Arc<SourceFile>) -> Result<(ast::PolicyFile, Vec<Prob
 /// does not hide the syntax errors of the rest of the file. A policy restarts at a line that
 /// begins with `policy`, as the canonical layout writes them.
 fn later_syntax_errors(file: &Arc<SourceFile>, mut from: usize) -> Vec<Diag> {
-    let text = &file.text;
+    let text = &file.text();
     let mut out = Vec::new();
     while let Some(start) = next_policy_line(text, from) {
         match grammar::parse_file(&text[start..]) {

@@ -148,7 +148,7 @@ pub(crate) fn load_records(
     };
     // The typed values; the same document, read again without positions. A document the tree
     // reads but serde_yaml refuses (a key written twice) loses every record: say where.
-    let values: Vec<serde_yaml::Value> = match serde_yaml::from_str(&file.text) {
+    let values: Vec<serde_yaml::Value> = match serde_yaml::from_str(&file.text()) {
         Ok(v) => v,
         Err(e) => {
             diags.push(own_yaml::serde_error(file, KIND, Some(&doc), &e));
@@ -419,7 +419,7 @@ fn parse_where(
     diags: &mut Vec<Diag>,
 ) -> Option<Expr> {
     let value = value.unwrap_or_default();
-    let map = SpanMap::new(&file.text, value, text);
+    let map = SpanMap::new(&file.text(), value, text);
     match super::parse_expr(text) {
         Ok(mut expr) => {
             let problems = validate::validate_expr(&expr, catalog);
@@ -517,7 +517,7 @@ fn item_spans(file: &SourceFile, item: &Node) -> Option<ItemSpans> {
     let Value::Map(map) = &item.value else {
         return None;
     };
-    let line = file.index.line_of(item.span.start);
+    let line = file.index().line_of(item.span.start);
     let line = file.line_span(line + 1);
     let mut keys = HashMap::new();
     for (k, v) in map {

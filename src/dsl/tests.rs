@@ -66,7 +66,7 @@ fn language_example_loads_cleanly() {
     assert_eq!(w.from.as_ref().unwrap().node.to_string(), "2019-07-22");
     assert!(api.is_active(jiff::civil::date(2025, 6, 1)));
     assert!(!api.is_active(jiff::civil::date(2031, 1, 1)));
-    assert_eq!(&api.file.text[api.name_span.range()], "api_on_azure");
+    assert_eq!(&api.file.text()[api.name_span.range()], "api_on_azure");
 
     let rofr = set.rule("microsoft_openai.new_capacity").unwrap();
     assert_eq!(rofr.holder.as_deref(), Some("azure"));
@@ -84,7 +84,7 @@ fn language_example_loads_cleanly() {
     // The record's `where` spans point into the YAML file.
     let scope = rec.scope.as_ref().unwrap();
     assert_eq!(
-        &rec.file.text[scope.span.range()],
+        &rec.file.text()[scope.span.range()],
         r#"path matches "stargate/abilene/**" and gpu"#
     );
 

@@ -109,7 +109,7 @@ pub fn for_deployment(
             let assert = rule
                 .assert
                 .as_ref()
-                .map(|a| rule.file.text[a.span.range()].to_string())
+                .map(|a| rule.file.text()[a.span.range()].to_string())
                 .unwrap_or_default();
             format!("make `{assert}` true for it")
         }

@@ -550,9 +550,9 @@ pub fn unused_refusal_finding(
 /// Findings point at the deployment's first line: its declaration span, cut at the line's end
 /// so a whole-block span does not underline the block.
 pub(crate) fn declaration_span(file: &SourceFile, dep: &Deployment) -> crate::source::Span {
-    let start = dep.span.start.min(file.text.len());
-    let line = file.index.line_of(start);
-    let line_end = file.index.line_range(line, &file.text).end;
+    let start = dep.span.start.min(file.text().len());
+    let line = file.index().line_of(start);
+    let line_end = file.index().line_range(line, &file.text()).end;
     let end = dep.span.end.clamp(start, line_end.max(start));
     crate::source::Span::new(start, end)
 }

@@ -47,7 +47,7 @@ pub(crate) fn extract_unit(files: &[Input], ctx: Ctx<'_>) -> Extraction {
     let mut out = Extraction::default();
     let mut parsed = Vec::new();
     for input in files {
-        match crate::parse::bicep::parse(&input.file.text) {
+        match crate::parse::bicep::parse(&input.file.text()) {
             Ok(p) => parsed.push((input.file.clone(), p)),
             Err(e) => out.errors.push(parse_error(&input.file, e.span, e.message)),
         }
@@ -65,7 +65,7 @@ fn is_param_file(path: &str) -> bool {
 /// The repository path a local reference from `from` leads to (`./storage.bicep`,
 /// `../modules/app.bicep`); `None` for a registry or template-spec reference
 /// (`br:…`, `br/public:…`, `ts:…`) or a path leaving the repository.
-fn local_target(from: &str, reference: &str) -> Option<String> {
+pub(crate) fn local_target(from: &str, reference: &str) -> Option<String> {
     if reference.contains(':') {
         return None;
     }

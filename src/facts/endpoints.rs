@@ -97,7 +97,8 @@ pub(crate) fn scan_scalar(
     ctx: Ctx<'_>,
     out: &mut Vec<Deployment>,
 ) {
-    let raw = file.text.get(span.range()).unwrap_or("");
+    let text = file.text();
+    let raw = text.get(span.range()).unwrap_or("");
     let from_raw = find_hosts(raw);
     // The value as written, or quoted with no escape: the decoded text holds the same hosts
     // with the same neighbours (a quote is no host character), so the raw hits stand.

@@ -20,7 +20,7 @@ use crate::source::SourceFile;
 pub(crate) fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
     let name = file.path.rsplit('/').next().unwrap_or(&file.path);
     let name = name.to_ascii_lowercase();
-    if !file.text.contains("{{") && (name.ends_with(".yaml") || name.ends_with(".yml")) {
+    if !file.text().contains("{{") && (name.ends_with(".yaml") || name.ends_with(".yml")) {
         return super::yaml::extract(file, ctx);
     }
     extract_template(file, ctx)
@@ -29,7 +29,7 @@ pub(crate) fn extract(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
 /// Every endpoint or registry host in a template, outside YAML comments and `{{/* */}}`
 /// template comments. A deployment is named after the YAML key on its line, if any.
 pub fn extract_template(file: &Arc<SourceFile>, ctx: Ctx<'_>) -> Extraction {
-    let text: &str = &file.text;
+    let text: &str = &file.text();
     let mut out = Vec::new();
     let mut in_comment = false;
     let mut offset = 0;

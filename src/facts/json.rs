@@ -61,12 +61,12 @@ fn deployments(deployments: Vec<super::model::Deployment>) -> Extraction {
 /// templates and parameter files (Azure CLI and PowerShell accept them) and the usual JSONC
 /// tool configs. Their errors are still the strict parser's when the lenient one fails too.
 pub(crate) fn parse_file(file: &SourceFile) -> Result<Node, SyntaxError> {
-    let strict = match json::parse(&file.text) {
+    let strict = match json::parse(&file.text()) {
         Ok(root) => return Ok(root),
         Err(e) => e,
     };
-    if allows_comments(&file.path, &file.text)
-        && let Ok(root) = json::parse_lenient(&file.text)
+    if allows_comments(&file.path, &file.text())
+        && let Ok(root) = json::parse_lenient(&file.text())
     {
         return Ok(root);
     }

@@ -208,7 +208,7 @@ fn terraform_units(units: &[(&UnitKey, &Vec<Input>)], ctx: Ctx<'_>) -> Extractio
             let targets: Vec<String> = files
                 .iter()
                 .filter(|i| !units::is_plan_input(i))
-                .flat_map(|i| terraform::graph::linked_folders(&i.file.path, &i.file.text))
+                .flat_map(|i| terraform::graph::linked_folders(&i.file.path, &i.file.text()))
                 .chain(
                     ctx.var_files
                         .get(&**dir)

@@ -127,7 +127,7 @@ pub(crate) fn is_plan_text(text: &str) -> bool {
 /// Whether an input is a plan that joins a Terraform configuration ([`UnitKey::of_input`]).
 pub(crate) fn is_plan_input(input: &Input) -> bool {
     UnitKey::of(&input.file.path, input.syntax).may_be_plan(&input.file.path)
-        && is_plan_text(&input.file.text)
+        && is_plan_text(&input.file.text())
 }
 
 /// `Pulumi.yaml` or a stack file `Pulumi.<stack>.yaml`.
@@ -143,7 +143,7 @@ pub(crate) fn group(inputs: Vec<Input>) -> BTreeMap<UnitKey, Vec<Input>> {
             .entry(UnitKey::of_input(
                 &input.file.path,
                 input.syntax,
-                &input.file.text,
+                &input.file.text(),
             ))
             .or_default()
             .push(input);

@@ -69,8 +69,8 @@ impl Encoding {
 
     pub(crate) fn range(self, file: &SourceFile, span: Span) -> Range {
         Range {
-            start: self.position(&file.text, &file.index, span.start),
-            end: self.position(&file.text, &file.index, span.end),
+            start: self.position(&file.text(), &file.index(), span.start),
+            end: self.position(&file.text(), &file.index(), span.end),
         }
     }
 }
@@ -123,29 +123,29 @@ mod tests {
     fn utf16_counts_non_ascii_before_the_span() {
         // "é" is 2 bytes and 1 UTF-16 unit; "🔒" is 4 bytes and 2 units.
         let f = SourceFile::new("a.tf", "# é🔒\nx = \"🔒\" # y\n");
-        let y = f.text.find('y').unwrap();
+        let y = f.text().find('y').unwrap();
         let r = Encoding::Utf16.range(&f, Span::new(y, y + 1));
         assert_eq!(r.start, Position::new(1, 11));
         assert_eq!(r.end, Position::new(1, 12));
-        assert_eq!(Encoding::Utf16.offset(&f.text, &f.index, r.start), y);
+        assert_eq!(Encoding::Utf16.offset(&f.text(), &f.index(), r.start), y);
         let r8 = Encoding::Utf8.range(&f, Span::new(y, y + 1));
         assert_eq!(r8.start, Position::new(1, 13));
-        assert_eq!(Encoding::Utf8.offset(&f.text, &f.index, r8.start), y);
+        assert_eq!(Encoding::Utf8.offset(&f.text(), &f.index(), r8.start), y);
     }
 
     #[test]
     fn positions_past_the_line_clamp_to_its_end() {
         let f = SourceFile::new("a", "ab\ncd\n");
         assert_eq!(
-            Encoding::Utf16.offset(&f.text, &f.index, Position::new(0, 99)),
+            Encoding::Utf16.offset(&f.text(), &f.index(), Position::new(0, 99)),
             2
         );
         assert_eq!(
-            Encoding::Utf8.offset(&f.text, &f.index, Position::new(0, 99)),
+            Encoding::Utf8.offset(&f.text(), &f.index(), Position::new(0, 99)),
             2
         );
         assert_eq!(
-            Encoding::Utf8.offset(&f.text, &f.index, Position::new(9, 0)),
+            Encoding::Utf8.offset(&f.text(), &f.index(), Position::new(9, 0)),
             6
         );
     }

@@ -134,7 +134,7 @@ mod tests {
             "policies/p.pact",
             "policy p {\n  exclusive only {}\n}\n",
         ));
-        let start = tf.text.find("resource").unwrap();
+        let start = tf.text().find("resource").unwrap();
         let f = Finding {
             rule: "p.only".into(),
             policy: Some("p".into()),

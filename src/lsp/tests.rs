@@ -30,7 +30,7 @@ impl Pipeline for Fake {
         let mut out = Extraction::default();
         for input in inputs {
             let f = &input.file;
-            if let Some(i) = f.text.find("<<<") {
+            if let Some(i) = f.text().find("<<<") {
                 out.errors.push(crate::facts::parse_error(
                     f,
                     Span::new(i, i + 3),
@@ -39,14 +39,14 @@ impl Pipeline for Fake {
                 continue;
             }
             let mut offset = 0;
-            for line in f.text.split_inclusive('\n') {
+            for line in f.text().split_inclusive('\n') {
                 if let Some(col) = line.find("resource \"") {
                     let rest: Vec<&str> = line[col..].split('"').collect();
                     let (type_, name) = (rest[1], rest[3]);
                     let start = offset + col;
-                    let end = f.text[start..]
+                    let end = f.text()[start..]
                         .find("\n}")
-                        .map_or(f.text.len(), |e| start + e + 2);
+                        .map_or(f.text().len(), |e| start + e + 2);
                     let mut d = Deployment::new(
                         f.path.clone(),
                         Span::new(start, end),
@@ -93,14 +93,15 @@ impl Pipeline for Fake {
                 if !file.path.ends_with(".pact") {
                     continue;
                 }
-                if let Some(at) = file.text.find("exclusive ") {
+                let text = file.text();
+                if let Some(at) = text.find("exclusive ") {
                     let name_start = at + "exclusive ".len();
-                    let name_end = name_start + file.text[name_start..].find(' ').unwrap_or(0);
-                    let provider = file.text.split("provider ").nth(1).unwrap_or("");
+                    let name_end = name_start + text[name_start..].find(' ').unwrap_or(0);
+                    let provider = text.split("provider ").nth(1).unwrap_or("");
                     let provider = provider.split_whitespace().next().unwrap_or("");
                     loaded.set.rules.push(Arc::new(rule(
                         &file,
-                        &file.text[name_start..name_end],
+                        &text[name_start..name_end],
                         Span::new(name_start, name_end),
                         provider,
                     )));
@@ -116,7 +117,7 @@ impl Pipeline for Fake {
 }
 
 fn bogus(file: &Arc<SourceFile>) -> Vec<Diag> {
-    file.text
+    file.text()
         .find("bogus")
         .map(|i| {
             Diag::error(
@@ -146,7 +147,7 @@ fn rule(file: &Arc<SourceFile>, name: &str, name_span: Span, provider: &str) -> 
         window: None,
         unknown: UnknownPolicy::Allow,
         reference: Some("MSA §4.2".into()),
-        waivable: !file.text.contains("waivable false"),
+        waivable: !file.text().contains("waivable false"),
         providers: vec![Arc::from(provider)],
         holder: None,
         over: None,

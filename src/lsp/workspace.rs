@@ -232,7 +232,7 @@ impl Workspace {
                 continue;
             }
             let path = &input.file.path;
-            let targets = crate::facts::terraform::graph::linked_folders(path, &input.file.text);
+            let targets = crate::facts::terraform::graph::linked_folders(path, &input.file.text());
             let dir = dir_of(path);
             pairs.push((dir.clone(), dir.clone()));
             pairs.extend(targets.iter().map(|t| (dir.clone(), t.clone())));

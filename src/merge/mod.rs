@@ -49,7 +49,7 @@ pub fn policy_hash(set: &PolicySet) -> String {
     let mut digests: Vec<String> = set
         .files
         .iter()
-        .map(|f| hex(&Sha256::digest(f.text.as_bytes())))
+        .map(|f| hex(&Sha256::digest(f.text().as_bytes())))
         .collect();
     digests.sort();
     digests.dedup();
@@ -363,7 +363,7 @@ pub fn parse(shown: &str, text: &str) -> Result<Doc, Fatal> {
     let located = |message: String, line: usize, column: usize| -> Fatal {
         let file = Arc::new(SourceFile::new(shown.to_string(), text.to_string()));
         let offset = file
-            .index
+            .index()
             .line_start(line.saturating_sub(1))
             .map_or(0, |s| {
                 let rest = &text[s..];

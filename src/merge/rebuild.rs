@@ -50,10 +50,10 @@ fn stand_in(path: &str, positions: &[(usize, usize)]) -> Arc<SourceFile> {
 
 fn offset(file: &SourceFile, line: usize, column: usize) -> usize {
     let start = file
-        .index
+        .index()
         .line_start(line.max(1) - 1)
-        .unwrap_or(file.text.len());
-    (start + column.max(1) - 1).min(file.text.len())
+        .unwrap_or(file.text().len());
+    (start + column.max(1) - 1).min(file.text().len())
 }
 
 fn position(f: &Value) -> [(usize, usize); 2] {

@@ -6,3 +6,20 @@ mod lex;
 mod syntax;
 
 pub(crate) use syntax::{BVal, BicepFile, MAX_DEPTH, ModuleDecl, Obj, ResourceDecl, parse};
+
+/// Every string literal of a Bicep text without interpolation, in order: what a module's or a
+/// `using`'s reference to another file can be. Empty when the text does not lex (the file is
+/// then a parse error and references nothing).
+pub(crate) fn string_literals(text: &str) -> Vec<String> {
+    lex::lex(text)
+        .map(|tokens| {
+            tokens
+                .into_iter()
+                .filter_map(|t| match t.tok {
+                    lex::Tok::Str(s) => s,
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

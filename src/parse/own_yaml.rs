@@ -24,7 +24,7 @@ pub struct Kind {
 
 /// The one document of `file`: `None` when it holds none (empty, or only comments).
 pub(crate) fn one_document(file: &Arc<SourceFile>, kind: Kind) -> Result<Option<Node>, Diag> {
-    let stream = yaml::parse_stream(&file.text).map_err(|e| {
+    let stream = yaml::parse_stream(&file.text()).map_err(|e| {
         Diag::error(
             kind.invalid,
             format!("cannot parse {}: {}", file.path, e.message),
@@ -81,16 +81,19 @@ pub(crate) fn serde_error(
         None
     };
     let at = |offset: usize| {
-        let offset = crate::source::clamp_to_char_boundary(&file.text, offset);
+        let offset = crate::source::clamp_to_char_boundary(&file.text(), offset);
         node_at(doc, offset).unwrap_or_else(|| {
-            let end = file.text[offset..]
+            let end = file.text()[offset..]
                 .find([':', '\n', ','])
-                .map_or(file.text.len(), |i| offset + i);
+                .map_or(file.text().len(), |i| offset + i);
             Span::new(offset, end.max(offset))
         })
     };
     let span = repeated
-        .or_else(|| e.location().map(|loc| at(loc.index().min(file.text.len()))))
+        .or_else(|| {
+            e.location()
+                .map(|loc| at(loc.index().min(file.text().len())))
+        })
         .unwrap_or_else(|| Span::empty(doc.map_or(0, |d| d.span.start)));
     Diag::error(kind.invalid, format!("invalid {}: {headline}", file.path))
         .in_file(file.clone())

@@ -25,7 +25,7 @@ pub(crate) const MAX_ALIAS_NODES: usize = 200_000;
 
 /// Every document of a YAML stream.
 pub(crate) fn parse_documents(file: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
-    parse_str(&file.text)
+    parse_str(&file.text())
 }
 
 /// Every document of a YAML text (see [`parse_documents`]).

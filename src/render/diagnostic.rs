@@ -70,8 +70,8 @@ fn clamped(file: &SourceFile, labels: &[Label]) -> Vec<Label> {
     labels
         .iter()
         .map(|l| {
-            let start = clamp_to_char_boundary(&file.text, l.span.start);
-            let end = clamp_to_char_boundary(&file.text, l.span.end).max(start);
+            let start = clamp_to_char_boundary(&file.text(), l.span.start);
+            let end = clamp_to_char_boundary(&file.text(), l.span.end).max(start);
             Label {
                 span: Span::new(start, end),
                 ..l.clone()
@@ -211,7 +211,7 @@ mod tests {
             "p.pact",
             "policy p {\n  deny d { provider azur }\n}\n",
         ));
-        let at = file.text.find("azur").unwrap();
+        let at = file.text().find("azur").unwrap();
         let d = Diag::error(
             "cloudpact::policy::unknown-provider",
             "unknown provider `azur`",
@@ -237,8 +237,8 @@ mod tests {
             "y".repeat(70_000)
         );
         let file = Arc::new(SourceFile::new("stack.json", text));
-        let at = file.text.find("\"Bucket\"").unwrap();
-        let end = file.text[at..].find('}').unwrap() + at + 1;
+        let at = file.text().find("\"Bucket\"").unwrap();
+        let end = file.text()[at..].find('}').unwrap() + at + 1;
         let d = Diag::error("p.no_aws", "`AWS::S3::Bucket` `Bucket` runs on aws")
             .in_file(file)
             .at(Span::new(at, end), "runs on aws");
@@ -259,7 +259,7 @@ mod tests {
             "a\x1b.tf",
             "resource \"aws_s3_bucket\" \"\x1b]0;owned\x07\" {}\n",
         ));
-        let at = file.text.find("resource").unwrap();
+        let at = file.text().find("resource").unwrap();
         let d = Diag::error("p.r", "`aws_s3_bucket` `\x1b]0;owned\x07` runs on aws")
             .in_file(file)
             .at(Span::new(at, at + 8), "runs on \x1b[31maws")
@@ -293,7 +293,7 @@ mod tests {
             }
         }
         let file = Arc::new(SourceFile::new("p.pact", "policy p {\n  deny d {}\n}\n"));
-        let at = file.text.find("deny").unwrap();
+        let at = file.text().find("deny").unwrap();
         let d = Diag::error("p.d", "denied")
             .in_file(file.clone())
             .at(Span::new(at, at + 4), "here")

@@ -33,7 +33,7 @@ const ELLIPSIS: &str = "…";
 fn shown_lines(file: &SourceFile, labels: &[Label]) -> Vec<RangeInclusive<usize>> {
     // The empty "line" after a final line break is not context (miette does not show it
     // either when it reads the whole file).
-    let last_line = file.index.line_count() - 1 - usize::from(file.text.ends_with('\n'));
+    let last_line = file.index().line_count() - 1 - usize::from(file.text().ends_with('\n'));
     let mut runs: Vec<RangeInclusive<usize>> = labels
         .iter()
         .map(|l| {
@@ -57,9 +57,9 @@ fn shown_lines(file: &SourceFile, labels: &[Label]) -> Vec<RangeInclusive<usize>
 /// The 0-based lines a span starts and ends on (an empty span is on the line it is at; a span
 /// that ends with a line break ends on the line the break ends).
 fn lines_of(file: &SourceFile, span: Span) -> (usize, usize) {
-    let first = file.index.line_of(span.start);
+    let first = file.index().line_of(span.start);
     let last = if span.end > span.start {
-        file.index.line_of(span.end - 1)
+        file.index().line_of(span.end - 1)
     } else {
         first
     };
@@ -78,9 +78,9 @@ pub fn needed(file: &SourceFile, labels: &[Label]) -> bool {
         return true;
     }
     shown_lines(file, labels).into_iter().flatten().any(|line| {
-        let range = file.index.line_range(line, &file.text);
+        let range = file.index().line_range(line, &file.text());
         line_chars(file, &range) > MAX_LINE_CHARS
-            || file.text[range].chars().any(terminal::is_unsafe)
+            || file.text()[range].chars().any(terminal::is_unsafe)
     })
 }
 
@@ -120,7 +120,7 @@ impl Excerpt {
             starts: Vec::new(),
         };
         for line in shown_lines(file, labels).into_iter().flatten() {
-            let range = file.index.line_range(line, &file.text);
+            let range = file.index().line_range(line, &file.text());
             // Where the labels start and end on this line: the window goes around them.
             let anchors = labels.iter().flat_map(|l| {
                 let (first, last) = lines_of(file, l.span);
@@ -158,7 +158,7 @@ impl Excerpt {
         } else {
             0
         };
-        for c in file.text[window.clone()].chars() {
+        for c in file.text()[window.clone()].chars() {
             terminal::push_escaped(&mut self.text, c);
         }
         if window.end < range.end {
@@ -187,7 +187,7 @@ impl Excerpt {
         } else if offset <= shown.window.end {
             shown.at.start
                 + shown.lead
-                + terminal::escaped_len(&file.text[shown.window.start..offset])
+                + terminal::escaped_len(&file.text()[shown.window.start..offset])
         } else if offset <= shown.range.end {
             shown.at.end
         } else {
@@ -220,7 +220,7 @@ fn window(
     if line_chars(file, range) <= MAX_LINE_CHARS {
         return range.clone();
     }
-    let text: &str = &file.text;
+    let text: &str = &file.text();
     let first = anchors
         .min()
         .map_or(range.start, |a| a.clamp(range.start, range.end));
@@ -317,7 +317,7 @@ mod tests {
     use super::*;
 
     fn label(file: &SourceFile, needle: &str) -> Label {
-        let at = file.text.find(needle).unwrap();
+        let at = file.text().find(needle).unwrap();
         Label::primary(Span::new(at, at + needle.len()), "here")
     }
 

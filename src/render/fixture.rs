@@ -103,16 +103,16 @@ fn file(path: &str, text: &str) -> Arc<SourceFile> {
 }
 
 fn span_of(f: &SourceFile, needle: &str) -> Span {
-    let start = f.text.find(needle).expect("needle in fixture text");
+    let start = f.text().find(needle).expect("needle in fixture text");
     Span::new(start, start + needle.len())
 }
 
 /// The first line of the text from `needle` on.
 fn line_span_from(f: &SourceFile, needle: &str) -> Span {
-    let start = f.text.find(needle).expect("needle in fixture text");
-    let end = f.text[start..]
+    let start = f.text().find(needle).expect("needle in fixture text");
+    let end = f.text()[start..]
         .find('\n')
-        .map_or(f.text.len(), |i| start + i);
+        .map_or(f.text().len(), |i| start + i);
     Span::new(start, end)
 }
 

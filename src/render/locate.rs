@@ -17,10 +17,10 @@ pub struct Region {
 }
 
 pub fn utf16_region(file: &SourceFile, span: Span) -> Region {
-    let (sl, sc) = file.index.utf16_position(&file.text, span.start);
+    let (sl, sc) = file.index().utf16_position(&file.text(), span.start);
     let (el, ec) = file
-        .index
-        .utf16_position(&file.text, span.end.max(span.start));
+        .index()
+        .utf16_position(&file.text(), span.end.max(span.start));
     Region {
         start_line: sl as usize + 1,
         start_column: sc as usize + 1,
@@ -66,9 +66,12 @@ pub fn identity(f: &Finding) -> String {
         }
     } else if f.rule != reserved::PARSE_ERROR {
         // A parse error moves as the file is fixed; one per file is its identity.
-        let line = f.file.index.line_of(f.span.start.min(f.file.text.len()));
-        let range = f.file.index.line_range(line, &f.file.text);
-        key.push_str(f.file.text[range].trim());
+        let line = f
+            .file
+            .index()
+            .line_of(f.span.start.min(f.file.text().len()));
+        let range = f.file.index().line_range(line, &f.file.text());
+        key.push_str(f.file.text()[range].trim());
     }
     key
 }
@@ -84,9 +87,12 @@ pub fn moved_identity(f: &Finding) -> String {
             key.push_str(&format!("\0{}", d.address()));
         }
     } else if f.rule != reserved::PARSE_ERROR {
-        let line = f.file.index.line_of(f.span.start.min(f.file.text.len()));
-        let range = f.file.index.line_range(line, &f.file.text);
-        key.push_str(f.file.text[range].trim());
+        let line = f
+            .file
+            .index()
+            .line_of(f.span.start.min(f.file.text().len()));
+        let range = f.file.index().line_range(line, &f.file.text());
+        key.push_str(f.file.text()[range].trim());
     }
     sha256_hex(&key)
 }
@@ -129,7 +135,7 @@ mod tests {
     #[test]
     fn utf16_region_counts_astral_chars_twice() {
         let f = SourceFile::new("a.tf", "x\n/* 🔒 */ resource {\n");
-        let start = f.text.find("resource").unwrap();
+        let start = f.text().find("resource").unwrap();
         let r = utf16_region(&f, Span::new(start, start + 8));
         assert_eq!(
             r,

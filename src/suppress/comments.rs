@@ -70,7 +70,7 @@ fn pieces(text: &str) -> Vec<(usize, &str)> {
 /// Parses the directive whose marker starts at byte `at` of the file, `end` being where its
 /// comment ends (the line's end, or a block comment's `*/`).
 fn parse(file: &Arc<SourceFile>, line: usize, at: usize, end: usize) -> Directive {
-    let text = &file.text;
+    let text = &file.text();
     let body_start = at + MARKER.len();
     let body = &text[body_start..end];
     // The reason follows the first `--` that starts a word.
@@ -127,7 +127,7 @@ fn parse(file: &Arc<SourceFile>, line: usize, at: usize, end: usize) -> Directiv
 
 /// Whether a file may hold a directive: [`directives`] of any other file is empty.
 pub(crate) fn may_hold_directives(file: &SourceFile) -> bool {
-    lex::Lang::of(&file.path) != lex::Lang::None && file.text.contains(MARKER)
+    lex::Lang::of(&file.path) != lex::Lang::None && file.text().contains(MARKER)
 }
 
 /// Every directive in a file, in order.
@@ -135,12 +135,12 @@ pub(crate) fn directives(file: &Arc<SourceFile>) -> Vec<Directive> {
     if !may_hold_directives(file) {
         return Vec::new();
     }
-    let text: &str = &file.text;
+    let text: &str = &file.text();
     let lang = lex::Lang::of(&file.path);
     let mut out = Vec::new();
     for c in lex::comments(text, lang) {
-        let line = file.index.line_of(c.body.min(text.len()));
-        let line_end = file.index.line_range(line, text).end;
+        let line = file.index().line_of(c.body.min(text.len()));
+        let line_end = file.index().line_range(line, text).end;
         // The comment's text on its first line, after the opener and any repeat of it
         // (`## cloudpact:…`, `/** cloudpact:… */`).
         let end = c.end.min(line_end);

@@ -215,7 +215,7 @@ fn unknown_ids_are_invalid_and_the_known_ones_still_work() {
         bad[0].message
     );
     // Located at the id itself.
-    assert_eq!(&f.text[bad[0].span.range()], "p.rr");
+    assert_eq!(&f.text()[bad[0].span.range()], "p.rr");
 }
 
 #[test]
@@ -515,7 +515,7 @@ fn waivers_are_located_at_their_own_item() {
     let flow = &waivers[2];
     assert!(flow.scope.is_some());
     assert_eq!(
-        &flow.file.text[flow.def.span.range()],
+        &flow.file.text()[flow.def.span.range()],
         "{rule: c.d, where: 'path == \"a.tf\"', reason: z, until: 2026-09-30}"
     );
 }

@@ -11,7 +11,7 @@
 //! repository under one batch's size is one batch, as is a check that keeps every deployment
 //! ([`Keep::All`]: `--inventory`, a horizon, `report` of a repository).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{Facts, Judge, Workspace, git, input_finding};
@@ -19,6 +19,7 @@ use crate::discover::Discovered;
 use crate::eval::finding::{Finding, reserved};
 use crate::eval::{EvalOptions, Judged, ShareFigure};
 use crate::facts::model::Deployment;
+use crate::source::SourceFile;
 use crate::suppress;
 
 /// The environment variable that sets a batch's size in bytes of files (for tests and for
@@ -106,7 +107,8 @@ impl Workspace {
         let mut judged = Judged::new(j.policies, opts);
         let mut tally = Tally::default();
         let mut kept = Facts::default();
-        let mut judge_batch = |facts: Facts| {
+        let mut judge_batch = |mut facts: Facts| {
+            let from = judged.findings.len();
             judged.add(engine.judge_part(j.policies, &facts.deployments, &facts.files));
             tally.count(&facts.deployments);
             judged.findings.extend(
@@ -115,6 +117,9 @@ impl Workspace {
                     .iter()
                     .map(|d| input_finding(d, parse_error_severity(j, d))),
             );
+            if keep == Keep::Findings {
+                release(&mut judged.findings[from..], &mut facts);
+            }
             kept.absorb(facts, keep);
         };
         match source {
@@ -156,6 +161,38 @@ impl Workspace {
             j.whole_repo,
         );
         (findings, kept, tally)
+    }
+}
+
+/// Drops from memory the text of the files a batch's findings and parse errors are in (they
+/// read it again if a report needs it: src/source.rs), but for the files that hold an ignore
+/// comment, which suppressions read and which are kept whole.
+fn release(findings: &mut [Finding], facts: &mut Facts) {
+    let mut released: HashMap<*const SourceFile, Arc<SourceFile>> = HashMap::new();
+    let mut swap = |file: &mut Arc<SourceFile>| {
+        let key = Arc::as_ptr(file);
+        let new = released.entry(key).or_insert_with(|| {
+            let whole = facts
+                .files
+                .get(&file.path)
+                .is_some_and(|f| Arc::ptr_eq(f, file) && suppress::may_hold_directives(f));
+            match file.released() {
+                Some(r) if !whole => Arc::new(r),
+                _ => file.clone(),
+            }
+        });
+        *file = new.clone();
+    };
+    for f in findings {
+        swap(&mut f.file);
+        for r in &mut f.related {
+            swap(&mut r.file);
+        }
+    }
+    for d in &mut facts.parse_errors {
+        if let Some(file) = &mut d.file {
+            swap(file);
+        }
     }
 }
 

@@ -585,7 +585,7 @@ impl Workspace {
         let mut files = FileMap::with_capacity(inputs.len());
         let mut bytes = 0;
         for input in &inputs {
-            bytes += input.file.text.len();
+            bytes += input.file.text().len();
             files.insert(input.file.path.clone(), input.file.clone());
         }
         errors.extend(extraction.errors);
@@ -619,7 +619,7 @@ impl Workspace {
         }
         for input in inputs {
             if let Some(text) = self.overlays.get(&input.file.path) {
-                input.file = Arc::new(SourceFile::new(input.file.path.clone(), text.clone()));
+                input.file = Arc::new(SourceFile::new(input.file.path.clone(), text.to_string()));
             }
         }
     }

@@ -3,7 +3,8 @@
 //! The files of the repository are grouped so that everything extracted together stays
 //! together — a Terraform *stack* (folders linked by module calls, Terragrunt includes or
 //! configured variable files, [`Workspace::terraform_stacks`]), a Pulumi project, an ARM
-//! template with its parameter files, every Bicep file ([`crate::facts::units::UnitKey`]), else
+//! template with its parameter files ([`crate::facts::units::UnitKey`]), Bicep files that
+//! reference one another (a module's or a `.bicepparam`'s `using` path, [`bicep_groups`]), else
 //! the file — and the groups are dealt to N shards, heaviest first, each to the lightest shard
 //! so far (ties: the lower index). The weight of a group is its files' bytes plus a fixed
 //! amount per file. The deal depends only on the repository's files, so every shard process
@@ -54,13 +55,8 @@ const PER_FILE: u64 = 1024;
 
 impl Workspace {
     /// The shard (0-based) of every group of the discovered files, by group key; and the
-    /// group key of every Terraform folder.
-    fn deal(
-        &self,
-        found: &Discovered,
-        count: usize,
-    ) -> (HashMap<String, usize>, HashMap<String, String>) {
-        let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    /// groups.
+    fn deal(&self, found: &Discovered, count: usize) -> (HashMap<String, usize>, Groups) {
         let terraform: Vec<crate::discover::Candidate> = found
             .candidates
             .iter()
@@ -79,39 +75,42 @@ impl Workspace {
                 }
             }
         }
+        let groups = Groups {
+            bicep_of: bicep_groups(&found.candidates),
+            stack_of,
+        };
         let mut weights: BTreeMap<String, u64> = BTreeMap::new();
         for c in &found.candidates {
-            let key = group_key(&c.rel, self.shard_unit(c, &stack_of), &stack_of, &dir_of);
+            let key = groups.key(&c.rel, self.shard_unit(c, &groups.stack_of));
             *weights.entry(key).or_default() += c.len + PER_FILE;
         }
         for s in &found.skipped {
             *weights.entry(format!("file:{}", s.rel)).or_default() += PER_FILE;
         }
-        let mut groups: Vec<(String, u64)> = weights.into_iter().collect();
-        groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut heaviest: Vec<(String, u64)> = weights.into_iter().collect();
+        heaviest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         // The lightest shard so far (ties: the lower index) on top.
         let mut load: BinaryHeap<Reverse<(u64, usize)>> =
             (0..count.max(1)).map(|i| Reverse((0, i))).collect();
-        let mut shard_of = HashMap::with_capacity(groups.len());
-        for (key, weight) in groups {
+        let mut shard_of = HashMap::with_capacity(heaviest.len());
+        for (key, weight) in heaviest {
             let Some(Reverse((lightest, i))) = load.pop() else {
                 break;
             };
             load.push(Reverse((lightest + weight, i)));
             shard_of.insert(key, i);
         }
-        (shard_of, stack_of)
+        (shard_of, groups)
     }
 
     /// A discovery dealt into `count` parts of whole groups (see the module's comment): what
     /// `--shard` takes one of, and what a check of a large repository reads and judges one
     /// after another (src/workspace/batch.rs). Notes stay with the discovery: no part has them.
     pub(crate) fn split(&self, found: Discovered, count: usize) -> Vec<Discovered> {
-        let (shard_of, stacks) = self.deal(&found, count);
-        let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        let (shard_of, groups) = self.deal(&found, count);
         let mut parts: Vec<Discovered> = (0..count).map(|_| Discovered::default()).collect();
         for c in found.candidates {
-            let key = group_key(&c.rel, self.shard_unit(&c, &stacks), &stacks, &dir_of);
+            let key = groups.key(&c.rel, self.shard_unit(&c, &groups.stack_of));
             parts[shard_of.get(&key).copied().unwrap_or(0)]
                 .candidates
                 .push(c);
@@ -201,22 +200,86 @@ impl Workspace {
     }
 }
 
-fn group_key(
-    rel: &str,
-    unit: UnitKey,
-    stack_of: &HashMap<String, String>,
-    dir_of: &dyn Fn(&str) -> String,
-) -> String {
-    match unit {
-        UnitKey::Terraform(_) => stack_of
-            .get(&dir_of(rel))
-            .cloned()
-            .unwrap_or_else(|| format!("terraform:{}", dir_of(rel))),
-        UnitKey::Pulumi(d) => format!("pulumi:{d}"),
-        UnitKey::Arm(t) => format!("arm:{t}"),
-        UnitKey::Bicep(_) => "bicep".to_string(),
-        UnitKey::File(p) => format!("file:{p}"),
+/// What the files of a discovery are grouped by besides their unit keys.
+struct Groups {
+    /// The group key of every Terraform folder (its stack's).
+    stack_of: HashMap<String, String>,
+    /// The group key of every Bicep file.
+    bicep_of: HashMap<String, String>,
+}
+
+impl Groups {
+    /// The group a file of `unit` at `rel` belongs to.
+    fn key(&self, rel: &str, unit: UnitKey) -> String {
+        let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+        match unit {
+            UnitKey::Terraform(_) => self
+                .stack_of
+                .get(dir)
+                .cloned()
+                .unwrap_or_else(|| format!("terraform:{dir}")),
+            UnitKey::Pulumi(d) => format!("pulumi:{d}"),
+            UnitKey::Arm(t) => format!("arm:{t}"),
+            UnitKey::Bicep(_) => self
+                .bicep_of
+                .get(rel)
+                .cloned()
+                .unwrap_or_else(|| format!("bicep:{rel}")),
+            UnitKey::File(p) => format!("file:{p}"),
+        }
     }
+}
+
+/// The group key of every Bicep file: `bicep:` and the first path of the files it is joined
+/// to by references. A Bicep file reaches another only through a relative path written as a
+/// string (`module m './app.bicep'`, a `.bicepparam`'s `using './main.bicep'`), so every
+/// string literal naming another Bicep file of the discovery joins the two: more than the
+/// extraction follows (src/facts/bicep.rs), never less. A file that cannot be read is alone.
+fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, String> {
+    use rayon::prelude::*;
+    let bicep: Vec<&crate::discover::Candidate> = candidates
+        .iter()
+        .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Bicep(_)))
+        .collect();
+    let at: HashMap<&str, usize> = bicep
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.rel.as_str(), i))
+        .collect();
+    let edges: Vec<Vec<usize>> = bicep
+        .par_iter()
+        .map(|c| {
+            let text = crate::discover::read_again(&c.abs).unwrap_or_default();
+            crate::parse::bicep::string_literals(&text)
+                .iter()
+                .filter_map(|s| crate::facts::bicep::local_target(&c.rel, s))
+                .filter_map(|target| at.get(target.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let mut parent: Vec<usize> = (0..bicep.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (from, targets) in edges.iter().enumerate() {
+        for &to in targets {
+            let (a, b) = (root(&mut parent, from), root(&mut parent, to));
+            // The lower index (the earlier path: candidates are sorted) is the root.
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    (0..bicep.len())
+        .map(|i| {
+            let first = root(&mut parent, i);
+            (bicep[i].rel.clone(), format!("bicep:{}", bicep[first].rel))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ fn resources_children_and_inline_templates() {
     assert!(d.iter().all(|d| d.provider.as_deref() == Some("azure")));
     let line = |i: usize| file.line_col(d[i].span.start).line;
     assert_eq!(line(0), 12);
-    assert_eq!(file.text.as_bytes()[d[0].span.start], b'{');
+    assert_eq!(file.text().as_bytes()[d[0].span.start], b'{');
     assert_eq!(line(1), 19);
     // Display names are normalised; parameters and variables resolve through defaults.
     assert_eq!(d[0].region.as_deref(), Some("westeurope"));

@@ -34,7 +34,7 @@ pub(crate) fn render(file: &SourceFile, deps: &[Deployment]) -> String {
             opt(&d.country),
             d.gpu,
         );
-        let at: String = file.text[d.span.range()].chars().take(70).collect();
+        let at: String = file.text()[d.span.range()].chars().take(70).collect();
         let _ = writeln!(s, "    at {at:?}");
         if !d.tags.is_empty() {
             let _ = writeln!(s, "    tags {:?}", d.tags);
@@ -122,7 +122,7 @@ fn placeholders_before_a_host_still_match() {
 fn v3_settings_yaml_through_scan_tree() {
     // The YAML parser is another module's; build the tree it would give, spans included.
     let file = fixture("endpoints/v3/app/settings.yaml");
-    let t: &str = &file.text;
+    let t: &str = &file.text();
     let s = |needle: &str| {
         let start = t.find(needle).unwrap();
         Node::new(

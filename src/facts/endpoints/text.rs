@@ -15,13 +15,13 @@ pub(super) fn extract(file: &Arc<SourceFile>, syntax: Syntax, ctx: Ctx<'_>) -> E
     let mut out = Extraction::default();
     match syntax {
         Syntax::Dotenv => {
-            out.deployments = scan(file, lines::dotenv(&file.text), Format::Dotenv, ctx)
+            out.deployments = scan(file, lines::dotenv(&file.text()), Format::Dotenv, ctx)
         }
-        Syntax::Ini => out.deployments = scan(file, lines::ini(&file.text), Format::Config, ctx),
+        Syntax::Ini => out.deployments = scan(file, lines::ini(&file.text()), Format::Config, ctx),
         Syntax::Properties => {
-            out.deployments = scan(file, lines::properties(&file.text), Format::Config, ctx);
+            out.deployments = scan(file, lines::properties(&file.text()), Format::Config, ctx);
         }
-        Syntax::Toml => match toml_to_node(&file.text) {
+        Syntax::Toml => match toml_to_node(&file.text()) {
             Ok(root) => out.deployments = scan_tree_as(file, &root, Format::Config, ctx),
             Err((span, message)) => out.errors.push(parse_error(file, span, message)),
         },

@@ -32,7 +32,7 @@ pub(crate) fn handle(
     let mut seen = BTreeSet::new();
     let mut actions = Vec::new();
     for f in ws.findings.get(&rel).into_iter().flatten() {
-        let line = f.file.index.line_of(f.span.start);
+        let line = f.file.index().line_of(f.span.start);
         if !wanted.contains(&(line as u32)) || !seen.insert((line, f.rule.clone())) {
             continue;
         }

@@ -36,7 +36,7 @@ pub(crate) fn handle(
     let line = index.line_of(offset);
     let mut rules: Vec<Location> = Vec::new();
     for f in ws.findings.get(rel).into_iter().flatten() {
-        if f.file.index.line_of(f.span.start) != line {
+        if f.file.index().line_of(f.span.start) != line {
             continue;
         }
         if let Some(rule) = ws.policies.rule(&f.rule) {

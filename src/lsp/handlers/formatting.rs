@@ -63,8 +63,8 @@ pub(crate) fn edits(
     if old.len() != new.len() {
         return Vec::new();
     }
-    let start = enc.offset(text, &file.index, range.start);
-    let end = enc.offset(text, &file.index, range.end);
+    let start = enc.offset(text, &file.index(), range.start);
+    let end = enc.offset(text, &file.index(), range.end);
     old.iter()
         .zip(&new)
         .filter(|(o, _)| o.start <= end && start <= o.end)

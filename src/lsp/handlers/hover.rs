@@ -29,7 +29,9 @@ pub(crate) fn handle(server: &Server, params: HoverParams) -> Option<Hover> {
         .find(|i| i.file.path == rel)?
         .file
         .clone();
-    let offset = server.encoding.offset(&file.text, &file.index, at.position);
+    let offset = server
+        .encoding
+        .offset(&file.text(), &file.index(), at.position);
     let dep = deployment_at(&unit.deployments, &file, offset)?;
 
     let engine = Engine::new(
@@ -133,10 +135,10 @@ fn deployment_at<'a>(
     file: &SourceFile,
     offset: usize,
 ) -> Option<&'a Deployment> {
-    let line = file.index.line_of(offset);
+    let line = file.index().line_of(offset);
     let here = deps.iter().filter(|d| d.path == file.path);
     here.clone()
-        .find(|d| file.index.line_of(d.span.start) == line)
+        .find(|d| file.index().line_of(d.span.start) == line)
         .or_else(|| {
             here.filter(|d| d.span.start <= offset && offset < d.span.end)
                 .min_by_key(|d| d.span.len())

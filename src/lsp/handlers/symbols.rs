@@ -122,10 +122,10 @@ pub(crate) fn workspace(
             }
             // The policy's name in its file: after `policy`.
             let at = file
-                .text
+                .text()
                 .match_indices(p)
                 .map(|(i, _)| i)
-                .find(|&i| file.text[..i].trim_end().ends_with("policy"))
+                .find(|&i| file.text()[..i].trim_end().ends_with("policy"))
                 .unwrap_or(0);
             let span = crate::source::Span::new(at, at + p.len());
             out.push(info(

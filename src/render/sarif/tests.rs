@@ -201,7 +201,7 @@ fn fingerprints_do_not_move_with_the_line() {
         .iter()
         .map(|f| {
             let mut g = f.clone();
-            let text = format!("# added\n{}", f.file.text);
+            let text = format!("# added\n{}", f.file.text());
             g.file = Arc::new(SourceFile::new(f.file.path.clone(), text));
             g.span = Span::new(f.span.start + 8, f.span.end + 8);
             g
