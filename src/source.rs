@@ -579,6 +579,58 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn read_file(path: &std::path::Path) -> Option<String> {
+        std::fs::read_to_string(path).ok()
+    }
+
+    fn on_disk(dir: &std::path::Path, name: &str, text: &str) -> SourceFile {
+        let at = dir.join(name);
+        std::fs::write(&at, text).unwrap();
+        let origin = Origin {
+            at: at.as_path().into(),
+            read: read_file,
+        };
+        SourceFile::read_from(name, text, origin)
+    }
+
+    #[test]
+    fn a_released_file_reads_its_text_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "a = 1\nbé = \"x\"\n";
+        let file = on_disk(dir.path(), "a.tf", text);
+        let released = file.released().expect("read from the disk");
+        assert!(file.is_resident() && !released.is_resident());
+        assert_eq!(&*released.text(), text);
+        let x = text.find('x').unwrap();
+        assert_eq!(released.line_col(x), file.line_col(x));
+        assert_eq!(released.line_col(x), LineCol { line: 2, column: 7 });
+        assert_eq!(released.line_text(2), "bé = \"x\"");
+        // A text made in memory has nothing to read again.
+        assert!(SourceFile::new("b.tf", text).released().is_none());
+    }
+
+    #[test]
+    fn a_released_file_changed_since_gives_blanks_of_its_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "resource \"a\" \"b\" {}\nmore\n";
+        let file = on_disk(dir.path(), "main.tf", text);
+        let released = file.released().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "resource \"a\" \"c\" {}\nmore\n",
+        )
+        .unwrap();
+        let again = released.text();
+        assert_eq!(again.len(), text.len());
+        assert!(again.chars().all(|c| c == ' '), "{again:?}");
+        // Every offset of the old text is still a position.
+        assert_eq!(released.line_col(text.len()).line, 1);
+        // Gone altogether: the same.
+        let gone = on_disk(dir.path(), "gone.tf", text).released().unwrap();
+        std::fs::remove_file(dir.path().join("gone.tf")).unwrap();
+        assert_eq!(gone.text().len(), text.len());
+    }
+
     #[test]
     fn line_col_counts_chars() {
         let f = SourceFile::new("a", "ab\ncé d\n");

@@ -36,7 +36,8 @@ const POLICY: &str = r#"policy contracts {
 
 /// A generated repository plus units whose files decide each other: a Terraform root calling
 /// a module elsewhere (the region comes from the call), an ARM template with its parameter
-/// file, a Pulumi project with its stack file; ignore comments that suppress, and one that
+/// file, a Pulumi project with its stack file, a Bicep template with its `.bicepparam` file
+/// and one calling a module in another folder; ignore comments that suppress, and one that
 /// suppresses nothing; a file that does not parse.
 fn repository(dir: &Path) {
     gen_repo::generate(dir, 300, true).expect("writable");
@@ -80,6 +81,22 @@ fn repository(dir: &Path) {
                 "# cloudpact:ignore contracts.eu_storage -- nothing here any more\nresource \"random_id\" \"x\" {\n  byte_length = 8\n}\n",
             ),
             ("broken/main.tf", "resource \"aws_instance\" \"x\" {\n"),
+            (
+                "bicep/web/main.bicep",
+                "param where string\nresource web 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'web'\n  location: where\n}\n",
+            ),
+            (
+                "bicep/web/prod.bicepparam",
+                "using './main.bicep'\nparam where = 'eastus'\n",
+            ),
+            (
+                "bicep/app/main.bicep",
+                "module st '../../bicepmods/storage.bicep' = {\n  name: 'st'\n  params: {\n    location: 'eastus'\n  }\n}\n",
+            ),
+            (
+                "bicepmods/storage.bicep",
+                "param location string\nresource sa 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'sa'\n  location: location\n}\n",
+            ),
         ],
     );
 }
@@ -103,10 +120,10 @@ fn check(dir: &Path, format: &str, batch: Option<&str>, extra: &[&str]) -> (i32,
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    // The one line that differs from run to run.
+    // The lines that differ from run to run (json's elapsed time, human's summary).
     let stdout = stdout
         .lines()
-        .filter(|l| !l.contains("\"elapsed_ms\""))
+        .filter(|l| !l.contains("\"elapsed_ms\"") && !l.contains(" ms"))
         .collect::<Vec<_>>()
         .join("\n");
     (out.status.code().unwrap_or(-1), stdout)
@@ -138,6 +155,14 @@ fn every_batch_size_gives_the_same_reports() {
         !at("contracts.eu_storage", "pulumi/Pulumi.yaml"),
         "Pulumi stack region (eu-west-1)"
     );
+    // Bicep: the parameter file's region, and the module's from its call in another folder
+    // (alone, either would be unknown: a warning, not an error).
+    for path in ["bicep/web/main.bicep", "bicepmods/storage.bicep"] {
+        let eu = rules("contracts.eu_storage");
+        let here: Vec<&&Value> = eu.iter().filter(|f| f["path"] == path).collect();
+        assert_eq!(here.len(), 1, "{path}: {here:?}");
+        assert_eq!(here[0]["severity"], "error", "{path}: {}", here[0]);
+    }
     assert!(at("cloudpact.parse-error", "broken/main.tf"));
     assert!(at("cloudpact.unused-suppression", "stale/main.tf"));
     let quiet: Vec<&Value> = rules("contracts.eu_storage")
@@ -163,8 +188,13 @@ fn every_batch_size_gives_the_same_reports() {
     assert_eq!(doc["findings"], listed["findings"]);
     assert_eq!(doc["whole_repo"], listed["whole_repo"]);
 
-    for format in ["json", "sarif", "short", "junit"] {
+    // `human` too: its excerpts come from files the batches dropped and read again.
+    for format in ["json", "sarif", "short", "junit", "human"] {
         let (code, one_batch) = check(&repo, format, None, &[]);
+        if format == "human" {
+            // The excerpt under a finding, from a file read again after its batch.
+            assert!(one_batch.contains("3 │   name: 'web'"), "{one_batch}");
+        }
         for batch in ["1", "3000", "40000"] {
             let (batch_code, batched) = check(&repo, format, Some(batch), &[]);
             assert_eq!(batch_code, code, "{format}, batches of {batch} bytes");

@@ -28,8 +28,10 @@ pub const BATCH_BYTES_ENV: &str = "CLOUDPACT_BATCH_BYTES";
 
 /// A batch's size by default: the bytes of files read, extracted and judged at a time. At
 /// about 3 bytes of memory per byte of infrastructure file while a batch is judged, a batch
-/// stays near 50 MB, and a repository under it is one batch.
-const DEFAULT_BATCH_BYTES: u64 = 16 << 20;
+/// stays near 25 MB, and a repository under it is one batch. On the floor trees 8 MiB took the
+/// same time as 16 MiB with 40 MB less at 40 copies; 4 MiB was slower (docs/performance.md,
+/// "Batches").
+const DEFAULT_BATCH_BYTES: u64 = 8 << 20;
 
 /// What a check keeps of what it read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
