@@ -2,12 +2,13 @@
 //! not grow with the repository (docs/architecture.md, "Batches").
 //!
 //! The files are dealt into batches of whole groups, as `--shard` deals them (a Terraform
-//! stack, a Pulumi project, an ARM template with its parameter files, every Bicep file, else
-//! a file: src/workspace/shard.rs), so every file is extracted with the same context as in one
-//! pass. Each batch is read, extracted and judged deployment by deployment; what outlives it
-//! is its findings (each holds its deployment and file), the files that hold an ignore
-//! comment, and what the whole-repository rules and the summary add up ([`Tally`]). The text
-//! and deployments of everything else are dropped before the next batch is read. A
+//! stack, a Pulumi project, an ARM template with its parameter files, Bicep files joined by
+//! their references, else a file: src/workspace/shard.rs), so every file is extracted with the
+//! same context as in one pass. Each batch is read, extracted and judged deployment by
+//! deployment; what outlives it is its findings (each holds its deployment and its file,
+//! released: the text is read again if a report needs it, src/source.rs), the files that hold
+//! an ignore comment, and what the whole-repository rules and the summary add up ([`Tally`]).
+//! The text and deployments of everything else are dropped before the next batch is read. A
 //! repository under one batch's size is one batch, as is a check that keeps every deployment
 //! ([`Keep::All`]: `--inventory`, a horizon, `report` of a repository).
 
@@ -26,11 +27,11 @@ use crate::suppress;
 /// machines with little memory).
 pub const BATCH_BYTES_ENV: &str = "CLOUDPACT_BATCH_BYTES";
 
-/// A batch's size by default: the bytes of files read, extracted and judged at a time. At
-/// about 3 bytes of memory per byte of infrastructure file while a batch is judged, a batch
-/// stays near 25 MB, and a repository under it is one batch. On the floor trees 8 MiB took the
-/// same time as 16 MiB with 40 MB less at 40 copies; 4 MiB was slower (docs/performance.md,
-/// "Batches").
+/// A batch's size by default: the bytes of files read, extracted and judged at a time (a batch
+/// holds one to two of it). At about 3 bytes of memory per byte of infrastructure file while
+/// a batch is judged, a batch stays under 50 MB, and a repository under two of it is one
+/// batch. On the floor trees 8 MiB took the same time as 16 MiB with 40 MB less at 40 copies;
+/// 4 MiB was slower (docs/performance.md, "Batches").
 const DEFAULT_BATCH_BYTES: u64 = 8 << 20;
 
 /// What a check keeps of what it read.
@@ -128,10 +129,12 @@ impl Workspace {
             Source::Tree(tree, skip) => judge_batch(self.collect_tree(tree, skip)),
             Source::Disk(mut found) => {
                 let bytes: u64 = found.candidates.iter().map(|c| c.len).sum();
-                // No more batches than files: a batch holds at least one group.
+                // As many batches as the batch size fits in the files' bytes, so a batch holds
+                // one to two batch sizes (a repository under two is one batch: a cut costs
+                // time), and no more batches than files: a batch holds at least one group.
                 let count = match keep {
                     Keep::All => 1,
-                    Keep::Findings => usize::try_from(bytes.div_ceil(batch_bytes()))
+                    Keep::Findings => usize::try_from(bytes / batch_bytes())
                         .unwrap_or(usize::MAX)
                         .min(found.candidates.len())
                         .max(1),
