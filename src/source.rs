@@ -2,7 +2,8 @@
 //!
 //! Inside the program every position is a byte range ([`Span`]) into one file's text. Lines,
 //! columns and UTF-16 offsets are computed only at the edges (renderers, the language server)
-//! through the file's [`LineIndex`], built once per file.
+//! through the file's [`LineIndex`], built when its text is read (again, for a file a batch
+//! released: [`SourceFile::released`]).
 
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -367,6 +368,8 @@ struct Released {
     len: usize,
     hash: u64,
     loaded: Mutex<Weak<Contents>>,
+    /// Whether the warning that the file changed was given (once per file).
+    warned: std::sync::atomic::AtomicBool,
 }
 
 fn hash_of(text: &str) -> u64 {
@@ -410,10 +413,13 @@ impl Released {
                 // The file changed (or went) since it was checked: its findings keep their
                 // byte offsets, shown against blanks of the same length, never against text
                 // they were not found in.
-                eprintln!(
-                    "cloudpact: warning: {path} changed while it was checked; its findings' \
-                     lines and excerpts are not shown (check it again)"
-                );
+                if !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    eprintln!(
+                        "warning: {} changed while it was checked; its findings' lines and \
+                         excerpts are not shown (check it again)",
+                        crate::render::terminal::escape(path)
+                    );
+                }
                 " ".repeat(self.len)
             });
         let c = Arc::new(Contents::new(text.into_boxed_str()));
@@ -461,6 +467,7 @@ impl SourceFile {
                 len: contents.text.len(),
                 hash: hash_of(&contents.text),
                 loaded: Mutex::new(Weak::new()),
+                warned: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
