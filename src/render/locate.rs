@@ -66,12 +66,7 @@ pub fn identity(f: &Finding) -> String {
         }
     } else if f.rule != reserved::PARSE_ERROR {
         // A parse error moves as the file is fixed; one per file is its identity.
-        let line = f
-            .file
-            .index()
-            .line_of(f.span.start.min(f.file.text().len()));
-        let range = f.file.index().line_range(line, &f.file.text());
-        key.push_str(f.file.text()[range].trim());
+        key.push_str(&first_line(f));
     }
     key
 }
@@ -87,14 +82,16 @@ pub fn moved_identity(f: &Finding) -> String {
             key.push_str(&format!("\0{}", d.address()));
         }
     } else if f.rule != reserved::PARSE_ERROR {
-        let line = f
-            .file
-            .index()
-            .line_of(f.span.start.min(f.file.text().len()));
-        let range = f.file.index().line_range(line, &f.file.text());
-        key.push_str(f.file.text()[range].trim());
+        key.push_str(&first_line(f));
     }
     sha256_hex(&key)
+}
+
+/// The text of a finding's first line, trimmed (its file's text read once).
+fn first_line(f: &Finding) -> String {
+    let c = f.file.contents();
+    let line = c.index.line_of(f.span.start.min(c.text.len()));
+    c.text[c.index.line_range(line, &c.text)].trim().to_string()
 }
 
 pub fn sha256_hex(s: &str) -> String {
