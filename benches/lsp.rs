@@ -81,17 +81,18 @@ fn generate(root: &Path) -> String {
 struct Synthetic;
 
 impl Pipeline for Synthetic {
-    fn extract(&self, inputs: &[Input], _ctx: Ctx<'_>) -> Extraction {
+    fn extract(&self, inputs: &[Input], _ctx: Ctx<'_>) -> Extraction<Arc<Deployment>> {
         let mut out = Extraction::default();
         for input in inputs {
             let f = &input.file;
+            let text = f.text();
             let mut offset = 0;
-            for line in f.text().split_inclusive('\n') {
+            for line in text.split_inclusive('\n') {
                 if let Some(rest) = line.strip_prefix("resource \"") {
                     let parts: Vec<&str> = rest.split('"').collect();
-                    let end = f.text()[offset..]
+                    let end = text[offset..]
                         .find("\n}")
-                        .map_or(f.text().len(), |e| offset + e + 2);
+                        .map_or(text.len(), |e| offset + e + 2);
                     let mut d = Deployment::new(
                         f.path.clone(),
                         Span::new(offset, end),
@@ -109,7 +110,7 @@ impl Pipeline for Synthetic {
                         Attr::Provider,
                         format!("resource type {}", parts[0]),
                     ));
-                    out.deployments.push(d);
+                    out.deployments.push(Arc::new(d));
                 }
                 offset += line.len();
             }

@@ -2,8 +2,9 @@
 //!
 //! Inside the program every position is a byte range ([`Span`]) into one file's text. Lines,
 //! columns and UTF-16 offsets are computed only at the edges (renderers, the language server)
-//! through the file's [`LineIndex`], built when its text is read (again, for a file a batch
-//! released: [`SourceFile::released`]).
+//! through the file's [`LineIndex`], built the first time one is asked for (most files of a
+//! check never are: only those with a finding, an excerpt or an editor position) and again
+//! after a released file is read again ([`SourceFile::released`]).
 
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -313,17 +314,26 @@ pub struct Origin {
     pub read: fn(&std::path::Path) -> Option<String>,
 }
 
-/// A file's text as its [`SourceFile`] gave it out: the text and its line index.
+/// A file's text as its [`SourceFile`] gave it out: the text and, once asked for, its line
+/// index (a word per line: a quarter of the text's memory for short lines, so not built for
+/// the many files nothing is located in).
 #[derive(Debug)]
 pub struct Contents {
     pub text: Box<str>,
-    pub index: LineIndex,
+    index: std::sync::OnceLock<LineIndex>,
 }
 
 impl Contents {
     fn new(text: Box<str>) -> Self {
-        let index = LineIndex::new(&text);
-        Self { text, index }
+        Self {
+            text,
+            index: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The line index, built on first use.
+    pub fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::new(&self.text))
     }
 }
 
@@ -357,7 +367,7 @@ pub struct Index(Arc<Contents>);
 impl std::ops::Deref for Index {
     type Target = LineIndex;
     fn deref(&self) -> &LineIndex {
-        &self.0.index
+        self.0.index()
     }
 }
 
@@ -495,7 +505,7 @@ impl SourceFile {
 
     pub(crate) fn line_col(&self, offset: usize) -> LineCol {
         let c = self.contents();
-        c.index.line_col(&c.text, offset)
+        c.index().line_col(&c.text, offset)
     }
 
     /// The same text under another path (sharing the text and index).
@@ -515,13 +525,13 @@ impl SourceFile {
             return String::new();
         }
         let c = self.contents();
-        c.text[c.index.line_range(line - 1, &c.text)].to_string()
+        c.text[c.index().line_range(line - 1, &c.text)].to_string()
     }
 
     /// The span of the whole 1-based line `line`.
     pub(crate) fn line_span(&self, line: usize) -> Span {
         let c = self.contents();
-        c.index.line_range(line.saturating_sub(1), &c.text).into()
+        c.index().line_range(line.saturating_sub(1), &c.text).into()
     }
 }
 
@@ -550,7 +560,7 @@ impl miette::SourceCode for IndexedSource {
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
         let text: &str = &self.contents.text;
-        let index = &self.contents.index;
+        let index = self.contents.index();
         let offset = span.offset();
         let len = span.len();
         if offset + len > text.len() {

@@ -61,15 +61,25 @@ impl<'a> Ctx<'a> {
 }
 
 /// Deployments found, and the files that could not be parsed (as `cloudpact.parse-error`
-/// diagnostics at the parser's position).
-#[derive(Debug, Default)]
-pub struct Extraction {
-    pub deployments: Vec<Deployment>,
+/// diagnostics at the parser's position). Extractors give their deployments by value;
+/// [`extract`] gives them shared, as the rest of the pipeline holds them.
+#[derive(Debug)]
+pub struct Extraction<D = Deployment> {
+    pub deployments: Vec<D>,
     pub errors: Vec<Diag>,
 }
 
-impl Extraction {
-    pub(crate) fn extend(&mut self, other: Extraction) {
+impl<D> Default for Extraction<D> {
+    fn default() -> Self {
+        Self {
+            deployments: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl<D> Extraction<D> {
+    pub(crate) fn extend(&mut self, other: Extraction<D>) {
         self.deployments.extend(other.deployments);
         self.errors.extend(other.errors);
     }
@@ -85,7 +95,7 @@ impl Extraction {
 /// Extracts the deployments of every input, unit by unit ([`units`]), in parallel. Terraform
 /// folders are parsed first and linked by their module calls ([`terraform::graph`]): each root
 /// configuration is then evaluated with the module instances it makes.
-pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
+pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction<Arc<Deployment>> {
     let grouped = units::group(inputs.to_vec());
     let paths: HashMap<&str, &Arc<str>> = inputs
         .iter()
@@ -111,13 +121,23 @@ pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
                 .collect::<Vec<Extraction>>()
         },
     );
-    let mut out = terraform_part;
-    for part in parts {
-        out.extend(part);
-    }
-    for dep in &mut out.deployments {
-        resolve_country(dep, ctx.catalog);
-        set_provenance(dep, &paths);
+    // Each part's deployments are completed and moved behind an `Arc` as the part is taken,
+    // so its buffer is freed before the next: the batch's deployments are never held twice
+    // (by value and shared), and the sort moves pointers, not 400-byte structs (a stable sort
+    // of those takes a scratch buffer of half their size).
+    let total = terraform_part.deployments.len()
+        + parts.iter().map(|p| p.deployments.len()).sum::<usize>();
+    let mut out = Extraction {
+        deployments: Vec::with_capacity(total),
+        errors: Vec::new(),
+    };
+    for part in std::iter::once(terraform_part).chain(parts) {
+        out.errors.extend(part.errors);
+        for mut dep in part.deployments {
+            resolve_country(&mut dep, ctx.catalog);
+            set_provenance(&mut dep, &paths);
+            out.deployments.push(Arc::new(dep));
+        }
     }
     out.deployments.sort_by(|a, b| {
         let calls = |d: &Deployment| {

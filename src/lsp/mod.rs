@@ -51,6 +51,7 @@ pub use transport::{Body, read_stream};
 use crate::diag::Diag;
 use crate::dsl::Loaded;
 use crate::facts::catalog::Catalog;
+use crate::facts::model::Deployment;
 use crate::facts::{Ctx, Extraction, Input};
 use crate::source::SourceFile;
 use crate::workspace::Workspace;
@@ -67,7 +68,7 @@ pub trait Pipeline: Send + Sync {
         crate::dsl::check_source(file, catalog)
     }
 
-    fn extract(&self, inputs: &[Input], ctx: Ctx<'_>) -> Extraction {
+    fn extract(&self, inputs: &[Input], ctx: Ctx<'_>) -> Extraction<Arc<Deployment>> {
         crate::facts::extract(inputs, ctx)
     }
 }

@@ -25,7 +25,7 @@ pub(super) struct Fake {
 }
 
 impl Pipeline for Fake {
-    fn extract(&self, inputs: &[Input], _ctx: Ctx<'_>) -> Extraction {
+    fn extract(&self, inputs: &[Input], _ctx: Ctx<'_>) -> Extraction<Arc<Deployment>> {
         self.extract_sizes.lock().unwrap().push(inputs.len());
         let mut out = Extraction::default();
         for input in inputs {
@@ -65,7 +65,7 @@ impl Pipeline for Fake {
                         Attr::Provider,
                         format!("resource type {type_}"),
                     ));
-                    out.deployments.push(d);
+                    out.deployments.push(Arc::new(d));
                 }
                 offset += line.len();
             }

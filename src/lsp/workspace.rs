@@ -200,7 +200,7 @@ impl Workspace {
         for dep in extraction.deployments {
             if let Some(key) = key_of.get(&dep.path) {
                 let unit = units.get_mut(key).expect("every key has its unit");
-                unit.deployments.push(Arc::new(dep));
+                unit.deployments.push(dep);
             }
         }
         for d in extraction.errors.into_iter().chain(read_errors) {
@@ -326,10 +326,15 @@ impl Workspace {
         inputs
     }
 
-    pub(crate) fn set_unit(&mut self, key: UnitKey, inputs: Vec<Input>, extraction: Extraction) {
+    pub(crate) fn set_unit(
+        &mut self,
+        key: UnitKey,
+        inputs: Vec<Input>,
+        extraction: Extraction<Arc<Deployment>>,
+    ) {
         let unit = Unit {
             inputs,
-            deployments: extraction.deployments.into_iter().map(Arc::new).collect(),
+            deployments: extraction.deployments,
             errors: extraction.errors,
         };
         self.units.insert(key, unit);

@@ -590,12 +590,8 @@ impl Workspace {
         }
         errors.extend(extraction.errors);
         crate::diag::sort(&mut errors);
-        // Not `collect`: collecting in place would keep the buffer of the deployments
-        // themselves (about 400 bytes each) for the 8-byte pointers.
-        let mut deployments = Vec::with_capacity(extraction.deployments.len());
-        deployments.extend(extraction.deployments.into_iter().map(Arc::new));
         Facts {
-            deployments,
+            deployments: extraction.deployments,
             read: inputs.iter().map(|i| i.file.path.clone()).collect(),
             files,
             parse_errors: errors,
