@@ -2,6 +2,8 @@
 //! edit) to JSON in `OUT_DIR`, which `src/facts/catalog.rs` embeds: parsing JSON at start-up
 //! costs a fraction of parsing YAML, and every run builds the catalog (docs/performance.md,
 //! "Start-up"). A table that is not valid YAML, or that JSON cannot hold, fails the build.
+//! The resource-type tables (`kinds`, `services`) are also compiled into DFAs (`NAME.dfa`),
+//! read by `facts::catalog::TypeTable`; a pattern that does not compile fails the build.
 //!
 //! It also reads `grammar/policy.pest` with pest's own grammar parser (`pest_meta`) and writes
 //! `grammar_table.rs`: for every rule of the grammar, the words that can begin it (its FIRST
@@ -25,7 +27,57 @@ fn main() {
         std::fs::write(out.join(format!("{name}.json")), json)
             .unwrap_or_else(|e| panic!("writing {name}.json: {e}"));
     }
+    for name in ["kinds", "services"] {
+        type_table_dfa(&out, name);
+    }
     grammar_table(&out);
+}
+
+/// `NAME.dfa`: the patterns of a resource-type table (`kinds`, `services`), lowercased, as one
+/// serialized sparse DFA that reports every pattern matching at the start of a name
+/// (`facts::catalog::TypeTable` takes the first). Compiling the table at start-up as a regex
+/// set took several milliseconds, most of a pre-commit run on a few files; deserializing the
+/// DFA checks it in microseconds. Every pattern is anchored (`^`): a table rule is about how a
+/// type name begins.
+fn type_table_dfa(out: &std::path::Path, name: &str) {
+    use regex_automata::dfa::{StartKind, dense};
+    use regex_automata::{MatchKind, nfa::thompson, util::syntax};
+
+    let src = format!("src/facts/catalog/{name}.yaml");
+    let text = std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{src}: {e}"));
+    let rules: Vec<serde_json::Value> =
+        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{src}: {e}"));
+    let patterns: Vec<String> = rules
+        .iter()
+        .map(|r| {
+            let p = r["pattern"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{src}: a rule without a pattern: {r}"));
+            assert!(p.starts_with('^'), "{src}: `{p}` is not anchored with `^`");
+            p.to_ascii_lowercase()
+        })
+        .collect();
+    let dfa = dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                .start_kind(StartKind::Anchored)
+                .minimize(true),
+        )
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+        .build_many(&patterns)
+        .unwrap_or_else(|e| panic!("{src}: {e}"))
+        .to_sparse()
+        .unwrap_or_else(|e| panic!("{src}: {e}"));
+    let big_endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").as_deref() == Ok("big");
+    let bytes = if big_endian {
+        dfa.to_bytes_big_endian()
+    } else {
+        dfa.to_bytes_little_endian()
+    };
+    std::fs::write(out.join(format!("{name}.dfa")), bytes)
+        .unwrap_or_else(|e| panic!("writing {name}.dfa: {e}"));
 }
 
 /// `grammar_table.rs`: `FIRST` (rule name → the keyword literals that can begin it) and

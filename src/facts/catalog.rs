@@ -17,6 +17,9 @@ const PROVIDERS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/providers.j
 const REGIONS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/regions.json"));
 const KINDS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/kinds.json"));
 const SERVICES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/services.json"));
+/// The same tables' patterns as DFAs, compiled by build.rs.
+const KINDS_DFA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kinds.dfa"));
+const SERVICES_DFA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/services.dfa"));
 const GPU_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/gpu.json"));
 
 /// One provider as the catalog file (or a user's `providers:` entry) describes it.
@@ -139,6 +142,10 @@ struct KindRuleDef {
     )]
     provider: Option<String>,
     /// Case-insensitive regex on the resource type as written.
+    #[expect(
+        dead_code,
+        reason = "build.rs compiles the patterns into the table's DFA, pattern i for rule i"
+    )]
     pattern: String,
     kind: String,
     #[serde(default)]
@@ -149,6 +156,10 @@ struct KindRuleDef {
 #[serde(deny_unknown_fields)]
 struct ServiceRuleDef {
     /// Case-insensitive regex on the resource type as written.
+    #[expect(
+        dead_code,
+        reason = "build.rs compiles the patterns into the table's DFA, pattern i for rule i"
+    )]
     pattern: String,
     service: String,
 }
@@ -172,14 +183,76 @@ pub struct Catalog {
     regions: HashMap<String, RegionTable>,
     /// Compiled on first use: a scan without endpoint hosts never pays for ~200 regexes.
     hosts: OnceLock<HostRules>,
-    /// The type tables, compiled on first use too: `check` on a folder without deployments
-    /// (or `--version`, `providers`) never pays for them (docs/performance.md, "Start-up").
-    kind_set: LazySet,
+    /// The type tables, compiled when the program was built (docs/performance.md, "Start-up").
+    kind_set: TypeTable,
     kind_rules: Vec<(Kind, Option<String>)>,
-    service_set: LazySet,
+    service_set: TypeTable,
     services: Vec<String>,
     /// Provider id → accelerator size patterns.
     gpu: Vec<(String, LazySet)>,
+}
+
+/// A resource-type table's patterns as the DFA build.rs compiled them from the lowercased
+/// patterns (every one anchored at the name's start): it reports every pattern that matches,
+/// and the table's first wins. The DFA is read (and checked) on first use: about a
+/// millisecond that a run classifying no resource does not pay.
+struct TypeTable {
+    table: &'static str,
+    bytes: &'static [u8],
+    /// How many rules the table has: one pattern each.
+    rules: usize,
+    dfa: OnceLock<regex_automata::dfa::sparse::DFA<&'static [u8]>>,
+}
+
+impl std::fmt::Debug for TypeTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypeTable")
+            .field("table", &self.table)
+            .field("rules", &self.rules)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TypeTable {
+    fn new(table: &'static str, bytes: &'static [u8], rules: usize) -> TypeTable {
+        TypeTable {
+            table,
+            bytes,
+            rules,
+            dfa: OnceLock::new(),
+        }
+    }
+
+    /// The DFA. The built-in tables are read by the unit tests (`type_tables_decide_as_their_patterns`),
+    /// so the first use cannot fail.
+    fn dfa(&self) -> &regex_automata::dfa::sparse::DFA<&'static [u8]> {
+        use regex_automata::dfa::Automaton;
+        self.dfa.get_or_init(|| {
+            let (dfa, _) = regex_automata::dfa::sparse::DFA::from_bytes(self.bytes)
+                .unwrap_or_else(|e| panic!("built-in table {}: {e}", self.table));
+            assert_eq!(
+                dfa.pattern_len(),
+                self.rules,
+                "built-in table {}: one pattern per rule",
+                self.table
+            );
+            dfa
+        })
+    }
+
+    /// The first pattern that matches `s`, ignoring ASCII case.
+    fn first_match(&self, s: &str) -> Option<usize> {
+        use regex_automata::dfa::Automaton;
+        use regex_automata::{Anchored, Input, PatternSet};
+        let dfa = self.dfa();
+        let name = ascii_lower(s);
+        let mut matched = PatternSet::new(dfa.pattern_len());
+        let input = Input::new(&*name).anchored(Anchored::Yes);
+        // A DFA without quit bytes cannot fail a search.
+        dfa.try_which_overlapping_matches(&input, &mut matched)
+            .ok()?;
+        matched.iter().next().map(|p| p.as_usize())
+    }
 }
 
 /// Patterns of a built-in table and their set, compiled when first asked for. The built-in
@@ -207,11 +280,6 @@ impl LazySet {
             ascii_set(self.patterns.iter().map(String::as_str))
                 .unwrap_or_else(|e| panic!("built-in table {}: {e}", self.table))
         })
-    }
-
-    /// The first pattern that matches `s`, ignoring ASCII case.
-    fn first_match(&self, s: &str) -> Option<usize> {
-        self.get().matches(&ascii_lower(s)).iter().next()
     }
 
     /// Whether a pattern matches `s`, ignoring ASCII case.
@@ -287,10 +355,7 @@ impl Catalog {
             compile_host(&id, &def.1)?;
         }
 
-        let kind_set = LazySet::new(
-            "kinds.yaml",
-            kinds.iter().map(|k| k.pattern.clone()).collect(),
-        );
+        let kind_set = TypeTable::new("kinds.yaml", KINDS_DFA, kinds.len());
         let kind_rules = kinds
             .into_iter()
             .map(|k| {
@@ -302,10 +367,7 @@ impl Catalog {
 
         let service_defs: Vec<ServiceRuleDef> = serde_json::from_str(SERVICES_JSON)
             .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
-        let service_set = LazySet::new(
-            "services.yaml",
-            service_defs.iter().map(|s| s.pattern.clone()).collect(),
-        );
+        let service_set = TypeTable::new("services.yaml", SERVICES_DFA, service_defs.len());
         let services = service_defs.into_iter().map(|s| s.service).collect();
 
         let gpu_defs: BTreeMap<String, Vec<String>> = serde_json::from_str(GPU_JSON)
@@ -474,8 +536,8 @@ impl Catalog {
     /// Compiles every lazily compiled table now (the unit tests' check of the built-in data).
     #[cfg(test)]
     pub(crate) fn compile_all(&self) {
-        self.kind_set.get();
-        self.service_set.get();
+        self.kind_set.dfa();
+        self.service_set.dfa();
         for (_, set) in &self.gpu {
             set.get();
         }
@@ -755,11 +817,11 @@ fn bad_host_glob(glob: &str) -> Option<String> {
     Some(format!("`{glob}` is not a host glob: {why}"))
 }
 
-/// A set of patterns over type names, which are ASCII, matched without regard to ASCII case:
-/// the patterns are lowercased here and the names by [`LazySet`]'s lookups. Byte-level classes
-/// (no Unicode case folding) and no case-insensitive classes compile about twice as fast,
-/// and compiling these tables is most of a small run's time. The tables hold no escape whose
-/// meaning depends on case (`\S`, `\D`, `\W`, `\B`): a unit test checks it.
+/// A set of patterns over size names (the accelerator table), which are ASCII, matched without
+/// regard to ASCII case: the patterns are lowercased here and the names by [`LazySet`]'s
+/// lookups, as build.rs does for the type tables' DFAs. Byte-level classes (no Unicode case
+/// folding) and no case-insensitive classes compile about twice as fast. The tables hold no
+/// escape whose meaning depends on case (`\S`, `\D`, `\W`, `\B`): a unit test checks it.
 fn ascii_set<'a>(patterns: impl Iterator<Item = &'a str>) -> Result<RegexSet, regex::Error> {
     regex::bytes::RegexSetBuilder::new(patterns.map(str::to_ascii_lowercase))
         .unicode(false)

@@ -125,8 +125,8 @@ pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction<Arc<Deployme
     // so its buffer is freed before the next: the batch's deployments are never held twice
     // (by value and shared), and the sort moves pointers, not 400-byte structs (a stable sort
     // of those takes a scratch buffer of half their size).
-    let total = terraform_part.deployments.len()
-        + parts.iter().map(|p| p.deployments.len()).sum::<usize>();
+    let total =
+        terraform_part.deployments.len() + parts.iter().map(|p| p.deployments.len()).sum::<usize>();
     let mut out = Extraction {
         deployments: Vec::with_capacity(total),
         errors: Vec::new(),

@@ -91,7 +91,9 @@ pub fn moved_identity(f: &Finding) -> String {
 fn first_line(f: &Finding) -> String {
     let c = f.file.contents();
     let line = c.index().line_of(f.span.start.min(c.text.len()));
-    c.text[c.index().line_range(line, &c.text)].trim().to_string()
+    c.text[c.index().line_range(line, &c.text)]
+        .trim()
+        .to_string()
 }
 
 pub fn sha256_hex(s: &str) -> String {

@@ -370,18 +370,31 @@ fn multi_region_country_sets_are_multi_regions_with_sorted_iso_codes() {
     assert_eq!(c.multi_region_countries("azure", "europe"), None);
 }
 
-/// The type tables are matched lowercased (`ascii_set`): no pattern may hold an escape whose
-/// meaning lowercasing changes, and each matches a name whatever its case.
+/// The type tables are matched lowercased (build.rs's DFAs, `ascii_set`): no pattern may hold
+/// an escape whose meaning lowercasing changes, and each matches a name whatever its case.
 #[test]
 fn type_tables_match_without_regard_to_case() {
     let c = super::Catalog::builtin();
-    let tables = [&c.kind_set, &c.service_set]
-        .into_iter()
-        .chain(c.gpu.iter().map(|(_, set)| set));
-    for table in tables {
-        for p in &table.patterns {
+    let mut tables: Vec<(&str, Vec<String>)> = Vec::new();
+    for (name, json) in [
+        ("kinds", super::KINDS_JSON),
+        ("services", super::SERVICES_JSON),
+    ] {
+        let rules: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
+        let patterns = rules
+            .iter()
+            .map(|r| r["pattern"].as_str().unwrap().to_string());
+        tables.push((name, patterns.collect()));
+    }
+    tables.extend(
+        c.gpu
+            .iter()
+            .map(|(_, set)| (set.table, set.patterns.clone())),
+    );
+    for (table, patterns) in &tables {
+        for p in patterns {
             for esc in ["\\S", "\\D", "\\W", "\\B", "\\P", "\\A", "\\Z"] {
-                assert!(!p.contains(esc), "{}: `{p}` holds {esc}", table.table);
+                assert!(!p.contains(esc), "{table}: `{p}` holds {esc}");
             }
         }
     }
@@ -394,4 +407,64 @@ fn type_tables_match_without_regard_to_case() {
     assert!(c.service_of("Microsoft.Storage/storageAccounts").is_some());
     assert!(c.is_gpu_type(None, "Standard_NC24ads_A100_v4"));
     assert!(c.is_gpu_type(Some("oracle"), "BM.GPU.H100.8"));
+}
+
+/// The DFAs build.rs compiles decide every name as the tables' patterns do, compiled as
+/// written (case-insensitive, searched anywhere): the first matching rule is the same. The
+/// names are made of the patterns' own pieces (each alternative's text, with a suffix, and
+/// followed by the next one), in both cases, and the corpus's resource types of the snapshot
+/// tests would add nothing the pieces do not reach.
+#[test]
+fn type_tables_decide_as_their_patterns() {
+    let catalog = Catalog::builtin();
+    for (table, json, dfa) in [
+        ("kinds", super::KINDS_JSON, &catalog.kind_set),
+        ("services", super::SERVICES_JSON, &catalog.service_set),
+    ] {
+        let rules: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
+        let patterns: Vec<&str> = rules
+            .iter()
+            .map(|r| r["pattern"].as_str().unwrap())
+            .collect();
+        let written = regex::RegexSetBuilder::new(&patterns)
+            .case_insensitive(true)
+            .build()
+            .unwrap();
+        let pieces: Vec<String> = patterns
+            .iter()
+            .flat_map(|p| {
+                p.replace(['^', '$', '(', ')', '?', ':', '\\'], "")
+                    .split('|')
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut matched = 0;
+        for (i, piece) in pieces.iter().enumerate() {
+            let next = &pieces[(i + 1) % pieces.len()];
+            for name in [
+                piece.clone(),
+                format!("{piece}_x"),
+                format!("{piece}{next}"),
+                piece.to_uppercase(),
+                format!("x{piece}"),
+            ] {
+                let want = written.matches(&name).iter().next();
+                assert_eq!(dfa.first_match(&name), want, "{table}: `{name}`");
+                matched += usize::from(want.is_some());
+            }
+        }
+        assert!(matched > pieces.len(), "{table}: {matched} names matched");
+    }
+    // The first rule wins where several match: `aws_route_table` is a network rule's, and
+    // `aws_eks_cluster` is Kubernetes before any later, wider AWS rule.
+    assert_eq!(
+        catalog.kind_of("aws_eks_cluster").map(|k| k.0),
+        Some(Kind::Kubernetes)
+    );
+    assert_eq!(
+        catalog.kind_of("AWS::S3::Bucket").map(|k| k.0),
+        Some(Kind::Storage)
+    );
+    assert_eq!(catalog.kind_of("not_a_cloud_type"), None);
 }
