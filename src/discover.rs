@@ -700,6 +700,11 @@ pub(crate) fn slash_path(p: &Path) -> String {
 /// becomes a `cloudpact.parse-error` diagnostic; one that cannot be read a
 /// `cloudpact.unreadable` one at line 1.
 pub(crate) fn read_all(candidates: &[Candidate]) -> (Vec<Input>, Vec<Diag>) {
+    // Nothing to read starts no thread pool (an empty folder's check: docs/performance.md,
+    // "Start-up").
+    if candidates.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
     let results: Vec<Result<Input, Diag>> = candidates.par_iter().map(read_one).collect();
     sort_inputs(results)
 }

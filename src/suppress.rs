@@ -204,10 +204,14 @@ pub(crate) fn apply_prepared(
 ) {
     let mut extra = Vec::new();
     if inline {
-        let found: Vec<Directive> = comment_files(findings, files, ctx.rules)
-            .par_iter()
-            .flat_map_iter(directives)
-            .collect();
+        let with_comments = comment_files(findings, files, ctx.rules);
+        // A few files (the policy files of a run that found nothing) are read on this thread:
+        // starting the thread pool for them would cost more than reading them.
+        let found: Vec<Directive> = if with_comments.len() < 16 {
+            with_comments.iter().flat_map(directives).collect()
+        } else {
+            with_comments.par_iter().flat_map_iter(directives).collect()
+        };
         apply_directives(findings, &found, files, ctx, &mut extra);
     }
     apply_waivers(findings, waivers, ctx, &mut extra);

@@ -238,30 +238,33 @@ impl<'a> Engine<'a> {
             .iter()
             .filter(|r| r.kind != RuleKind::Share && r.is_active(self.opts.as_of))
             .collect();
-        let per_dep: Vec<(Vec<Finding>, Vec<usize>)> = deployments
-            .par_iter()
-            .map(|dep| {
-                let mut findings = Vec::new();
-                let mut used = Vec::new();
-                let Some(file) = files.get(&dep.path) else {
-                    return (findings, used);
-                };
-                for rule in &active {
-                    let outcome = self.judge(rule, dep);
-                    if let Some(rec) = outcome.used_record {
-                        used.push(rec);
-                    }
-                    if let Some(mut f) = self.finding(rule, dep, file, &outcome) {
-                        f.related.extend(call_sites(dep, files));
-                        // Most deployments have one finding or none: a plain push would
-                        // make room for four (about 1 KB) in each.
-                        findings.reserve_exact(1);
-                        findings.push(f);
-                    }
+        let judge_one = |dep: &Arc<Deployment>| {
+            let mut findings = Vec::new();
+            let mut used = Vec::new();
+            let Some(file) = files.get(&dep.path) else {
+                return (findings, used);
+            };
+            for rule in &active {
+                let outcome = self.judge(rule, dep);
+                if let Some(rec) = outcome.used_record {
+                    used.push(rec);
                 }
-                (findings, used)
-            })
-            .collect();
+                if let Some(mut f) = self.finding(rule, dep, file, &outcome) {
+                    f.related.extend(call_sites(dep, files));
+                    // Most deployments have one finding or none: a plain push would
+                    // make room for four (about 1 KB) in each.
+                    findings.reserve_exact(1);
+                    findings.push(f);
+                }
+            }
+            (findings, used)
+        };
+        // No deployment starts no thread pool (an empty folder's check).
+        let per_dep: Vec<(Vec<Finding>, Vec<usize>)> = if deployments.is_empty() {
+            Vec::new()
+        } else {
+            deployments.par_iter().map(judge_one).collect()
+        };
         let mut judged = Judged::new(set, self.opts);
         judged
             .findings

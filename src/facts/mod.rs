@@ -96,6 +96,10 @@ impl<D> Extraction<D> {
 /// folders are parsed first and linked by their module calls ([`terraform::graph`]): each root
 /// configuration is then evaluated with the module instances it makes.
 pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction<Arc<Deployment>> {
+    if inputs.is_empty() {
+        // Without starting the thread pool.
+        return Extraction::default();
+    }
     let grouped = units::group(inputs.to_vec());
     let paths: HashMap<&str, &Arc<str>> = inputs
         .iter()

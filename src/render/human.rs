@@ -63,11 +63,15 @@ pub fn write(
     renderer: &DiagRenderer,
 ) -> std::io::Result<()> {
     let shown: Vec<&Finding> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    let render = |f: &&Finding| renderer.render(&to_diag(f));
     for batch in shown.chunks(BATCH) {
-        let parts: Vec<String> = batch
-            .par_iter()
-            .map(|f| renderer.render(&to_diag(f)))
-            .collect();
+        // A few findings are rendered on this thread: a run that found little (an empty
+        // folder's) then starts no thread pool.
+        let parts: Vec<String> = if batch.len() < 8 {
+            batch.iter().map(render).collect()
+        } else {
+            batch.par_iter().map(render).collect()
+        };
         for p in parts {
             w.write_all(p.as_bytes())?;
             w.write_all(b"\n")?;
