@@ -36,8 +36,8 @@ fn main() {
 /// `NAME.dfa`: the patterns of a resource-type table (`kinds`, `services`), lowercased, as one
 /// serialized sparse DFA that reports every pattern matching at the start of a name
 /// (`facts::catalog::TypeTable` takes the first). Compiling the table at start-up as a regex
-/// set took several milliseconds, most of a pre-commit run on a few files; deserializing the
-/// DFA checks it in microseconds. Every pattern is anchored (`^`): a table rule is about how a
+/// set took several milliseconds, most of a pre-commit run on a few files; reading the DFA
+/// (and checking it) takes about one, on first use. Every pattern is anchored (`^`): a table rule is about how a
 /// type name begins.
 fn type_table_dfa(out: &std::path::Path, name: &str) {
     use regex_automata::dfa::{StartKind, dense};

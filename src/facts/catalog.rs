@@ -223,8 +223,8 @@ impl TypeTable {
         }
     }
 
-    /// The DFA. The built-in tables are read by the unit tests (`type_tables_decide_as_their_patterns`),
-    /// so the first use cannot fail.
+    /// The DFA. The built-in tables are read by the unit tests
+    /// (`type_tables_decide_as_their_patterns`), so the first use cannot fail.
     fn dfa(&self) -> &regex_automata::dfa::sparse::DFA<&'static [u8]> {
         use regex_automata::dfa::Automaton;
         self.dfa.get_or_init(|| {
