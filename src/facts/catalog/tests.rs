@@ -456,8 +456,8 @@ fn type_tables_decide_as_their_patterns() {
         }
         assert!(matched > pieces.len(), "{table}: {matched} names matched");
     }
-    // The first rule wins where several match: `aws_route_table` is a network rule's, and
-    // `aws_eks_cluster` is Kubernetes before any later, wider AWS rule.
+    // The first rule wins where several match: `aws_eks_cluster` is Kubernetes before any
+    // later, wider AWS rule; a CloudFormation type matches whatever its case.
     assert_eq!(
         catalog.kind_of("aws_eks_cluster").map(|k| k.0),
         Some(Kind::Kubernetes)
