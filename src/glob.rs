@@ -15,7 +15,13 @@ fn builder(pattern: &str) -> GlobBuilder<'_> {
 
 /// One glob, compiled.
 pub(crate) fn compile(pattern: &str) -> Result<GlobMatcher, globset::Error> {
-    Ok(builder(pattern).build()?.compile_matcher())
+    Ok(parse(pattern)?.compile_matcher())
+}
+
+/// One glob, checked but not compiled: compiling builds a regex, which a caller that may never
+/// match anything (a folder that does not exist) can skip.
+pub(crate) fn parse(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    builder(pattern).build()
 }
 
 /// Several globs as one set. `dir/**` also matches the folder `dir` itself, so a walk can skip

@@ -434,8 +434,8 @@ fn glob_fence(dir: &Path, root: &Path) -> (PathBuf, &'static str) {
 /// is refused, and links out of it met in the walk are not followed.
 fn match_refusal_glob(dir: &Path, glob: &str, fence: &Path) -> Result<Vec<PathBuf>, GlobError> {
     let glob = glob.trim_start_matches("./");
-    let matcher =
-        validate::compile_glob(glob).map_err(|e| GlobError::Invalid(e.kind().to_string()))?;
+    // Checked now, compiled only when there is a folder to walk.
+    let parsed = crate::glob::parse(glob).map_err(|e| GlobError::Invalid(e.kind().to_string()))?;
     // Walk only below the glob's literal prefix (`refusals/` of `refusals/*.yaml`).
     let literal: Vec<&str> = glob
         .split('/')
@@ -460,6 +460,7 @@ fn match_refusal_glob(dir: &Path, glob: &str, fence: &Path) -> Result<Vec<PathBu
         // No wildcard at all: the path itself.
         return Ok(Some(base).filter(|p| p.is_file()).into_iter().collect());
     }
+    let matcher = parsed.compile_matcher();
     let mut out = BTreeSet::new();
     let walk = walkdir::WalkDir::new(&base)
         .follow_links(true)

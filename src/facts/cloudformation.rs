@@ -176,7 +176,7 @@ impl<'a> Params<'a> {
     /// default. Returns the value and how it was found (`" (Parameters.P default)"`).
     fn resolve(&self, node: &Node) -> Option<(String, String)> {
         let param = match &node.value {
-            Value::Tagged(tag, inner) if tag == "Ref" => inner.as_str(),
+            Value::Tagged(tag, inner) if &**tag == "Ref" => inner.as_str(),
             Value::Map(entries) if entries.len() == 1 => node.str_at(&["Ref"]),
             Value::String(_) | Value::Number(_) | Value::Bool(_) => {
                 return node.scalar_text().map(|s| (s, String::new()));

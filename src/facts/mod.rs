@@ -80,8 +80,8 @@ impl<D> Default for Extraction<D> {
 
 impl<D> Extraction<D> {
     pub(crate) fn extend(&mut self, other: Extraction<D>) {
-        self.deployments.extend(other.deployments);
-        self.errors.extend(other.errors);
+        append(&mut self.deployments, other.deployments);
+        append(&mut self.errors, other.errors);
     }
 
     pub(crate) fn error(diag: Diag) -> Self {
@@ -89,6 +89,17 @@ impl<D> Extraction<D> {
             deployments: Vec::new(),
             errors: vec![diag],
         }
+    }
+}
+
+/// Appends `more` to `into`, taking its buffer instead of copying it when `into` is still
+/// empty: a unit that is one large file would otherwise have its deployments held twice
+/// (22 MB each for the 8 MiB `.tf` of `benches/long_lines.rs`) at the run's peak.
+pub(crate) fn append<T>(into: &mut Vec<T>, more: Vec<T>) {
+    if into.is_empty() && into.capacity() <= more.capacity() {
+        *into = more;
+    } else {
+        into.extend(more);
     }
 }
 

@@ -187,19 +187,21 @@ fn deployment(d: &Value) -> Deployment {
                 .collect()
         })
         .unwrap_or_default();
-    dep.plan = d["plan"].as_object().map(|p| PlanEntry {
-        path: p
-            .get("path")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .into(),
-        span: Span::default(),
-        line: p.get("line").and_then(Value::as_u64).unwrap_or(1) as usize,
-        address: p
-            .get("address")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+    dep.plan = d["plan"].as_object().map(|p| {
+        Box::new(PlanEntry {
+            path: p
+                .get("path")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .into(),
+            span: Span::default(),
+            line: p.get("line").and_then(Value::as_u64).unwrap_or(1) as usize,
+            address: p
+                .get("address")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        })
     });
     dep
 }

@@ -61,6 +61,9 @@ fn parse_with(full: &str, options: &ParseOptions) -> Result<Node, SyntaxError> {
     });
     let result = result.map_err(|e| shift_err(e, base))?;
     Ok(match result.value {
+        // Converted by reference: consuming jsonc-parser's tree while converting it lowered
+        // the heap's peak but not the resident memory, which grew (docs/performance.md,
+        // "Memory").
         Some(value) => convert(&value, base),
         // An empty or whitespace-only file holds no value; nothing to report or extract.
         None => Node::new(Span::empty(base), Value::Null),
@@ -107,8 +110,10 @@ fn check_depth(text: &str) -> Result<(), SyntaxError> {
 fn convert(value: &ast::Value<'_>, base: usize) -> Node {
     let span = |r: jsonc_parser::common::Range| Span::new(r.start + base, r.end + base);
     match value {
-        ast::Value::StringLit(s) => Node::new(span(s.range), Value::String(s.value.to_string())),
-        ast::Value::NumberLit(n) => Node::new(span(n.range), Value::Number(n.value.to_string())),
+        ast::Value::StringLit(s) => {
+            Node::new(span(s.range), Value::String(s.value.as_ref().into()))
+        }
+        ast::Value::NumberLit(n) => Node::new(span(n.range), Value::Number((*n.value).into())),
         ast::Value::BooleanLit(b) => Node::new(span(b.range), Value::Bool(b.value)),
         ast::Value::NullKeyword(n) => Node::new(span(n.range), Value::Null),
         ast::Value::Array(a) => Node::new(
@@ -123,10 +128,10 @@ fn convert(value: &ast::Value<'_>, base: usize) -> Node {
                     .map(|p| {
                         let key = match &p.name {
                             ast::ObjectPropName::String(s) => {
-                                Node::new(span(s.range), Value::String(s.value.to_string()))
+                                Node::new(span(s.range), Value::String(s.value.as_ref().into()))
                             }
                             ast::ObjectPropName::Word(w) => {
-                                Node::new(span(w.range), Value::String(w.value.to_string()))
+                                Node::new(span(w.range), Value::String((*w.value).into()))
                             }
                         };
                         (key, convert(&p.value, base))

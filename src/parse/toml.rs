@@ -39,7 +39,10 @@ fn table_value(table: &DeTable<'_>, depth: usize) -> Value {
         table
             .iter()
             .map(|(k, v)| {
-                let key = Node::new(Span::from(k.span()), Value::String(k.get_ref().to_string()));
+                let key = Node::new(
+                    Span::from(k.span()),
+                    Value::String(k.get_ref().as_ref().into()),
+                );
                 (key, value_node(v, depth + 1))
             })
             .collect(),
@@ -49,11 +52,11 @@ fn table_value(table: &DeTable<'_>, depth: usize) -> Value {
 fn value_node(v: &Spanned<DeValue<'_>>, depth: usize) -> Node {
     let span = Span::from(v.span());
     let value = match v.get_ref() {
-        DeValue::String(s) => Value::String(s.to_string()),
-        DeValue::Integer(i) => Value::Number(i.to_string()),
-        DeValue::Float(f) => Value::Number(f.to_string()),
+        DeValue::String(s) => Value::String(s.as_ref().into()),
+        DeValue::Integer(i) => Value::Number(i.to_string().into()),
+        DeValue::Float(f) => Value::Number(f.to_string().into()),
         DeValue::Boolean(b) => Value::Bool(*b),
-        DeValue::Datetime(d) => Value::String(d.to_string()),
+        DeValue::Datetime(d) => Value::String(d.to_string().into()),
         DeValue::Array(items) if depth <= MAX_TOML_DEPTH => {
             Value::Seq(items.iter().map(|i| value_node(i, depth + 1)).collect())
         }

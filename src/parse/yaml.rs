@@ -420,7 +420,7 @@ fn close_frame(frame: Frame, close: Span) -> (Built, usize) {
     let span = Span::new(start, end);
     let mut node = Node::new(span, value);
     if let Some(tag) = tag {
-        node = Node::new(span, Value::Tagged(tag, Box::new(node)));
+        node = Node::new(span, Value::Tagged(tag.into(), Box::new(node)));
     }
     (
         Built {
@@ -479,7 +479,7 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
 }
 
 fn is_merge_key(k: &Node) -> bool {
-    matches!(&k.value, Value::String(s) if s == "<<")
+    matches!(&k.value, Value::String(s) if &**s == "<<")
 }
 
 /// The tag of a collection as kept in the tree: `None` for core-schema tags (`!!map`).
@@ -502,19 +502,19 @@ fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
             "null" => Value::Null,
             "bool" => match resolve_plain(text) {
                 b @ Value::Bool(_) => b,
-                _ => Value::String(text.to_string()),
+                _ => Value::String(text.into()),
             },
-            "int" | "float" => Value::Number(text.to_string()),
-            _ => Value::String(text.to_string()),
+            "int" | "float" => Value::Number(text.into()),
+            _ => Value::String(text.into()),
         },
         // A non-specific `!` tag means "string".
-        Some(tag) if tag.handle == "!" && tag.suffix.is_empty() => Value::String(text.to_string()),
+        Some(tag) if tag.handle == "!" && tag.suffix.is_empty() => Value::String(text.into()),
         Some(tag) => Value::Tagged(
-            tag_name(tag),
-            Box::new(Node::new(Span::default(), Value::String(text.to_string()))),
+            tag_name(tag).into(),
+            Box::new(Node::new(Span::default(), Value::String(text.into()))),
         ),
         None if style == ScalarStyle::Plain => resolve_plain(text),
-        None => Value::String(text.to_string()),
+        None => Value::String(text.into()),
     }
 }
 
@@ -524,8 +524,8 @@ fn resolve_plain(text: &str) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
-        _ if is_number(text) => Value::Number(text.to_string()),
-        _ => Value::String(text.to_string()),
+        _ if is_number(text) => Value::Number(text.into()),
+        _ => Value::String(text.into()),
     }
 }
 

@@ -61,14 +61,14 @@ fn tags_are_kept() {
         "a: !Ref Bucket\nb: !GetAtt [X, Arn]\nc: !!str 12\nd: !Sub\n  - '${A}'\n  - {A: 1}\n";
     let doc = one(text);
     let a = doc.get("a").unwrap();
-    assert!(matches!(&a.value, Value::Tagged(t, _) if t == "Ref"));
+    assert!(matches!(&a.value, Value::Tagged(t, _) if &**t == "Ref"));
     assert_eq!(a.as_str(), Some("Bucket"));
     assert_eq!(at(text, a), "!Ref Bucket");
     let b = doc.get("b").unwrap();
-    assert!(matches!(&b.value, Value::Tagged(t, _) if t == "GetAtt"));
+    assert!(matches!(&b.value, Value::Tagged(t, _) if &**t == "GetAtt"));
     assert_eq!(b.as_seq().unwrap().len(), 2);
     assert_eq!(doc.get("c").unwrap().value, Value::String("12".into()));
-    assert!(matches!(&doc.get("d").unwrap().value, Value::Tagged(t, _) if t == "Sub"));
+    assert!(matches!(&doc.get("d").unwrap().value, Value::Tagged(t, _) if &**t == "Sub"));
 }
 
 #[test]

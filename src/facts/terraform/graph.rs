@@ -191,7 +191,7 @@ impl<'m> Walk<'_, 'm> {
             d.module.clone_from(&inst.module);
             d.calls.clone_from(&inst.calls);
         }
-        self.out.deployments.extend(deployments);
+        crate::facts::append(&mut self.out.deployments, deployments);
         for call in &graph.calls[idx] {
             let Some(target) = call.target.as_deref().and_then(|t| graph.by_dir.get(t)) else {
                 let why = match &call.target {

@@ -45,7 +45,13 @@ fn parse_whole(text: &str) -> Result<Body, SyntaxError> {
 }
 
 pub(crate) fn lower_body(body: &structure::Body) -> Body {
-    let mut out = Body::default();
+    // Sized exactly: a large file's model is held whole while its deployments are made, and
+    // vectors grown one push at a time kept twice the room (docs/performance.md, "Memory").
+    let attrs = body.iter().filter(|s| s.is_attribute()).count();
+    let mut out = Body {
+        attrs: Vec::with_capacity(attrs),
+        blocks: Vec::with_capacity(body.len() - attrs),
+    };
     for structure in body.iter() {
         match structure {
             structure::Structure::Attribute(a) => out.attrs.push(Attr {
@@ -71,28 +77,28 @@ fn lower_expr(expr: &Expression) -> Expr {
         Expression::Number(n) => Expr::Lit(n.value().to_string()),
         Expression::String(s) => Expr::Lit(s.value().clone()),
         Expression::Array(items) => Expr::List(items.iter().map(lower_expr).collect()),
-        Expression::Object(obj) => Expr::Object(
-            obj.iter()
-                .filter_map(|(key, value)| {
-                    let name = match key {
-                        ObjectKey::Ident(i) => i.as_str().to_string(),
-                        ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
-                        ObjectKey::Expression(_) => return None,
-                    };
-                    let start = span(key).or_else(|| span(value.expr()));
-                    let end = span(value.expr());
-                    let span = match (start, end) {
-                        (Some(a), Some(b)) => a.to(b),
-                        (a, b) => a.or(b).unwrap_or_default(),
-                    };
-                    Some(Attr {
-                        key: name,
-                        span,
-                        value: lower_expr(value.expr()),
-                    })
+        Expression::Object(obj) => Expr::Object({
+            let mut attrs = Vec::with_capacity(obj.len());
+            attrs.extend(obj.iter().filter_map(|(key, value)| {
+                let name = match key {
+                    ObjectKey::Ident(i) => i.as_str().to_string(),
+                    ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+                    ObjectKey::Expression(_) => return None,
+                };
+                let start = span(key).or_else(|| span(value.expr()));
+                let end = span(value.expr());
+                let span = match (start, end) {
+                    (Some(a), Some(b)) => a.to(b),
+                    (a, b) => a.or(b).unwrap_or_default(),
+                };
+                Some(Attr {
+                    key: name,
+                    span,
+                    value: lower_expr(value.expr()),
                 })
-                .collect(),
-        ),
+            }));
+            attrs
+        }),
         Expression::StringTemplate(t) => lower_template(t.iter()),
         Expression::Parenthesis(p) => lower_expr(p.inner()),
         Expression::Variable(v) => Expr::Ref(vec![v.as_str().to_string()]),
@@ -126,7 +132,8 @@ fn lower_traversal(t: &hcl_edit::expr::Traversal) -> Expr {
     let Expression::Variable(root) = &t.expr else {
         return Expr::Other;
     };
-    let mut path = vec![root.as_str().to_string()];
+    let mut path = Vec::with_capacity(1 + t.operators.len());
+    path.push(root.as_str().to_string());
     for op in &t.operators {
         match op.value() {
             TraversalOperator::GetAttr(ident) => path.push(ident.as_str().to_string()),

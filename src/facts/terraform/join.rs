@@ -90,12 +90,12 @@ fn relocate(d: &mut Deployment, declared: &Deployment, plan: &SourceFile, addres
         );
     }
     d.module = module_of(&address).map(str::to_string);
-    d.plan = Some(PlanEntry {
+    d.plan = Some(Box::new(PlanEntry {
         path: d.path.clone(),
         span: d.span,
         line,
         address,
-    });
+    }));
     d.path = declared.path.clone();
     d.span = declared.span;
     d.calls.clone_from(&declared.calls);

@@ -65,7 +65,7 @@ pub(crate) fn lower_vars(root: &Node) -> Body {
 /// A value of a variable file, strings taken as written.
 fn literal(node: &Node, depth: usize) -> Expr {
     match &node.value {
-        Value::String(s) => Expr::Lit(s.clone()),
+        Value::String(s) => Expr::Lit(s.to_string()),
         Value::Tagged(_, inner) => literal(inner, depth),
         _ => lower_value(node, depth),
     }
@@ -157,7 +157,7 @@ fn lower_value(node: &Node, depth: usize) -> Expr {
     match &node.value {
         Value::Null => Expr::Null,
         Value::Bool(b) => Expr::Lit(b.to_string()),
-        Value::Number(n) => Expr::Lit(n.clone()),
+        Value::Number(n) => Expr::Lit(n.to_string()),
         Value::String(s) => lower_string(s),
         Value::Seq(items) => Expr::List(items.iter().map(|n| lower_value(n, depth + 1)).collect()),
         Value::Map(entries) => Expr::Object(

@@ -18,8 +18,8 @@ pub(super) fn json_node(text: &str) -> Node {
         let r = v.range();
         let span = Span::new(r.start, r.end);
         let value = match v {
-            J::StringLit(s) => Value::String(s.value.to_string()),
-            J::NumberLit(n) => Value::Number(n.value.to_string()),
+            J::StringLit(s) => Value::String(s.value.as_ref().into()),
+            J::NumberLit(n) => Value::Number(n.value.into()),
             J::BooleanLit(b) => Value::Bool(b.value),
             J::NullKeyword(_) => Value::Null,
             J::Array(a) => Value::Seq(a.elements.iter().map(conv).collect()),
@@ -33,7 +33,7 @@ pub(super) fn json_node(text: &str) -> Node {
                             ObjectPropName::Word(w) => w.value.to_string(),
                         };
                         (
-                            Node::new(Span::new(kr.start, kr.end), Value::String(key)),
+                            Node::new(Span::new(kr.start, kr.end), Value::String(key.into())),
                             conv(&p.value),
                         )
                     })
