@@ -277,11 +277,99 @@ impl Serialize for Tags {
     }
 }
 
+/// Text many deployments may hold alike (an evidence sentence: the same provider block, type
+/// rule or region default is cited by every resource it decides). Equal texts made on one
+/// thread share one allocation: a run keeps the deployments of its findings until the report,
+/// and on a large file the sentences were a tenth of its memory (docs/performance.md,
+/// "Memory").
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text(Arc<str>);
+
+/// Texts a thread keeps to share; past it the set starts again (memory stays bounded).
+const SHARED_TEXTS: usize = 4096;
+
+thread_local! {
+    static TEXTS: std::cell::RefCell<std::collections::HashSet<Arc<str>>> =
+        std::cell::RefCell::default();
+}
+
+impl Text {
+    /// The text, shared with an equal one made before on this thread.
+    pub fn shared(text: String) -> Text {
+        TEXTS.with(|set| {
+            let mut set = set.borrow_mut();
+            if let Some(same) = set.get(text.as_str()) {
+                return Text(same.clone());
+            }
+            if set.len() >= SHARED_TEXTS {
+                set.clear();
+            }
+            let text: Arc<str> = Arc::from(text);
+            set.insert(text.clone());
+            Text(text)
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text::shared(text)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text::shared(text.to_string())
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 /// One short sentence a user can check, naming the signal and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     pub attr: Attr,
-    pub text: String,
+    pub text: Text,
     /// Where in the deployment's own file the signal is, when it is there.
     #[serde(skip)]
     pub span: Option<Span>,
@@ -291,7 +379,7 @@ impl Evidence {
     pub fn new(attr: Attr, text: impl Into<String>) -> Self {
         Self {
             attr,
-            text: text.into(),
+            text: Text::shared(text.into()),
             span: None,
         }
     }
@@ -463,6 +551,26 @@ mod tests {
             assert_eq!(json.as_object().unwrap().len(), n);
             assert_eq!(json["k0000"], "last");
         }
+    }
+
+    #[test]
+    fn equal_texts_share_one_allocation_and_the_set_stays_bounded() {
+        let a = Evidence::new(Attr::Region, format!("region {}", "eu-west-1"));
+        let b = Evidence::new(Attr::Country, "region eu-west-1");
+        assert!(Arc::ptr_eq(&a.text.0, &b.text.0), "shared");
+        assert_eq!(a.text, "region eu-west-1");
+        let other = Text::from("region eu-west-2");
+        assert!(!Arc::ptr_eq(&a.text.0, &other.0));
+        for i in 0..2 * SHARED_TEXTS {
+            Text::shared(format!("text {i}"));
+        }
+        TEXTS.with(|set| assert!(set.borrow().len() <= SHARED_TEXTS));
+        // A text made before the set started again is still whole.
+        assert_eq!(a.text.as_str(), "region eu-west-1");
+        assert_eq!(
+            serde_json::to_string(&a.text).unwrap(),
+            "\"region eu-west-1\""
+        );
     }
 
     #[test]

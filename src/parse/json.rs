@@ -5,7 +5,10 @@
 //! VS Code settings); the caller decides when that applies.
 
 use jsonc_parser::ast;
-use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions, parse_to_ast};
+use jsonc_parser::tokens::Token;
+use jsonc_parser::{
+    CollectOptions, CommentCollectionStrategy, ParseOptions, Scanner, ScannerOptions, parse_to_ast,
+};
 
 use super::tree::{Node, SyntaxError, Value};
 use crate::source::Span;
@@ -48,6 +51,14 @@ fn parse_with(full: &str, options: &ParseOptions) -> Result<Node, SyntaxError> {
     let base = if full.starts_with('\u{feff}') { 3 } else { 0 };
     let text = &full[base..];
     check_depth(text).map_err(|e| shift_err(e, base))?;
+    match Direct::parse(text, options, base) {
+        Ok(root) => Ok(root),
+        Err(Fallback) => via_jsonc_tree(text, options, base),
+    }
+}
+
+/// Through jsonc-parser's tree: its error, or its tree converted.
+fn via_jsonc_tree(text: &str, options: &ParseOptions, base: usize) -> Result<Node, SyntaxError> {
     let collect = CollectOptions {
         comments: CommentCollectionStrategy::Off,
         tokens: false,
@@ -61,13 +72,145 @@ fn parse_with(full: &str, options: &ParseOptions) -> Result<Node, SyntaxError> {
     });
     let result = result.map_err(|e| shift_err(e, base))?;
     Ok(match result.value {
-        // Converted by reference: consuming jsonc-parser's tree while converting it lowered
-        // the heap's peak but not the resident memory, which grew (docs/performance.md,
-        // "Memory").
         Some(value) => convert(&value, base),
         // An empty or whitespace-only file holds no value; nothing to report or extract.
         None => Node::new(Span::empty(base), Value::Null),
     })
+}
+
+/// A text [`Direct`] does not take: jsonc-parser parses it instead, for its tree or its error.
+struct Fallback;
+
+/// Well-formed JSON (with comments and trailing commas where the options allow them) parsed
+/// from jsonc-parser's tokens straight into our tree. jsonc-parser's own tree is about 12
+/// bytes per byte of JSON and was held whole beside ours (docs/performance.md, "Memory").
+/// Anything else, an empty text, an error or a token out of place, is a [`Fallback`], so
+/// errors and every leniency stay jsonc-parser's; where both parse, the trees are the same
+/// (`direct_and_jsonc_parser_trees_agree`).
+struct Direct<'a> {
+    scanner: Scanner<'a>,
+    comments: bool,
+    trailing_commas: bool,
+    base: usize,
+    /// Entries and items of the open containers, moved into exact-size vectors as each
+    /// closes.
+    entries: Vec<(Node, Node)>,
+    items: Vec<Node>,
+}
+
+impl<'a> Direct<'a> {
+    fn parse(text: &'a str, options: &ParseOptions, base: usize) -> Result<Node, Fallback> {
+        let scanner = Scanner::new(
+            text,
+            &ScannerOptions {
+                allow_single_quoted_strings: options.allow_single_quoted_strings,
+                allow_hexadecimal_numbers: options.allow_hexadecimal_numbers,
+                allow_unary_plus_numbers: options.allow_unary_plus_numbers,
+                allow_bare_decimal_point_numbers: options.allow_bare_decimal_point_numbers,
+                allow_non_finite_numbers: options.allow_non_finite_numbers,
+                allow_extended_string_escapes: options.allow_extended_string_escapes,
+            },
+        );
+        let mut p = Direct {
+            scanner,
+            comments: options.allow_comments,
+            trailing_commas: options.allow_trailing_commas,
+            base,
+            entries: Vec::new(),
+            items: Vec::new(),
+        };
+        let first = p.scan()?.ok_or(Fallback)?;
+        let root = p.value(first)?;
+        match p.scan()? {
+            None => Ok(root),
+            Some(_) => Err(Fallback),
+        }
+    }
+
+    /// The next token that is not a comment, or the end.
+    fn scan(&mut self) -> Result<Option<Token<'a>>, Fallback> {
+        loop {
+            match self.scanner.scan() {
+                Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) if self.comments => {}
+                Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) | Err(_) => {
+                    return Err(Fallback);
+                }
+                Ok(token) => return Ok(token),
+            }
+        }
+    }
+
+    /// The last token's span, in the file.
+    fn span(&self) -> Span {
+        Span::new(
+            self.scanner.token_start() + self.base,
+            self.scanner.token_end() + self.base,
+        )
+    }
+
+    fn value(&mut self, token: Token<'a>) -> Result<Node, Fallback> {
+        let span = self.span();
+        Ok(match token {
+            Token::String(s) => Node::new(span, Value::String(s.into())),
+            Token::Number(n) => Node::new(span, Value::Number(n.into())),
+            Token::Boolean(b) => Node::new(span, Value::Bool(b)),
+            Token::Null => Node::new(span, Value::Null),
+            Token::OpenBrace => self.object(span.start)?,
+            Token::OpenBracket => self.array(span.start)?,
+            _ => return Err(Fallback),
+        })
+    }
+
+    /// After `{`: entries up to the closing `}`.
+    fn object(&mut self, start: usize) -> Result<Node, Fallback> {
+        let mark = self.entries.len();
+        let mut token = self.scan()?;
+        while token != Some(Token::CloseBrace) {
+            let Some(Token::String(key)) = token else {
+                return Err(Fallback);
+            };
+            let key = Node::new(self.span(), Value::String(key.into()));
+            if self.scan()? != Some(Token::Colon) {
+                return Err(Fallback);
+            }
+            let first = self.scan()?.ok_or(Fallback)?;
+            let value = self.value(first)?;
+            self.entries.push((key, value));
+            token = self.after_item(Token::CloseBrace)?;
+        }
+        let entries = self.entries.drain(mark..).collect();
+        let span = Span::new(start, self.scanner.token_end() + self.base);
+        Ok(Node::new(span, Value::Map(entries)))
+    }
+
+    /// After `[`: items up to the closing `]`.
+    fn array(&mut self, start: usize) -> Result<Node, Fallback> {
+        let mark = self.items.len();
+        let mut token = self.scan()?;
+        while token != Some(Token::CloseBracket) {
+            let item = self.value(token.ok_or(Fallback)?)?;
+            self.items.push(item);
+            token = self.after_item(Token::CloseBracket)?;
+        }
+        let items = self.items.drain(mark..).collect();
+        let span = Span::new(start, self.scanner.token_end() + self.base);
+        Ok(Node::new(span, Value::Seq(items)))
+    }
+
+    /// After an entry or item: the token that starts the next one, or `close`.
+    fn after_item(&mut self, close: Token<'a>) -> Result<Option<Token<'a>>, Fallback> {
+        match self.scan()? {
+            Some(Token::Comma) => {
+                let next = self.scan()?;
+                if next.as_ref() == Some(&close) && !self.trailing_commas {
+                    return Err(Fallback);
+                }
+                Ok(next)
+            }
+            Some(token) if token == close => Ok(Some(token)),
+            _ => Err(Fallback),
+        }
+    }
 }
 
 fn shift_err(mut e: SyntaxError, base: usize) -> SyntaxError {
@@ -254,7 +397,101 @@ mod tests {
         assert_eq!(root.str_at(&["u"]), Some("https://xA"));
     }
 
+    /// JSON text of nested values, written with varying space, comments and trailing commas.
+    fn json_text() -> impl Strategy<Value = String> {
+        let space = prop_oneof![
+            Just(""),
+            Just(" "),
+            Just("\n  "),
+            Just("/* c */"),
+            Just("// c\n")
+        ];
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            Just("true".to_string()),
+            Just("-1.5e3".to_string()),
+            Just("0".to_string()),
+            "[a-zé\\\\\"{}\\[\\]]{0,6}".prop_map(|s| format!("{s:?}")),
+            Just("\"\\u0041\\/\"".to_string()),
+        ];
+        leaf.prop_recursive(4, 40, 5, move |inner| {
+            let space = space.clone();
+            prop_oneof![
+                (
+                    prop::collection::vec((inner.clone(), space.clone()), 0..5),
+                    any::<bool>()
+                )
+                    .prop_map(|(items, trailing)| {
+                        let body: Vec<String> = items
+                            .into_iter()
+                            .map(|(v, s)| format!("{s}{v}{s}"))
+                            .collect();
+                        let comma = if trailing && !body.is_empty() {
+                            ","
+                        } else {
+                            ""
+                        };
+                        format!("[{}{comma}]", body.join(","))
+                    }),
+                (
+                    prop::collection::vec(("[a-c]{1,2}", inner, space), 0..5),
+                    any::<bool>()
+                )
+                    .prop_map(|(entries, trailing)| {
+                        let body: Vec<String> = entries
+                            .into_iter()
+                            .map(|(k, v, s)| format!("{s}\"{k}\"{s}:{s}{v}"))
+                            .collect();
+                        let comma = if trailing && !body.is_empty() {
+                            ","
+                        } else {
+                            ""
+                        };
+                        format!("{{{}{comma}}}", body.join(","))
+                    }),
+            ]
+        })
+    }
+
+    #[test]
+    fn plain_json_is_parsed_directly_and_the_rest_falls_back() {
+        let strict = strict_options();
+        assert!(Direct::parse(r#"{"a": [1, "x", {}], "b": null}"#, &strict, 0).is_ok());
+        for text in [
+            "",
+            "  ",
+            "{\"a\": 1,}",
+            "// c\n{}",
+            "{a: 1}",
+            "[1 2]",
+            "{} {}",
+            "[1,,2]",
+        ] {
+            assert!(Direct::parse(text, &strict, 0).is_err(), "{text:?}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn direct_and_jsonc_parser_trees_agree(text in json_text(), lenient in any::<bool>()) {
+            let options = if lenient {
+                ParseOptions {
+                    allow_comments: true,
+                    allow_trailing_commas: true,
+                    ..strict_options()
+                }
+            } else {
+                strict_options()
+            };
+            let via = via_jsonc_tree(&text, &options, 3);
+            match Direct::parse(&text, &options, 3) {
+                Ok(direct) => prop_assert_eq!(Ok(direct), via),
+                // Only what jsonc-parser refuses, or what it accepts beyond plain JSON, falls
+                // back: a lenient parse of these texts never needs to.
+                Err(Fallback) => prop_assert!(via.is_err() || !lenient, "{text}"),
+            }
+        }
+
         #[test]
         fn never_panics_and_spans_are_in_bounds(text in "[\\[\\]{}\",:0-9a-z \n\\\\/*é]{0,60}") {
             if let Ok(root) = parse_lenient(&text) {

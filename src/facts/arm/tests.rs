@@ -142,7 +142,7 @@ fn with_parameters(files: &[(&str, String)]) -> (Option<String>, String) {
     let e = d
         .evidence_for(Attr::Region)
         .next()
-        .map(|e| e.text.clone())
+        .map(|e| e.text.to_string())
         .unwrap_or_default();
     (d.region.clone(), e)
 }

@@ -73,7 +73,7 @@ fn relocate(d: &mut Deployment, declared: &Deployment, plan: &SourceFile, addres
     // deployment's provenance); its spans were into the plan, not the new location.
     for e in &mut d.evidence {
         let at = e.span.take().map_or(line, |s| plan.line_col(s.start).line);
-        e.text = format!("{} in {}:{at}", e.text, plan.path);
+        e.text = format!("{} in {}:{at}", e.text, plan.path).into();
     }
     // What the plan leaves unknown (a value known only after apply) but the declaration
     // gives, the declaration says.

@@ -262,7 +262,7 @@ fn variable_files_follow_terraform_precedence_json_included() {
         let e = d
             .evidence_for(crate::facts::model::Attr::Region)
             .next()
-            .map(|e| e.text.clone());
+            .map(|e| e.text.to_string());
         (d.region.clone().unwrap_or_default(), e.unwrap_or_default())
     };
     assert_eq!(region(2, 0).0, "eu-north-1");

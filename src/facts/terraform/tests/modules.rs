@@ -47,7 +47,7 @@ fn extract(files: &[(&str, &str)]) -> Extraction {
 fn region_evidence(d: &Deployment) -> String {
     d.evidence_for(Attr::Region)
         .next()
-        .map(|e| e.text.clone())
+        .map(|e| e.text.to_string())
         .unwrap_or_default()
 }
 
