@@ -1,5 +1,5 @@
-//! Fuzz target: JSON text → Node (strict and lenient), then the JSON extractor (dispatch, ARM,
-//! endpoint scan).
+//! Fuzz target: JSON text → Node (strict and lenient; the direct parse against jsonc-parser's
+//! tree), then the JSON extractor (dispatch, ARM, endpoint scan).
 #![no_main]
 
 use std::sync::Arc;
@@ -23,6 +23,12 @@ fuzz_target!(|data: &[u8]| {
                 assert!(text.is_char_boundary(n.span.start) && text.is_char_boundary(n.span.end));
             }),
             Err(e) => assert!(e.span.end <= text.len()),
+        }
+    }
+    // Plain JSON is parsed straight into our tree; jsonc-parser's tree must agree.
+    for lenient in [false, true] {
+        if let Some((direct, via)) = cloudpact::parse::json::both_ways(text, lenient) {
+            assert_eq!(Ok(direct), via, "lenient: {lenient}");
         }
     }
     let catalog = Catalog::builtin();

@@ -78,6 +78,18 @@ fn via_jsonc_tree(text: &str, options: &ParseOptions, base: usize) -> Result<Nod
     })
 }
 
+/// For the fuzz target (`fuzz/fuzz_targets/json.rs`): where [`Direct`] takes the text, its tree
+/// and jsonc-parser's, which must be equal.
+#[doc(hidden)]
+pub fn both_ways(text: &str, lenient: bool) -> Option<(Node, Result<Node, SyntaxError>)> {
+    let mut options = strict_options();
+    options.allow_comments = lenient;
+    options.allow_trailing_commas = lenient;
+    check_depth(text).ok()?;
+    let direct = Direct::parse(text, &options, 0).ok()?;
+    Some((direct, via_jsonc_tree(text, &options, 0)))
+}
+
 /// A text [`Direct`] does not take: jsonc-parser parses it instead, for its tree or its error.
 struct Fallback;
 
