@@ -1,4 +1,4 @@
-//! `cloudpact.yaml`: found in the scan root or its parents (CLI.md "Configuration").
+//! `cloudpact.yaml`: found in the scan root or its parents (docs/configuration.md).
 //!
 //! One YAML document, parsed with serde_yaml into typed settings and into the span-aware tree
 //! for positions (`parse::own_yaml`); unknown keys and bad values are errors at their place,

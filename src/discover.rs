@@ -4,7 +4,7 @@
 //! checkout, so a tarball behaves like the repository), scans hidden files (`.github/`,
 //! `.gitlab-ci.yml`, `.env`), and always skips `.git/`, `.terraform/`, `node_modules/` and
 //! `vendor/`. Files given explicitly are scanned even where `.gitignore` would skip them, but
-//! `exclude` patterns still apply to them (CLI.md).
+//! `exclude` patterns still apply to them (docs/configuration.md).
 //!
 //! The walk fails closed: a file whose name claims a syntax but that the run cannot or must
 //! not read — unreadable, over `max_file_size`, a name that is not UTF-8, a FIFO, socket or
@@ -23,7 +23,8 @@ use rayon::prelude::*;
 use crate::diag::Diag;
 use crate::source::SourceFile;
 
-/// Files larger than this are not read; each is a `cloudpact.too-large` finding (DETECTION.md).
+/// Files larger than this are not read; each is a `cloudpact.too-large` finding
+/// (docs/configuration.md).
 pub(crate) const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 /// cloudpact's own files and pre-commit's: they steer the check and describe no deployment.

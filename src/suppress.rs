@@ -1,5 +1,5 @@
-//! Suppressions (CLI.md "Suppressions"): inline `cloudpact:ignore` comments and the config's
-//! `waivers`, applied after evaluation.
+//! Suppressions (docs/configuration.md, "Waivers and inline ignores"): inline `cloudpact:ignore`
+//! comments and the config's `waivers`, applied after evaluation.
 //!
 //! A suppressed finding stays in the list, marked (`Finding::suppressed`): the `json` and
 //! `sarif` reports show it with its reason, the others and the exit code skip it. The

@@ -1,7 +1,7 @@
 //! The command line: parse flags, open the [`crate::workspace`], render, choose the exit code.
 //!
-//! Exit codes (CLI.md): 0 no finding at or above `--fail-on`; 1 at least one; 2 the run itself
-//! failed (bad usage, an invalid policy, record or config, an unreadable path).
+//! Exit codes (README.md, "Exit codes"): 0 no finding at or above `--fail-on`; 1 at least one;
+//! 2 the run itself failed (bad usage, an invalid policy, record or config, an unreadable path).
 
 pub mod args;
 mod baseline;

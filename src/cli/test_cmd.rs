@@ -1,4 +1,4 @@
-//! `cloudpact test`: policy unit tests (CLI.md "Policy tests"). Each folder holding a
+//! `cloudpact test`: policy unit tests (docs/testing-policies.md). Each folder holding a
 //! `cloudpact-test.yaml` is a case: infra files beside it, the policies to load, the date, and
 //! the findings expected — compared exactly on rule, path and line. Output and exit code follow
 //! `cargo test`.

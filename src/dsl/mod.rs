@@ -1,7 +1,7 @@
 //! Stage 4: the policy language. `grammar/policy.pest` → pest pairs → the owned, spanned AST
-//! (`ast`) → validation against LANGUAGE.md and the provider catalog → the rules evaluation
-//! works on (`model`). Refusal records (YAML) are loaded here too, their `where` strings parsed
-//! with the same expression parser.
+//! (`ast`) → validation against docs/language.md and the provider catalog → the rules
+//! evaluation works on (`model`). Refusal records (YAML) are loaded here too, their `where`
+//! strings parsed with the same expression parser.
 //!
 //! Errors never stop the run: a file with a syntax error contributes one diagnostic and no
 //! rules; every other file is still checked, so all errors of all files come out together.

@@ -1,6 +1,6 @@
 //! Validated policies: what evaluation works on. Produced by `dsl::load` from the AST after
-//! every check of LANGUAGE.md has passed; names are resolved (aliases → provider ids), defaults
-//! filled in, refusal records loaded.
+//! every check of docs/language.md has passed; names are resolved (aliases → provider ids),
+//! defaults filled in, refusal records loaded.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! The language end to end: LANGUAGE.md's examples load cleanly, and every policy error is
+//! The language end to end: docs/language.md's examples load cleanly, and every policy error is
 //! snapshotted as the user reads it.
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! The semantic checks of LANGUAGE.md ("Errors in policy files"), one `validate_<property>`
+//! The semantic checks of docs/language.md ("Errors"), one `validate_<property>`
 //! function per check, each returning every problem it finds so a run reports all of them.
 //!
 //! Checks that need the calendar or the string decoder (impossible dates, unknown escapes) run

@@ -1,4 +1,4 @@
-//! Expressions over a deployment, in three-valued logic (LANGUAGE.md "Expressions").
+//! Expressions over a deployment, in three-valued logic (docs/language.md, "Expressions").
 //!
 //! A test on an unknown value is unknown; `not unknown` is unknown; `false and unknown` is
 //! false; `true or unknown` is true.
@@ -154,7 +154,8 @@ impl<'c> Evaluator<'c> {
             | ExprKind::Matches { attr: a, .. }
             | ExprKind::Bool(a) => match country_set(dep, &a.node) {
                 // A multi-region location: the test holds when it holds for every country the
-                // location may use, fails when it fails for every one (DETECTION.md, "country").
+                // location may use, fails when it fails for every one (docs/detection.md,
+                // "Multi-region locations").
                 Some(set) => set
                     .iter()
                     .map(|c| self.test(expr, AttrValue::Str(c)))

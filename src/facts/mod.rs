@@ -1,5 +1,5 @@
 //! Stage 3 of the pipeline: from parsed files to deployments with provider, region, country,
-//! kind, service, gpu, tags and evidence (DETECTION.md).
+//! kind, service, gpu, tags and evidence (docs/detection.md).
 //!
 //! One extractor per ecosystem, run per extraction unit ([`units`]): a Terraform folder, a
 //! Pulumi project, or one file. Units are extracted in parallel; the result is sorted so it is

@@ -395,7 +395,7 @@ impl Evidence {
 pub struct Deployment {
     /// Path relative to the scan root, `/`-separated.
     pub path: Arc<str>,
-    /// Where the declaration is: its first line, as DETECTION.md says per format.
+    /// Where the declaration is: its first line, as docs/detection.md says per format.
     #[serde(skip)]
     pub span: Span,
     pub format: Format,

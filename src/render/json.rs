@@ -1,5 +1,5 @@
-//! `json`: one versioned object (CLI.md). Lines and columns are 1-based; columns count Unicode
-//! scalar values. Suppressed findings are included, marked.
+//! `json`: one versioned object (docs/report.md). Lines and columns are 1-based; columns count
+//! Unicode scalar values. Suppressed findings are included, marked.
 
 use serde::Serialize;
 use serde_json::{Value, json};

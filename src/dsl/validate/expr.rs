@@ -263,7 +263,7 @@ pub(crate) fn validate_globs(expr: &Expr) -> Vec<Problem> {
     out
 }
 
-/// A `matches` glob as LANGUAGE.md defines it: `*` within a segment, `**` across `/`, `?` one
+/// A `matches` glob as docs/language.md defines it: `*` within a segment, `**` across `/`, `?` one
 /// character. Evaluation may use the same function.
 pub(crate) fn compile_glob(glob: &str) -> Result<globset::GlobMatcher, globset::Error> {
     crate::glob::compile(glob)
