@@ -24,10 +24,15 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
 
 /// JSON with comments (`//`, `/* */`) and trailing commas; nothing else of JSON5.
 pub fn parse_lenient(text: &str) -> Result<Node, SyntaxError> {
-    let mut options = strict_options();
-    options.allow_comments = true;
-    options.allow_trailing_commas = true;
-    parse_with(text, &options)
+    parse_with(text, &lenient_options())
+}
+
+fn lenient_options() -> ParseOptions {
+    ParseOptions {
+        allow_comments: true,
+        allow_trailing_commas: true,
+        ..strict_options()
+    }
 }
 
 fn strict_options() -> ParseOptions {
@@ -82,9 +87,11 @@ fn via_jsonc_tree(text: &str, options: &ParseOptions, base: usize) -> Result<Nod
 /// and jsonc-parser's, which must be equal.
 #[doc(hidden)]
 pub fn both_ways(text: &str, lenient: bool) -> Option<(Node, Result<Node, SyntaxError>)> {
-    let mut options = strict_options();
-    options.allow_comments = lenient;
-    options.allow_trailing_commas = lenient;
+    let options = if lenient {
+        lenient_options()
+    } else {
+        strict_options()
+    };
     check_depth(text).ok()?;
     let direct = Direct::parse(text, &options, 0).ok()?;
     Some((direct, via_jsonc_tree(text, &options, 0)))
@@ -487,11 +494,7 @@ mod tests {
         #[test]
         fn direct_and_jsonc_parser_trees_agree(text in json_text(), lenient in any::<bool>()) {
             let options = if lenient {
-                ParseOptions {
-                    allow_comments: true,
-                    allow_trailing_commas: true,
-                    ..strict_options()
-                }
+                lenient_options()
             } else {
                 strict_options()
             };
