@@ -21,6 +21,7 @@ pub mod facts;
 pub(crate) mod glob;
 #[cfg(feature = "lsp")]
 pub mod lsp;
+pub mod memory;
 pub mod merge;
 pub mod parse;
 pub mod render;

@@ -487,6 +487,14 @@ impl SourceFile {
         matches!(self.body, Body::Resident { .. })
     }
 
+    /// The length of the text in bytes, without reading a released file again.
+    pub(crate) fn len(&self) -> usize {
+        match &self.body {
+            Body::Resident { contents, .. } => contents.text.len(),
+            Body::Released(r) => r.len,
+        }
+    }
+
     /// The text and its line index.
     pub fn contents(&self) -> Arc<Contents> {
         match &self.body {

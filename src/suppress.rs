@@ -131,7 +131,7 @@ impl Ctx<'_> {
             )),
             Some(_) => None,
             None => {
-                let ids = self.rules.rules.iter().map(|r| r.id.as_str());
+                let ids = self.rules.rules.iter().map(|r| &*r.id);
                 Some(match crate::suggest::did_you_mean(id, ids) {
                     Some(s) => format!("unknown rule id `{id}` (did you mean `{s}`?)"),
                     None => format!("unknown rule id `{id}`"),
@@ -164,7 +164,7 @@ fn reserved_finding(
     span: Span,
 ) -> Finding {
     Finding {
-        rule: rule.to_string(),
+        rule: rule.into(),
         policy: None,
         rule_kind: None,
         severity,
@@ -297,16 +297,16 @@ fn apply_directives(
             for &di in list {
                 let d = &found[di];
                 for (ri, r) in d.rules.iter().enumerate() {
-                    if r.id != f.rule || !usable.contains(&(di, ri)) {
+                    if *r.id != *f.rule || !usable.contains(&(di, ri)) {
                         continue;
                     }
                     used.insert((di, ri));
                     if f.suppressed.is_none() {
-                        f.suppressed = Some(Suppression {
+                        f.suppressed = Some(Box::new(Suppression {
                             kind: "inline",
                             reason: d.reason.clone().unwrap_or_default(),
                             location: d.location(),
-                        });
+                        }));
                     }
                 }
             }
@@ -383,7 +383,7 @@ fn apply_waivers(
     for f in findings.iter_mut() {
         for &wi in &usable {
             let w = &waivers[wi];
-            if w.def.rule != f.rule {
+            if *w.def.rule != *f.rule {
                 continue;
             }
             let matches = match (&w.scope, &f.deployment) {
@@ -397,11 +397,11 @@ fn apply_waivers(
             }
             used[wi] = true;
             if f.suppressed.is_none() {
-                f.suppressed = Some(Suppression {
+                f.suppressed = Some(Box::new(Suppression {
                     kind: "waiver",
                     reason: w.def.reason.clone(),
                     location: w.location(),
-                });
+                }));
             }
         }
     }

@@ -78,7 +78,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 fn finding(file: &Arc<SourceFile>, span: Span, message: String, help: &str) -> Finding {
     Finding {
-        rule: reserved::HORIZON.to_string(),
+        rule: reserved::HORIZON.into(),
         policy: None,
         rule_kind: None,
         severity: Severity::Info,
@@ -184,14 +184,14 @@ pub fn findings(ws: &Workspace, report: &Report, span: jiff::Span) -> Vec<Findin
                 .rules
                 .iter()
                 .filter(|r| r.refusals.iter().any(|x| Arc::ptr_eq(x, rec)))
-                .map(|r| r.id.as_str())
+                .map(|r| &*r.id)
                 .collect();
             let then = on_date(after);
             let hits: Vec<&Finding> = then
                 .iter()
                 .filter(|f| {
                     f.suppressed.is_none()
-                        && rules.contains(f.rule.as_str())
+                        && rules.contains(&*f.rule)
                         && !failing_now.contains(&identity(f))
                 })
                 .collect();

@@ -81,7 +81,7 @@ pub fn entries_of(findings: &[Finding]) -> Vec<Entry> {
         .map(|(f, fingerprint)| Entry {
             fingerprint,
             moved: moved_identity(f),
-            rule: f.rule.clone(),
+            rule: f.rule.to_string(),
             path: f.path().to_string(),
             deployment: f.deployment.as_ref().map(|d| {
                 if d.is_instance() {
@@ -100,7 +100,7 @@ pub fn entries_of(findings: &[Finding]) -> Vec<Entry> {
 /// Whether a finding is recorded in a baseline: unsuppressed, and about the repository rather
 /// than about the baseline or the future.
 pub fn recordable(f: &Finding) -> bool {
-    f.suppressed.is_none() && f.rule != reserved::STALE_BASELINE && f.rule != reserved::HORIZON
+    f.suppressed.is_none() && &*f.rule != reserved::STALE_BASELINE && &*f.rule != reserved::HORIZON
 }
 
 /// The matches between entries and findings: `by_finding[i]` is the entry matched by finding
@@ -257,11 +257,11 @@ impl Baseline {
             if let Some(e) = e {
                 let span = self.span_of(&self.entries[*e]);
                 let line = self.file.line_col(span.start).line;
-                f.suppressed = Some(Suppression {
+                f.suppressed = Some(Box::new(Suppression {
                     kind: "baseline",
                     reason: format!("accepted in the baseline {}", self.file.path),
                     location: format!("{}:{line}", self.file.path),
-                });
+                }));
                 count += 1;
             }
         }
@@ -275,7 +275,7 @@ impl Baseline {
                 .map(|d| format!(" ({d})"))
                 .unwrap_or_default();
             findings.push(Finding {
-                rule: reserved::STALE_BASELINE.to_string(),
+                rule: reserved::STALE_BASELINE.into(),
                 policy: None,
                 rule_kind: None,
                 severity: Severity::Info,

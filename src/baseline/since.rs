@@ -61,7 +61,9 @@ pub fn narrow(
     let entries: Vec<_> = entries_of(&before.findings)
         .into_iter()
         .zip(&before.findings)
-        .filter(|(_, f)| recordable(f) || f.rule == crate::eval::finding::reserved::STALE_BASELINE)
+        .filter(|(_, f)| {
+            recordable(f) || &*f.rule == crate::eval::finding::reserved::STALE_BASELINE
+        })
         .map(|(e, _)| e)
         .collect();
     let present: HashSet<&str> = current

@@ -14,7 +14,7 @@ fn finding(rule: &str, path: &str, name: &str, text: &str) -> Finding {
         name,
     );
     Finding {
-        rule: rule.to_string(),
+        rule: rule.into(),
         policy: None,
         rule_kind: None,
         severity: Severity::Error,
@@ -116,7 +116,7 @@ fn stale_entries_are_judged_only_within_the_selection() {
     let sel = Selection::of(vec![("infra".to_string(), true)]);
     b.apply(&mut now, &files, &sel);
     assert_eq!(now.len(), 1);
-    assert_eq!(now[0].rule, reserved::STALE_BASELINE);
+    assert_eq!(&*now[0].rule, reserved::STALE_BASELINE);
     assert_eq!(now[0].severity, Severity::Info);
     assert!(now[0].message.contains("infra/a.tf"), "{}", now[0].message);
     // It points at the entry's line in the baseline file.

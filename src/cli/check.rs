@@ -102,8 +102,8 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     // `human` and `short` show paths from the current directory, so they can be clicked; every
     // other format shows them repository-relative.
     let shown = Shown::from_cwd(&ws.root);
-    // `human`, `json` and `sarif` are written as they are made; the other formats are text
-    // first.
+    // `human`, `short`, `json` and `sarif` are written as they are made; the other formats are
+    // text first.
     let text = match args.format {
         CheckFormat::Human => {
             let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -118,7 +118,12 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
             })?;
             None
         }
-        CheckFormat::Short => Some(render::short::render(&report.findings, &|p| shown.path(p))),
+        CheckFormat::Short => {
+            emit_with(args.output.as_deref(), |w| {
+                render::short::write(w, &report.findings, &|p| shown.path(p))
+            })?;
+            None
+        }
         CheckFormat::Json => {
             let opts = crate::merge::DocOptions {
                 repo: args.result.repo.clone(),

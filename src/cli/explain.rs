@@ -27,7 +27,7 @@ pub fn run(args: &ExplainArgs) -> Result<Status, Fatal> {
             .ok()
             .map(|l| (p.trim_start_matches("./"), l))
     }) else {
-        let mut ids: Vec<&str> = policies.rules.iter().map(|r| r.id.as_str()).collect();
+        let mut ids: Vec<&str> = policies.rules.iter().map(|r| &*r.id).collect();
         for id in crate::render::rule_docs::reserved_ids() {
             ids.push(id);
         }

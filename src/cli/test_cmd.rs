@@ -122,7 +122,7 @@ fn run_case(dir: &Path) -> Outcome {
         .iter()
         .filter(|f| f.suppressed.is_none())
         .map(|f| Expected {
-            rule: f.rule.clone(),
+            rule: f.rule.to_string(),
             path: f.path().to_string(),
             line: f.line(),
         })

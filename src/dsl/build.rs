@@ -26,7 +26,9 @@ pub(crate) fn rule_def(
         match &m.kind {
             MetaKind::Title(s) => title = title.or(Some(s.node.clone())),
             MetaKind::Owner(s) => owner = owner.or(Some(s.node.clone())),
-            MetaKind::Reference(s) => policy_reference = policy_reference.or(Some(s.node.clone())),
+            MetaKind::Reference(s) => {
+                policy_reference = policy_reference.or(Some(s.node.as_str().into()))
+            }
             MetaKind::Effective(w) => policy_window = policy_window.or(Some(w.clone())),
         }
     }
@@ -42,8 +44,8 @@ pub(crate) fn rule_def(
             })
     };
     let mut def = RuleDef {
-        id: format!("{}.{}", policy.name.node, rule.name.node),
-        policy: policy.name.node.clone(),
+        id: format!("{}.{}", policy.name.node, rule.name.node).into(),
+        policy: policy.name.node.as_str().into(),
         policy_title: title,
         owner,
         kind: rule.kind.node,
@@ -84,7 +86,7 @@ pub(crate) fn rule_def(
                     _ => UnknownPolicy::Allow,
                 };
             }
-            ClauseKind::Reference(s) => def.reference = Some(s.node.clone()),
+            ClauseKind::Reference(s) => def.reference = Some(s.node.as_str().into()),
             ClauseKind::Waivable(b) => def.waivable = b.node,
             ClauseKind::Provider(list) => def.providers = resolve(list),
             ClauseKind::Holder(h) => def.holder = catalog.resolve(&h.node),

@@ -21,16 +21,16 @@ pub struct PolicySet {
 
 impl PolicySet {
     pub(crate) fn rule(&self, id: &str) -> Option<&Arc<RuleDef>> {
-        self.rules.iter().find(|r| r.id == id)
+        self.rules.iter().find(|r| &*r.id == id)
     }
 }
 
 /// One validated rule.
 #[derive(Debug, Clone)]
 pub struct RuleDef {
-    /// `POLICY.NAME`.
-    pub id: String,
-    pub policy: String,
+    /// `POLICY.NAME`. Shared (as `policy` and `reference`) with every finding of the rule.
+    pub id: Arc<str>,
+    pub policy: Arc<str>,
     pub policy_title: Option<String>,
     pub owner: Option<String>,
     pub kind: RuleKind,
@@ -47,7 +47,7 @@ pub struct RuleDef {
     pub window: Option<Window>,
     pub unknown: UnknownPolicy,
     /// The rule's `reference`, else the policy's.
-    pub reference: Option<String>,
+    pub reference: Option<Arc<str>>,
     pub waivable: bool,
     /// `exclusive`, `deny`, `share`: the providers listed.
     pub providers: Vec<ProviderId>,

@@ -32,7 +32,7 @@ fn language_example_loads_cleanly() {
     let root = fixtures();
     let loaded = load(std::slice::from_ref(&root), &root, &Catalog::builtin());
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    let ids: Vec<&str> = loaded.set.rules.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&str> = loaded.set.rules.iter().map(|r| &*r.id).collect();
     assert_eq!(
         ids,
         [
@@ -151,7 +151,7 @@ fn every_error_of_two_files_in_one_load() {
     );
     assert!(loaded.has_errors());
     // Only the rule without an error is kept.
-    let ids: Vec<&str> = loaded.set.rules.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&str> = loaded.set.rules.iter().map(|r| &*r.id).collect();
     assert_eq!(ids, ["p.ok"]);
 }
 

@@ -32,9 +32,11 @@ pub struct Related {
 
 #[derive(Debug, Clone)]
 pub struct Finding {
-    /// `POLICY.NAME`, or a reserved `cloudpact.*` id.
-    pub rule: String,
-    pub policy: Option<String>,
+    /// `POLICY.NAME`, or a reserved `cloudpact.*` id. Shared with the rule, as `policy` and
+    /// `reference` are: a large repository has a finding per resource (docs/performance.md,
+    /// "Memory").
+    pub rule: Arc<str>,
+    pub policy: Option<Arc<str>>,
     pub rule_kind: Option<RuleKind>,
     pub severity: Severity,
     /// The headline.
@@ -42,7 +44,7 @@ pub struct Finding {
     /// How to comply.
     pub help: Option<String>,
     /// The contract clause the rule encodes.
-    pub reference: Option<String>,
+    pub reference: Option<Arc<str>>,
     /// Where the finding is.
     pub file: Arc<SourceFile>,
     pub span: Span,
@@ -50,7 +52,8 @@ pub struct Finding {
     pub label: Option<String>,
     pub deployment: Option<Arc<Deployment>>,
     pub related: Vec<Related>,
-    pub suppressed: Option<Suppression>,
+    /// Boxed: most findings are not suppressed.
+    pub suppressed: Option<Box<Suppression>>,
 }
 
 impl Finding {

@@ -510,13 +510,13 @@ pub fn share_finding(
     let (message, help) =
         message::for_share(t.message, &t.providers, listed, total, pct, t.at_least);
     Some(Finding {
-        rule: t.id.to_string(),
-        policy: Some(t.policy.to_string()),
+        rule: t.id.into(),
+        policy: Some(t.policy.into()),
         rule_kind: Some(RuleKind::Share),
         severity: t.severity,
         message,
         help: Some(help),
-        reference: t.reference.map(str::to_string),
+        reference: t.reference.map(Arc::from),
         file,
         span,
         label: Some(format!(
@@ -536,7 +536,7 @@ pub fn unused_refusal_finding(
     span: crate::source::Span,
 ) -> Finding {
     Finding {
-        rule: reserved::UNUSED_REFUSAL.to_string(),
+        rule: reserved::UNUSED_REFUSAL.into(),
         policy: None,
         rule_kind: None,
         severity: Severity::Warning,

@@ -212,7 +212,7 @@ fn first_refusal_covers_and_explains_near_misses() {
         f[1].message
     );
     // An expired record is history, not unused.
-    assert!(f.iter().all(|x| x.rule != reserved::UNUSED_REFUSAL));
+    assert!(f.iter().all(|x| &*x.rule != reserved::UNUSED_REFUSAL));
 
     let f = run(vec![rofr(vec![rec])], &deps, date(2025, 8, 1));
     assert!(
@@ -228,7 +228,7 @@ fn unused_refusal_is_a_warning_at_the_record() {
     let rec = record("RFR-9", "gcp", date(2025, 1, 1), None, None);
     let f = run(vec![rofr(vec![rec])], &deps, DAY);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].rule, reserved::UNUSED_REFUSAL);
+    assert_eq!(&*f[0].rule, reserved::UNUSED_REFUSAL);
     assert_eq!(f[0].severity, Severity::Warning);
     assert_eq!(f[0].path(), "records/r.yaml");
 }

@@ -126,33 +126,25 @@ pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction<Arc<Deployme
     let (folders, files): (Vec<_>, Vec<_>) = others.into_iter().partition(|(key, files)| {
         key.is_folder() && (files.len() > 1 || !matches!(key, UnitKey::Arm(_)))
     });
+    let share = Share {
+        catalog: ctx.catalog,
+        paths: &paths,
+    };
     let (terraform_part, parts) = rayon::join(
-        || terraform_units(&terraform, ctx),
+        || terraform_units(&terraform, ctx, &share),
         || {
             folders
                 .par_iter()
                 .chain(files.par_iter())
-                .map(|(key, files)| extract_unit(key, files, ctx))
-                .collect::<Vec<Extraction>>()
+                .map(|(key, files)| extract_unit(key, files, ctx, &share))
+                .collect::<Vec<_>>()
         },
     );
-    // Each part's deployments are completed and moved behind an `Arc` as the part is taken,
-    // so its buffer is freed before the next: the batch's deployments are never held twice
-    // (by value and shared), and the sort moves pointers, not 400-byte structs (a stable sort
-    // of those takes a scratch buffer of half their size).
-    let total =
-        terraform_part.deployments.len() + parts.iter().map(|p| p.deployments.len()).sum::<usize>();
-    let mut out = Extraction {
-        deployments: Vec::with_capacity(total),
-        errors: Vec::new(),
-    };
-    for part in std::iter::once(terraform_part).chain(parts) {
-        out.errors.extend(part.errors);
-        for mut dep in part.deployments {
-            resolve_country(&mut dep, ctx.catalog);
-            set_provenance(&mut dep, &paths);
-            out.deployments.push(Arc::new(dep));
-        }
+    let mut out = terraform_part;
+    out.deployments
+        .reserve_exact(parts.iter().map(|p| p.deployments.len()).sum());
+    for part in parts {
+        out.extend(part);
     }
     out.deployments.sort_by(|a, b| {
         let calls = |d: &Deployment| {
@@ -169,11 +161,45 @@ pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction<Arc<Deployme
     out
 }
 
+/// What completes a unit's deployments once extracted: their countries, from the catalog, and
+/// the other files that decided them, among the batch's `paths`.
+struct Share<'a> {
+    catalog: &'a Catalog,
+    paths: &'a HashMap<&'a str, &'a Arc<str>>,
+}
+
+impl Share<'_> {
+    /// Completes a unit's deployments and moves each behind an `Arc` on the thread that
+    /// extracted them, then gives the memory the unit's parse trees, model and buffer held back
+    /// to the system when the unit was large (`bytes` of text): the shared deployments reuse
+    /// the model's freed pages, and the findings made next start from what the run still holds
+    /// (docs/performance.md, "Memory").
+    fn part(&self, part: Extraction, bytes: usize) -> Extraction<Arc<Deployment>> {
+        // Not `collect`: that would reuse the deployments' buffer for the pointers and keep
+        // all of it (22 MB for the 8 MiB `.tf` of `benches/long_lines.rs`) for the run.
+        let mut deployments = Vec::with_capacity(part.deployments.len());
+        deployments.extend(part.deployments.into_iter().map(|mut dep| {
+            resolve_country(&mut dep, self.catalog);
+            set_provenance(&mut dep, self.paths);
+            Arc::new(dep)
+        }));
+        crate::memory::release_after(bytes);
+        Extraction {
+            deployments,
+            errors: part.errors,
+        }
+    }
+}
+
 /// Extracts one unit that is not Terraform's. A panic in an extractor becomes a parse error at
 /// the unit's first file instead of aborting the run: the other units are still checked.
-fn extract_unit(key: &UnitKey, files: &[Input], ctx: Ctx<'_>) -> Extraction {
+fn extract_unit(
+    key: &UnitKey,
+    files: &[Input],
+    ctx: Ctx<'_>,
+    share: &Share<'_>,
+) -> Extraction<Arc<Deployment>> {
     let run = || match key {
-        UnitKey::Terraform(_) => terraform_units(&[(key, &files.to_vec())], ctx),
         UnitKey::Pulumi(_) => {
             let mut out = Extraction::default();
             for input in files {
@@ -185,15 +211,23 @@ fn extract_unit(key: &UnitKey, files: &[Input], ctx: Ctx<'_>) -> Extraction {
         }
         UnitKey::Arm(template) => arm_unit(template, files, ctx),
         UnitKey::Bicep(_) => bicep::extract_unit(files, ctx),
-        UnitKey::File(_) => files.iter().map(|input| extract_single(input, ctx)).fold(
-            Extraction::default(),
-            |mut acc, e| {
+        UnitKey::File(_) | UnitKey::Terraform(_) => files
+            .iter()
+            .map(|input| extract_single(input, ctx))
+            .fold(Extraction::default(), |mut acc, e| {
                 acc.extend(e);
                 acc
-            },
-        ),
+            }),
     };
-    guarded(files.first(), run)
+    if let UnitKey::Terraform(_) = key {
+        return terraform_units(&[(key, &files.to_vec())], ctx, share);
+    }
+    share.part(guarded(files.first(), run), text_len(files))
+}
+
+/// The bytes of text of a unit's files.
+fn text_len<'a>(files: impl IntoIterator<Item = &'a Input>) -> usize {
+    files.into_iter().map(|i| i.file.len()).sum()
 }
 
 /// Runs an extraction; a panic becomes a parse error at `first` (an internal error).
@@ -223,7 +257,11 @@ fn guarded(first: Option<&Input>, run: impl FnOnce() -> Extraction) -> Extractio
 /// the whole repository (docs/performance.md, "Memory"). The links come from the files' text
 /// ([`terraform::graph::linked_folders`], a superset of what the module graph resolves), so a
 /// stack always holds every folder its module graph reaches.
-fn terraform_units(units: &[(&UnitKey, &Vec<Input>)], ctx: Ctx<'_>) -> Extraction {
+fn terraform_units(
+    units: &[(&UnitKey, &Vec<Input>)],
+    ctx: Ctx<'_>,
+    share: &Share<'_>,
+) -> Extraction<Arc<Deployment>> {
     if units.is_empty() {
         return Extraction::default();
     }
@@ -272,12 +310,12 @@ fn terraform_units(units: &[(&UnitKey, &Vec<Input>)], ctx: Ctx<'_>) -> Extractio
             .collect();
     // The heaviest stacks first, so the last to finish are small ones.
     stacks.sort_by_key(|members| std::cmp::Reverse(members.len()));
-    let parts: Vec<Extraction> = stacks
+    let parts: Vec<Extraction<Arc<Deployment>>> = stacks
         .par_iter()
         .map(|members| {
             // Inside the guard: a panic while parsing is a parse error too. The folders of a
             // stack are parsed in parallel (one stack may hold most of a repository).
-            guarded(units[members[0]].1.first(), || {
+            let part = guarded(units[members[0]].1.first(), || {
                 let parsed: Vec<(terraform::Folder, Vec<&Input>)> = members
                     .par_iter()
                     .map(|&i| {
@@ -291,7 +329,8 @@ fn terraform_units(units: &[(&UnitKey, &Vec<Input>)], ctx: Ctx<'_>) -> Extractio
                 let plans: Vec<&Input> = plans.into_iter().flatten().collect();
                 let source = terraform::extract_folders(&folders, ctx);
                 terraform::join_plans(source, &plans, ctx)
-            })
+            });
+            share.part(part, text_len(members.iter().flat_map(|&i| units[i].1)))
         })
         .collect();
     let mut out = Extraction::default();

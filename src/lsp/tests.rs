@@ -133,7 +133,7 @@ fn bogus(file: &Arc<SourceFile>) -> Vec<Diag> {
 
 fn rule(file: &Arc<SourceFile>, name: &str, name_span: Span, provider: &str) -> RuleDef {
     RuleDef {
-        id: format!("p.{name}"),
+        id: format!("p.{name}").into(),
         policy: "p".into(),
         policy_title: None,
         owner: None,

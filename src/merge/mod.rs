@@ -111,7 +111,7 @@ pub fn doc_of(ws: &Workspace, report: &Report, summary: &Summary, opts: &DocOpti
         records: records(set)
             .iter()
             .map(|r| RecordInfo {
-                id: r.id.clone(),
+                id: r.id.to_string(),
                 holder: r.holder.to_string(),
                 granted_to: r.granted_to.iter().map(ToString::to_string).collect(),
                 declined_on: r.declined_on.to_string(),
@@ -136,8 +136,8 @@ fn rules(set: &PolicySet, as_of: jiff::civil::Date) -> Vec<RuleInfo> {
     set.rules
         .iter()
         .map(|r| RuleInfo {
-            id: r.id.clone(),
-            policy: r.policy.clone(),
+            id: r.id.to_string(),
+            policy: r.policy.to_string(),
             title: r.policy_title.clone(),
             kind: r.kind.as_str().to_string(),
             severity: r.severity.as_str().to_string(),
@@ -155,7 +155,7 @@ fn rules(set: &PolicySet, as_of: jiff::civil::Date) -> Vec<RuleInfo> {
                 .as_ref()
                 .and_then(|w| w.until.as_ref())
                 .map(|d| d.node.to_string()),
-            reference: r.reference.clone(),
+            reference: r.reference.as_deref().map(str::to_string),
             path: r.file.path.to_string(),
             line: r.file.line_col(r.name_span.start).line,
         })
@@ -215,13 +215,13 @@ fn whole_repo(ws: &Workspace, report: &Report) -> WholeRepo {
         .map(|figure| {
             let (r, listed, total) = (&figure.rule, figure.listed, figure.total);
             ShareFacts {
-                rule: r.id.clone(),
-                policy: r.policy.clone(),
+                rule: r.id.to_string(),
+                policy: r.policy.to_string(),
                 severity: r.severity.as_str().to_string(),
                 message: r.message.clone(),
                 providers: r.providers.iter().map(ToString::to_string).collect(),
                 at_least: r.at_least.unwrap_or(0.0),
-                reference: r.reference.clone(),
+                reference: r.reference.as_deref().map(str::to_string),
                 listed,
                 total,
                 place: place(&r.file, r.name_span),
@@ -241,7 +241,7 @@ fn whole_repo(ws: &Workspace, report: &Report) -> WholeRepo {
         .iter()
         .filter(|r| r.is_valid_on(report.as_of))
         .map(|r| RecordFacts {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             place: place(&r.file, r.span),
             used: index
                 .get(&(Arc::as_ptr(r) as usize))
@@ -299,7 +299,7 @@ fn would_suppress(ws: &Workspace, report: &Report, facts: &mut WholeRepo) {
         hypothetical
             .iter()
             .find(|f| {
-                f.rule == rule && f.path() == p.path && {
+                &*f.rule == rule && f.path() == p.path && {
                     let (l, c, _, _) = f.position();
                     (l, c) == (p.line, p.column)
                 }

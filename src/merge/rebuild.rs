@@ -84,8 +84,8 @@ pub fn findings_of(doc: &Doc) -> Vec<Finding> {
             let span = Span::new(offset(&file, l, c), offset(&file, el, ec));
             let text = |k: &str| f[k].as_str().map(str::to_string);
             Finding {
-                rule: text("rule").unwrap_or_default(),
-                policy: text("policy"),
+                rule: text("rule").unwrap_or_default().into(),
+                policy: text("policy").map(Arc::from),
                 rule_kind: f["rule_kind"]
                     .as_str()
                     .and_then(|k| RuleKind::ALL.iter().copied().find(|r| r.as_str() == k)),
@@ -95,7 +95,7 @@ pub fn findings_of(doc: &Doc) -> Vec<Finding> {
                     .unwrap_or(Severity::Error),
                 message: text("message").unwrap_or_default(),
                 help: text("help"),
-                reference: text("reference"),
+                reference: text("reference").map(Arc::from),
                 file,
                 span,
                 label: None,
@@ -104,7 +104,8 @@ pub fn findings_of(doc: &Doc) -> Vec<Finding> {
                     .filter(|d| d.is_object())
                     .map(|d| Arc::new(deployment(d))),
                 related: Vec::new(),
-                suppressed: (f["suppressed"] == true).then(|| suppression(&f["suppression"])),
+                suppressed: (f["suppressed"] == true)
+                    .then(|| Box::new(suppression(&f["suppression"]))),
             }
         })
         .collect()

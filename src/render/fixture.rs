@@ -376,11 +376,11 @@ pub fn fixture() -> Fixture {
         "`aws_bedrock_custom_model` `legacy` runs on aws, but the rule allows only azure".into(),
         "run it on azure, or narrow the rule's `where` if it should not apply",
     );
-    suppressed.suppressed = Some(Suppression {
+    suppressed.suppressed = Some(Box::new(Suppression {
         kind: "inline",
         reason: "Legacy gateway, decommissioned by Q2".into(),
         location: "infra/legacy.tf:1".into(),
-    });
+    }));
     findings.push(suppressed);
     crate::eval::finding::sort(&mut findings);
 

@@ -25,7 +25,7 @@ pub fn to_diag(f: &Finding) -> Diag {
         push_line(&mut help, &format!("suppressed ({}): {}", s.kind, s.reason));
     }
     Diag {
-        code: f.rule.clone(),
+        code: f.rule.to_string(),
         severity: f.severity,
         message: f.message.clone(),
         file: Some(f.file.clone()),

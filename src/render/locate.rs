@@ -64,7 +64,7 @@ pub fn identity(f: &Finding) -> String {
                 key.push_str(&format!("\0{}", plan.path));
             }
         }
-    } else if f.rule != reserved::PARSE_ERROR {
+    } else if &*f.rule != reserved::PARSE_ERROR {
         // A parse error moves as the file is fixed; one per file is its identity.
         key.push_str(&first_line(f));
     }
@@ -81,7 +81,7 @@ pub fn moved_identity(f: &Finding) -> String {
         if d.is_instance() {
             key.push_str(&format!("\0{}", d.address()));
         }
-    } else if f.rule != reserved::PARSE_ERROR {
+    } else if &*f.rule != reserved::PARSE_ERROR {
         key.push_str(&first_line(f));
     }
     sha256_hex(&key)

@@ -233,7 +233,7 @@ pub fn rule_doc(rule: &RuleDef) -> RuleDoc {
     text.push(format!("Defined in {}", rule.file.path));
     md.push(format!("Defined in `{}`.", rule.file.path));
     RuleDoc {
-        id: rule.id.clone(),
+        id: rule.id.to_string(),
         name,
         kind: Some(rule.kind),
         short: short_of(rule),
@@ -243,7 +243,7 @@ pub fn rule_doc(rule: &RuleDef) -> RuleDoc {
         help_uri: rule.reference.as_deref().and_then(as_uri),
         severity: rule.severity,
         owner: rule.owner.clone(),
-        reference: rule.reference.clone(),
+        reference: rule.reference.as_deref().map(str::to_string),
     }
 }
 
@@ -254,7 +254,7 @@ fn finding_doc(f: &Finding) -> RuleDoc {
         .clone()
         .unwrap_or_else(|| "See the finding's message.".to_string());
     RuleDoc {
-        id: f.rule.clone(),
+        id: f.rule.to_string(),
         name: f.rule.rsplit('.').next().unwrap_or(&f.rule).to_string(),
         kind: f.rule_kind,
         short: format!("Rule {}", f.rule),
@@ -264,7 +264,7 @@ fn finding_doc(f: &Finding) -> RuleDoc {
         help_uri: None,
         severity: f.severity,
         owner: None,
-        reference: f.reference.clone(),
+        reference: f.reference.as_deref().map(str::to_string),
     }
 }
 
@@ -273,7 +273,7 @@ pub fn all(set: &PolicySet, findings: &[Finding]) -> Vec<RuleDoc> {
     let mut docs: Vec<RuleDoc> = set.rules.iter().map(|r| rule_doc(r)).collect();
     docs.extend(reserved_ids().filter_map(reserved_doc));
     for f in findings {
-        if !docs.iter().any(|d| d.id == f.rule) {
+        if !docs.iter().any(|d| *d.id == *f.rule) {
             docs.push(finding_doc(f));
         }
     }

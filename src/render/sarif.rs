@@ -233,7 +233,7 @@ impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.findings.len()))?;
         for (f, fp) in self.findings.iter().zip(self.prints) {
-            let rule = self.docs.iter().position(|d| d.id == f.rule);
+            let rule = self.docs.iter().position(|d| *d.id == *f.rule);
             seq.serialize_element(&result_json(f, rule, fp))?;
         }
         seq.end()

@@ -1,24 +1,38 @@
 //! `short`: `path:line:col: severity[rule_id] message`, one per line (editors' error formats).
 
+use std::io::{self, Write};
+
 use super::terminal::escape;
 use crate::eval::finding::Finding;
 
-/// `shown` turns a finding's repository-relative path into the one printed (the command line
-/// passes the path from the current directory). One finding is one line, whatever its text
-/// holds: line breaks become spaces and control characters are escaped (`render::terminal`).
-pub fn render(findings: &[Finding], shown: &dyn Fn(&str) -> String) -> String {
-    let mut out = String::new();
+/// Writes the report as it is made (a large repository's report is megabytes). `shown` turns a
+/// finding's repository-relative path into the one printed (the command line passes the path
+/// from the current directory). One finding is one line, whatever its text holds: line breaks
+/// become spaces and control characters are escaped (`render::terminal`).
+pub fn write(
+    w: &mut dyn Write,
+    findings: &[Finding],
+    shown: &dyn Fn(&str) -> String,
+) -> io::Result<()> {
     for f in findings.iter().filter(|f| f.suppressed.is_none()) {
         let (line, col, _, _) = f.position();
-        out.push_str(&format!(
-            "{}:{line}:{col}: {}[{}] {}\n",
+        writeln!(
+            w,
+            "{}:{line}:{col}: {}[{}] {}",
             escape(&shown(f.path()).replace('\n', " ")),
             f.severity,
             escape(&f.rule),
             escape(&f.message.replace('\n', " "))
-        ));
+        )?;
     }
-    out
+    Ok(())
+}
+
+/// The report as one string.
+pub fn render(findings: &[Finding], shown: &dyn Fn(&str) -> String) -> String {
+    let mut out = Vec::new();
+    write(&mut out, findings, shown).expect("writing to a vector does not fail");
+    String::from_utf8(out).expect("the report is UTF-8")
 }
 
 #[cfg(test)]

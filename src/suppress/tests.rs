@@ -93,7 +93,7 @@ struct Run {
 
 impl Run {
     fn reserved(&self, id: &str) -> Vec<&Finding> {
-        self.findings.iter().filter(|f| f.rule == id).collect()
+        self.findings.iter().filter(|f| &*f.rule == id).collect()
     }
 
     fn suppressed(&self) -> Vec<String> {

@@ -756,7 +756,7 @@ pub(crate) fn input_finding(d: &Diag, severity: Severity) -> Finding {
         }
     };
     Finding {
-        rule: d.code.clone(),
+        rule: d.code.as_str().into(),
         policy: None,
         rule_kind: None,
         severity,

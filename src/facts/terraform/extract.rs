@@ -45,7 +45,7 @@ pub(crate) fn deployments<'a>(scope: &'a Scope<'a>, ctx: Ctx<'a>) -> Vec<Deploym
             file,
         };
         for block in &file.body.blocks {
-            match (block.ident.as_str(), block.labels.as_slice()) {
+            match (&*block.ident, block.labels.as_slice()) {
                 ("resource", [ty, name]) => out.push(x.resource(block, ty, name)),
                 ("module", [name]) => out.extend(x.module(block, name)),
                 ("terraform", _) => {
@@ -190,7 +190,7 @@ impl<'a> Extractor<'a> {
             // `providers = { aws = aws.west }` picks the configuration; else the default one.
             let passed = block.body.attr("providers").and_then(|a| match &a.value {
                 Expr::Object(entries) => entries.iter().find_map(|e| match &e.value {
-                    Expr::Ref(p) if e.key == segment && p.len() == 2 => Some(p[1].clone()),
+                    Expr::Ref(p) if *e.key == *segment && p.len() == 2 => Some(p[1].clone()),
                     _ => None,
                 }),
                 _ => None,
@@ -211,7 +211,7 @@ impl<'a> Extractor<'a> {
         let endpoint = body
             .attr("endpoint")
             .or_else(|| match body.attr("endpoints").map(|a| &a.value) {
-                Some(Expr::Object(entries)) => entries.iter().find(|e| e.key == "s3"),
+                Some(Expr::Object(entries)) => entries.iter().find(|e| &*e.key == "s3"),
                 _ => None,
             })
             .or_else(|| body.blocks("endpoints").find_map(|b| b.body.attr("s3")));
@@ -390,7 +390,7 @@ impl<'a> Extractor<'a> {
                 .attr("count")
                 .and_then(|c| self.scope.string(&c.value))
                 .is_some_and(|c| c.text == "0");
-            if ACCELERATOR_KEYS.contains(&block.ident.as_str()) && !count_zero {
+            if ACCELERATOR_KEYS.contains(&&*block.ident) && !count_zero {
                 return Some(format!("{} block", block.ident));
             }
             if let Some(text) = self.gpu_in(&block.body, provider, depth + 1) {
@@ -440,7 +440,7 @@ impl<'a> Extractor<'a> {
             if let Expr::Object(entries) = found.expr {
                 for e in entries {
                     if let Some(v) = self.scope.string(&e.value) {
-                        d.tags.insert(e.key.clone(), v.text);
+                        d.tags.insert(e.key.to_string(), v.text);
                     }
                 }
             }

@@ -290,7 +290,7 @@ impl<'m> Walk<'_, 'm> {
             )];
             place.extend(trail);
             bound.insert(
-                arg.key.clone(),
+                arg.key.to_string(),
                 Bound {
                     value,
                     trail: place,
@@ -431,7 +431,7 @@ fn module_call<'m>(dir: &str, file: &'m File, block: &'m Block) -> Option<Call<'
             .body
             .attrs
             .iter()
-            .filter(|a| !META_ARGUMENTS.contains(&a.key.as_str()))
+            .filter(|a| !META_ARGUMENTS.contains(&&*a.key))
             .collect(),
         providers: block.body.attr("providers"),
         repeated: block.body.attr("count").is_some() || block.body.attr("for_each").is_some(),
@@ -527,8 +527,8 @@ fn include_target<'m>(
     terragrunt: &HashMap<&str, &'m File>,
 ) -> Option<&'m File> {
     match path {
-        Expr::Call(name, args) if name == "find_in_parent_folders" => {
-            let wanted = match args.first() {
+        Expr::Call(call) if call.name == "find_in_parent_folders" => {
+            let wanted = match call.args.first() {
                 Some(Expr::Lit(name)) => name.as_str(),
                 Some(_) => return None,
                 None => "terragrunt.hcl",

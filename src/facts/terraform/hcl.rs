@@ -4,7 +4,7 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure;
 use hcl_edit::template::Element;
 
-use super::model::{Attr, Block, Body, Expr};
+use super::model::{Attr, Block, Body, Call, Expr};
 use crate::parse::hcl::span;
 use crate::parse::tree::SyntaxError;
 
@@ -55,12 +55,12 @@ pub(crate) fn lower_body(body: &structure::Body) -> Body {
     for structure in body.iter() {
         match structure {
             structure::Structure::Attribute(a) => out.attrs.push(Attr {
-                key: a.key.as_str().to_string(),
+                key: a.key.as_str().into(),
                 span: span(a).unwrap_or_default(),
                 value: lower_expr(&a.value),
             }),
             structure::Structure::Block(b) => out.blocks.push(Block {
-                ident: b.ident.as_str().to_string(),
+                ident: b.ident.as_str().into(),
                 labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
                 span: span(b).unwrap_or_default(),
                 body: lower_body(&b.body),
@@ -92,7 +92,7 @@ fn lower_expr(expr: &Expression) -> Expr {
                     (a, b) => a.or(b).unwrap_or_default(),
                 };
                 Some(Attr {
-                    key: name,
+                    key: name.into(),
                     span,
                     value: lower_expr(value.expr()),
                 })
@@ -103,10 +103,10 @@ fn lower_expr(expr: &Expression) -> Expr {
         Expression::Parenthesis(p) => lower_expr(p.inner()),
         Expression::Variable(v) => Expr::Ref(vec![v.as_str().to_string()]),
         Expression::Traversal(t) => lower_traversal(t),
-        Expression::FuncCall(call) => Expr::Call(
-            call.name.name.as_str().to_string(),
-            call.args.iter().map(lower_expr).collect(),
-        ),
+        Expression::FuncCall(call) => Expr::Call(Box::new(Call {
+            name: call.name.name.as_str().to_string(),
+            args: call.args.iter().map(lower_expr).collect(),
+        })),
         _ => Expr::Other,
     }
 }
@@ -169,12 +169,12 @@ mod tests {
         assert_eq!(v("b"), Expr::Ref(vec!["var".into(), "region".into()]));
         assert_eq!(v("c"), Expr::Ref(vec!["local".into(), "loc".into()]));
         assert_eq!(v("d"), Expr::Other);
-        assert!(matches!(v("e"), Expr::Call(name, args) if name == "lookup" && args.len() == 2));
+        assert!(matches!(v("e"), Expr::Call(c) if c.name == "lookup" && c.args.len() == 2));
         let Expr::Object(entries) = v("f") else {
             panic!("not an object")
         };
-        assert_eq!(entries[0].key, "team");
-        assert_eq!(entries[1].key, "cost-center");
+        assert_eq!(&*entries[0].key, "team");
+        assert_eq!(&*entries[1].key, "cost-center");
         assert_eq!(entries[1].value, Expr::Lit("42".into()));
         assert!(matches!(v("g"), Expr::List(items) if items.len() == 2));
         assert_eq!(v("h"), Expr::Lit("true".into()));
@@ -250,7 +250,7 @@ mod tests {
         let text = "resource \"aws_s3_bucket\" \"logs\" {\n  tags = {}\n}\n";
         let body = lower(text);
         let b = &body.blocks[0];
-        assert_eq!(b.ident, "resource");
+        assert_eq!(&*b.ident, "resource");
         assert_eq!(b.labels, ["aws_s3_bucket", "logs"]);
         assert_eq!(b.span.start, 0);
         assert_eq!(&text[b.body.attrs[0].span.range()], "tags = {}");

@@ -17,16 +17,24 @@ pub enum Expr {
     List(Vec<Expr>),
     Null,
     /// A function call, by name, with its arguments: not evaluated, but Terragrunt's
-    /// `find_in_parent_folders("root.hcl")` is read for what it names.
-    Call(String, Vec<Expr>),
+    /// `find_in_parent_folders("root.hcl")` is read for what it names. Boxed: calls are rare,
+    /// and their two fields would make every value 56 bytes instead of 32.
+    Call(Box<Call>),
     /// Anything else not evaluated: conditionals, templates mixing text and values.
     Other,
 }
 
-/// `key = value`, or one entry of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub name: String,
+    pub args: Vec<Expr>,
+}
+
+/// `key = value`, or one entry of an object. A large file's model is held whole while its
+/// deployments are made, so its parts are kept small (docs/performance.md, "Memory").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attr {
-    pub key: String,
+    pub key: Box<str>,
     /// The whole attribute (`key = value`), in the file that holds it.
     pub span: Span,
     pub value: Expr,
@@ -34,7 +42,7 @@ pub struct Attr {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
-    pub ident: String,
+    pub ident: Box<str>,
     pub labels: Vec<String>,
     /// From the block's ident (or, in JSON, its name key) to its end.
     pub span: Span,
@@ -51,11 +59,11 @@ impl Body {
     /// The last attribute named `key` (Terraform rejects duplicates; the last one is as good as
     /// any on a file that would not apply).
     pub(crate) fn attr(&self, key: &str) -> Option<&Attr> {
-        self.attrs.iter().rev().find(|a| a.key == key)
+        self.attrs.iter().rev().find(|a| &*a.key == key)
     }
 
     pub(crate) fn blocks<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
-        self.blocks.iter().filter(move |b| b.ident == ident)
+        self.blocks.iter().filter(move |b| &*b.ident == ident)
     }
 }
 
@@ -84,7 +92,8 @@ impl Expr {
     fn shift(&mut self, by: usize) {
         match self {
             Expr::Object(attrs) => attrs.iter_mut().for_each(|a| a.shift(by)),
-            Expr::List(items) | Expr::Call(_, items) => items.iter_mut().for_each(|e| e.shift(by)),
+            Expr::List(items) => items.iter_mut().for_each(|e| e.shift(by)),
+            Expr::Call(call) => call.args.iter_mut().for_each(|e| e.shift(by)),
             Expr::Lit(_) | Expr::Ref(_) | Expr::Null | Expr::Other => {}
         }
     }

@@ -170,7 +170,7 @@ impl<'m> Scope<'m> {
                     for attr in &file.body.attrs {
                         scope
                             .var_files
-                            .entry(attr.key.as_str())
+                            .entry(&*attr.key)
                             .or_default()
                             .push((i, attr));
                     }
@@ -181,13 +181,13 @@ impl<'m> Scope<'m> {
         auto.sort_by_key(|&i| Role::auto_vars_rank(&files[i].src.path));
         for i in auto {
             for attr in &files[i].body.attrs {
-                scope.auto_vars.insert(attr.key.as_str(), (i, attr));
+                scope.auto_vars.insert(&*attr.key, (i, attr));
             }
         }
         let named = std::mem::take(&mut scope.context.var_files);
         for file in &named {
             for attr in &file.body.attrs {
-                scope.named_vars.insert(attr.key.as_str(), (*file, attr));
+                scope.named_vars.insert(&*attr.key, (*file, attr));
             }
         }
         scope.context.var_files = named;
@@ -206,13 +206,13 @@ impl<'m> Scope<'m> {
 
     fn index_config(&mut self, i: usize, file: &'m File, providers: &mut Vec<(usize, &'m Block)>) {
         for block in &file.body.blocks {
-            match (block.ident.as_str(), block.labels.as_slice()) {
+            match (&*block.ident, block.labels.as_slice()) {
                 ("variable", [name]) => {
                     self.variables.insert(name, (i, block));
                 }
                 ("locals", _) => {
                     for attr in &block.body.attrs {
-                        self.locals.insert(attr.key.as_str(), (i, attr));
+                        self.locals.insert(&*attr.key, (i, attr));
                     }
                 }
                 ("resource", [ty, name]) => {
@@ -226,11 +226,10 @@ impl<'m> Scope<'m> {
                                 && let Some(src) = entries
                                     .iter()
                                     .rev()
-                                    .find(|e| e.key == "source")
+                                    .find(|e| &*e.key == "source")
                                     .and_then(|e| e.value.as_lit())
                             {
-                                self.required
-                                    .insert(attr.key.as_str(), (i, attr, src.to_string()));
+                                self.required.insert(&*attr.key, (i, attr, src.to_string()));
                             }
                         }
                     }
@@ -246,7 +245,7 @@ impl<'m> Scope<'m> {
             .attrs
             .iter()
             .map(|a| ProviderAttr {
-                name: a.key.as_str(),
+                name: &a.key,
                 span: a.span,
                 value: self.string(&a.value),
             })

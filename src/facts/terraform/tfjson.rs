@@ -52,7 +52,7 @@ pub(crate) fn lower_vars(root: &Node) -> Body {
         for (key, value) in m {
             if let Some(name) = key.as_str() {
                 out.attrs.push(Attr {
-                    key: name.to_string(),
+                    key: name.into(),
                     span: key.span.to(value.span),
                     value: literal(value, 0),
                 });
@@ -93,7 +93,7 @@ fn objects(node: &Node) -> Vec<&Node> {
 
 fn block(ident: &str, labels: &[&Node], name_key: &Node, obj: &Node) -> Block {
     Block {
-        ident: ident.to_string(),
+        ident: ident.into(),
         labels: labels
             .iter()
             .map(|l| l.as_str().unwrap_or_default().to_string())
@@ -125,7 +125,7 @@ fn terraform_block(key: &Node, obj: &Node) -> Block {
         }
     }
     Block {
-        ident: "terraform".to_string(),
+        ident: "terraform".into(),
         labels: Vec::new(),
         span: key.span.to(obj.span),
         body,
@@ -144,7 +144,7 @@ fn lower_body(obj: &Node, depth: usize) -> Body {
 
 fn attr(name: &str, key: &Node, value: &Node, depth: usize) -> Attr {
     Attr {
-        key: name.to_string(),
+        key: name.into(),
         span: key.span.to(value.span),
         value: lower_value(value, depth + 1),
     }

@@ -53,7 +53,7 @@ pub(crate) fn handle(
             .context
             .diagnostics
             .iter()
-            .filter(|d| d.code == Some(NumberOrString::String(f.rule.clone())))
+            .filter(|d| d.code == Some(NumberOrString::String(f.rule.to_string())))
             .filter(|d| d.range.start.line == line as u32)
             .cloned()
             .collect();

@@ -104,15 +104,15 @@ pub(crate) fn workspace(
         let ws = &shared.ws;
         let mut policies: Vec<(&str, &Arc<SourceFile>)> = Vec::new();
         for r in &ws.policies.rules {
-            if !policies.iter().any(|(p, _)| *p == r.policy) {
+            if !policies.iter().any(|(p, _)| *p == &*r.policy) {
                 policies.push((&r.policy, &r.file));
             }
             if r.id.to_lowercase().contains(&query) {
                 out.push(info(
-                    r.id.clone(),
+                    r.id.to_string(),
                     SymbolKind::FUNCTION,
                     lang::location(ws, &r.file, r.name_span, server.encoding),
-                    Some(r.policy.clone()),
+                    Some(r.policy.to_string()),
                 ));
             }
         }

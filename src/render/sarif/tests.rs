@@ -176,11 +176,11 @@ fn suppressed_findings_are_kept_with_their_kind_and_reason() {
         .iter_mut()
         .find(|f| f.suppressed.is_some())
         .unwrap();
-    f.suppressed = Some(Suppression {
+    f.suppressed = Some(Box::new(Suppression {
         kind: "waiver",
         reason: "audited".into(),
         location: "cloudpact.yaml:3".into(),
-    });
+    }));
     let log: Value = serde_json::from_str(&render(&fx.findings, &fx.rules, &fx.summary)).unwrap();
     let s = log["runs"][0]["results"]
         .as_array()

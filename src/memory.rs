@@ -1,0 +1,31 @@
+//! Giving freed memory back to the system after a large step.
+//!
+//! The binary's allocator keeps pages freed by one step for a few milliseconds before it
+//! returns them, and a worker thread's free pages are not reused by another thread's next
+//! allocations. After a multi-megabyte file's parse tree and model are dropped, that held
+//! memory and the findings made next were resident at once: a third more than the run needed
+//! (docs/performance.md, "Memory"). The allocator is the binary's choice, so the binary
+//! installs how to release ([`set_release`]); the library only says when.
+
+use std::sync::OnceLock;
+
+/// A unit of at least this much text is large: its step is followed by a release. Smaller
+/// units are the common case and the release would cost more than it returns.
+pub(crate) const LARGE: usize = 1 << 20;
+
+static RELEASE: OnceLock<fn()> = OnceLock::new();
+
+/// Installs the function that returns the calling thread's freed memory (and any the
+/// allocator holds for all threads) to the system. The first call wins.
+pub fn set_release(release: fn()) {
+    let _ = RELEASE.set(release);
+}
+
+/// Releases freed memory after a step over `bytes` of text, when that is [`LARGE`].
+pub(crate) fn release_after(bytes: usize) {
+    if bytes >= LARGE
+        && let Some(release) = RELEASE.get()
+    {
+        release();
+    }
+}
