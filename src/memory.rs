@@ -23,9 +23,37 @@ pub fn set_release(release: fn()) {
 
 /// Releases freed memory after a step over `bytes` of text, when that is [`LARGE`].
 pub(crate) fn release_after(bytes: usize) {
+    release_with(bytes, RELEASE.get());
+}
+
+fn release_with(bytes: usize, release: Option<&fn()>) {
     if bytes >= LARGE
-        && let Some(release) = RELEASE.get()
+        && let Some(release) = release
     {
         release();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    fn count() {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn only_a_large_step_releases_and_nothing_happens_without_a_hook() {
+        let hook: fn() = count;
+        release_with(LARGE - 1, Some(&hook));
+        assert_eq!(CALLS.load(Ordering::SeqCst), 0);
+        release_with(LARGE, Some(&hook));
+        assert_eq!(CALLS.load(Ordering::SeqCst), 1);
+        release_with(LARGE, None);
+        assert_eq!(CALLS.load(Ordering::SeqCst), 1);
     }
 }

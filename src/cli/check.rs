@@ -1,6 +1,5 @@
 //! `cloudpact check`.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -108,9 +107,13 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
         CheckFormat::Human => {
             let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
             let renderer = DiagRenderer::new(args.scan.color.enabled(to_terminal), term_width());
-            let findings = shown_from_cwd(&report.findings, &shown);
+            let renamed = renamed_from_cwd(&report.findings, &shown);
+            let show = |file: &Arc<SourceFile>| match renamed.get(&file.path) {
+                Some(r) => r.clone(),
+                None => file.clone(),
+            };
             emit_with(args.output.as_deref(), |w| {
-                render::human::write(w, &findings, &renderer)?;
+                render::human::write_shown(w, &report.findings, &renderer, &show)?;
                 if args.output.is_none() && !args.scan.quiet {
                     writeln!(w, "{}", render::human::summary_line(&summary))?;
                 }
@@ -133,7 +136,8 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
                 }),
                 inventory: args.result.inventory,
             };
-            let doc = crate::merge::doc_of(&ws, &report, &summary, &opts);
+            let findings = render::result::LiveFindings(&report.findings);
+            let doc = crate::merge::doc_with(&ws, &report, &summary, &opts, findings);
             emit_with(args.output.as_deref(), |w| render::result::write(w, &doc))?;
             None
         }
@@ -180,31 +184,24 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     })
 }
 
-/// The findings with paths relative to the current directory instead of the root (borrowed
-/// as they are when the command ran at the root).
-fn shown_from_cwd<'a>(findings: &'a [Finding], shown: &Shown) -> Cow<'a, [Finding]> {
-    if shown.is_identity() {
-        return Cow::Borrowed(findings);
-    }
+/// The findings' files under their paths from the current directory instead of the root,
+/// by repository-relative path (none when the command ran at the root).
+fn renamed_from_cwd(findings: &[Finding], shown: &Shown) -> HashMap<Arc<str>, Arc<SourceFile>> {
     let mut renamed: HashMap<Arc<str>, Arc<SourceFile>> = HashMap::new();
-    let mut rename = |file: &Arc<SourceFile>| {
-        renamed
-            .entry(file.path.clone())
-            .or_insert_with(|| file.clone_with_path(shown.path(&file.path)))
-            .clone()
-    };
-    findings
-        .iter()
-        .map(|f| {
-            let mut f = f.clone();
-            f.file = rename(&f.file);
-            for r in &mut f.related {
-                r.file = rename(&r.file);
+    if shown.is_identity() {
+        return renamed;
+    }
+    for f in findings {
+        for file in std::iter::once(&f.file).chain(f.related.iter().map(|r| &r.file)) {
+            if !renamed.contains_key(&file.path) {
+                renamed.insert(
+                    file.path.clone(),
+                    file.clone_with_path(shown.path(&file.path)),
+                );
             }
-            f
-        })
-        .collect::<Vec<_>>()
-        .into()
+        }
+    }
+    renamed
 }
 
 pub fn summarize(report: &Report) -> Summary {

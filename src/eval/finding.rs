@@ -84,6 +84,45 @@ impl Finding {
     }
 }
 
+/// Sorts by [`Finding::sort_key`], keeping the order of findings with equal keys (a stable
+/// sort). The findings are not moved through a scratch buffer (a stable sort's takes half of
+/// them: 8 MB for 70,000): their positions are sorted, then the findings permuted in place.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        findings[a]
+            .sort_key()
+            .cmp(&findings[b].sort_key())
+            .then(a.cmp(&b))
+    });
+    permute(findings, &mut order);
+}
+
+/// Puts `items[order[i]]` at `i` for every `i`, following each cycle of the permutation with
+/// swaps; `order` is left as the identity.
+fn permute<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..items.len() {
+        let mut at = start;
+        while order[at] != start {
+            let from = order[at];
+            items.swap(at, from);
+            order[at] = at;
+            at = from;
+        }
+        order[at] = at;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permuting_puts_each_item_where_the_order_says() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e', 'f'];
+        let mut order = vec![3, 0, 4, 1, 2, 5];
+        permute(&mut items, &mut order);
+        assert_eq!(items, ['d', 'a', 'e', 'b', 'c', 'f']);
+        assert_eq!(order, [0, 1, 2, 3, 4, 5]);
+    }
 }

@@ -58,8 +58,12 @@ pub(crate) fn extract_resources(
     ctx: Ctx<'_>,
 ) -> Vec<Deployment> {
     let params = Params::new(parameters);
-    let mut out = Vec::new();
-    for (key, value) in resources.as_map().unwrap_or_default() {
+    let entries = resources.as_map().unwrap_or_default();
+    // Sized once: a template of tens of thousands of resources would otherwise grow the
+    // vector by doubling, holding the old buffer and the new at once (docs/performance.md,
+    // "Memory").
+    let mut out = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
         let Some(logical_id) = key.scalar_text() else {
             continue;
         };

@@ -479,3 +479,37 @@ pub(crate) fn parse_error(
     .in_file(file.clone())
     .at(span, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::model::Format;
+    use crate::source::Span;
+
+    #[test]
+    fn shared_deployments_keep_no_buffer_of_their_unit() {
+        let catalog = Catalog::builtin();
+        let paths = HashMap::new();
+        let share = Share {
+            catalog: &catalog,
+            paths: &paths,
+        };
+        let deployments: Vec<Deployment> = (0..100)
+            .map(|i| {
+                let at = Span::new(i, i + 1);
+                Deployment::new("a.tf".into(), at, Format::Terraform, "aws_s3_bucket", "b")
+            })
+            .collect();
+        let out = share.part(
+            Extraction {
+                deployments,
+                errors: Vec::new(),
+            },
+            0,
+        );
+        assert_eq!(out.deployments.len(), 100);
+        // A `collect` reuses the deployments' buffer: room for 4,200 pointers, kept for the run.
+        assert_eq!(out.deployments.capacity(), 100);
+        assert_eq!(out.deployments[99].span, Span::new(99, 100));
+    }
+}

@@ -79,6 +79,22 @@ fn place(file: &SourceFile, span: Span) -> Place {
 
 /// The result document of a check.
 pub fn doc_of(ws: &Workspace, report: &Report, summary: &Summary, opts: &DocOptions) -> Doc {
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| finding_raw(&finding_json(f)))
+        .collect();
+    doc_with(ws, report, summary, opts, findings)
+}
+
+/// [`doc_of`] with `findings` as the document's findings.
+pub fn doc_with<F>(
+    ws: &Workspace,
+    report: &Report,
+    summary: &Summary,
+    opts: &DocOptions,
+    findings: F,
+) -> Doc<F> {
     let set = &report.policies;
     let mut summary_v = summary_json(summary);
     summary_v["deployments_by_country"] = json!(report.tally.by_country);
@@ -101,11 +117,7 @@ pub fn doc_of(ws: &Workspace, report: &Report, summary: &Summary, opts: &DocOpti
         shard: opts.shard,
         policy_hash: Some(policy_hash(set)),
         summary: summary_v,
-        findings: report
-            .findings
-            .iter()
-            .map(|f| finding_raw(&finding_json(f)))
-            .collect(),
+        findings,
         whole_repo: Some(whole_repo(ws, report)),
         rules: rules(set, report.as_of),
         records: records(set)

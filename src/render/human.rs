@@ -1,15 +1,23 @@
 //! `human`: compiler-style diagnostics (miette) and a summary line.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::Summary;
 use super::diagnostic::DiagRenderer;
 use crate::diag::{Diag, Label};
 use crate::eval::finding::Finding;
+use crate::source::SourceFile;
 
 /// A finding as a diagnostic: rule id as code, headline, the deployment's span labelled with its
 /// provider and evidence, and help (how to comply, the contract reference, where the rule is).
 pub fn to_diag(f: &Finding) -> Diag {
+    to_diag_shown(f, &|file| file.clone())
+}
+
+/// [`to_diag`] with each file as `shown` gives it (the same text under the path printed).
+fn to_diag_shown(f: &Finding, shown: &Shown<'_>) -> Diag {
     let mut help = f.help.clone().unwrap_or_default();
     if let Some(r) = &f.reference {
         push_line(&mut help, &format!("contract: {r}"));
@@ -18,7 +26,7 @@ pub fn to_diag(f: &Finding) -> Diag {
         let lc = rel.file.line_col(rel.span.start);
         push_line(
             &mut help,
-            &format!("{} ({}:{})", rel.message, rel.file.path, lc.line),
+            &format!("{} ({}:{})", rel.message, shown(&rel.file).path, lc.line),
         );
     }
     if let Some(s) = &f.suppressed {
@@ -28,7 +36,7 @@ pub fn to_diag(f: &Finding) -> Diag {
         code: f.rule.to_string(),
         severity: f.severity,
         message: f.message.clone(),
-        file: Some(f.file.clone()),
+        file: Some(shown(&f.file)),
         labels: vec![Label {
             span: f.span,
             text: f.label.clone(),
@@ -37,6 +45,9 @@ pub fn to_diag(f: &Finding) -> Diag {
         help: (!help.is_empty()).then_some(help),
     }
 }
+
+/// The file a report shows for a finding's file: the same text, under the path printed.
+pub type Shown<'a> = dyn Fn(&Arc<SourceFile>) -> Arc<SourceFile> + Sync + 'a;
 
 fn push_line(s: &mut String, line: &str) {
     if !s.is_empty() {
@@ -62,9 +73,22 @@ pub fn write(
     findings: &[Finding],
     renderer: &DiagRenderer,
 ) -> std::io::Result<()> {
-    let shown: Vec<&Finding> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
-    let render = |f: &&Finding| renderer.render(&to_diag(f));
-    for batch in shown.chunks(BATCH) {
+    write_shown(w, findings, renderer, &|file| file.clone())
+}
+
+/// [`write`] with each file under the path `shown` gives it (the command line prints paths
+/// from the current directory): files are renamed as findings are rendered, not findings
+/// copied beforehand (a copy of every finding was 20 MB for 60,000).
+pub fn write_shown(
+    w: &mut dyn std::io::Write,
+    findings: &[Finding],
+    renderer: &DiagRenderer,
+    shown: &Shown<'_>,
+) -> std::io::Result<()> {
+    let shown_findings: Vec<&Finding> =
+        findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    let render = |f: &&Finding| renderer.render(&to_diag_shown(f, shown));
+    for batch in shown_findings.chunks(BATCH) {
         // A few findings are rendered on this thread: a run that found little (an empty
         // folder's) then starts no thread pool.
         let parts: Vec<String> = if batch.len() < 8 {

@@ -15,7 +15,7 @@ use serde::ser::{SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::Summary;
-use super::locate::{fingerprints, uri_of, utf16_region};
+use super::locate::{Fingerprints, uri_of, utf16_region};
 use super::rule_docs::{self, RuleDoc};
 use crate::diag::Severity;
 use crate::dsl::model::PolicySet;
@@ -176,7 +176,6 @@ pub fn write(
     summary: &Summary,
 ) -> std::io::Result<()> {
     let docs = rule_docs::all(rules, findings);
-    let prints = fingerprints(findings);
     let mut driver = json!({
         "name": "cloudpact",
         "semanticVersion": env!("CARGO_PKG_VERSION"),
@@ -209,7 +208,7 @@ pub fn write(
             properties: json!({"as_of": summary.as_of.to_string()}),
             results: Results {
                 findings,
-                prints: &prints,
+                prints: std::cell::RefCell::new(Fingerprints::default()),
                 docs: &docs,
             },
             tool: json!({"driver": driver}),
@@ -225,16 +224,18 @@ pub fn write(
 /// The results of a log, each built when it is serialized.
 struct Results<'a> {
     findings: &'a [Finding],
-    prints: &'a [String],
+    /// Made as the results are written (serialization borrows the results immutably).
+    prints: std::cell::RefCell<Fingerprints>,
     docs: &'a [RuleDoc],
 }
 
 impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.findings.len()))?;
-        for (f, fp) in self.findings.iter().zip(self.prints) {
+        let mut prints = self.prints.borrow_mut();
+        for f in self.findings {
             let rule = self.docs.iter().position(|d| *d.id == *f.rule);
-            seq.serialize_element(&result_json(f, rule, fp))?;
+            seq.serialize_element(&result_json(f, rule, &prints.next(f)))?;
         }
         seq.end()
     }

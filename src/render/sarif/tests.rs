@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::*;
 use crate::eval::finding::Suppression;
 use crate::render::fixture::{fixture, redact_version};
+use crate::render::locate::fingerprints;
 
 fn log() -> Value {
     let fx = fixture();
