@@ -49,7 +49,7 @@ pub fn policy_hash(set: &PolicySet) -> String {
     let mut digests: Vec<String> = set
         .files
         .iter()
-        .map(|f| hex(&Sha256::digest(f.text().as_bytes())))
+        .map(|f| crate::render::locate::hex(&Sha256::digest(f.text().as_bytes())))
         .collect();
     digests.sort();
     digests.dedup();
@@ -58,11 +58,7 @@ pub fn policy_hash(set: &PolicySet) -> String {
         h.update(d.as_bytes());
         h.update(b"\n");
     }
-    format!("sha256:{}", hex(&h.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("sha256:{}", crate::render::locate::hex(&h.finalize()))
 }
 
 fn place(file: &SourceFile, span: Span) -> Place {
