@@ -125,7 +125,7 @@ impl Judged {
 /// as the rate so far projects over all of them, with a margin, so that a vector that would
 /// double past a power of two (65,536 findings: 15 MB of room unused) is sized once. When
 /// the projection falls short it grows by an eighth at least, so growing stays linear.
-fn reserve_projected(findings: &mut Vec<Finding>, more: usize, done: usize, total: usize) {
+fn reserve_projected<T>(findings: &mut Vec<T>, more: usize, done: usize, total: usize) {
     let needed = findings.len() + more;
     if needed <= findings.capacity() {
         return;

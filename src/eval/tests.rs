@@ -305,3 +305,21 @@ fn results_do_not_depend_on_thread_count() {
     };
     assert_eq!(key(&a), key(&b));
 }
+
+#[test]
+fn findings_vector_is_sized_from_the_rate_not_doubled() {
+    // 9 chunks of 8,192 deployments, one finding each: doubling would end at 131,072.
+    let total = 9 * 8192;
+    let mut v: Vec<u8> = Vec::new();
+    for chunk in 1..=9 {
+        super::reserve_projected(&mut v, 8192, chunk * 8192, total);
+        v.extend(std::iter::repeat_n(0, 8192));
+    }
+    assert_eq!(v.len(), total);
+    assert!(v.capacity() <= total + total / 16, "{}", v.capacity());
+    // A rate that rises at the end still grows by an eighth at least each time.
+    let mut w: Vec<u8> = Vec::with_capacity(100);
+    w.extend([0; 100]);
+    super::reserve_projected(&mut w, 1, 1000, 1000);
+    assert!(w.capacity() >= 112, "{}", w.capacity());
+}

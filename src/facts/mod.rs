@@ -199,6 +199,10 @@ fn extract_unit(
     ctx: Ctx<'_>,
     share: &Share<'_>,
 ) -> Extraction<Arc<Deployment>> {
+    if let UnitKey::Terraform(_) = key {
+        // A Terraform folder alone is a stack of one.
+        return terraform_units(&[(key, &files.to_vec())], ctx, share);
+    }
     let run = || match key {
         UnitKey::Pulumi(_) => {
             let mut out = Extraction::default();
@@ -219,9 +223,6 @@ fn extract_unit(
                 acc
             }),
     };
-    if let UnitKey::Terraform(_) = key {
-        return terraform_units(&[(key, &files.to_vec())], ctx, share);
-    }
     share.part(guarded(files.first(), run), text_len(files))
 }
 
