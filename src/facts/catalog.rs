@@ -78,20 +78,60 @@ pub struct ProviderDef {
 }
 
 /// A host rule: a glob (`*.openai.azure.com`) or a regex (`re: …`, may capture `region`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum HostRuleDef {
     Glob(String),
     Rule {
-        #[serde(default)]
         glob: Option<String>,
-        #[serde(default)]
         re: Option<String>,
-        #[serde(default)]
         service: Option<String>,
-        #[serde(default)]
         kind: Option<String>,
     },
+}
+
+/// A string is a glob, a map a rule. Written by hand rather than `#[serde(untagged)]`, which
+/// buffers every value and tries each variant in turn: the catalog's ~400 host rules are
+/// read at every start (docs/performance.md, "Start-up").
+impl<'de> Deserialize<'de> for HostRuleDef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<HostRuleDef, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            #[serde(default)]
+            glob: Option<String>,
+            #[serde(default)]
+            re: Option<String>,
+            #[serde(default)]
+            service: Option<String>,
+            #[serde(default)]
+            kind: Option<String>,
+        }
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = HostRuleDef;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a host glob, or a map with `glob` or `re`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HostRuleDef, E> {
+                Ok(HostRuleDef::Glob(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<HostRuleDef, E> {
+                Ok(HostRuleDef::Glob(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<HostRuleDef, A::Error> {
+                let f = Fields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(HostRuleDef::Rule {
+                    glob: f.glob,
+                    re: f.re,
+                    service: f.service,
+                    kind: f.kind,
+                })
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 /// What a host says about a deployment.
@@ -180,16 +220,66 @@ pub struct Catalog {
     ids: Vec<ProviderId>,
     /// id or alias → id.
     names: HashMap<String, ProviderId>,
-    regions: HashMap<String, RegionTable>,
     /// Compiled on first use: a scan without endpoint hosts never pays for ~200 regexes.
     hosts: OnceLock<HostRules>,
-    /// The type tables, compiled when the program was built (docs/performance.md, "Start-up").
+}
+
+/// The built-in tables no user entry extends: region → country, resource type → kind and
+/// service, accelerator sizes. Parsed on first use, once per process: a run that resolves no
+/// region and classifies no resource (an empty folder, a policy check) never reads them
+/// (docs/performance.md, "Start-up"). The unit tests read them all (`compile_all`), so the
+/// first use cannot fail.
+#[derive(Debug)]
+struct Tables {
+    regions: HashMap<String, RegionTable>,
+    /// The type tables, compiled when the program was built.
     kind_set: TypeTable,
     kind_rules: Vec<(Kind, Option<String>)>,
     service_set: TypeTable,
     services: Vec<String>,
     /// Provider id → accelerator size patterns.
     gpu: Vec<(String, LazySet)>,
+}
+
+impl Tables {
+    fn get() -> &'static Tables {
+        static TABLES: OnceLock<Tables> = OnceLock::new();
+        TABLES.get_or_init(|| Tables::parse().unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn parse() -> Result<Tables, CatalogError> {
+        let regions: HashMap<String, RegionTable> = serde_json::from_str(REGIONS_JSON)
+            .map_err(|e| CatalogError::Builtin(format!("regions.yaml: {e}")))?;
+        let kinds: Vec<KindRuleDef> = serde_json::from_str(KINDS_JSON)
+            .map_err(|e| CatalogError::Builtin(format!("kinds.yaml: {e}")))?;
+        let kind_set = TypeTable::new("kinds.yaml", KINDS_DFA, kinds.len());
+        let kind_rules = kinds
+            .into_iter()
+            .map(|k| {
+                Kind::parse(&k.kind)
+                    .map(|kind| (kind, k.service))
+                    .ok_or_else(|| CatalogError::Builtin(format!("unknown kind `{}`", k.kind)))
+            })
+            .collect::<Result<_, _>>()?;
+        let service_defs: Vec<ServiceRuleDef> = serde_json::from_str(SERVICES_JSON)
+            .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
+        let service_set = TypeTable::new("services.yaml", SERVICES_DFA, service_defs.len());
+        let services = service_defs.into_iter().map(|s| s.service).collect();
+        let gpu_defs: BTreeMap<String, Vec<String>> = serde_json::from_str(GPU_JSON)
+            .map_err(|e| CatalogError::Builtin(format!("gpu.yaml: {e}")))?;
+        let gpu = gpu_defs
+            .into_iter()
+            .map(|(provider, patterns)| (provider, LazySet::new("gpu.yaml", patterns)))
+            .collect();
+        Ok(Tables {
+            regions,
+            kind_set,
+            kind_rules,
+            service_set,
+            services,
+            gpu,
+        })
+    }
 }
 
 /// A resource-type table's patterns as the DFA build.rs compiled them from the lowercased
@@ -315,10 +405,6 @@ impl Catalog {
     pub(crate) fn build(extra: Vec<ProviderDef>) -> Result<Catalog, CatalogError> {
         let mut providers: Vec<ProviderDef> = serde_json::from_str(PROVIDERS_JSON)
             .map_err(|e| CatalogError::Builtin(format!("providers.yaml: {e}")))?;
-        let regions: HashMap<String, RegionTable> = serde_json::from_str(REGIONS_JSON)
-            .map_err(|e| CatalogError::Builtin(format!("regions.yaml: {e}")))?;
-        let kinds: Vec<KindRuleDef> = serde_json::from_str(KINDS_JSON)
-            .map_err(|e| CatalogError::Builtin(format!("kinds.yaml: {e}")))?;
         // A user's entry may add signals to a built-in provider, never take over its names.
         if let Some(p) = check_user_providers(&providers, &extra).into_iter().next() {
             return Err(CatalogError::Provider {
@@ -355,39 +441,11 @@ impl Catalog {
             compile_host(&id, &def.1)?;
         }
 
-        let kind_set = TypeTable::new("kinds.yaml", KINDS_DFA, kinds.len());
-        let kind_rules = kinds
-            .into_iter()
-            .map(|k| {
-                Kind::parse(&k.kind)
-                    .map(|kind| (kind, k.service))
-                    .ok_or_else(|| CatalogError::Builtin(format!("unknown kind `{}`", k.kind)))
-            })
-            .collect::<Result<_, _>>()?;
-
-        let service_defs: Vec<ServiceRuleDef> = serde_json::from_str(SERVICES_JSON)
-            .map_err(|e| CatalogError::Builtin(format!("services.yaml: {e}")))?;
-        let service_set = TypeTable::new("services.yaml", SERVICES_DFA, service_defs.len());
-        let services = service_defs.into_iter().map(|s| s.service).collect();
-
-        let gpu_defs: BTreeMap<String, Vec<String>> = serde_json::from_str(GPU_JSON)
-            .map_err(|e| CatalogError::Builtin(format!("gpu.yaml: {e}")))?;
-        let gpu = gpu_defs
-            .into_iter()
-            .map(|(provider, patterns)| (provider, LazySet::new("gpu.yaml", patterns)))
-            .collect();
-
         Ok(Catalog {
             providers,
             ids,
             names,
-            regions,
             hosts: OnceLock::new(),
-            kind_set,
-            kind_rules,
-            service_set,
-            services,
-            gpu,
         })
     }
 
@@ -476,7 +534,7 @@ impl Catalog {
     /// The country of a region of a provider, from the provider's own table. A region string
     /// alone never decides (`eu-west-1` is Ireland on AWS, London on Alibaba).
     pub(crate) fn country(&self, provider: &str, region: &str) -> Option<&str> {
-        let table = self.regions.get(provider)?;
+        let table = Tables::get().regions.get(provider)?;
         table
             .regions
             .get(&region.to_lowercase())
@@ -485,7 +543,7 @@ impl Catalog {
 
     /// Whether a location is a multi-region one (`EU`, `US`, `eur4`): it has no single country.
     pub(crate) fn is_multi_region(&self, provider: &str, region: &str) -> bool {
-        self.regions.get(provider).is_some_and(|t| {
+        Tables::get().regions.get(provider).is_some_and(|t| {
             t.multi_region
                 .iter()
                 .any(|m| m.eq_ignore_ascii_case(region))
@@ -495,7 +553,7 @@ impl Catalog {
     /// The countries a multi-region location may keep data in (`EU` → the member states,
     /// `eur4` → Finland, the Netherlands and Belgium), when the provider documents them.
     pub(crate) fn multi_region_countries(&self, provider: &str, region: &str) -> Option<&[String]> {
-        let table = self.regions.get(provider)?;
+        let table = Tables::get().regions.get(provider)?;
         table
             .multi_region_countries
             .get(&region.to_lowercase())
@@ -510,16 +568,18 @@ impl Catalog {
     /// The kind (and service, when the table names it) of a resource type as written. The
     /// first matching rule of `kinds.yaml` wins.
     pub(crate) fn kind_of(&self, type_: &str) -> Option<(Kind, Option<&str>)> {
-        let first = self.kind_set.first_match(type_)?;
-        let (kind, service) = &self.kind_rules[first];
+        let tables = Tables::get();
+        let first = tables.kind_set.first_match(type_)?;
+        let (kind, service) = &tables.kind_rules[first];
         Some((*kind, service.as_deref()))
     }
 
     /// The provider's service for a resource type as written (`aws_eks_cluster` → `eks`).
     /// The first matching rule of `services.yaml` wins.
     pub(crate) fn service_of(&self, type_: &str) -> Option<&str> {
-        let first = self.service_set.first_match(type_)?;
-        Some(&self.services[first])
+        let tables = Tables::get();
+        let first = tables.service_set.first_match(type_)?;
+        Some(&tables.services[first])
     }
 
     /// Whether an instance, machine or VM size type asks for accelerators (`g5.xlarge`,
@@ -527,7 +587,8 @@ impl Catalog {
     /// Without a provider every provider's patterns are tried.
     pub(crate) fn is_gpu_type(&self, provider: Option<&str>, size: &str) -> bool {
         let size = size.trim();
-        self.gpu
+        Tables::get()
+            .gpu
             .iter()
             .filter(|(p, _)| provider.is_none_or(|want| want == p))
             .any(|(_, set)| set.is_match(size))
@@ -536,9 +597,10 @@ impl Catalog {
     /// Compiles every lazily compiled table now (the unit tests' check of the built-in data).
     #[cfg(test)]
     pub(crate) fn compile_all(&self) {
-        self.kind_set.dfa();
-        self.service_set.dfa();
-        for (_, set) in &self.gpu {
+        let tables = Tables::parse().expect("built-in tables");
+        tables.kind_set.dfa();
+        tables.service_set.dfa();
+        for (_, set) in &tables.gpu {
             set.get();
         }
         self.host_rules();

@@ -335,7 +335,7 @@ fn builtin_tables_take_the_ascii_path() {
 #[test]
 fn multi_region_country_sets_are_multi_regions_with_sorted_iso_codes() {
     let c = Catalog::builtin();
-    for (provider, table) in &c.regions {
+    for (provider, table) in &super::Tables::get().regions {
         for (location, set) in &table.multi_region_countries {
             assert!(
                 c.is_multi_region(provider, location),
@@ -387,7 +387,8 @@ fn type_tables_match_without_regard_to_case() {
         tables.push((name, patterns.collect()));
     }
     tables.extend(
-        c.gpu
+        super::Tables::get()
+            .gpu
             .iter()
             .map(|(_, set)| (set.table, set.patterns.clone())),
     );
@@ -417,9 +418,10 @@ fn type_tables_match_without_regard_to_case() {
 #[test]
 fn type_tables_decide_as_their_patterns() {
     let catalog = Catalog::builtin();
+    let tables = super::Tables::get();
     for (table, json, dfa) in [
-        ("kinds", super::KINDS_JSON, &catalog.kind_set),
-        ("services", super::SERVICES_JSON, &catalog.service_set),
+        ("kinds", super::KINDS_JSON, &tables.kind_set),
+        ("services", super::SERVICES_JSON, &tables.service_set),
     ] {
         let rules: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
         let patterns: Vec<&str> = rules
@@ -467,4 +469,33 @@ fn type_tables_decide_as_their_patterns() {
         Some(Kind::Storage)
     );
     assert_eq!(catalog.kind_of("not_a_cloud_type"), None);
+}
+
+/// A user's host rules are read from YAML as the built-in ones from JSON: a string is a glob,
+/// a map a rule, and anything else an error that says what was expected.
+#[test]
+fn host_rules_read_strings_as_globs_and_maps_as_rules() {
+    let yaml = "- \"*.stargate.example\"\n- re: '^(?P<region>[a-z]+)\\.sg\\.example$'\n  service: api\n- glob: \"api.sg.example\"\n  kind: ai\n";
+    let rules: Vec<HostRuleDef> = serde_yaml::from_str(yaml).unwrap();
+    assert!(matches!(&rules[0], HostRuleDef::Glob(g) if g == "*.stargate.example"));
+    assert!(matches!(
+        &rules[1],
+        HostRuleDef::Rule { glob: None, re: Some(re), service: Some(s), kind: None }
+            if re.starts_with("^(?P<region>") && s == "api"
+    ));
+    assert!(matches!(
+        &rules[2],
+        HostRuleDef::Rule { glob: Some(g), re: None, service: None, kind: Some(k) }
+            if g == "api.sg.example" && k == "ai"
+    ));
+    let json: Vec<HostRuleDef> =
+        serde_json::from_str(r#"["a.example", {"glob": "b.example"}]"#).unwrap();
+    assert!(matches!(&json[0], HostRuleDef::Glob(g) if g == "a.example"));
+    assert!(matches!(&json[1], HostRuleDef::Rule { glob: Some(g), .. } if g == "b.example"));
+    let err = serde_yaml::from_str::<Vec<HostRuleDef>>("- 42\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a host glob, or a map with `glob` or `re`"),
+        "{err}"
+    );
 }
