@@ -387,14 +387,12 @@ impl Walker {
         if shallow {
             builder.max_depth(Some(1));
         }
-        for entry in builder.build() {
-            match entry {
-                Ok(e) => {
-                    if let Some(t) = e.file_type() {
-                        self.entry(e.path(), t, out);
-                    }
-                }
-                Err(e) => self.walk_error(&e, dir, out),
+        let threads = if shallow { 1 } else { walk_threads(&start) };
+        if threads > 1 {
+            self.walk_parallel(builder.threads(threads).build_parallel(), dir, out);
+        } else {
+            for entry in builder.build() {
+                self.walked(entry, dir, out);
             }
         }
         out.skipped.extend(std::mem::take(
@@ -402,6 +400,65 @@ impl Walker {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         ));
+    }
+
+    /// One result of a walk of the folder `dir`.
+    fn walked(
+        &self,
+        entry: Result<ignore::DirEntry, ignore::Error>,
+        dir: &str,
+        out: &mut Discovered,
+    ) {
+        match entry {
+            Ok(e) => {
+                if let Some(t) = e.file_type() {
+                    self.entry(e.path(), t, out);
+                }
+            }
+            Err(e) => self.walk_error(&e, dir, out),
+        }
+    }
+
+    /// A walk of the folder `dir` on several threads: each gathers what it meets, and the parts
+    /// are joined when the walk ends. The order does not matter ([`Discovered::finish`] sorts
+    /// the files); the notes, which are printed as they are, are sorted here.
+    fn walk_parallel(&self, walk: ignore::WalkParallel, dir: &str, out: &mut Discovered) {
+        /// What one walking thread found, handed over when the walk drops it.
+        struct Part<'a> {
+            found: Discovered,
+            into: &'a Mutex<Vec<Discovered>>,
+        }
+        impl Drop for Part<'_> {
+            fn drop(&mut self) {
+                let found = std::mem::take(&mut self.found);
+                self.into
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(found);
+            }
+        }
+        let parts: Mutex<Vec<Discovered>> = Mutex::default();
+        walk.run(|| {
+            let mut part = Part {
+                found: Discovered::default(),
+                into: &parts,
+            };
+            Box::new(move |entry| {
+                self.walked(entry, dir, &mut part.found);
+                ignore::WalkState::Continue
+            })
+        });
+        let mut notes = Vec::new();
+        for part in parts
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            out.candidates.extend(part.candidates);
+            out.skipped.extend(part.skipped);
+            notes.extend(part.notes);
+        }
+        notes.sort();
+        out.notes.extend(notes);
     }
 
     /// One entry of a walk, or a named file, by the type of the entry itself (links not
@@ -727,11 +784,27 @@ pub fn sort_inputs(results: Vec<Result<Input, Diag>>) -> (Vec<Input>, Vec<Diag>)
     (inputs, errors)
 }
 
+/// How many threads walk the folder `start`: as many as the run's worker threads when it has
+/// a subfolder to share out, else one. Walking was the one serial step of a large run (about
+/// an eighth of its time), and a folder without subfolders gives a second thread nothing to
+/// do but start (docs/performance.md, "Against the read-everything floor").
+fn walk_threads(start: &Path) -> usize {
+    let has_folder = std::fs::read_dir(start).is_ok_and(|mut entries| {
+        entries.any(|e| e.is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir())))
+    });
+    // Asked only then: asking starts the worker pool, which a run on a flat folder may not need.
+    if has_folder {
+        rayon::current_num_threads()
+    } else {
+        1
+    }
+}
+
 /// The bytes of a regular file. The walk gives only regular files, but one may have been
 /// swapped for a device since: what was opened is checked before it is read.
 fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other(format!(
@@ -740,7 +813,9 @@ fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
         )));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes)?;
+    // Through `take`, whose reads are the file's own: `File::read_to_end` asks the system for
+    // the size and position again (two calls per file) to size a buffer this one already has.
+    file.take(u64::MAX).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -769,21 +844,21 @@ fn read_one(c: &Candidate) -> Result<Input, Diag> {
         at: c.abs.as_path().into(),
         read: read_again,
     };
-    input_of(c, &bytes, Some(origin))
+    input_of(c, bytes, Some(origin))
 }
 
 /// A file's text read as [`read_one`] reads it, or `None` (for a finding's file whose text a
 /// batch dropped: src/source.rs; for the references between Bicep files a batch must keep
 /// together: src/workspace/shard.rs).
 pub(crate) fn read_again(path: &Path) -> Option<String> {
-    decode(&read_regular(path).ok()?).ok()
+    decode(read_regular(path).ok()?).ok()
 }
 
 /// The input of a candidate's bytes, however they were read (from the disk, or from a git
 /// tree: src/workspace/git.rs).
 pub fn input_of(
     c: &Candidate,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     origin: Option<crate::source::Origin>,
 ) -> Result<Input, Diag> {
     let code = crate::diag::code::PARSE_ERROR;
@@ -816,31 +891,35 @@ pub struct NotText {
 /// byte-order mark, as Windows editors and PowerShell's `Out-File` write ARM templates and
 /// `.bicep` files. The byte-order mark is not content: it is dropped, so spans are offsets
 /// into the decoded text, as editors show it. A NUL character means binary content.
-pub(crate) fn decode(bytes: &[u8]) -> Result<String, NotText> {
-    let text = match bytes {
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, NotText> {
+    let text = match bytes.as_slice() {
         [0xFF, 0xFE, rest @ ..] => decode_utf16(rest, u16::from_le_bytes)?,
         [0xFE, 0xFF, rest @ ..] => decode_utf16(rest, u16::from_be_bytes)?,
         _ => {
-            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+            let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            if let Some(nul) = memchr::memchr(0, &bytes[bom..]) {
                 return Err(NotText {
                     why: BINARY,
-                    text_before: String::from_utf8_lossy(&bytes[..nul]).into_owned(),
+                    text_before: String::from_utf8_lossy(&bytes[bom..bom + nul]).into_owned(),
                 });
             }
-            match std::str::from_utf8(bytes) {
-                Ok(t) => t.to_string(),
-                Err(e) => {
-                    return Err(NotText {
-                        why: "invalid UTF-8",
-                        text_before: String::from_utf8_lossy(&bytes[..e.valid_up_to()])
-                            .into_owned(),
-                    });
+            let mut bytes = bytes;
+            bytes.drain(..bom);
+            // The bytes become the text where they are: no copy of the file.
+            return String::from_utf8(bytes).map_err(|e| {
+                let valid = e.utf8_error().valid_up_to();
+                NotText {
+                    why: "invalid UTF-8",
+                    text_before: String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned(),
                 }
-            }
+            });
         }
     };
-    match text.find('\0') {
+    match memchr::memchr(0, text.as_bytes()) {
         Some(nul) => Err(NotText {
             why: BINARY,
             text_before: text[..nul].to_string(),
@@ -954,13 +1033,13 @@ mod tests {
     #[test]
     fn utf16_with_a_byte_order_mark_is_decoded() {
         let text = "resource \"a_b\" \"c\" {\n  location = \"westeurope\" # é 😀\n}\n";
-        assert_eq!(decode(&utf16(text, false)).unwrap(), text);
-        assert_eq!(decode(&utf16(text, true)).unwrap(), text);
+        assert_eq!(decode(utf16(text, false)).unwrap(), text);
+        assert_eq!(decode(utf16(text, true)).unwrap(), text);
         // The UTF-8 byte-order mark is dropped too.
         let mut bytes = b"\xEF\xBB\xBF".to_vec();
         bytes.extend(text.as_bytes());
-        assert_eq!(decode(&bytes).unwrap(), text);
-        assert_eq!(decode(text.as_bytes()).unwrap(), text);
+        assert_eq!(decode(bytes).unwrap(), text);
+        assert_eq!(decode(text.as_bytes().to_vec()).unwrap(), text);
     }
 
     #[test]
@@ -968,21 +1047,29 @@ mod tests {
         // An unpaired surrogate after some text.
         let mut bytes = utf16("ab", false);
         bytes.extend([0x00, 0xD8, 0x41, 0x00]);
-        let e = decode(&bytes).unwrap_err();
+        let e = decode(bytes).unwrap_err();
         assert_eq!((e.why, e.text_before.as_str()), ("invalid UTF-16", "ab"));
         let mut odd = utf16("ab", true);
         odd.push(0x41);
-        assert!(decode(&odd).unwrap_err().why.starts_with("invalid UTF-16"));
+        assert!(decode(odd).unwrap_err().why.starts_with("invalid UTF-16"));
         // UTF-16 without a byte-order mark is binary (NUL bytes), as before.
-        let e = decode(&utf16("ab", false)[2..]).unwrap_err();
+        let e = decode(utf16("ab", false)[2..].to_vec()).unwrap_err();
         assert!(e.why.starts_with("binary content"));
-        let e = decode(&utf16("a\0b", true)).unwrap_err();
+        let e = decode(utf16("a\0b", true)).unwrap_err();
         assert_eq!(
             (e.why.starts_with("binary"), e.text_before.as_str()),
             (true, "a")
         );
-        let e = decode(b"ab\xFFcd").unwrap_err();
+        let e = decode(b"ab\xFFcd".to_vec()).unwrap_err();
         assert_eq!((e.why, e.text_before.as_str()), ("invalid UTF-8", "ab"));
+        // After a UTF-8 byte-order mark, which is not part of the text before.
+        let e = decode(b"\xEF\xBB\xBFab\xFFcd".to_vec()).unwrap_err();
+        assert_eq!((e.why, e.text_before.as_str()), ("invalid UTF-8", "ab"));
+        let e = decode(b"\xEF\xBB\xBFab\0cd".to_vec()).unwrap_err();
+        assert_eq!(
+            (e.why.starts_with("binary"), e.text_before.as_str()),
+            (true, "ab")
+        );
     }
 
     #[test]

@@ -289,7 +289,7 @@ pub struct Text(Arc<str>);
 const SHARED_TEXTS: usize = 4096;
 
 thread_local! {
-    static TEXTS: std::cell::RefCell<std::collections::HashSet<Arc<str>>> =
+    static TEXTS: std::cell::RefCell<std::collections::HashSet<Arc<str>, foldhash::fast::RandomState>> =
         std::cell::RefCell::default();
 }
 

@@ -309,7 +309,7 @@ impl Workspace {
                 // Decoded as `check` decodes it (UTF-16 with a byte-order mark too).
                 None => std::fs::read(self.abs(rel))
                     .ok()
-                    .and_then(|bytes| discover::decode(&bytes).ok()),
+                    .and_then(|bytes| discover::decode(bytes).ok()),
             };
             let input = text.map(|text| Input {
                 file: Arc::new(SourceFile::new(rel.clone(), text)),

@@ -334,7 +334,7 @@ impl GitTree {
                     )
                     .to_diag()
                 })?;
-                discover::input_of(c, &bytes, None)
+                discover::input_of(c, bytes, None)
             })
             .collect();
         discover::sort_inputs(results)
