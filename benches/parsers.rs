@@ -1,0 +1,145 @@
+//! How fast the parsers cloudpact builds on read a folder's files, one thread, each alone: the
+//! floor below which no change to cloudpact's own steps can bring `check` (docs/performance.md,
+//! "What sets the limit"). For YAML, `.tf` and JSON files it times
+//!   - the third-party parser alone: saphyr-parser's events (YAML), hcl-edit's syntax tree
+//!     (HCL), jsonc-parser's tokens (JSON);
+//!   - cloudpact's parse of the same text into its span tree (`cloudpact::parse`), which the
+//!     extractors walk;
+//!
+//! and prints MB/s for each, with the binary's allocator. Every file is read once before
+//! timing; the best of three rounds is kept.
+//!
+//! usage: `cargo bench --bench parsers -- [DIR]` (default: `examples/`)
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+// The binary's allocator (src/main.rs): with the system's, allocation alone was a fifth of
+// every parser's time here and the figures were not those of a run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The files of `dir` whose name ends with one of `exts`, as text (others skipped).
+fn texts(dir: &Path, exts: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(path);
+            } else if exts
+                .iter()
+                .any(|x| path.extension().is_some_and(|e| e == *x))
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                out.push(text);
+            }
+        }
+    }
+    out
+}
+
+/// The best of three rounds of `f` over every text; `f` returns a number so that the work is
+/// not optimised away.
+fn best(texts: &[String], f: impl Fn(&str) -> usize) -> (Duration, usize) {
+    (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            let n: usize = texts.iter().map(|t| f(t)).sum();
+            (start.elapsed(), n)
+        })
+        .min_by_key(|(d, _)| *d)
+        .expect("three rounds")
+}
+
+fn row(format: &str, step: &str, texts: &[String], (took, _): (Duration, usize)) {
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "{format:<5} {step:<34} {:>6} files {mb:>7.2} MB {:>9.1} ms {:>7.1} MB/s",
+        texts.len(),
+        took.as_secs_f64() * 1e3,
+        mb / took.as_secs_f64().max(1e-9),
+    );
+}
+
+fn saphyr_events(text: &str) -> usize {
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let mut n = 0;
+    while let Some(Ok((event, _))) = parser.next_event() {
+        n += 1;
+        if event == saphyr_parser::Event::StreamEnd {
+            break;
+        }
+    }
+    n
+}
+
+fn jsonc_tokens(text: &str) -> usize {
+    let mut scanner = jsonc_parser::Scanner::new(text, &Default::default());
+    let mut n = 0;
+    while let Ok(Some(_)) = scanner.scan() {
+        n += 1;
+    }
+    n
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the folder is the first other argument.
+    let dir = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .map_or_else(|| PathBuf::from("examples"), PathBuf::from);
+    println!("parsers, one thread, best of 3, over {}", dir.display());
+    let yaml = texts(&dir, &["yaml", "yml"]);
+    row(
+        "yaml",
+        "saphyr-parser events",
+        &yaml,
+        best(&yaml, saphyr_events),
+    );
+    row(
+        "yaml",
+        "cloudpact::parse::yaml (span tree)",
+        &yaml,
+        best(&yaml, |t| {
+            cloudpact::parse::yaml::parse_str(t).map_or(0, |d| d.len())
+        }),
+    );
+    let hcl = texts(&dir, &["tf"]);
+    row(
+        "hcl",
+        "hcl-edit parse_body",
+        &hcl,
+        best(&hcl, |t| {
+            hcl_edit::parser::parse_body(t).map_or(0, |b| b.len())
+        }),
+    );
+    row(
+        "hcl",
+        "cloudpact::parse::hcl",
+        &hcl,
+        best(&hcl, |t| {
+            cloudpact::parse::hcl::parse(t).map_or(0, |b| b.len())
+        }),
+    );
+    let json = texts(&dir, &["json"]);
+    row(
+        "json",
+        "jsonc-parser tokens",
+        &json,
+        best(&json, jsonc_tokens),
+    );
+    row(
+        "json",
+        "cloudpact::parse::json (span tree)",
+        &json,
+        best(&json, |t| {
+            usize::from(cloudpact::parse::json::parse(t).is_ok())
+        }),
+    );
+}
