@@ -787,7 +787,7 @@ pub fn sort_inputs(results: Vec<Result<Input, Diag>>) -> (Vec<Input>, Vec<Diag>)
 /// How many threads walk the folder `start`: as many as the run's worker threads when it has
 /// a subfolder to share out, else one. Walking was the one serial step of a large run (about
 /// an eighth of its time), and a folder without subfolders gives a second thread nothing to
-/// do but start (docs/performance.md, "Against the read-everything floor").
+/// do but start (docs/performance.md, "What sets the limit").
 fn walk_threads(start: &Path) -> usize {
     let has_folder = std::fs::read_dir(start).is_ok_and(|mut entries| {
         entries.any(|e| e.is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir())))
@@ -1070,6 +1070,62 @@ mod tests {
             (e.why.starts_with("binary"), e.text_before.as_str()),
             (true, "ab")
         );
+    }
+
+    /// A walk on several threads finds what a walk on one finds: the same files (nested ignore
+    /// files honoured, `exclude` applied), the same skipped ones, once each.
+    #[test]
+    fn a_walk_on_two_threads_finds_what_one_thread_finds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        for i in 0..6 {
+            let dir = root.join(format!("m{i}/sub{i}/deep"));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("main.tf"), "").unwrap();
+            std::fs::write(dir.join("skip.tf"), "").unwrap();
+            std::fs::write(root.join(format!("m{i}/values.yaml")), "").unwrap();
+            std::fs::write(root.join(format!("m{i}/.gitignore")), "skip.tf\n").unwrap();
+        }
+        std::fs::write(root.join("m5/.ignore"), "*.yaml\n").unwrap();
+        std::fs::create_dir_all(root.join("vendor")).unwrap();
+        std::fs::write(root.join("vendor/x.tf"), "").unwrap();
+        std::fs::write(root.join("m0/big.tf"), "x".repeat(64)).unwrap();
+        let opts = WalkOptions {
+            exclude: vec!["vendor".to_string()],
+            max_file_size: 32,
+            ..WalkOptions::default()
+        };
+        let walker = Walker::new(&root, opts).unwrap();
+        let walk = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                assert_eq!(walk_threads(&root), threads);
+                let mut found = Discovered::default();
+                walker.folder("", false, &mut found);
+                found.finish();
+                found
+            })
+        };
+        let (one, two) = (walk(1), walk(2));
+        let rels = |d: &Discovered| {
+            d.candidates
+                .iter()
+                .map(|c| c.rel.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rels(&one), rels(&two));
+        assert_eq!(one.skipped, two.skipped);
+        let big: Vec<&str> = two.skipped.iter().map(|s| s.rel.as_str()).collect();
+        assert_eq!(big, ["m0/big.tf"]);
+        let mut expected: Vec<String> = (0..6)
+            .map(|i| format!("m{i}/sub{i}/deep/main.tf"))
+            .chain((0..5).map(|i| format!("m{i}/values.yaml")))
+            .collect();
+        expected.sort();
+        assert_eq!(rels(&two), expected);
     }
 
     #[test]
