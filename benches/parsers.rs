@@ -97,7 +97,7 @@ fn hcl_edit_body(text: &str) -> usize {
 }
 
 fn hcl_body(text: &str) -> usize {
-    cloudpact::parse::hcl::parse(text).map_or(0, |b| b.len())
+    cloudpact::parse::hcl::parse(text).map_or(0, |b| b.attrs.len() + b.blocks.len())
 }
 
 fn json_tree(text: &str) -> usize {

@@ -1,6 +1,6 @@
-//! Fuzz target: HCL text → hcl-edit body (through `parse::hcl`), then Terraform module
-//! extraction with the text as a `.tf`, as a `terraform.tfvars`, and beside a fixed module that
-//! references its values.
+//! Fuzz target: HCL text → `parse::hcl`, held to hcl-edit where both parse it (the same tree,
+//! spans included: tests/hcl_reference/lower.rs), then Terraform module extraction with the text
+//! as a `.tf`, as a `terraform.tfvars`, and beside a fixed module that references its values.
 #![no_main]
 
 use std::sync::Arc;
@@ -9,6 +9,9 @@ use cloudpact::facts::catalog::Catalog;
 use cloudpact::facts::{Ctx, terraform};
 use cloudpact::source::SourceFile;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "../../tests/hcl_reference/lower.rs"]
+mod lower;
 
 const SIBLING: &str = r#"
 provider "aws" { region = var.region }
@@ -23,9 +26,16 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Err(e) = cloudpact::parse::hcl::parse(text) {
-        assert!(e.span.start <= e.span.end && e.span.end <= text.len());
-        assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
+    match cloudpact::parse::hcl::parse(text) {
+        Err(e) => {
+            assert!(e.span.start <= e.span.end && e.span.end <= text.len());
+            assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
+        }
+        Ok(body) => {
+            if let Ok(reference) = lower::parse(text) {
+                assert_eq!(body, reference, "cloudpact and hcl-edit read {text:?} differently");
+            }
+        }
     }
     let catalog = Catalog::builtin();
     let ctx = Ctx::new(&catalog);

@@ -7,7 +7,6 @@
 
 mod extract;
 pub mod graph;
-mod hcl;
 mod join;
 mod model;
 mod plan;
@@ -129,7 +128,7 @@ fn lower_json(file: &Arc<SourceFile>, root: &Node) -> File {
 
 fn parse_file(file: &Arc<SourceFile>) -> Result<File, Box<crate::diag::Diag>> {
     // A panic inside the parser must not take the module's other files with it.
-    let parsed = std::panic::catch_unwind(|| hcl::parse_body(&file.text()));
+    let parsed = std::panic::catch_unwind(|| crate::parse::hcl::parse(&file.text()));
     match parsed {
         Ok(Ok(body)) => Ok(File {
             src: file.clone(),

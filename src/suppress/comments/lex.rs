@@ -2,7 +2,7 @@
 //! its strings, so that a `#` or `//` inside a value is never taken for a comment.
 //!
 //! None of the parsers cloudpact uses hands its comments over with positions (saphyr's events,
-//! hcl-edit's decor and the `toml` crate drop or flatten them), and a directive must also be
+//! the HCL parser of `parse::hcl` and the `toml` crate skip them), and a directive must also be
 //! found in a file that does not parse (it may suppress the `cloudpact.parse-error`). The
 //! lexers are best effort on broken text: an unterminated string ends at the end of its line
 //! (HCL, Bicep, TOML, INI) or of the file (YAML, `.env`), so what follows it is not a comment.
