@@ -530,6 +530,11 @@ fn resolve_plain(text: &str) -> Value {
 }
 
 fn is_number(s: &str) -> bool {
+    // Most plain scalars are words: no number starts with a letter (`.inf`, `.nan` start
+    // with `.`, hexadecimal and octal with `0`).
+    if !matches!(s.as_bytes().first(), Some(b'0'..=b'9' | b'.' | b'-' | b'+')) {
+        return false;
+    }
     if let Some(hex) = s.strip_prefix("0x") {
         return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
     }

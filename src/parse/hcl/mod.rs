@@ -321,54 +321,47 @@ impl<'a> Parser<'a> {
                         "an attribute not yet set in this body (`{name}` is set above)"
                     ));
                 }
-                self.pos += 1;
-                self.sp()?;
-                let value = self.expr(false)?;
-                body.attrs.push(Attr {
-                    key: name.into(),
-                    span: Span::new(start, self.pos),
-                    value,
-                });
+                let attr = self.attribute(name, start)?;
+                body.attrs.push(attr);
             }
-            Some(b'{' | b'"') => {
-                let mut labels = Vec::new();
-                loop {
-                    match self.peek() {
-                        Some(b'"') => labels.push(self.label()?),
-                        _ if self.at_name() => labels.push(self.name().to_string()),
-                        _ => break,
-                    }
-                    self.sp()?;
-                }
-                let inner = self.block_body()?;
-                body.blocks.push(Block {
-                    ident: name.into(),
-                    labels,
-                    span: Span::new(start, self.pos),
-                    body: inner,
-                });
-            }
-            _ if self.at_name() => {
-                // A block whose first label is a name: `resource aws_instance x { … }`.
-                let mut labels = Vec::new();
-                while self.at_name() || self.peek() == Some(b'"') {
-                    labels.push(if self.peek() == Some(b'"') {
-                        self.label()?
-                    } else {
-                        self.name().to_string()
-                    });
-                    self.sp()?;
-                }
-                let inner = self.block_body()?;
-                body.blocks.push(Block {
-                    ident: name.into(),
-                    labels,
-                    span: Span::new(start, self.pos),
-                    body: inner,
-                });
-            }
+            Some(b'{' | b'"') => self.block(name, start, body)?,
+            // A block whose first label is a name: `resource aws_instance x { … }`.
+            _ if self.at_name() => self.block(name, start, body)?,
             _ => return self.fail("`=`, `{` or a block label"),
         }
+        Ok(())
+    }
+
+    /// `= value` of an attribute whose name starts at `start`, from the `=`.
+    fn attribute(&mut self, name: &str, start: usize) -> Parsed<Attr> {
+        self.expect(b'=', "`=` after the attribute name")?;
+        self.sp()?;
+        let value = self.expr(false)?;
+        Ok(Attr {
+            key: name.into(),
+            span: Span::new(start, self.pos),
+            value,
+        })
+    }
+
+    /// A block from its labels (quoted or names) to its `}`; `name` starts at `start`.
+    fn block(&mut self, name: &str, start: usize, body: &mut Body) -> Parsed<()> {
+        let mut labels = Vec::new();
+        loop {
+            match self.peek() {
+                Some(b'"') => labels.push(self.label()?),
+                _ if self.at_name() => labels.push(self.name().to_string()),
+                _ => break,
+            }
+            self.sp()?;
+        }
+        let inner = self.block_body()?;
+        body.blocks.push(Block {
+            ident: name.into(),
+            labels,
+            span: Span::new(start, self.pos),
+            body: inner,
+        });
         Ok(())
     }
 
@@ -417,16 +410,10 @@ impl<'a> Parser<'a> {
                 let mut body = Body::default();
                 if self.at_name() {
                     let start = self.pos;
-                    let key = self.name();
+                    let name = self.name();
                     self.sp()?;
-                    self.expect(b'=', "`=` after the attribute name")?;
-                    self.sp()?;
-                    let value = self.expr(false)?;
-                    body.attrs.push(Attr {
-                        key: key.into(),
-                        span: Span::new(start, self.pos),
-                        value,
-                    });
+                    let attr = self.attribute(name, start)?;
+                    body.attrs.push(attr);
                     self.sp()?;
                 }
                 body
