@@ -565,15 +565,26 @@ pub(crate) fn is_local(source: &str) -> bool {
 pub(crate) fn linked_folders(path: &str, text: &str) -> Vec<String> {
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let mut out = Vec::new();
-    // Most files call no module: one substring search instead of a pass over every line.
-    let lines = if text.contains("source") { text } else { "" };
-    for line in lines.lines() {
-        let line = line.trim_start();
-        let rest = line
-            .strip_prefix("source")
-            .or_else(|| line.strip_prefix("\"source\""));
-        let Some(rest) = rest else { continue };
-        let rest = rest.trim_start();
+    // Only the lines that start with `source` (or `"source"`, in JSON) matter: each occurrence of
+    // the word is looked at, not each line (every `resource` holds one, but is passed over
+    // after a look back to its line's start).
+    let bytes = text.as_bytes();
+    for at in memchr::memmem::find_iter(bytes, b"source") {
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |n| n + 1);
+        let rest = match text[line_start..at].trim_start() {
+            "" => &text[at + "source".len()..],
+            "\"" => match text[at + "source".len()..].strip_prefix('"') {
+                Some(rest) => rest,
+                None => continue,
+            },
+            _ => continue,
+        };
+        // As `str::lines`: a line ends at `\n`, and a `\r` before it is not part of it.
+        let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(end) => rest[..end].strip_suffix('\r').unwrap_or(&rest[..end]),
+            None => rest,
+        };
+        let rest = line.trim_start();
         let Some(rest) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else {
             continue;
         };
@@ -671,6 +682,62 @@ mod tests {
             linked_folders("tg/prod/terragrunt.hcl", tg),
             ["modules/gcs", "tg", ""]
         );
+    }
+
+    /// The reading of every line this function did before it looked only at the word.
+    fn linked_by_lines(path: &str, text: &str) -> Vec<String> {
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let line = line.trim_start();
+            let Some(rest) = line
+                .strip_prefix("source")
+                .or_else(|| line.strip_prefix("\"source\""))
+            else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let Some(rest) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else {
+                continue;
+            };
+            let Some(value) = rest.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let value = value.split('"').next().unwrap_or_default();
+            if is_local(value)
+                && let Some(target) = join(dir, &value.replace("//", "/"))
+            {
+                out.push(target);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn links_read_at_each_word_keep_the_line_rules() {
+        for text in [
+            "source = \"./a\r",
+            "source = \"./a\"\r\nsource = \"./b\"\r\n",
+            "resource \"x\" \"y\" {\n  source = \"./c\" # source = \"./d\"\n}\n",
+            "\u{a0}source: \"../e\"",
+            "  \"source\" : \"./f\"\n  \"sources\": \"./g\"",
+        ] {
+            assert_eq!(
+                linked_folders("p/q/main.tf", text),
+                linked_by_lines("p/q/main.tf", text),
+                "{text:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn links_read_at_each_word_equal_links_read_line_by_line(
+            text in "(source|\"source\"|resource|sources| |\t|\u{a0}|=|:|\"|\\./a|\\.\\./b|//|\r|\n|x){0,40}"
+        ) {
+            proptest::prop_assert_eq!(linked_folders("p/q/main.tf", &text), linked_by_lines("p/q/main.tf", &text));
+        }
     }
 
     #[test]
