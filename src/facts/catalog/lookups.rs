@@ -34,11 +34,12 @@ impl Catalog {
         let mut best: Option<(usize, &str)> = None;
         for (i, p) in self.providers.iter().enumerate() {
             for g in &p.api_groups {
-                let g_lower = g.to_ascii_lowercase();
-                let hit = group == g_lower
-                    || group
-                        .strip_suffix(&g_lower)
-                        .is_some_and(|rest| rest.ends_with('.'));
+                // The catalog's group itself or a subdomain of it, in any ASCII case.
+                let hit = group.len() >= g.len() && {
+                    let at = group.len() - g.len();
+                    group.as_bytes()[at..].eq_ignore_ascii_case(g.as_bytes())
+                        && (at == 0 || group.as_bytes()[at - 1] == b'.')
+                };
                 if hit && best.is_none_or(|(_, b)| g.len() > b.len()) {
                     best = Some((i, g.as_str()));
                 }
@@ -62,15 +63,14 @@ impl Catalog {
         }
         for (i, p) in self.providers.iter().enumerate() {
             for entry in &p.registries {
-                let (glob, name) = match entry.split_once(" (") {
-                    Some((g, n)) => (g, Some(n.trim_end_matches(')').to_string())),
-                    None => (entry.as_str(), None),
-                };
+                // `glob (name)`: the name is made only for the entry that matches.
+                let (glob, name) = entry.split_once(" (").unwrap_or((entry.as_str(), ""));
                 if glob_match(glob, &host) {
                     return Some(RegistryMatch {
                         provider: self.ids[i].clone(),
                         strong: true,
-                        name,
+                        name: (glob.len() < entry.len())
+                            .then(|| name.trim_end_matches(')').to_string()),
                     });
                 }
             }
