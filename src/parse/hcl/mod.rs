@@ -43,6 +43,7 @@ pub fn parse(text: &str) -> Result<Body, SyntaxError> {
         pos: start,
         depth: 0,
         shape: Shape::Other,
+        open: Vec::new(),
     };
     p.body(None).map_err(|fail| {
         let at = clamp_to_char_boundary(text, fail.at);
@@ -97,10 +98,23 @@ struct Parser<'a> {
     depth: u32,
     /// The shape of the expression [`Parser::expr`] returned last.
     shape: Shape,
+    /// The brackets open at the cursor: where each opens, what it is and what closes it; an
+    /// error at the end of the text is reported at the innermost.
+    open: Vec<(usize, &'static str, char)>,
 }
 
 impl<'a> Parser<'a> {
     fn fail<T>(&self, expected: impl Into<Cow<'static, str>>) -> Parsed<T> {
+        if self.pos >= self.b.len()
+            && let Some(&(at, what, close)) = self.open.last()
+        {
+            return self.unclosed(
+                at,
+                format!(
+                    "the {what} that opens here is not closed: no `{close}` before the end of the file"
+                ),
+            );
+        }
         Err(Fail {
             at: self.pos,
             expected: expected.into(),
@@ -572,11 +586,13 @@ impl<'a> Parser<'a> {
             }
             b'(' => {
                 self.enter()?;
+                self.open.push((self.pos, "parenthesis", ')'));
                 self.pos += 1;
                 self.ws()?;
                 let inner = self.expr(true)?;
                 self.ws()?;
                 self.expect(b')', "`)` to close the parenthesis")?;
+                self.open.pop();
                 self.leave();
                 Ok((inner, Shape::Other))
             }
@@ -626,6 +642,7 @@ impl<'a> Parser<'a> {
     /// `( arg, arg… )` of a call, with a trailing comma or `...` after the last.
     fn arguments(&mut self) -> Parsed<Vec<Expr>> {
         self.enter()?;
+        self.open.push((self.pos, "argument list", ')'));
         self.pos += 1;
         let mut args = Vec::new();
         self.ws()?;
@@ -650,6 +667,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
+        self.open.pop();
         self.leave();
         Ok(args)
     }
@@ -704,6 +722,7 @@ impl<'a> Parser<'a> {
     /// `[ … ]`: a list of values, or a `for` expression.
     fn list(&mut self) -> Parsed<Expr> {
         self.enter()?;
+        self.open.push((self.pos, "list", ']'));
         self.pos += 1;
         self.ws()?;
         let value = if self.at_for() {
@@ -728,6 +747,7 @@ impl<'a> Parser<'a> {
             }
             Expr::List(items)
         };
+        self.open.pop();
         self.leave();
         Ok(value)
     }
@@ -735,6 +755,7 @@ impl<'a> Parser<'a> {
     /// `{ … }`: an object, or a `for` expression.
     fn object(&mut self) -> Parsed<Expr> {
         self.enter()?;
+        self.open.push((self.pos, "object", '}'));
         self.pos += 1;
         let open = self.pos;
         self.ws()?;
@@ -756,6 +777,7 @@ impl<'a> Parser<'a> {
             }
             self.for_condition()?;
             self.expect(b'}', "`}` to close the `for` expression")?;
+            self.open.pop();
             self.leave();
             return Ok(Expr::Other);
         }
@@ -796,6 +818,7 @@ impl<'a> Parser<'a> {
                 _ => self.end_of_line("`,`, a newline or `}` after the object item")?,
             }
         }
+        self.open.pop();
         self.leave();
         Ok(Expr::Object(entries))
     }

@@ -157,6 +157,7 @@ impl<'a> Parser<'a> {
                 }
                 b'$' if self.peek_at(1) == Some(b'{') => {
                     parts.flush(self.text, literal, self.pos);
+                    self.open.push((self.pos, "interpolation", '}'));
                     self.pos += 2;
                     self.eat(b'~');
                     self.ws()?;
@@ -164,6 +165,7 @@ impl<'a> Parser<'a> {
                     self.ws()?;
                     self.eat(b'~');
                     self.expect(b'}', "`}` to close the interpolation")?;
+                    self.open.pop();
                     parts.interpolations += 1;
                     if parts.interpolations == 1 {
                         parts.first = Some(value);

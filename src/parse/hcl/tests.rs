@@ -258,6 +258,24 @@ fn what_the_file_ends_inside_is_an_error_where_it_opens() {
         ("resource \"a\" \"b\" {\n  x = 1\n", "{", "the block"),
         ("a = <<EOT\nno end\n", "<<", "the heredoc"),
         ("a = 1 /* no end\n", "/*", "the comment"),
+        (
+            "a = [1, 2\n",
+            "[",
+            "the list that opens here is not closed: no `]`",
+        ),
+        (
+            "a = { b = 1\n",
+            "{",
+            "the object that opens here is not closed: no `}`",
+        ),
+        (
+            "a = f(1,\n",
+            "(",
+            "the argument list that opens here is not closed: no `)`",
+        ),
+        ("a = (1 +\n 2", "(", "the parenthesis"),
+        ("a = \"x-${var.y", "${", "the interpolation"),
+        ("a = [{ b = [\"x\"", "[\"", "the list"),
     ] {
         let err = parse(text).unwrap_err();
         assert_eq!(err.span.start, text.find(open).unwrap(), "{text:?}");
