@@ -1,5 +1,6 @@
-//! The slice of Terraform cloudpact reads, lowered from HCL or `.tf.json` into one shape so that
-//! resolution and extraction are written once.
+//! The slice of Terraform cloudpact reads, in one shape whether it came from HCL (built by the
+//! parser, `crate::parse::hcl::tree`) or `.tf.json` (lowered by [`super::tfjson`]), so that
+//! resolution and extraction are written once; and the files and roles of a module.
 
 use std::sync::Arc;
 
