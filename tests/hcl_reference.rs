@@ -85,15 +85,23 @@ fn hcl_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn compare_files(files: &[PathBuf]) -> Vec<String> {
-    files
+/// Fails with every file the two parsers disagree on.
+fn assert_all_agree(files: &[PathBuf]) {
+    let differences: Vec<String> = files
         .iter()
         .filter_map(|path| {
             let bytes = std::fs::read(path).ok()?;
             let text = String::from_utf8(bytes).ok()?;
             disagreement(&text).map(|d| format!("{}: {d}", path.display()))
         })
-        .collect()
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "{} of {} files differ:\n{}",
+        differences.len(),
+        files.len(),
+        differences.join("\n")
+    );
 }
 
 #[test]
@@ -104,14 +112,7 @@ fn every_terraform_file_of_the_repository_parses_as_with_hcl_edit() {
         .flat_map(|d| hcl_files(&root.join(d)))
         .collect();
     assert!(files.len() >= 30, "only {} files found", files.len());
-    let differences = compare_files(&files);
-    assert!(
-        differences.is_empty(),
-        "{} of {} files differ:\n{}",
-        differences.len(),
-        files.len(),
-        differences.join("\n")
-    );
+    assert_all_agree(&files);
 }
 
 #[test]
@@ -120,15 +121,8 @@ fn a_corpus_named_by_the_environment_parses_as_with_hcl_edit() {
         return;
     };
     let files = hcl_files(Path::new(&dir));
-    let differences = compare_files(&files);
+    assert_all_agree(&files);
     eprintln!("{} files compared", files.len());
-    assert!(
-        differences.is_empty(),
-        "{} of {} files differ:\n{}",
-        differences.len(),
-        files.len(),
-        differences.join("\n")
-    );
 }
 
 /// Snippets of the syntax real files use, and of what they get wrong.

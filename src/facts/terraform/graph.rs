@@ -584,19 +584,7 @@ pub(crate) fn linked_folders(path: &str, text: &str) -> Vec<String> {
             Some(end) => rest[..end].strip_suffix('\r').unwrap_or(&rest[..end]),
             None => rest,
         };
-        let rest = line.trim_start();
-        let Some(rest) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else {
-            continue;
-        };
-        let Some(value) = rest.trim_start().strip_prefix('"') else {
-            continue;
-        };
-        let value = value.split('"').next().unwrap_or_default();
-        if is_local(value)
-            && let Some(target) = join(dir, &value.replace("//", "/"))
-        {
-            out.push(target);
-        }
+        out.extend(link_target(dir, line));
     }
     if Role::of_path(path) == Role::Terragrunt {
         let mut current = dir;
@@ -606,6 +594,20 @@ pub(crate) fn linked_folders(path: &str, text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The folder a `source` line of a file in `dir` links to, from the text after the word
+/// (`= "../m"`, or `: "./m"` in JSON): a local path only.
+fn link_target(dir: &str, after_source: &str) -> Option<String> {
+    let rest = after_source.trim_start();
+    let rest = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':'))?;
+    let value = rest.trim_start().strip_prefix('"')?;
+    let value = value.split('"').next().unwrap_or_default();
+    if is_local(value) {
+        join(dir, &value.replace("//", "/"))
+    } else {
+        None
+    }
 }
 
 /// Sets of folders that must be extracted together: those linked by calls, in either
@@ -684,30 +686,18 @@ mod tests {
         );
     }
 
-    /// The reading of every line this function did before it looked only at the word.
+    /// The reading of every line `linked_folders` did before it looked only at each occurrence
+    /// of the word: what each approach must find the same lines by.
     fn linked_by_lines(path: &str, text: &str) -> Vec<String> {
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
         let mut out = Vec::new();
         for line in text.lines() {
             let line = line.trim_start();
-            let Some(rest) = line
+            if let Some(rest) = line
                 .strip_prefix("source")
                 .or_else(|| line.strip_prefix("\"source\""))
-            else {
-                continue;
-            };
-            let rest = rest.trim_start();
-            let Some(rest) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else {
-                continue;
-            };
-            let Some(value) = rest.trim_start().strip_prefix('"') else {
-                continue;
-            };
-            let value = value.split('"').next().unwrap_or_default();
-            if is_local(value)
-                && let Some(target) = join(dir, &value.replace("//", "/"))
             {
-                out.push(target);
+                out.extend(link_target(dir, rest));
             }
         }
         out

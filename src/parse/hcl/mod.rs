@@ -683,10 +683,17 @@ impl<'a> Parser<'a> {
 
     /// `for k, v in coll :` of a `for` expression, from `for`.
     fn for_intro(&mut self) -> Parsed<()> {
+        self.for_head("`for`")?;
+        self.ws()?;
+        self.expect(b':', "`:` after the `for` collection")
+    }
+
+    /// `for k, v in coll` of a `for` expression or a `%{ for }` directive (`what`), from `for`.
+    fn for_head(&mut self, what: &'static str) -> Parsed<()> {
         self.pos += 3;
         self.ws()?;
         if !self.at_name() {
-            return self.fail("a variable name after `for`");
+            return self.fail(format!("a variable name after {what}"));
         }
         self.name();
         self.ws()?;
@@ -699,13 +706,12 @@ impl<'a> Parser<'a> {
             self.ws()?;
         }
         if !self.at_word("in") {
-            return self.fail("`in` after the `for` variables");
+            return self.fail(format!("`in` after the {what} variables"));
         }
         self.pos += 2;
         self.ws()?;
         self.expr(true)?;
-        self.ws()?;
-        self.expect(b':', "`:` after the `for` collection")
+        Ok(())
     }
 
     /// An optional `if cond` at the end of a `for` expression.

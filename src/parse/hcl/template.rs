@@ -249,25 +249,7 @@ impl<'a> Parser<'a> {
             self.expr(true)?;
             &["else", "endif"]
         } else if self.at_word("for") {
-            self.pos += 3;
-            self.ws()?;
-            for n in 0..2 {
-                if !self.at_name() {
-                    return self.fail("a variable name in `%{ for }`");
-                }
-                self.name();
-                self.ws()?;
-                if n == 1 || !self.eat(b',') {
-                    break;
-                }
-                self.ws()?;
-            }
-            if !self.at_word("in") {
-                return self.fail("`in` after the `%{ for }` variables");
-            }
-            self.pos += 2;
-            self.ws()?;
-            self.expr(true)?;
+            self.for_head("`%{ for }`")?;
             &["endfor"]
         } else {
             return self.fail("`if`, `for`, `else`, `endif` or `endfor` after `%{`");
