@@ -92,6 +92,10 @@ fn yaml_tree(text: &str) -> usize {
     cloudpact::parse::yaml::parse_str(text).map_or(0, |d| d.len())
 }
 
+fn yaml_tree_saphyr(text: &str) -> usize {
+    cloudpact::parse::yaml::parse_stream_saphyr(text).map_or(0, |s| s.docs.len())
+}
+
 fn hcl_edit_body(text: &str) -> usize {
     hcl_edit::parser::parse_body(text).map_or(0, |b| b.len())
 }
@@ -106,19 +110,20 @@ fn json_tree(text: &str) -> usize {
 
 /// Each format: its file extensions, then each step timed over its files.
 type Step = (&'static str, fn(&str) -> usize);
-const FORMATS: [(&str, &[&str], [Step; 2]); 3] = [
+const FORMATS: [(&str, &[&str], &[Step]); 3] = [
     (
         "yaml",
         &["yaml", "yml"],
-        [
+        &[
             ("saphyr-parser events", saphyr_events),
-            ("cloudpact::parse::yaml (span tree)", yaml_tree),
+            ("span tree through saphyr alone", yaml_tree_saphyr),
+            ("cloudpact::parse::yaml (fast path, else saphyr)", yaml_tree),
         ],
     ),
     (
         "hcl",
         &["tf"],
-        [
+        &[
             ("hcl-edit parse_body", hcl_edit_body),
             ("cloudpact::parse::hcl", hcl_body),
         ],
@@ -126,7 +131,7 @@ const FORMATS: [(&str, &[&str], [Step; 2]); 3] = [
     (
         "json",
         &["json"],
-        [
+        &[
             ("jsonc-parser tokens", jsonc_tokens),
             ("cloudpact::parse::json (span tree)", json_tree),
         ],

@@ -1,8 +1,9 @@
 //! Fuzz target: YAML text → `Node` trees and the YAML extractors.
 //!
 //! Checks that parsing never panics, that every span of a parsed tree lies inside the input
-//! on char boundaries, that syntax errors point inside the input, and that extraction of a
-//! parsed file never panics.
+//! on char boundaries, that syntax errors point inside the input, that wherever the fast path
+//! reads the input it gives exactly what saphyr gives (documents, values and spans), and that
+//! extraction of a parsed file never panics.
 
 #![no_main]
 
@@ -17,6 +18,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    if let Some(fast) = cloudpact::parse::yaml::parse_stream_fast(text) {
+        let saphyr = cloudpact::parse::yaml::parse_stream_saphyr(text);
+        assert_eq!(saphyr.as_ref(), Ok(&fast), "the fast path and saphyr differ");
+    }
     match cloudpact::parse::yaml::parse_str(text) {
         Ok(docs) => {
             for doc in &docs {

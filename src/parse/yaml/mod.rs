@@ -23,6 +23,14 @@ pub(crate) const MAX_DEPTH: usize = 256;
 /// Most nodes that alias expansion may add to one file (the "billion laughs" cap).
 pub(crate) const MAX_ALIAS_NODES: usize = 200_000;
 
+mod fast;
+
+/// The fast path alone: `None` where it leaves the text to saphyr (tests, fuzzing).
+#[doc(hidden)]
+pub fn parse_stream_fast(text: &str) -> Option<Stream> {
+    fast::parse(text)
+}
+
 /// Every document of a YAML stream.
 pub(crate) fn parse_documents(file: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
     parse_str(&file.text())
@@ -42,8 +50,18 @@ pub struct Stream {
     pub starts: Vec<Span>,
 }
 
-/// Every document of a YAML text, with where each starts.
+/// Every document of a YAML text, with where each starts: through the fast path when it reads
+/// the text, else through saphyr.
 pub(crate) fn parse_stream(text: &str) -> Result<Stream, SyntaxError> {
+    if let Some(stream) = fast::parse(text) {
+        return Ok(stream);
+    }
+    parse_stream_saphyr(text)
+}
+
+/// [`parse_stream`] through saphyr alone: what the fast path is held to (tests, fuzzing).
+#[doc(hidden)]
+pub fn parse_stream_saphyr(text: &str) -> Result<Stream, SyntaxError> {
     let first = match Builder::new(text).run() {
         Ok(stream) => return Ok(stream),
         Err(e) => e,
@@ -213,6 +231,7 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Reads the text with saphyr.
     fn run(mut self) -> Result<Stream, SyntaxError> {
         let mut parser = Parser::new_from_str(self.text);
         while let Some(next) = parser.next_event() {
@@ -220,12 +239,17 @@ impl<'a> Builder<'a> {
                 let at = self.chars.byte(e.marker().index());
                 self.error(at, e.info().to_string())
             })?;
+            let span = self.span(&span);
             self.event(event, span)?;
         }
-        Ok(Stream {
+        Ok(self.finish())
+    }
+
+    fn finish(self) -> Stream {
+        Stream {
             docs: self.docs,
             starts: self.starts,
-        })
+        }
     }
 
     fn error(&self, at: usize, message: String) -> SyntaxError {
@@ -243,11 +267,11 @@ impl<'a> Builder<'a> {
         Span::new(start, end.max(start))
     }
 
-    fn event(&mut self, event: Event<'_>, ys: YSpan) -> Result<(), SyntaxError> {
+    /// Takes one event, with its span in bytes.
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), SyntaxError> {
         match event {
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
             Event::DocumentStart(explicit) => {
-                let span = self.span(&ys);
                 // An implicit start's span is its first token: keep only where it is.
                 let span = if explicit {
                     span
@@ -257,7 +281,6 @@ impl<'a> Builder<'a> {
                 self.starts.push(span);
             }
             Event::Alias(id) => {
-                let span = self.span(&ys);
                 let Some(built) = self.anchors.get(&id) else {
                     return Err(self.error(span.start, "alias to an unknown anchor".into()));
                 };
@@ -276,7 +299,6 @@ impl<'a> Builder<'a> {
                 self.push_value(built, 0)?;
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let span = self.span(&ys);
                 let mut value = scalar_value(&text, style, tag.as_deref());
                 if let Value::Tagged(_, inner) = &mut value {
                     inner.span = span;
@@ -289,7 +311,7 @@ impl<'a> Builder<'a> {
                 self.push_value(built, anchor)?;
             }
             Event::SequenceStart(anchor, tag) => {
-                let start = self.span(&ys).start;
+                let start = span.start;
                 self.open(
                     Frame::Seq {
                         start,
@@ -303,7 +325,7 @@ impl<'a> Builder<'a> {
                 )?;
             }
             Event::MappingStart(anchor, tag) => {
-                let start = self.span(&ys).start;
+                let start = span.start;
                 self.open(
                     Frame::Map {
                         start,
@@ -318,7 +340,7 @@ impl<'a> Builder<'a> {
                 )?;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let close = self.span(&ys);
+                let close = span;
                 let Some(frame) = self.stack.pop() else {
                     return Err(self.error(close.start, "unbalanced collection end".into()));
                 };
@@ -618,5 +640,4 @@ impl<'a> CharToByte<'a> {
 }
 
 #[cfg(test)]
-#[path = "yaml_tests.rs"]
 mod tests;

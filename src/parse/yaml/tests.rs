@@ -206,7 +206,7 @@ fn libyaml_indentation_slips_are_repaired_with_original_spans() {
 
 #[test]
 fn tabs_stay_errors_after_repairs() {
-    let text = include_str!("../../tests/fixtures/broken/tabs.yaml");
+    let text = include_str!("../../../tests/fixtures/broken/tabs.yaml");
     assert!(parse_str(text).is_err());
 }
 
