@@ -116,3 +116,84 @@ fn a_corpus_named_by_the_environment_reads_as_with_saphyr() {
         files.len()
     );
 }
+
+/// Snippets of what the fast path reads, of its edges, and of what it must leave to saphyr.
+const SNIPPETS: &[&str] = &[
+    "",
+    "# only a comment\n",
+    "a: 1\n",
+    "a: 1",
+    "a:\n  b: 1\n  c:\n    - x\n    -   y\n",
+    "a: b # c\nd: e#f\n",
+    "metadata: # a comment holding: a colon\n  name: x\n",
+    "a: \"q\\n\\x41\\u00e9\\U0001F600\"   # c\nb: 'it''s'\nc: ''\nd: \"\"\n",
+    "\"quoted key\": 1\n'single' : 2\n",
+    "a:\n  -\n  -\n  # c\nb: 1\n",
+    "a:\n- x\n- k: v\n  k2: w\nb: 1\n",
+    "- - a\n  - b\n- c\n",
+    "-\n  a: 1\n",
+    "a: [b, \"c\", 'd', {e: f}, [g], !Ref h]\nb: {}\nc: []\nd: { \"k\" : \"v\" , x: y }   # c\n",
+    "a: !Not [ !Equals [!Ref 'Role', ''] ]\n",
+    "a: |\n  lit\n   more\n\nb: >-\n  fold\n  ed\n\n  para\nc: |+\n  keep\n\nd: x\n",
+    "a: |\n  no newline at the end",
+    "a:\n  b: |\n    x\n  # c\n  c: 1\n",
+    "a: &base\n  x: 1\nb: *base\nc:\n  <<: *base\n  y: 2\nd: &s scalar\ne: [*s, *s]\n",
+    "a: !Ref foo\nb: !!str 1\nc: !Sub |\n  x\nd: !If\n  - c\ne: &m !T\n  p: q\n",
+    "Value:\n  !GetAtt Function.Arn\n",
+    "a: plain\n  continued\n\n  after a blank line\nb: 1\n",
+    "- plain\n  continued - with: no key\n",
+    "a: \"quoted\n  across lines \\\n  joined\"\nb: 'single\n\n  para'\n",
+    "---\na: 1\n---\nb: 2\n...\n---\n- c\n",
+    "a: 1\n---\n",
+    "---\n# c\n---\n",
+    "---\n...\n---\n---\n",
+    "--- # c\na: 1\n",
+    "  a: 1\n  b: 2\n",
+    "é: ü\nb: \"日本\"\n",
+    // Left to saphyr (or errors both must agree are errors).
+    "a: [\n  b,\n  c\n]\n",
+    "? complex\n: key\n",
+    "%YAML 1.2\n---\na: 1\n",
+    "a:\tb\n",
+    "a: 1\r\nb: 2\r\n",
+    "a: b: c\n",
+    "a: 1\n b: 2\n",
+    "a: *unknown\n",
+    "--- text\n",
+    "a: |2\n   x\n",
+    "a: 'unterminated\n",
+];
+
+#[test]
+fn snippets_read_as_with_saphyr() {
+    let mut read = 0;
+    let mut differences = Vec::new();
+    for text in SNIPPETS {
+        match disagreement(text) {
+            Ok(fast) => read += usize::from(fast),
+            Err(d) => differences.push(format!("{text:?}: {d}")),
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {} snippets differ:\n{}",
+        differences.len(),
+        SNIPPETS.len(),
+        differences.join("\n\n")
+    );
+    assert!(read >= 30, "the fast path read only {read} snippets");
+}
+
+#[test]
+fn the_fast_path_leaves_what_it_does_not_read_to_saphyr() {
+    for text in [
+        "a: [\n  b\n]\n",
+        "? k\n: v\n",
+        "a:\tb\n",
+        "a: 1\r\n",
+        "a: b: c\n",
+    ] {
+        assert!(parse_stream_fast(text).is_none(), "{text:?}");
+    }
+    assert!(parse_stream_fast("a: 1\nb: [c]\n").is_some());
+}

@@ -252,8 +252,12 @@ impl<'a> Fast<'a> {
                 self.end_line()?;
                 let col = self.next_line();
                 if col < 0 {
-                    // An empty document: a null where the next one, or the text, starts.
-                    let at = Span::empty(self.pos);
+                    // An empty document: a null on the next document marker, or at the end.
+                    let at = if self.pos < self.b.len() {
+                        Span::new(self.pos, self.pos + 3)
+                    } else {
+                        Span::empty(self.pos)
+                    };
                     self.scalar(
                         Cow::Borrowed(""),
                         ScalarStyle::Plain,
