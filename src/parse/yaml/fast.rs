@@ -423,8 +423,8 @@ impl<'a> Fast<'a> {
 
     /// A quoted scalar at `start` as saphyr's scanner reads it (`scan_flow_scalar`): its value,
     /// and the end past its closing quote. Lines after the first may not start left of
-    /// `parent`, the column of the enclosing block collection.
-    fn quoted_scalar(&self, start: usize, parent: isize) -> R<(Cow<'a, str>, usize)> {
+    /// column `indent`.
+    fn quoted_scalar(&self, start: usize, indent: isize) -> R<(Cow<'a, str>, usize)> {
         let quote = self.b[start];
         let single = quote == b'\'';
         // Most quoted scalars hold no escape and no line break: borrow them.
@@ -446,7 +446,7 @@ impl<'a> Fast<'a> {
             if col == 0 && self.is_document_marker(i) {
                 return Err(Bail);
             }
-            if i >= self.b.len() || (col as isize) < parent {
+            if i >= self.b.len() || (col as isize) < indent {
                 return Err(Bail);
             }
             let mut leading_blanks = false;
@@ -639,7 +639,11 @@ impl<'a> Fast<'a> {
             let col = self.column(at);
             return self.mapping(col, props);
         }
-        self.inline(&mut props, parent)?;
+        let quoted_indent = match ctx {
+            Ctx::MapValue => parent + 1,
+            Ctx::SeqItem => parent,
+        };
+        self.inline(&mut props, parent, quoted_indent)?;
         self.after_inline(parent)
     }
 
@@ -661,7 +665,7 @@ impl<'a> Fast<'a> {
         if matches!(self.b[self.pos], b'|' | b'>') {
             return Err(Bail);
         }
-        self.inline(&mut props, parent)?;
+        self.inline(&mut props, parent, parent + 1)?;
         self.after_inline(parent)
     }
 
@@ -677,14 +681,16 @@ impl<'a> Fast<'a> {
     }
 
     /// A node that starts at `pos` and is not a block collection: an alias, a flow collection,
-    /// a quoted or a plain scalar. `parent` is the enclosing block collection's column.
-    fn inline(&mut self, props: &mut Props, parent: isize) -> R<()> {
+    /// a quoted or a plain scalar. `parent` is the enclosing block collection's column;
+    /// `quoted_indent` the column a quoted scalar's lines may not start left of (saphyr's
+    /// indentation for it: one past `parent` after a `:` or on a line of its own).
+    fn inline(&mut self, props: &mut Props, parent: isize, quoted_indent: isize) -> R<()> {
         let at = self.pos;
         match self.b[at] {
             b'*' if !props.any() => self.alias(),
             b'[' | b'{' => self.flow(props),
             b'"' | b'\'' => {
-                let (text, end) = self.quoted_scalar(at, parent)?;
+                let (text, end) = self.quoted_scalar(at, quoted_indent)?;
                 if self.at(self.colon_after(end)) == Some(&b':') {
                     return Err(Bail);
                 }

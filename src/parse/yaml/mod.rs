@@ -1,4 +1,6 @@
-//! YAML through saphyr into [`super::tree::Node`], with byte spans.
+//! YAML into [`super::tree::Node`], with byte spans: through [`fast`], cloudpact's reader of
+//! the block YAML most files are, else through saphyr. Both feed the same events to one
+//! [`Builder`]; the fast path gives up wherever it is not sure to give what saphyr gives.
 //!
 //! We drive saphyr's event parser ourselves instead of loading `MarkedYaml`, for four reasons:
 //! tags (`!Ref`, `!Sub`) must survive as [`Value::Tagged`]; alias expansion must be bounded
