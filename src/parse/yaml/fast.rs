@@ -1,15 +1,17 @@
 //! The fast path of YAML reading: the YAML that infrastructure repositories hold — block
-//! mappings and sequences of one-line scalars, one-line flow collections, literal and folded
-//! block scalars, anchors, aliases and tags — read byte by byte, line by line, into the same
-//! events saphyr would produce, with the same spans, fed to the same [`Builder`].
+//! mappings and sequences, plain and quoted scalars (folded across lines as saphyr folds
+//! them), one-line flow collections, literal and folded block scalars, anchors, aliases and
+//! tags — read byte by byte, line by line, into the same events saphyr would produce, with the
+//! same spans, fed to the same [`Builder`].
 //!
-//! It gives up ([`Bail`]) at the first thing it does not read: multi-line plain or quoted
-//! scalars, multi-line flow collections, complex keys, directives, tabs, carriage returns, a byte
-//! order mark, and every syntax error. The caller then reads the whole text again with saphyr,
-//! which stays the one authority on what YAML means and on every error message. So the fast
-//! path only ever has to be right about what it accepts: `tests.rs` holds it to saphyr on
-//! snippets and on every YAML file of the repository, `CLOUDPACT_YAML_CORPUS` on any folder,
-//! and the `yaml` fuzz target on mutated input (docs/performance.md, "YAML's fast path").
+//! It gives up ([`Bail`]) at the first thing it does not read: multi-line flow collections,
+//! complex keys, directives, explicit block indentation, tabs, carriage returns, a byte order
+//! mark, and every syntax error. The caller then reads the whole text again with saphyr, which
+//! stays the one authority on what YAML means and on every error message. So the fast path
+//! only ever has to be right about what it accepts: `tests/yaml_reference.rs` holds it to
+//! saphyr on snippets, on every YAML file of the repository and (`CLOUDPACT_YAML_CORPUS`) on
+//! any folder, and the `yaml` fuzz target on mutated input (docs/performance.md, "YAML's fast
+//! path").
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -193,7 +195,7 @@ impl<'a> Fast<'a> {
                 Some(b'#') => self.skip_line(),
                 Some(_) => {
                     let col = self.pos - start;
-                    if col == 0 && self.at_document_marker() {
+                    if col == 0 && self.is_document_marker(self.pos) {
                         return -1;
                     }
                     return col as isize;
@@ -202,11 +204,7 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// `---` or `...` at a line's start followed by a space, a line break or the end, at `pos`.
-    fn at_document_marker(&self) -> bool {
-        self.is_document_marker(self.pos)
-    }
-
+    /// `---` or `...` at a line's start followed by a space, a line break or the end, at `at`.
     fn is_document_marker(&self, at: usize) -> bool {
         let rest = &self.b[at.min(self.b.len())..];
         (rest.starts_with(b"---") || rest.starts_with(b"..."))
@@ -373,11 +371,11 @@ impl<'a> Fast<'a> {
             }
             c if !can_start_plain(c, self.at(start + 1)) => return Ok(None),
             _ => match self.plain_end(start, false) {
-                (end, true) => return Ok(Some((end, self.colon_after(end)))),
+                (end, true) => return Ok(Some((end, self.after_spaces(end)))),
                 (_, false) => return Ok(None),
             },
         };
-        let colon = self.colon_after(end);
+        let colon = self.after_spaces(end);
         if self.at(colon) == Some(&b':') && is_blank_or_end(self.at(colon + 1)) {
             Ok(Some((end, colon)))
         } else {
@@ -385,7 +383,8 @@ impl<'a> Fast<'a> {
         }
     }
 
-    fn colon_after(&self, mut i: usize) -> usize {
+    /// The first byte from `i` that is not a space.
+    fn after_spaces(&self, mut i: usize) -> usize {
         while self.at(i) == Some(&b' ') {
             i += 1;
         }
@@ -691,7 +690,7 @@ impl<'a> Fast<'a> {
             b'[' | b'{' => self.flow(props),
             b'"' | b'\'' => {
                 let (text, end) = self.quoted_scalar(at, quoted_indent)?;
-                if self.at(self.colon_after(end)) == Some(&b':') {
+                if self.at(self.after_spaces(end)) == Some(&b':') {
                     return Err(Bail);
                 }
                 self.quoted(at, text, end, props)
@@ -720,7 +719,7 @@ impl<'a> Fast<'a> {
         loop {
             // A comment ends the scalar; so does a line that is blank to the end of the text,
             // a comment line, or one not indented past `parent`.
-            let mut i = self.colon_after(end);
+            let mut i = self.after_spaces(end);
             if i < self.b.len() && self.b[i] != b'\n' {
                 break;
             }
@@ -730,7 +729,7 @@ impl<'a> Fast<'a> {
                     break None;
                 }
                 let line = i + 1;
-                i = self.colon_after(line);
+                i = self.after_spaces(line);
                 match self.at(i) {
                     None => break None,
                     Some(b'\n') => blank_lines += 1,
@@ -773,7 +772,7 @@ impl<'a> Fast<'a> {
     /// saphyr ends the span of a quoted scalar and of a flow collection's closing bracket past
     /// the spaces after it (at `end`), and past a comment that follows them.
     fn quoted_span_end(&self, end: usize) -> usize {
-        let after = self.colon_after(end);
+        let after = self.after_spaces(end);
         if after > end && self.at(after) == Some(&b'#') {
             self.comment_end(after)
         } else {
@@ -846,7 +845,7 @@ impl<'a> Fast<'a> {
             _ => {
                 self.flow_scalar(false, &mut props)?;
                 // `[a: b]` is a one-pair mapping; a value's `:` is an error.
-                let after = self.colon_after(self.pos);
+                let after = self.after_spaces(self.pos);
                 if self.at(after) == Some(&b':') {
                     return Err(Bail);
                 }
@@ -876,7 +875,7 @@ impl<'a> Fast<'a> {
                     return Err(Bail);
                 }
                 // Stopped by the line's end or a comment: not closed on this line.
-                let stop = self.colon_after(end);
+                let stop = self.after_spaces(end);
                 if !colon && !self.at(stop).is_some_and(|&c| is_flow(c)) {
                     return Err(Bail);
                 }
