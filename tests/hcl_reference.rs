@@ -13,6 +13,8 @@
 #[path = "hcl_reference/lower.rs"]
 mod lower;
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use cloudpact::parse::hcl::tree::{Body, Expr};
@@ -71,18 +73,7 @@ fn first_difference(want: &Body, got: &Body) -> String {
 }
 
 fn hcl_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".hcl")
-        })
-        .collect();
-    files.sort();
-    files
+    common::files_ending_with(dir, &[".tf", ".tfvars", ".hcl"])
 }
 
 /// Fails with every file the two parsers disagree on.

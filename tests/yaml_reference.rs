@@ -7,6 +7,8 @@
 //! compares every `.yml` and `.yaml` file under DIR as well, and prints how many the fast path
 //! read (docs/performance.md, "YAML's fast path").
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use cloudpact::parse::yaml::{parse_stream_fast, parse_stream_saphyr};
@@ -47,18 +49,7 @@ fn first_difference(want: &str, got: &str) -> String {
 }
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            name.ends_with(".yml") || name.ends_with(".yaml")
-        })
-        .collect();
-    files.sort();
-    files
+    common::files_ending_with(dir, &[".yml", ".yaml"])
 }
 
 /// Fails with every file the fast path reads differently; returns how many it read.

@@ -98,3 +98,19 @@ pub fn f(rule: &str, path: &str, line: u64, severity: &str) -> (String, String, 
         severity.to_string(),
     )
 }
+
+/// Every file under `dir` whose name ends with one of `suffixes`, sorted.
+pub fn files_ending_with(dir: &Path, suffixes: &[&str]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            suffixes.iter().any(|s| name.ends_with(s))
+        })
+        .collect();
+    files.sort();
+    files
+}
