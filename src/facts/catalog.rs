@@ -222,6 +222,8 @@ pub struct Catalog {
     names: HashMap<String, ProviderId>,
     /// Compiled on first use: a scan without endpoint hosts never pays for ~200 regexes.
     hosts: OnceLock<HostRules>,
+    /// The registry globs as one set, compiled on first use (`lookups::RegistryRules`).
+    registries: OnceLock<lookups::RegistryRules>,
 }
 
 /// The built-in tables no user entry extends: region → country, resource type → kind and
@@ -446,6 +448,7 @@ impl Catalog {
             ids,
             names,
             hosts: OnceLock::new(),
+            registries: OnceLock::new(),
         })
     }
 
@@ -604,6 +607,7 @@ impl Catalog {
             set.get();
         }
         self.host_rules();
+        self.registry_rules();
     }
 
     fn host_rules(&self) -> &HostRules {

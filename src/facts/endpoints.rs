@@ -8,6 +8,7 @@
 
 mod text;
 
+use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
@@ -41,41 +42,33 @@ pub(crate) fn scan_tree_as(
     out
 }
 
-fn walk(
+fn walk<'t>(
     file: &Arc<SourceFile>,
-    node: &Node,
-    path: &mut Vec<String>,
+    node: &'t Node,
+    path: &mut Vec<Seg<'t>>,
     format: Format,
     ctx: Ctx<'_>,
     out: &mut Vec<Deployment>,
 ) {
     match &node.value {
         Value::String(s) => {
-            let name = if path.is_empty() {
-                "value".to_string()
-            } else {
-                path.join(".")
-            };
-            scan_scalar(file, node.span, s, &name, format, ctx, out);
+            scan_scalar(file, node.span, s, &|| name_of(path), format, ctx, out);
         }
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
-                let last = path.pop();
-                let seg = format!("{}[{i}]", last.as_deref().unwrap_or(""));
-                path.push(seg);
+                path.push(Seg::Index(i));
                 walk(file, item, path, format, ctx, out);
                 path.pop();
-                path.extend(last);
             }
         }
         Value::Map(entries) => {
             for (k, v) in entries {
-                let key = k.scalar_text().unwrap_or_default();
+                let key = key_text(k);
                 // Schema and reference URLs name documents, not services.
-                if matches!(key.as_str(), "$schema" | "$id" | "$ref") {
+                if matches!(key.as_ref(), "$schema" | "$id" | "$ref") {
                     continue;
                 }
-                path.push(key);
+                path.push(Seg::Key(key));
                 walk(file, v, path, format, ctx, out);
                 path.pop();
             }
@@ -85,6 +78,46 @@ fn walk(
     }
 }
 
+/// One step of the way from a tree's root to a value: a map key or a sequence index.
+enum Seg<'t> {
+    Key(Cow<'t, str>),
+    Index(usize),
+}
+
+/// A key's text, borrowed from the tree but for a boolean key.
+fn key_text(key: &Node) -> Cow<'_, str> {
+    match &key.value {
+        Value::String(s) | Value::Number(s) => Cow::Borrowed(s),
+        Value::Bool(b) => Cow::Owned(b.to_string()),
+        Value::Tagged(_, inner) => key_text(inner),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+/// The name of the value at `path` (`spec.containers[0].env`; `value` at the root): made only
+/// for a value that holds an endpoint, most hold none.
+fn name_of(path: &[Seg<'_>]) -> String {
+    use std::fmt::Write as _;
+    if path.is_empty() {
+        return "value".to_string();
+    }
+    let mut name = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        match seg {
+            Seg::Key(k) => {
+                if i > 0 {
+                    name.push('.');
+                }
+                name.push_str(k);
+            }
+            Seg::Index(n) => {
+                let _ = write!(name, "[{n}]");
+            }
+        }
+    }
+    name
+}
+
 /// Scans one string value. Positions come from the value's source text when it holds the
 /// hosts as written (plain and quoted scalars); when escapes hide them there (`https:\/\/`),
 /// from the decoded value, located at the value's start.
@@ -92,7 +125,7 @@ pub(crate) fn scan_scalar(
     file: &Arc<SourceFile>,
     span: Span,
     decoded: &str,
-    name: &str,
+    name: &dyn Fn() -> String,
     format: Format,
     ctx: Ctx<'_>,
     out: &mut Vec<Deployment>,
@@ -133,7 +166,7 @@ pub(crate) fn scan_text(
     out: &mut Vec<Deployment>,
 ) {
     for hit in find_hosts(raw) {
-        push_hit(file, offset, &hit, name, format, ctx, out);
+        push_hit(file, offset, &hit, &|| name.to_string(), format, ctx, out);
     }
 }
 
@@ -141,7 +174,7 @@ fn push_hit(
     file: &Arc<SourceFile>,
     offset: usize,
     hit: &HostHit,
-    name: &str,
+    name: &dyn Fn() -> String,
     format: Format,
     ctx: Ctx<'_>,
     out: &mut Vec<Deployment>,
@@ -184,7 +217,7 @@ fn endpoint_deployment(
     span: Span,
     host_span: Span,
     hit: &HostHit,
-    name: &str,
+    name: &dyn Fn() -> String,
     format: Format,
     ctx: Ctx<'_>,
 ) -> Option<Deployment> {
@@ -210,7 +243,7 @@ fn endpoint_deployment(
         },
     };
     let type_ = if registry { "registry" } else { "endpoint" };
-    let mut dep = Deployment::new(file.path.clone(), span, format, type_, name);
+    let mut dep = Deployment::new(file.path.clone(), span, format, type_, name());
     let evidence = match &hit.match_as {
         Some(m) => format!("host {}", m.replacen("placeholder.", "<placeholder>.", 1)),
         None => format!("host {host}"),

@@ -238,3 +238,49 @@ fn helpers() {
         "registry.cn-hangzhou.aliyuncs.com"
     ));
 }
+
+/// The compiled registry set answers what matching the globs one by one answers, on hosts
+/// built from every glob of the catalog and on near misses.
+#[test]
+fn registry_set_matches_the_globs() {
+    use super::lookups::glob_regex;
+    let c = Catalog::builtin();
+    let mut globs = Vec::new();
+    for p in c.providers() {
+        globs.extend(p.public_registries.iter().cloned());
+        globs.extend(
+            p.registries
+                .iter()
+                .map(|e| e.split(" (").next().unwrap().to_string()),
+        );
+    }
+    let mut hosts = vec![
+        String::new(),
+        "docker.io".to_string(),
+        "evil-azurecr.io".to_string(),
+        "a/b.azurecr.io".to_string(),
+        "A.AzureCR.IO".to_string(),
+        "x_y.azurecr.io".to_string(),
+        "é.azurecr.io".to_string(),
+        "Microsoft.Storage".to_string(),
+    ];
+    for g in &globs {
+        for fill in ["", "a", "eu-west-1", "x.y", "A-B", "a_b", "é"] {
+            let h = g.replace('*', fill);
+            hosts.push(format!("pre{h}"));
+            hosts.push(format!("{h}.evil.com"));
+            hosts.push(h);
+        }
+    }
+    for g in &globs {
+        let re = regex::Regex::new(&glob_regex(g)).unwrap();
+        for h in &hosts {
+            assert_eq!(re.is_match(h), glob_match(g, h), "{g} on {h:?}");
+        }
+    }
+    for h in &hosts {
+        let by_scan = globs.iter().position(|g| glob_match(g, h));
+        assert_eq!(c.by_registry(h).is_some(), by_scan.is_some(), "{h:?}");
+    }
+    assert!(hosts.iter().filter(|h| c.by_registry(h).is_some()).count() > globs.len());
+}
