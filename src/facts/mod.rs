@@ -146,7 +146,8 @@ pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction<Arc<Deployme
     for part in parts {
         out.extend(part);
     }
-    out.deployments.sort_by(|a, b| {
+    // On the worker threads: one sort of a large batch's deployments was 2 % of its time.
+    out.deployments.par_sort_by(|a, b| {
         let calls = |d: &Deployment| {
             d.calls
                 .iter()

@@ -137,16 +137,15 @@ pub(crate) fn is_pulumi_file(name: &str) -> bool {
 
 /// Groups inputs into units, each unit's files sorted by path.
 pub(crate) fn group(inputs: Vec<Input>) -> BTreeMap<UnitKey, Vec<Input>> {
+    use rayon::prelude::*;
+    // The keys on the worker threads: a JSON file's is found by searching its whole text.
+    let keys: Vec<UnitKey> = inputs
+        .par_iter()
+        .map(|input| UnitKey::of_input(&input.file.path, input.syntax, &input.file.text()))
+        .collect();
     let mut units: BTreeMap<UnitKey, Vec<Input>> = BTreeMap::new();
-    for input in inputs {
-        units
-            .entry(UnitKey::of_input(
-                &input.file.path,
-                input.syntax,
-                &input.file.text(),
-            ))
-            .or_default()
-            .push(input);
+    for (key, input) in keys.into_iter().zip(inputs) {
+        units.entry(key).or_default().push(input);
     }
     for files in units.values_mut() {
         files.sort_by(|a, b| a.file.path.cmp(&b.file.path));

@@ -343,7 +343,7 @@ impl Workspace {
     /// Every deployment and every file, for a whole-workspace evaluation.
     pub(crate) fn snapshot(&self) -> (Vec<Arc<Deployment>>, FileMap) {
         let mut deps = Vec::new();
-        let mut files = FileMap::with_capacity(self.units.len());
+        let mut files = FileMap::with_capacity_and_hasher(self.units.len(), Default::default());
         for unit in self.units.values() {
             deps.extend(unit.deployments.iter().cloned());
             for i in &unit.inputs {
@@ -356,7 +356,7 @@ impl Workspace {
     /// The deployments and files of some units, to judge them again after an edit.
     pub(crate) fn snapshot_of(&self, keys: &[UnitKey]) -> (Vec<Arc<Deployment>>, FileMap) {
         let mut deps = Vec::new();
-        let mut files = FileMap::new();
+        let mut files = FileMap::default();
         for unit in keys.iter().filter_map(|k| self.units.get(k)) {
             deps.extend(unit.deployments.iter().cloned());
             for i in &unit.inputs {

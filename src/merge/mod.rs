@@ -296,7 +296,7 @@ fn would_suppress(ws: &Workspace, report: &Report, facts: &mut WholeRepo) {
     }
     crate::suppress::apply(
         &mut hypothetical,
-        &FileMap::new(),
+        &FileMap::default(),
         set,
         &ws.config,
         &ws.catalog,

@@ -355,7 +355,7 @@ fn comments_in_policy_files_suppress_findings_there() {
         whole_repo: true,
     };
     let mut findings = vec![share];
-    apply_prepared(&mut findings, &FileMap::new(), &ctx, true, &[]);
+    apply_prepared(&mut findings, &FileMap::default(), &ctx, true, &[]);
     assert!(findings[0].suppressed.is_some());
 }
 

@@ -582,7 +582,7 @@ impl Workspace {
         }
         self.apply_overlays(&mut inputs);
         let extraction = facts::extract(&inputs, self.ctx());
-        let mut files = FileMap::with_capacity(inputs.len());
+        let mut files = FileMap::with_capacity_and_hasher(inputs.len(), Default::default());
         let mut bytes = 0;
         for input in &inputs {
             bytes += input.file.text().len();

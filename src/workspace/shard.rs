@@ -12,7 +12,7 @@
 //! whole-repository rule; its `json` carries the raw counts (`whole_repo`) for `merge`.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -55,8 +55,9 @@ const PER_FILE: u64 = 1024;
 
 impl Workspace {
     /// The shard (0-based) of every group of the discovered files, by group key; and the
-    /// groups.
-    fn deal(&self, found: &Discovered, count: usize) -> (HashMap<String, usize>, Groups) {
+    /// group key of every candidate, in order.
+    fn deal(&self, found: &Discovered, count: usize) -> (HashMap<String, usize>, Vec<String>) {
+        use rayon::prelude::*;
         let terraform: Vec<crate::discover::Candidate> = found
             .candidates
             .iter()
@@ -79,16 +80,26 @@ impl Workspace {
             bicep_of: bicep_groups(&found.candidates),
             stack_of,
         };
-        let mut weights: BTreeMap<String, u64> = BTreeMap::new();
-        for c in &found.candidates {
-            let key = groups.key(&c.rel, self.shard_unit(c, &groups.stack_of));
+        // On the worker threads: a key is a string made for each of many files.
+        let keys: Vec<String> = found
+            .candidates
+            .par_iter()
+            .map(|c| groups.key(&c.rel, self.shard_unit(c, &groups.stack_of)))
+            .collect();
+        let mut weights: HashMap<&str, u64> = HashMap::new();
+        for (c, key) in found.candidates.iter().zip(&keys) {
             *weights.entry(key).or_default() += c.len + PER_FILE;
         }
-        for s in &found.skipped {
-            *weights.entry(format!("file:{}", s.rel)).or_default() += PER_FILE;
+        let skipped: Vec<String> = found
+            .skipped
+            .iter()
+            .map(|s| format!("file:{}", s.rel))
+            .collect();
+        for key in &skipped {
+            *weights.entry(key).or_default() += PER_FILE;
         }
-        let mut heaviest: Vec<(String, u64)> = weights.into_iter().collect();
-        heaviest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut heaviest: Vec<(&str, u64)> = weights.into_iter().collect();
+        heaviest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         // The lightest shard so far (ties: the lower index) on top.
         let mut load: BinaryHeap<Reverse<(u64, usize)>> =
             (0..count.max(1)).map(|i| Reverse((0, i))).collect();
@@ -98,20 +109,19 @@ impl Workspace {
                 break;
             };
             load.push(Reverse((lightest + weight, i)));
-            shard_of.insert(key, i);
+            shard_of.insert(key.to_string(), i);
         }
-        (shard_of, groups)
+        (shard_of, keys)
     }
 
     /// A discovery dealt into `count` parts of whole groups (see the module's comment): what
     /// `--shard` takes one of, and what a check of a large repository reads and judges one
     /// after another (src/workspace/batch.rs). Notes stay with the discovery: no part has them.
     pub(crate) fn split(&self, found: Discovered, count: usize) -> Vec<Discovered> {
-        let (shard_of, groups) = self.deal(&found, count);
+        let (shard_of, keys) = self.deal(&found, count);
         let mut parts: Vec<Discovered> = (0..count).map(|_| Discovered::default()).collect();
-        for c in found.candidates {
-            let key = groups.key(&c.rel, self.shard_unit(&c, &groups.stack_of));
-            parts[shard_of.get(&key).copied().unwrap_or(0)]
+        for (c, key) in found.candidates.into_iter().zip(&keys) {
+            parts[shard_of.get(key).copied().unwrap_or(0)]
                 .candidates
                 .push(c);
         }
