@@ -11,15 +11,5 @@ pub(crate) use syntax::{BVal, BicepFile, MAX_DEPTH, ModuleDecl, Obj, ResourceDec
 /// `using`'s reference to another file can be. Empty when the text does not lex (the file is
 /// then a parse error and references nothing).
 pub(crate) fn string_literals(text: &str) -> Vec<String> {
-    lex::lex(text)
-        .map(|tokens| {
-            tokens
-                .into_iter()
-                .filter_map(|t| match t.tok {
-                    lex::Tok::Str(s) => s,
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    lex::string_literals(text).unwrap_or_default()
 }
