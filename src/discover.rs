@@ -693,12 +693,26 @@ pub(crate) fn in_helm_templates(path: &Path) -> bool {
 /// is shown as given.
 pub fn relative(root: &Path, path: &Path) -> String {
     if let Ok(p) = path.strip_prefix(root) {
+        // What the walk meets (twice per file): already `/`-separated and normal.
+        if let Some(plain) = plain_relative(p) {
+            return plain.to_string();
+        }
         return normalize_lexically(&slash_path(p));
     }
     match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
         (Ok(r), Ok(p)) => slash_path(&path_diff(&p, &r)),
         _ => normalize_lexically(&slash_path(path)),
     }
+}
+
+/// `p` itself when it is what [`relative`] would make of it: UTF-8, relative, and on a system
+/// whose separator is `/`, without empty, `.` or `..` components.
+fn plain_relative(p: &Path) -> Option<&str> {
+    let s = p.to_str()?;
+    (std::path::MAIN_SEPARATOR == '/'
+        && !s.starts_with('/')
+        && s.split('/').all(|c| !matches!(c, "" | "." | "..")))
+    .then_some(s)
 }
 
 /// `path` relative to `base`; both absolute and canonical.
@@ -1168,5 +1182,20 @@ mod tests {
             relative(Path::new("/r"), Path::new("/r/x/y.yaml")),
             "x/y.yaml"
         );
+        // The plain path as it is; anything else through the normalising way, alike.
+        for (path, rel) in [
+            ("/r/a/b.tf", "a/b.tf"),
+            ("/r/a//b.tf", "a/b.tf"),
+            ("/r/a/./b.tf", "a/b.tf"),
+            ("/r/a/../b.tf", "b.tf"),
+            ("/r/a/", "a"),
+            ("/r", ""),
+            ("/r/é/ü.yaml", "é/ü.yaml"),
+        ] {
+            assert_eq!(relative(Path::new("/r"), Path::new(path)), rel, "{path}");
+        }
+        assert_eq!(plain_relative(Path::new("a/b")), Some("a/b"));
+        assert_eq!(plain_relative(Path::new("a/./b")), None);
+        assert_eq!(plain_relative(Path::new("")), None);
     }
 }
