@@ -52,9 +52,11 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     common::files_ending_with(dir, &[".yml", ".yaml"])
 }
 
-/// Fails with every file the fast path reads differently; returns how many it read.
-fn assert_all_agree(files: &[PathBuf]) -> usize {
+/// Fails with every file the fast path reads differently; returns how many it read, and the
+/// files it left to saphyr with their sizes.
+fn assert_all_agree(files: &[PathBuf]) -> (usize, Vec<(usize, &Path)>) {
     let mut read = 0;
+    let mut left = Vec::new();
     let mut differences = Vec::new();
     for path in files {
         let Some(text) = std::fs::read(path)
@@ -64,7 +66,8 @@ fn assert_all_agree(files: &[PathBuf]) -> usize {
             continue;
         };
         match disagreement(&text) {
-            Ok(fast) => read += usize::from(fast),
+            Ok(true) => read += 1,
+            Ok(false) => left.push((text.len(), path.as_path())),
             Err(d) => differences.push(format!("{}: {d}", path.display())),
         }
     }
@@ -75,7 +78,7 @@ fn assert_all_agree(files: &[PathBuf]) -> usize {
         files.len(),
         differences.join("\n\n")
     );
-    read
+    (read, left)
 }
 
 #[test]
@@ -86,7 +89,7 @@ fn every_yaml_file_of_the_repository_reads_as_with_saphyr() {
         .flat_map(|d| yaml_files(&root.join(d)))
         .collect();
     assert!(files.len() >= 30, "only {} files found", files.len());
-    let read = assert_all_agree(&files);
+    let (read, _) = assert_all_agree(&files);
     // Most real files are the plain block YAML the fast path exists for.
     assert!(
         read * 2 > files.len(),
@@ -101,11 +104,18 @@ fn a_corpus_named_by_the_environment_reads_as_with_saphyr() {
         return;
     };
     let files = yaml_files(Path::new(&dir));
-    let read = assert_all_agree(&files);
+    let (read, mut left) = assert_all_agree(&files);
+    left.sort_unstable_by(|a, b| b.cmp(a));
+    let bytes: usize = left.iter().map(|(n, _)| n).sum();
     eprintln!(
-        "{} files compared, {read} read by the fast path",
-        files.len()
+        "{} files compared, {read} read by the fast path; left to saphyr: {} files, {bytes} bytes; \
+         the largest:",
+        files.len(),
+        left.len()
     );
+    for (n, path) in left.iter().take(10) {
+        eprintln!("{n:>9} {}", path.display());
+    }
 }
 
 /// Snippets of what the fast path reads, of its edges, and of what it must leave to saphyr.

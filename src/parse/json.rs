@@ -55,10 +55,18 @@ fn parse_with(full: &str, options: &ParseOptions) -> Result<Node, SyntaxError> {
     // should not fail on one: parse after it and keep spans in the full text's coordinates.
     let base = if full.starts_with('\u{feff}') { 3 } else { 0 };
     let text = &full[base..];
-    check_depth(text).map_err(|e| shift_err(e, base))?;
+    // The direct parse counts its own depth and gives up past the limit; then, or when a
+    // comment could hide brackets the count must see, the text is counted whole.
     match Direct::parse(text, options, base) {
-        Ok(root) => Ok(root),
-        Err(Fallback) => via_jsonc_tree(text, options, base),
+        Ok((root, false)) => Ok(root),
+        Ok((root, true)) => {
+            check_depth(text).map_err(|e| shift_err(e, base))?;
+            Ok(root)
+        }
+        Err(Fallback) => {
+            check_depth(text).map_err(|e| shift_err(e, base))?;
+            via_jsonc_tree(text, options, base)
+        }
     }
 }
 
@@ -93,7 +101,7 @@ pub fn both_ways(text: &str, lenient: bool) -> Option<(Node, Result<Node, Syntax
         strict_options()
     };
     check_depth(text).ok()?;
-    let direct = Direct::parse(text, &options, 0).ok()?;
+    let (direct, _) = Direct::parse(text, &options, 0).ok()?;
     Some((direct, via_jsonc_tree(text, &options, 0)))
 }
 
@@ -115,10 +123,15 @@ struct Direct<'a> {
     /// closes.
     entries: Vec<(Node, Node)>,
     items: Vec<Node>,
+    /// Open containers: past [`MAX_DEPTH`], a [`Fallback`] (whose depth check reports it).
+    depth: usize,
+    /// Whether a comment was skipped.
+    saw_comment: bool,
 }
 
 impl<'a> Direct<'a> {
-    fn parse(text: &'a str, options: &ParseOptions, base: usize) -> Result<Node, Fallback> {
+    /// The tree, and whether the text held a comment.
+    fn parse(text: &'a str, options: &ParseOptions, base: usize) -> Result<(Node, bool), Fallback> {
         let scanner = Scanner::new(
             text,
             &ScannerOptions {
@@ -137,11 +150,13 @@ impl<'a> Direct<'a> {
             base,
             entries: Vec::new(),
             items: Vec::new(),
+            depth: 0,
+            saw_comment: false,
         };
         let first = p.scan()?.ok_or(Fallback)?;
         let root = p.value(first)?;
         match p.scan()? {
-            None => Ok(root),
+            None => Ok((root, p.saw_comment)),
             Some(_) => Err(Fallback),
         }
     }
@@ -150,7 +165,9 @@ impl<'a> Direct<'a> {
     fn scan(&mut self) -> Result<Option<Token<'a>>, Fallback> {
         loop {
             match self.scanner.scan() {
-                Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) if self.comments => {}
+                Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) if self.comments => {
+                    self.saw_comment = true;
+                }
                 Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) | Err(_) => {
                     return Err(Fallback);
                 }
@@ -174,8 +191,19 @@ impl<'a> Direct<'a> {
             Token::Number(n) => Node::new(span, Value::Number(n.into())),
             Token::Boolean(b) => Node::new(span, Value::Bool(b)),
             Token::Null => Node::new(span, Value::Null),
-            Token::OpenBrace => self.object(span.start)?,
-            Token::OpenBracket => self.array(span.start)?,
+            Token::OpenBrace | Token::OpenBracket => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(Fallback);
+                }
+                let node = if token == Token::OpenBrace {
+                    self.object(span.start)?
+                } else {
+                    self.array(span.start)?
+                };
+                self.depth -= 1;
+                node
+            }
             _ => return Err(Fallback),
         })
     }
@@ -394,6 +422,13 @@ mod tests {
         // Brackets inside strings do not count.
         let s = format!("[\"{}\"]", "[".repeat(10_000));
         assert!(parse(&s).is_ok());
+        // Nesting in lenient JSON, and brackets in its comments, count as before the direct
+        // parse counted its own depth.
+        let e = parse_lenient(&format!("// x\n{deep}")).unwrap_err();
+        assert_eq!(e.span.start, MAX_DEPTH + 5);
+        assert!(parse_lenient(&format!("/* x */{ok}")).is_ok());
+        let e = parse_lenient(&format!("/* {} */ {{}}", "{".repeat(MAX_DEPTH))).unwrap_err();
+        assert_eq!(e.message, format!("nesting deeper than {MAX_DEPTH} levels"));
     }
 
     #[test]
@@ -500,7 +535,7 @@ mod tests {
             };
             let via = via_jsonc_tree(&text, &options, 3);
             match Direct::parse(&text, &options, 3) {
-                Ok(direct) => prop_assert_eq!(Ok(direct), via),
+                Ok((direct, _)) => prop_assert_eq!(Ok(direct), via),
                 // Only what jsonc-parser refuses, or what it accepts beyond plain JSON, falls
                 // back: a lenient parse of these texts never needs to.
                 Err(Fallback) => prop_assert!(via.is_err() || !lenient, "{text}"),
