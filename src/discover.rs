@@ -829,7 +829,13 @@ fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // Through `take`, whose reads are the file's own: `File::read_to_end` asks the system for
     // the size and position again (two calls per file) to size a buffer this one already has.
-    file.take(u64::MAX).read_to_end(&mut bytes)?;
+    // Up to the size the system gave: reading on to find the end was one more call per file.
+    // A file that says it is empty (as some virtual files do) is read to its end.
+    let limit = match meta.len() {
+        0 => u64::MAX,
+        len => len,
+    };
+    file.take(limit).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
