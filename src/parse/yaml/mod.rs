@@ -195,7 +195,8 @@ enum Frame {
         start: usize,
         anchor: usize,
         tag: Option<String>,
-        items: Vec<Node>,
+        /// Where its items start in [`Builder::items`].
+        mark: usize,
         count: usize,
         height: usize,
     },
@@ -203,7 +204,8 @@ enum Frame {
         start: usize,
         anchor: usize,
         tag: Option<String>,
-        entries: Vec<(Node, Node)>,
+        /// Where its entries start in [`Builder::entries`].
+        mark: usize,
         key: Option<Node>,
         count: usize,
         height: usize,
@@ -214,6 +216,11 @@ struct Builder<'a> {
     text: &'a str,
     chars: CharToByte<'a>,
     stack: Vec<Frame>,
+    /// The items and entries of the open collections, moved into exact-size vectors as each
+    /// closes: a vector per collection grew three times for a map of ten entries, and kept
+    /// the slack while the tree lived.
+    items: Vec<Node>,
+    entries: Vec<(Node, Node)>,
     anchors: HashMap<usize, Built>,
     docs: Vec<Node>,
     starts: Vec<Span>,
@@ -226,6 +233,8 @@ impl<'a> Builder<'a> {
             text,
             chars: CharToByte::new(text),
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             anchors: HashMap::new(),
             docs: Vec::new(),
             starts: Vec::new(),
@@ -319,7 +328,7 @@ impl<'a> Builder<'a> {
                         start,
                         anchor,
                         tag: collection_tag(tag.as_deref()),
-                        items: Vec::new(),
+                        mark: self.items.len(),
                         count: 1,
                         height: 1,
                     },
@@ -333,7 +342,7 @@ impl<'a> Builder<'a> {
                         start,
                         anchor,
                         tag: collection_tag(tag.as_deref()),
-                        entries: Vec::new(),
+                        mark: self.entries.len(),
                         key: None,
                         count: 1,
                         height: 1,
@@ -346,7 +355,7 @@ impl<'a> Builder<'a> {
                 let Some(frame) = self.stack.pop() else {
                     return Err(self.error(close.start, "unbalanced collection end".into()));
                 };
-                let (built, anchor) = close_frame(frame, close);
+                let (built, anchor) = self.close_frame(frame, close);
                 self.push_value(built, anchor)?;
             }
         }
@@ -368,92 +377,85 @@ impl<'a> Builder<'a> {
         }
         match self.stack.last_mut() {
             None => self.docs.push(built.node),
-            Some(Frame::Seq {
-                items,
-                count,
-                height,
-                ..
-            }) => {
+            Some(Frame::Seq { count, height, .. }) => {
                 *count += built.count;
                 *height = (*height).max(built.height + 1);
-                items.push(built.node);
+                self.items.push(built.node);
             }
             Some(Frame::Map {
-                entries,
-                key,
-                count,
-                height,
-                ..
+                key, count, height, ..
             }) => {
                 *count += built.count;
                 *height = (*height).max(built.height + 1);
                 match key.take() {
                     None => *key = Some(built.node),
-                    Some(k) => entries.push((k, built.node)),
+                    Some(k) => self.entries.push((k, built.node)),
                 }
             }
         }
         Ok(())
     }
+
+    /// A closed collection as a node, with the anchor it defines.
+    fn close_frame(&mut self, frame: Frame, close: Span) -> (Built, usize) {
+        let (start, anchor, tag, value, count, height, last_end) = match frame {
+            Frame::Seq {
+                start,
+                anchor,
+                tag,
+                mark,
+                count,
+                height,
+            } => {
+                let items: Vec<Node> = self.items.drain(mark..).collect();
+                let last = items.last().map(|n| n.span.end);
+                (start, anchor, tag, Value::Seq(items), count, height, last)
+            }
+            Frame::Map {
+                start,
+                anchor,
+                tag,
+                mark,
+                key,
+                count,
+                height,
+            } => {
+                let mut entries: Vec<(Node, Node)> = self.entries.drain(mark..).collect();
+                // A key without a value cannot happen in a well-formed event stream; keep it.
+                if let Some(k) = key {
+                    let at = k.span.end;
+                    entries.push((k, Node::new(Span::empty(at), Value::Null)));
+                }
+                let entries = merge_keys(entries);
+                let last = entries.last().map(|(_, v)| v.span.end);
+                (start, anchor, tag, Value::Map(entries), count, height, last)
+            }
+        };
+        // Flow collections end at their bracket; block collections at their last child (saphyr
+        // puts a block collection's end at the next token, past trailing comments and lines).
+        let end = if close.is_empty() {
+            last_end.unwrap_or(close.start).max(start)
+        } else {
+            close.end.max(start)
+        };
+        let span = Span::new(start, end);
+        let mut node = Node::new(span, value);
+        if let Some(tag) = tag {
+            node = Node::new(span, Value::Tagged(tag.into(), Box::new(node)));
+        }
+        (
+            Built {
+                node,
+                count,
+                height,
+            },
+            anchor,
+        )
+    }
 }
 
 fn too_deep() -> String {
     format!("nesting deeper than {MAX_DEPTH} levels")
-}
-
-fn close_frame(frame: Frame, close: Span) -> (Built, usize) {
-    let (start, anchor, tag, value, count, height, last_end) = match frame {
-        Frame::Seq {
-            start,
-            anchor,
-            tag,
-            items,
-            count,
-            height,
-        } => {
-            let last = items.last().map(|n| n.span.end);
-            (start, anchor, tag, Value::Seq(items), count, height, last)
-        }
-        Frame::Map {
-            start,
-            anchor,
-            tag,
-            entries,
-            key,
-            count,
-            height,
-        } => {
-            // A key without a value cannot happen in a well-formed event stream; keep it.
-            let mut entries = entries;
-            if let Some(k) = key {
-                let at = k.span.end;
-                entries.push((k, Node::new(Span::empty(at), Value::Null)));
-            }
-            let entries = merge_keys(entries);
-            let last = entries.last().map(|(_, v)| v.span.end);
-            (start, anchor, tag, Value::Map(entries), count, height, last)
-        }
-    };
-    // Flow collections end at their bracket; block collections at their last child (saphyr
-    // puts a block collection's end at the next token, past trailing comments and lines).
-    let end = if close.is_empty() {
-        last_end.unwrap_or(close.start).max(start)
-    } else {
-        close.end.max(start)
-    };
-    let span = Span::new(start, end);
-    let mut node = Node::new(span, value);
-    if let Some(tag) = tag {
-        node = Node::new(span, Value::Tagged(tag.into(), Box::new(node)));
-    }
-    (
-        Built {
-            node,
-            count,
-            height,
-        },
-        anchor,
-    )
 }
 
 /// Applies YAML merge keys (`<<: *base`, `<<: [*a, *b]`), which Compose files and GitLab CI
