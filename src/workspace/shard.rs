@@ -260,6 +260,9 @@ fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, St
         .par_iter()
         .map(|c| {
             let text = crate::discover::read_again(&c.abs).unwrap_or_default();
+            if !may_name_bicep_file(&text) {
+                return Vec::new();
+            }
             crate::parse::bicep::string_literals(&text)
                 .iter()
                 .filter_map(|s| crate::facts::bicep::local_target(&c.rel, s))
@@ -292,9 +295,33 @@ fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, St
         .collect()
 }
 
+/// Whether a Bicep text may hold a string naming a Bicep file: one holds `.bicep` in some case
+/// (`.bicepparam` too), unless an escape spells it, and escapes start with a backslash. Half the
+/// corpus's Bicep files name none and are not lexed for it.
+fn may_name_bicep_file(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr(b'\\', bytes).is_some()
+        || memchr::memchr_iter(b'.', bytes).any(|at| {
+            bytes
+                .get(at + 1..at + 6)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"bicep"))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bicep_text_may_name_a_bicep_file_only_through_its_extension_or_an_escape() {
+        assert!(may_name_bicep_file("module m './app.bicep' = {}"));
+        assert!(may_name_bicep_file("using 'main.BICEP'"));
+        assert!(may_name_bicep_file(r"module m './app.\u{62}icep' = {}"));
+        assert!(!may_name_bicep_file(
+            "module m 'br/public:avm/res/x:1.0' = {}\nparam a string"
+        ));
+        assert!(!may_name_bicep_file("x.bice"));
+    }
 
     #[test]
     fn shard_specs() {
