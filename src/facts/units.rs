@@ -117,8 +117,11 @@ pub(crate) fn is_tfvars_json(name: &str) -> bool {
 /// test on the text, so a file is grouped before it is parsed, and grouped alike by every
 /// caller).
 pub(crate) fn is_plan_text(text: &str) -> bool {
+    // Every JSON file is searched: with memchr's vectorised finder, built once.
+    static FORMAT_VERSION: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\"format_version\""));
     text.trim_start().starts_with('{')
-        && text.contains("\"format_version\"")
+        && FORMAT_VERSION.find(text.as_bytes()).is_some()
         && (text.contains("\"planned_values\"")
             || text.contains("\"resource_changes\"")
             || text.contains("\"root_module\""))
