@@ -4,6 +4,10 @@
 
 use crate::source::Span;
 
+/// A string of a tree: up to 24 bytes held inline (most keys and scalars: no allocation to make
+/// and free), longer ones on the heap, in the 24 bytes a `String` takes.
+pub type Str = compact_str::CompactString;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub span: Span,
@@ -15,10 +19,11 @@ pub enum Value {
     Null,
     Bool(bool),
     /// A number as written (`10`, `1.5e3`).
-    Number(Box<str>),
-    /// Boxed, not `String`: trees of large files are held while their deployments are made,
-    /// and a node is 40 bytes instead of 56 (docs/performance.md, "Memory").
-    String(Box<str>),
+    Number(Str),
+    /// A [`Str`], not `String`: a node is 48 bytes (the assertion below), not 56 or more; trees
+    /// of large files are held while their deployments are made (docs/performance.md,
+    /// "Memory").
+    String(Str),
     Seq(Vec<Node>),
     /// Entries in document order; keys are nodes so their spans are kept.
     Map(Vec<(Node, Node)>),
@@ -104,6 +109,9 @@ impl Node {
         }
     }
 }
+
+// A node's size is what a large file's tree costs per value: a change is a conscious one.
+const _: () = assert!(std::mem::size_of::<Node>() == 48);
 
 /// A syntax error in a YAML or JSON file, at the parser's position.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,7 +32,7 @@ fn lower_body(body: &structure::Body) -> Body {
             }),
             structure::Structure::Block(b) => out.blocks.push(Block {
                 ident: b.ident.as_str().into(),
-                labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
+                labels: b.labels.iter().map(|l| l.as_str().into()).collect(),
                 span: span(b).unwrap_or_default(),
                 body: lower_body(&b.body),
             }),
@@ -44,9 +44,9 @@ fn lower_body(body: &structure::Body) -> Body {
 fn lower_expr(expr: &Expression) -> Expr {
     match expr {
         Expression::Null(_) => Expr::Null,
-        Expression::Bool(b) => Expr::Lit(b.value().to_string()),
-        Expression::Number(n) => Expr::Lit(n.value().to_string()),
-        Expression::String(s) => Expr::Lit(s.value().clone()),
+        Expression::Bool(b) => Expr::Lit(b.value().to_string().into()),
+        Expression::Number(n) => Expr::Lit(n.value().to_string().into()),
+        Expression::String(s) => Expr::Lit(s.value().as_str().into()),
         Expression::Array(items) => Expr::List(items.iter().map(lower_expr).collect()),
         Expression::Object(obj) => Expr::Object(
             obj.iter()
@@ -82,18 +82,18 @@ fn lower_expr(expr: &Expression) -> Expr {
                     _ => return Expr::Other,
                 }
             }
-            Expr::Lit(text)
+            Expr::Lit(text.into())
         }
         Expression::Parenthesis(p) => lower_expr(p.inner()),
-        Expression::Variable(v) => Expr::Ref(vec![v.as_str().to_string()]),
+        Expression::Variable(v) => Expr::Ref(vec![v.as_str().into()]),
         Expression::Traversal(t) => {
             let Expression::Variable(root) = &t.expr else {
                 return Expr::Other;
             };
-            let mut path = vec![root.as_str().to_string()];
+            let mut path = vec![root.as_str().into()];
             for op in &t.operators {
                 match op.value() {
-                    TraversalOperator::GetAttr(ident) => path.push(ident.as_str().to_string()),
+                    TraversalOperator::GetAttr(ident) => path.push(ident.as_str().into()),
                     _ => return Expr::Other,
                 }
             }

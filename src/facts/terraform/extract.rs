@@ -105,7 +105,7 @@ impl<'a> Extractor<'a> {
         });
         let (local, alias) = match &meta {
             Some((_, path)) => (path[0].clone(), path.get(1).cloned()),
-            None => (ty.split('_').next().unwrap_or(ty).to_string(), None),
+            None => (ty.split('_').next().unwrap_or(ty).into(), None),
         };
         if let Some((attr, path)) = &meta {
             if let Some((id, why)) = self.scope.provider_of_local(catalog, &local) {

@@ -362,7 +362,7 @@ fn passed_providers<'m>(
         let child_key = split_provider(&e.key);
         let from = match &e.value {
             Expr::Ref(path) => Some(path.join(".")),
-            Expr::Lit(text) => Some(text.clone()),
+            Expr::Lit(text) => Some(text.to_string()),
             _ => None,
         };
         let Some(from) = from else { continue };

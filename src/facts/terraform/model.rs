@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::parse::tree::Str;
 use crate::source::SourceFile;
 
 pub use crate::parse::hcl::tree::{Attr, Block, Body, Expr};
@@ -76,14 +77,14 @@ impl Expr {
 
     /// Parses a reference written as text: `var.x`, `aws.west`, `${var.x}`. Anything with
     /// indexes, calls or extra text is not a plain reference.
-    pub(crate) fn ref_from_text(text: &str) -> Option<Vec<String>> {
+    pub(crate) fn ref_from_text(text: &str) -> Option<Vec<Str>> {
         let inner = text.trim();
         let inner = match inner.strip_prefix("${") {
             Some(rest) => rest.strip_suffix('}')?.trim(),
             None => inner,
         };
-        let parts: Vec<String> = inner.split('.').map(str::to_string).collect();
-        let ident = |p: &String| {
+        let parts: Vec<Str> = inner.split('.').map(Str::from).collect();
+        let ident = |p: &Str| {
             !p.is_empty()
                 && p.chars()
                     .next()
@@ -117,11 +118,11 @@ mod tests {
     fn references_in_text() {
         assert_eq!(
             Expr::ref_from_text("${var.region}"),
-            Some(vec!["var".to_string(), "region".to_string()])
+            Some(vec!["var".into(), "region".into()])
         );
         assert_eq!(
             Expr::ref_from_text("aws.west"),
-            Some(vec!["aws".to_string(), "west".to_string()])
+            Some(vec!["aws".into(), "west".into()])
         );
         assert_eq!(Expr::ref_from_text("${var.x}-suffix"), None);
         assert_eq!(Expr::ref_from_text("${var.list[0]}"), None);

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::model::{Attr, Block, Expr, File, Role};
 use crate::facts::catalog::Catalog;
 use crate::facts::model::ProviderId;
+use crate::parse::tree::Str;
 use crate::source::Span;
 
 /// How many references a value may go through (cycles end here too).
@@ -75,7 +76,7 @@ impl<'m> ProviderConf<'m> {
 
     /// `provider "aws" (alias "tokyo") block in aws/main.tf:5`.
     pub(crate) fn place(&self) -> String {
-        let local = self.block.labels.first().map_or("", String::as_str);
+        let local = self.block.labels.first().map_or("", Str::as_str);
         let alias = self.block.body.attr("alias").and_then(|a| a.value.as_lit());
         let header = match alias {
             Some(a) => format!("provider \"{local}\" (alias \"{a}\")"),
@@ -437,7 +438,11 @@ pub(crate) fn at(file: &File, span: Span) -> String {
 
 /// A `provider` block's local name and alias.
 pub(crate) fn provider_key(block: &Block) -> ProviderKey {
-    let local = block.labels.first().cloned().unwrap_or_default();
+    let local = block
+        .labels
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     let alias = block
         .body
         .attr("alias")

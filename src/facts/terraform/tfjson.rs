@@ -2,7 +2,7 @@
 //! an object attribute, so nested objects stay attributes; the top-level block types are known.
 
 use super::model::{Attr, Block, Body, Expr};
-use crate::parse::tree::{Node, Value};
+use crate::parse::tree::{Node, Str, Value};
 
 /// Deeper JSON is not read (and keeps lowering off the stack limit).
 const MAX_DEPTH: usize = 64;
@@ -65,7 +65,7 @@ pub(crate) fn lower_vars(root: &Node) -> Body {
 /// A value of a variable file, strings taken as written.
 fn literal(node: &Node, depth: usize) -> Expr {
     match &node.value {
-        Value::String(s) => Expr::Lit(s.to_string()),
+        Value::String(s) => Expr::Lit(s.clone()),
         Value::Tagged(_, inner) => literal(inner, depth),
         _ => lower_value(node, depth),
     }
@@ -96,7 +96,7 @@ fn block(ident: &str, labels: &[&Node], name_key: &Node, obj: &Node) -> Block {
         ident: ident.into(),
         labels: labels
             .iter()
-            .map(|l| l.as_str().unwrap_or_default().to_string())
+            .map(|l| l.as_str().unwrap_or_default().into())
             .collect(),
         // The declaration starts at its name key (`"web": {`).
         span: name_key.span.to(obj.span),
@@ -156,8 +156,8 @@ fn lower_value(node: &Node, depth: usize) -> Expr {
     }
     match &node.value {
         Value::Null => Expr::Null,
-        Value::Bool(b) => Expr::Lit(b.to_string()),
-        Value::Number(n) => Expr::Lit(n.to_string()),
+        Value::Bool(b) => Expr::Lit(if *b { "true" } else { "false" }.into()),
+        Value::Number(n) => Expr::Lit(n.clone()),
         Value::String(s) => lower_string(s),
         Value::Seq(items) => Expr::List(items.iter().map(|n| lower_value(n, depth + 1)).collect()),
         Value::Map(entries) => Expr::Object(
@@ -171,7 +171,7 @@ fn lower_value(node: &Node, depth: usize) -> Expr {
 }
 
 /// JSON strings are templates: `"${var.x}"` is a reference, `"$${x}"` a literal `${x}`.
-fn lower_string(s: &str) -> Expr {
+fn lower_string(s: &Str) -> Expr {
     if s.starts_with("${")
         && let Some(path) = Expr::ref_from_text(s)
     {
@@ -181,7 +181,10 @@ fn lower_string(s: &str) -> Expr {
     if unescaped.contains("${") || unescaped.contains("%{") {
         return Expr::Other;
     }
-    Expr::Lit(s.replace("$${", "${").replace("%%{", "%{"))
+    if !s.contains("$${") && !s.contains("%%{") {
+        return Expr::Lit(s.clone());
+    }
+    Expr::Lit(s.replace("$${", "${").replace("%%{", "%{").into())
 }
 
 #[cfg(test)]
@@ -191,11 +194,17 @@ mod tests {
     #[test]
     fn strings_are_templates() {
         assert_eq!(
-            lower_string("${var.region}"),
+            lower_string(&Str::from("${var.region}")),
             Expr::Ref(vec!["var".into(), "region".into()])
         );
-        assert_eq!(lower_string("${var.a}-${var.b}"), Expr::Other);
-        assert_eq!(lower_string("eu-west-1"), Expr::Lit("eu-west-1".into()));
-        assert_eq!(lower_string("$${literal}"), Expr::Lit("${literal}".into()));
+        assert_eq!(lower_string(&Str::from("${var.a}-${var.b}")), Expr::Other);
+        assert_eq!(
+            lower_string(&Str::from("eu-west-1")),
+            Expr::Lit("eu-west-1".into())
+        );
+        assert_eq!(
+            lower_string(&Str::from("$${literal}")),
+            Expr::Lit("${literal}".into())
+        );
     }
 }

@@ -26,8 +26,10 @@ use std::borrow::Cow;
 use hcl_primitives::Number;
 use hcl_primitives::ident::{is_id_continue, is_id_start};
 
+use compact_str::ToCompactString;
+
 use self::tree::{Attr, Block, Body, Call, Expr};
-use super::tree::SyntaxError;
+use super::tree::{Str, SyntaxError};
 use crate::source::{Span, clamp_to_char_boundary};
 
 /// How deeply blocks, brackets, templates and operands may nest before the file is an error
@@ -364,7 +366,7 @@ impl<'a> Parser<'a> {
         loop {
             match self.peek() {
                 Some(b'"') => labels.push(self.label()?),
-                _ if self.at_name() => labels.push(self.name().to_string()),
+                _ if self.at_name() => labels.push(self.name().into()),
                 _ => break,
             }
             self.sp()?;
@@ -380,7 +382,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A quoted block label: a string without interpolation.
-    fn label(&mut self) -> Parsed<String> {
+    fn label(&mut self) -> Parsed<Str> {
         let at = self.pos;
         let value = self.quoted()?;
         match (self.shape, value) {
@@ -524,7 +526,7 @@ impl<'a> Parser<'a> {
                         _ if self.at_name() => {
                             let name = self.name();
                             match (&mut value, path) {
-                                (Expr::Ref(parts), Some(())) => parts.push(name.to_string()),
+                                (Expr::Ref(parts), Some(())) => parts.push(name.into()),
                                 _ => path = None,
                             }
                         }
@@ -634,8 +636,8 @@ impl<'a> Parser<'a> {
         self.pos = end;
         Ok(match first {
             "null" => (Expr::Null, Shape::Other),
-            "true" | "false" => (Expr::Lit(first.to_string()), Shape::Other),
-            _ => (Expr::Ref(vec![first.to_string()]), Shape::Name),
+            "true" | "false" => (Expr::Lit(first.into()), Shape::Other),
+            _ => (Expr::Ref(vec![first.into()]), Shape::Name),
         })
     }
 
@@ -809,7 +811,7 @@ impl<'a> Parser<'a> {
             let value = self.expr(false)?;
             if let Some(key) = key {
                 entries.push(Attr {
-                    key: key.into(),
+                    key,
                     span: Span::new(key_start, self.pos),
                     value,
                 });
@@ -870,7 +872,7 @@ impl<'a> Parser<'a> {
             return self.fail("a number that fits in 64 bits");
         };
         let number = if negative { -number } else { number };
-        Ok(Expr::Lit(number.to_string()))
+        Ok(Expr::Lit(number.to_compact_string()))
     }
 }
 

@@ -7,6 +7,7 @@
 
 use super::tree::Expr;
 use super::{Parsed, Parser, Shape};
+use crate::parse::tree::Str;
 use hcl_primitives::ident::is_id_continue;
 
 /// Where a template's text ends.
@@ -26,7 +27,7 @@ struct Parts {
     /// Whether to collect `text` (only the outermost quoted template's is used).
     keep: bool,
     /// The literal text, decoded.
-    text: String,
+    text: Str,
     literal: bool,
     interpolations: u32,
     directives: u32,

@@ -19,7 +19,7 @@ fn lit(s: &str) -> Expr {
 }
 
 fn reference(parts: &[&str]) -> Expr {
-    Expr::Ref(parts.iter().map(|s| s.to_string()).collect())
+    Expr::Ref(parts.iter().map(|s| Str::from(*s)).collect())
 }
 
 #[test]

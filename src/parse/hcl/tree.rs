@@ -2,16 +2,17 @@
 //! `.tf.json` files are lowered into the same shape (`facts::terraform::tfjson`), so resolution
 //! and extraction are written once.
 
+use crate::parse::tree::Str;
 use crate::source::Span;
 
 /// A value as far as cloudpact evaluates it statically.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// A literal scalar as text (strings, numbers, booleans).
-    Lit(String),
+    Lit(Str),
     /// A whole-value reference: `var.x`, `local.y`, `azurerm_resource_group.rg.location`,
     /// `aws.west` (the `provider` meta-argument), `"${var.x}"`.
-    Ref(Vec<String>),
+    Ref(Vec<Str>),
     Object(Vec<Attr>),
     List(Vec<Expr>),
     Null,
@@ -33,7 +34,7 @@ pub struct Call {
 /// deployments are made, so its parts are kept small (docs/performance.md, "Memory").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attr {
-    pub key: Box<str>,
+    pub key: Str,
     /// The whole attribute (`key = value`), in the file that holds it.
     pub span: Span,
     pub value: Expr,
@@ -41,8 +42,8 @@ pub struct Attr {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
-    pub ident: Box<str>,
-    pub labels: Vec<String>,
+    pub ident: Str,
+    pub labels: Vec<Str>,
     /// From the block's ident (or, in JSON, its name key) to its end.
     pub span: Span,
     pub body: Body,
