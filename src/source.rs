@@ -492,6 +492,29 @@ impl SourceFile {
         }
     }
 
+    /// The texts of those of `files` that are not in memory, read again — on the worker
+    /// threads when there are several — with their line indexes built, and held while the
+    /// caller goes through them: a report of many findings reads their files side by side,
+    /// not one after the other on one thread (docs/performance.md, "The main thread between
+    /// batches").
+    pub fn load_ahead<'a>(files: impl Iterator<Item = &'a SourceFile>) -> Vec<Arc<Contents>> {
+        use rayon::prelude::*;
+        let mut released: Vec<&SourceFile> = files.filter(|f| !f.is_resident()).collect();
+        released.sort_unstable_by_key(|f| std::ptr::from_ref(*f));
+        released.dedup_by_key(|f| std::ptr::from_ref(*f));
+        let load = |f: &&SourceFile| {
+            let c = f.contents();
+            c.index();
+            c
+        };
+        // A few are read here: a run that found little starts no thread pool.
+        if released.len() < 4 {
+            released.iter().map(load).collect()
+        } else {
+            released.par_iter().map(load).collect()
+        }
+    }
+
     /// The text and its line index.
     pub fn contents(&self) -> Arc<Contents> {
         match &self.body {
@@ -629,6 +652,38 @@ mod tests {
         assert_eq!(released.line_text(2), "bé = \"x\"");
         // A text made in memory has nothing to read again.
         assert!(SourceFile::new("b.tf", text).released().is_none());
+    }
+
+    #[test]
+    fn load_ahead_reads_each_released_file_once_and_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let released: Vec<SourceFile> = (0..6)
+            .map(|i| {
+                let text = format!("a = {i}\nb = 2\n");
+                on_disk(dir.path(), &format!("f{i}.tf"), &text)
+                    .released()
+                    .unwrap()
+            })
+            .collect();
+        let resident = SourceFile::new("r.tf", "x = 1\n");
+        // Each released file once, however often it is named; the resident one not at all.
+        let named = released
+            .iter()
+            .chain(released.iter().take(3))
+            .chain(std::iter::once(&resident));
+        let held = SourceFile::load_ahead(named);
+        assert_eq!(held.len(), 6);
+        assert!(
+            held.iter().all(|c| c.index.get().is_some()),
+            "indexes built"
+        );
+        // Read then: gone from the disk since, the texts are still served from memory.
+        for i in 0..6 {
+            std::fs::remove_file(dir.path().join(format!("f{i}.tf"))).unwrap();
+        }
+        for (i, f) in released.iter().enumerate() {
+            assert_eq!(&*f.text(), format!("a = {i}\nb = 2\n"));
+        }
     }
 
     #[test]

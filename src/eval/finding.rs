@@ -56,7 +56,23 @@ pub struct Finding {
     pub suppressed: Option<Box<Suppression>>,
 }
 
+/// How many findings' files [`Finding::load_ahead`] is given at a time by the reports that
+/// write findings one by one: enough to keep the worker threads busy, few enough that their
+/// texts are a few megabytes.
+pub const LOAD_AHEAD: usize = 256;
+
 impl Finding {
+    /// The texts of the files of `findings` (their related places' too) that are not in
+    /// memory, read again side by side and held while the caller writes them
+    /// ([`SourceFile::load_ahead`]).
+    pub fn load_ahead(findings: &[Finding]) -> Vec<Arc<crate::source::Contents>> {
+        SourceFile::load_ahead(
+            findings
+                .iter()
+                .flat_map(|f| std::iter::once(&*f.file).chain(f.related.iter().map(|r| &*r.file))),
+        )
+    }
+
     pub fn path(&self) -> &str {
         &self.file.path
     }

@@ -298,10 +298,14 @@ pub struct LiveFindings<'a>(pub &'a [crate::eval::finding::Finding]);
 
 impl Serialize for LiveFindings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use crate::eval::finding::{Finding, LOAD_AHEAD};
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for f in self.0 {
-            seq.serialize_element(&crate::render::json::finding_json(f))?;
+        for chunk in self.0.chunks(LOAD_AHEAD) {
+            let _texts = Finding::load_ahead(chunk);
+            for f in chunk {
+                seq.serialize_element(&crate::render::json::finding_json(f))?;
+            }
         }
         seq.end()
     }

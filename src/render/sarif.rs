@@ -19,7 +19,7 @@ use super::locate::{Fingerprints, uri_of, utf16_region};
 use super::rule_docs::{self, RuleDoc};
 use crate::diag::Severity;
 use crate::dsl::model::PolicySet;
-use crate::eval::finding::Finding;
+use crate::eval::finding::{Finding, LOAD_AHEAD};
 use crate::source::{SourceFile, Span};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -233,9 +233,12 @@ impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.findings.len()))?;
         let mut prints = self.prints.borrow_mut();
-        for f in self.findings {
-            let rule = self.docs.iter().position(|d| *d.id == *f.rule);
-            seq.serialize_element(&result_json(f, rule, &prints.next(f)))?;
+        for chunk in self.findings.chunks(LOAD_AHEAD) {
+            let _texts = Finding::load_ahead(chunk);
+            for f in chunk {
+                let rule = self.docs.iter().position(|d| *d.id == *f.rule);
+                seq.serialize_element(&result_json(f, rule, &prints.next(f)))?;
+            }
         }
         seq.end()
     }

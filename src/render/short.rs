@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::terminal::escape;
-use crate::eval::finding::Finding;
+use crate::eval::finding::{Finding, LOAD_AHEAD};
 
 /// Writes the report as it is made (a large repository's report is megabytes). `shown` turns a
 /// finding's repository-relative path into the one printed (the command line passes the path
@@ -14,16 +14,19 @@ pub fn write(
     findings: &[Finding],
     shown: &dyn Fn(&str) -> String,
 ) -> io::Result<()> {
-    for f in findings.iter().filter(|f| f.suppressed.is_none()) {
-        let (line, col, _, _) = f.position();
-        writeln!(
-            w,
-            "{}:{line}:{col}: {}[{}] {}",
-            escape(&shown(f.path()).replace('\n', " ")),
-            f.severity,
-            escape(&f.rule),
-            escape(&f.message.replace('\n', " "))
-        )?;
+    for chunk in findings.chunks(LOAD_AHEAD) {
+        let _texts = Finding::load_ahead(chunk);
+        for f in chunk.iter().filter(|f| f.suppressed.is_none()) {
+            let (line, col, _, _) = f.position();
+            writeln!(
+                w,
+                "{}:{line}:{col}: {}[{}] {}",
+                escape(&shown(f.path()).replace('\n', " ")),
+                f.severity,
+                escape(&f.rule),
+                escape(&f.message.replace('\n', " "))
+            )?;
+        }
     }
     Ok(())
 }
