@@ -332,7 +332,7 @@ impl Walker {
         if honour {
             let inside = start.ancestors().take_while(|a| a.starts_with(&self.root));
             for folder in inside {
-                if let Some(s) = self.hazardous_ignore_file(folder, dir) {
+                if let Some(s) = self.hazardous_ignore_file(folder, &|| dir.to_string()) {
                     out.skipped.push(s);
                     return;
                 }
@@ -363,12 +363,14 @@ impl Walker {
                     if e.path().join(TEST_CASE_FILE).is_file() {
                         return false;
                     }
-                    let rel = relative(&walker.root, e.path());
-                    if walker.exclude.is_match(&rel) {
+                    if walker.excludes(e.path()) {
                         return false;
                     }
                     // Entering the folder reads its ignore files: not one that would hang.
-                    if honour && let Some(s) = walker.hazardous_ignore_file(e.path(), &rel) {
+                    if honour
+                        && let Some(s) = walker
+                            .hazardous_ignore_file(e.path(), &|| relative(&walker.root, e.path()))
+                    {
                         refused_in_filter
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -377,8 +379,7 @@ impl Walker {
                     }
                     return true;
                 }
-                let rel = relative(&walker.root, e.path());
-                rel.is_empty() || !walker.exclude.is_match(&rel)
+                !walker.excludes(e.path())
             });
         if honour {
             // `--no-ignore` turns off every ignore file, cloudpact's own included.
@@ -595,10 +596,21 @@ impl Walker {
         }
     }
 
+    /// Whether an `exclude` pattern matches a walked path itself (its folders were matched as
+    /// the walk entered them). Without patterns, no relative path is made: most runs have
+    /// none, and the walk meets every file and folder.
+    fn excludes(&self, path: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        let rel = relative(&self.root, path);
+        !rel.is_empty() && self.exclude.is_match(&rel)
+    }
+
     /// An ignore file of `folder` that the ignore crate would open but must not: a FIFO (the
-    /// open blocks forever), a device (`/dev/zero` never ends) or a socket. `rel` is the
-    /// folder's repository-relative path.
-    fn hazardous_ignore_file(&self, folder: &Path, rel: &str) -> Option<Skipped> {
+    /// open blocks forever), a device (`/dev/zero` never ends) or a socket. `rel` makes the
+    /// folder's repository-relative path (for the finding only).
+    fn hazardous_ignore_file(&self, folder: &Path, rel: &dyn Fn() -> String) -> Option<Skipped> {
         IGNORE_FILES.iter().find_map(|name| {
             let path = folder.join(name);
             let meta = std::fs::metadata(&path).ok()?;
@@ -608,7 +620,7 @@ impl Walker {
             let why = format!(
                 "{}, not a regular file: never opened, so the folder `{}` was not checked",
                 special_kind(&meta.file_type()),
-                shown_dir(rel)
+                shown_dir(&rel())
             );
             Some(Skipped::unreadable(relative(&self.root, &path), why))
         })
