@@ -179,27 +179,35 @@ impl Catalog {
         type_name: &str,
     ) -> Option<(Kind, Option<&str>)> {
         let def = self.get(provider)?;
-        let snake = snake_case(type_name);
         let service = service.to_ascii_lowercase().replace('-', "");
-        let mut candidates = Vec::new();
-        for prefix in &def.type_prefixes {
-            if service.is_empty() || service == "index" {
-                continue;
-            }
-            if prefix.ends_with("::") {
-                candidates.push(format!("{prefix}{service}::{type_name}"));
-            } else {
-                candidates.push(format!("{prefix}{service}/{type_name}s"));
+        let by_service = !service.is_empty() && service != "index";
+        // Each spelling is written into one buffer and looked up before the next is made: this
+        // runs for every operator object of a Kubernetes tree.
+        let mut spelling = String::with_capacity(64);
+        let mut try_spelling = |parts: &[&str]| {
+            spelling.clear();
+            parts.iter().for_each(|p| spelling.push_str(p));
+            self.kind_of(&spelling)
+        };
+        if by_service {
+            for prefix in &def.type_prefixes {
+                let found = if prefix.ends_with("::") {
+                    try_spelling(&[prefix, &service, "::", type_name])
+                } else {
+                    try_spelling(&[prefix, &service, "/", type_name, "s"])
+                };
+                if found.is_some() {
+                    return found;
+                }
             }
         }
         // Only the primary Terraform prefix: secondary ones (`azuread_`) have catch-all rules.
-        if let Some(tf) = def.terraform_prefixes.first() {
-            if !service.is_empty() && service != "index" {
-                candidates.push(format!("{tf}{service}_{snake}"));
-            }
-            candidates.push(format!("{tf}{snake}"));
+        let tf = def.terraform_prefixes.first()?;
+        let snake = snake_case(type_name);
+        if by_service && let found @ Some(_) = try_spelling(&[tf, &service, "_", &snake]) {
+            return found;
         }
-        candidates.iter().find_map(|c| self.kind_of(c))
+        try_spelling(&[tf, &snake])
     }
 
     fn ci_entry(&self, pred: impl Fn(&str) -> bool) -> Option<(ProviderId, &str)> {
