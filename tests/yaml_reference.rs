@@ -166,6 +166,30 @@ const SNIPPETS: &[&str] = &[
     "--- text\n",
     "a: |2\n   x\n",
     "a: 'unterminated\n",
+    // Flow collections wrapped over lines (as YAML writers fold long lists).
+    "a: [b, c,\n  d]\n",
+    "a: [b, c,\n d]\n",
+    "  a: [b,\n  c]\n",
+    "a:\n  b: [c,\n  d]\n",
+    "a:\n  b: [c,\n d]\n",
+    "a:\n  b: [c,\n      d]\n  e: f\n",
+    "- [a,\n  b]\n- {c: 1,\n   d: 2}\n",
+    "a: [b, # note\n  c]\n",
+    "a: [b,\n  # a comment line\n  c]\n",
+    "a: [b,#not a comment\n  c]\n",
+    "a: [\n  b,\n  c,\n]\n",
+    "a: [\n  b,\n  c\n]\n",
+    "a: {b: 1,\n\n  c: [d,\n    e]}\n",
+    "[a,\nb]\n",
+    "[a,\n b]\n",
+    "a: [b,\n---\n]\n",
+    "a: !t [b,\n  c]\n",
+    "a: &x [b,\n  c]\nd: *x\n",
+    "a: ['b',\n  \"c\"]\n",
+    "a: {b:\n  c}\n",
+    "a: [b\n  , c]\n",
+    "k: [x, y,\n  z]\nl: 2\n",
+    "Resources:\n  A:\n    Properties:\n      V: !FindInMap [M, !Ref 'AWS::Region', !FindInMap [N,\n          !Ref 'T', Arch]]\n",
 ];
 
 #[test]
@@ -200,4 +224,8 @@ fn the_fast_path_leaves_what_it_does_not_read_to_saphyr() {
         assert!(parse_stream_fast(text).is_none(), "{text:?}");
     }
     assert!(parse_stream_fast("a: 1\nb: [c]\n").is_some());
+    // Wrapped flows are read; a continuation left of its block, or at a line's start, is not.
+    assert!(parse_stream_fast("a: [b, c,\n  d]\ne: {f: 1,\n  g: 2}\n").is_some());
+    assert!(parse_stream_fast("a:\n  b: [c,\n d]\n").is_none());
+    assert!(parse_stream_fast("a: [b,\n---\n]\n").is_none());
 }

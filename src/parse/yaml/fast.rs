@@ -687,7 +687,7 @@ impl<'a> Fast<'a> {
         let at = self.pos;
         match self.b[at] {
             b'*' if !props.any() => self.alias(),
-            b'[' | b'{' => self.flow(props),
+            b'[' | b'{' => self.flow(props, parent),
             b'"' | b'\'' => {
                 let (text, end) = self.quoted_scalar(at, quoted_indent)?;
                 if self.at(self.after_spaces(end)) == Some(&b':') {
@@ -786,8 +786,11 @@ impl<'a> Fast<'a> {
         memchr::memchr(b'\n', &self.b[pos..]).map_or(self.b.len(), |i| pos + i)
     }
 
-    /// A flow collection that closes on its line, at `pos`.
-    fn flow(&mut self, props: &mut Props) -> R<()> {
+    /// A flow collection at `pos`, on its line or wrapped over several (`[a, b,⏎  c]`, as
+    /// YAML writers fold long lists) with line breaks and comments between its entries.
+    /// `indent` is the enclosing block collection's column: saphyr refuses a continuation
+    /// line's token left of it.
+    fn flow(&mut self, props: &mut Props, indent: isize) -> R<()> {
         self.enter()?;
         let open = self.pos;
         let map = self.b[open] == b'{';
@@ -808,7 +811,7 @@ impl<'a> Fast<'a> {
         self.emit(start_event, Span::new(start, open + 1))?;
         self.pos = open + 1;
         loop {
-            self.skip_spaces();
+            self.flow_gap(indent)?;
             if self.at(self.pos) == Some(&close) {
                 break;
             }
@@ -821,8 +824,8 @@ impl<'a> Fast<'a> {
                 self.pos += 1;
                 self.skip_spaces();
             }
-            self.flow_item()?;
-            self.skip_spaces();
+            self.flow_item(indent)?;
+            self.flow_gap(indent)?;
             match self.at(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(&c) if c == close => break,
@@ -836,11 +839,42 @@ impl<'a> Fast<'a> {
         Ok(())
     }
 
+    /// Spaces, and line breaks and comments, between the tokens of a flow collection: `pos`
+    /// at the next token, which must be right of `indent` when it starts a line (saphyr allows
+    /// a bracket or a quote at `indent` itself, but no plain scalar: the stricter rule for all)
+    /// and not at a line's start (where `---`, `...` and `%` mean what they mean outside
+    /// flows).
+    fn flow_gap(&mut self, indent: isize) -> R<()> {
+        self.skip_spaces();
+        let mut wrapped = false;
+        loop {
+            match self.at(self.pos) {
+                Some(b'\n') => self.pos += 1,
+                // A comment after a space, or on a line of its own.
+                Some(b'#') if self.pos > 0 && matches!(self.b[self.pos - 1], b' ' | b'\n') => {
+                    self.pos = self.comment_end(self.pos);
+                    continue;
+                }
+                _ if !wrapped => return Ok(()),
+                _ => {
+                    let col = self.column(self.pos);
+                    return if col == 0 || (col as isize) <= indent {
+                        Err(Bail)
+                    } else {
+                        Ok(())
+                    };
+                }
+            }
+            wrapped = true;
+            self.skip_spaces();
+        }
+    }
+
     /// An entry of a flow sequence, or a value of a flow mapping, with its properties.
-    fn flow_item(&mut self) -> R<()> {
+    fn flow_item(&mut self, indent: isize) -> R<()> {
         let mut props = self.props()?;
         match self.at(self.pos) {
-            Some(b'[' | b'{') => self.flow(&mut props),
+            Some(b'[' | b'{') => self.flow(&mut props, indent),
             Some(b'*') if !props.any() => self.alias(),
             _ => {
                 self.flow_scalar(false, &mut props)?;
