@@ -189,6 +189,13 @@ const SNIPPETS: &[&str] = &[
     "a: {b:\n  c}\n",
     "a: [b\n  , c]\n",
     "k: [x, y,\n  z]\nl: 2\n",
+    "a: {b: 1, d :[c]}\n",
+    "a: {b: 1, d :{c: 1}}\n",
+    "a: {b: 1, d : [c]}\n",
+    "a: {b: 1, d:[c]}\n",
+    "a: {b: 1, \"d\":[c]}\n",
+    "a: {b: 1,\n   d :[c]}\n",
+    "a: [d :[c]]\n",
     "Resources:\n  A:\n    Properties:\n      V: !FindInMap [M, !Ref 'AWS::Region', !FindInMap [N,\n          !Ref 'T', Arch]]\n",
 ];
 

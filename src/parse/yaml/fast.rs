@@ -816,12 +816,17 @@ impl<'a> Fast<'a> {
                 break;
             }
             if map {
+                let plain_key = !matches!(self.b[self.pos], b'"' | b'\'');
                 self.flow_scalar(true, &mut Props::default())?;
                 self.skip_spaces();
                 if self.at(self.pos) != Some(&b':') {
                     return Err(Bail);
                 }
                 self.pos += 1;
+                // saphyr refuses `key:[` and `key:{` after a plain key (`"key":[` is JSON).
+                if plain_key && matches!(self.at(self.pos), Some(b'[' | b'{')) {
+                    return Err(Bail);
+                }
                 self.skip_spaces();
             }
             self.flow_item(indent)?;
