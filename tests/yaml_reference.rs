@@ -196,6 +196,9 @@ const SNIPPETS: &[&str] = &[
     "a: {b: 1, \"d\":[c]}\n",
     "a: {b: 1,\n   d :[c]}\n",
     "a: [d :[c]]\n",
+    "a: {b: 1,\n",
+    "a: {b: 1,\n  ",
+    "a: [b,\n  # only a comment",
     "Resources:\n  A:\n    Properties:\n      V: !FindInMap [M, !Ref 'AWS::Region', !FindInMap [N,\n          !Ref 'T', Arch]]\n",
 ];
 

@@ -1,12 +1,13 @@
 //! The fast path of YAML reading: the YAML that infrastructure repositories hold — block
 //! mappings and sequences, plain and quoted scalars (folded across lines as saphyr folds
-//! them), one-line flow collections, literal and folded block scalars, anchors, aliases and
-//! tags — read byte by byte, line by line, into the same events saphyr would produce, with the
-//! same spans, fed to the same [`Builder`].
+//! them), flow collections (on one line, or wrapped between their entries), literal and folded
+//! block scalars, anchors, aliases and tags — read byte by byte, line by line, into the same
+//! events saphyr would produce, with the same spans, fed to the same [`Builder`].
 //!
-//! It gives up ([`Bail`]) at the first thing it does not read: multi-line flow collections,
-//! complex keys, directives, explicit block indentation, tabs, carriage returns, a byte order
-//! mark, and every syntax error. The caller then reads the whole text again with saphyr, which
+//! It gives up ([`Bail`]) at the first thing it does not read: a scalar inside a flow
+//! collection that runs over a line break, a wrapped flow's line at or left of its block's
+//! column, complex keys, directives, explicit block indentation, tabs, carriage returns, a
+//! byte order mark, and every syntax error. The caller then reads the whole text again with saphyr, which
 //! stays the one authority on what YAML means and on every error message. So the fast path
 //! only ever has to be right about what it accepts: `tests/yaml_reference.rs` holds it to
 //! saphyr on snippets, on every YAML file of the repository and (`CLOUDPACT_YAML_CORPUS`) on
@@ -816,7 +817,7 @@ impl<'a> Fast<'a> {
                 break;
             }
             if map {
-                let plain_key = !matches!(self.b[self.pos], b'"' | b'\'');
+                let plain_key = !matches!(self.at(self.pos), Some(b'"' | b'\''));
                 self.flow_scalar(true, &mut Props::default())?;
                 self.skip_spaces();
                 if self.at(self.pos) != Some(&b':') {
