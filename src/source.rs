@@ -386,6 +386,9 @@ fn hash_of(text: &str) -> u64 {
     foldhash::quality::FixedState::with_seed(0x636c_6f75_6470_6163).hash_one(text)
 }
 
+/// The most text [`SourceFile::load_ahead`] holds at once (beyond one file).
+const LOAD_AHEAD_BYTES: usize = 8 << 20;
+
 /// The texts of the released files read last, kept so that a report going through one file's
 /// findings reads it once (reports visit the findings in path order), at most [`RECENT_BYTES`]
 /// of them beyond the last one.
@@ -495,13 +498,23 @@ impl SourceFile {
     /// The texts of those of `files` that are not in memory, read again — on the worker
     /// threads when there are several — with their line indexes built, and held while the
     /// caller goes through them: a report of many findings reads their files side by side,
-    /// not one after the other on one thread (docs/performance.md, "The main thread between
-    /// batches").
+    /// not one after the other on one thread (docs/performance.md, "Inline strings, reports
+    /// side by side, and the walk"). At most [`LOAD_AHEAD_BYTES`] of them beyond the first
+    /// (the rest are read when asked for, as before), so memory stays flat.
     pub fn load_ahead<'a>(files: impl Iterator<Item = &'a SourceFile>) -> Vec<Arc<Contents>> {
         use rayon::prelude::*;
         let mut released: Vec<&SourceFile> = files.filter(|f| !f.is_resident()).collect();
         released.sort_unstable_by_key(|f| std::ptr::from_ref(*f));
         released.dedup_by_key(|f| std::ptr::from_ref(*f));
+        let mut bytes = 0;
+        let within = released
+            .iter()
+            .position(|f| {
+                bytes += f.len();
+                bytes > LOAD_AHEAD_BYTES
+            })
+            .map_or(released.len(), |i| i.max(1));
+        released.truncate(within);
         let load = |f: &&SourceFile| {
             let c = f.contents();
             c.index();
@@ -684,6 +697,23 @@ mod tests {
         for (i, f) in released.iter().enumerate() {
             assert_eq!(&*f.text(), format!("a = {i}\nb = 2\n"));
         }
+    }
+
+    #[test]
+    fn load_ahead_holds_a_bounded_amount_of_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = "x = 1\n".repeat((5 << 20) / 6);
+        let released: Vec<SourceFile> = (0..3)
+            .map(|i| {
+                on_disk(dir.path(), &format!("big{i}.tf"), &big)
+                    .released()
+                    .unwrap()
+            })
+            .collect();
+        // Two of 5 MiB would be past the bound: the first alone is held, the others are read
+        // when asked for.
+        assert_eq!(SourceFile::load_ahead(released.iter()).len(), 1);
+        assert_eq!(released[2].text().len(), big.len());
     }
 
     #[test]
