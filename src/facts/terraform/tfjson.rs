@@ -172,6 +172,10 @@ fn lower_value(node: &Node, depth: usize) -> Expr {
 
 /// JSON strings are templates: `"${var.x}"` is a reference, `"$${x}"` a literal `${x}`.
 fn lower_string(s: &Str) -> Expr {
+    // Most strings hold no template: taken as they are, without a copy.
+    if !s.contains("${") && !s.contains("%{") {
+        return Expr::Lit(s.clone());
+    }
     if s.starts_with("${")
         && let Some(path) = Expr::ref_from_text(s)
     {
@@ -180,9 +184,6 @@ fn lower_string(s: &Str) -> Expr {
     let unescaped = s.replace("$${", "").replace("%%{", "");
     if unescaped.contains("${") || unescaped.contains("%{") {
         return Expr::Other;
-    }
-    if !s.contains("$${") && !s.contains("%%{") {
-        return Expr::Lit(s.clone());
     }
     Expr::Lit(s.replace("$${", "${").replace("%%{", "%{").into())
 }

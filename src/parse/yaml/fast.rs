@@ -7,12 +7,12 @@
 //! It gives up ([`Bail`]) at the first thing it does not read: a scalar inside a flow
 //! collection that runs over a line break, a wrapped flow's line at or left of its block's
 //! column, complex keys, directives, explicit block indentation, tabs, carriage returns, a
-//! byte order mark, and every syntax error. The caller then reads the whole text again with saphyr, which
-//! stays the one authority on what YAML means and on every error message. So the fast path
-//! only ever has to be right about what it accepts: `tests/yaml_reference.rs` holds it to
-//! saphyr on snippets, on every YAML file of the repository and (`CLOUDPACT_YAML_CORPUS`) on
-//! any folder, and the `yaml` fuzz target on mutated input (docs/performance.md, "YAML's fast
-//! path").
+//! byte order mark, and every syntax error. The caller then reads the whole text again with
+//! saphyr, which stays the one authority on what YAML means and on every error message. So
+//! the fast path only ever has to be right about what it accepts: `tests/yaml_reference.rs`
+//! holds it to saphyr on snippets, on every YAML file of the repository and
+//! (`CLOUDPACT_YAML_CORPUS`) on any folder, and the `yaml` fuzz target on mutated input
+//! (docs/performance.md, "YAML's fast path").
 
 use std::borrow::Cow;
 use std::collections::HashMap;
