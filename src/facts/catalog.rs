@@ -158,6 +158,42 @@ struct HostRule {
 struct HostRules {
     rules: Vec<HostRule>,
     set: regex::RegexSet,
+    /// What each host asked about matched: a repository names the same few hosts over and
+    /// over, and the set's search was most of an endpoint scan's time.
+    seen: Memo<String, Option<HostMatch>>,
+}
+
+/// Answers already given, by question, up to [`Memo::MAX`] of them (then it starts over, so a
+/// run that meets endless distinct questions holds a bounded amount). Shared by the worker
+/// threads: each question is asked once or twice, not once per file.
+#[derive(Debug, Default)]
+struct Memo<K, V>(std::sync::Mutex<HashMap<K, V, foldhash::fast::RandomState>>);
+
+impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
+    const MAX: usize = 4096;
+
+    /// The answer to `key`, asked with `answer` the first time.
+    fn get<Q>(&self, key: &Q, answer: impl FnOnce() -> V) -> V
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let lock = || {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(v) = lock().get(key) {
+            return v.clone();
+        }
+        let v = answer();
+        let mut seen = lock();
+        if seen.len() >= Self::MAX {
+            seen.clear();
+        }
+        seen.insert(key.to_owned(), v.clone());
+        v
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -294,6 +330,9 @@ struct TypeTable {
     /// How many rules the table has: one pattern each.
     rules: usize,
     dfa: OnceLock<regex_automata::dfa::sparse::DFA<&'static [u8]>>,
+    /// The first match of each name asked about (lowercased): a repository's resources are of
+    /// a few hundred types, each asked about many times.
+    seen: Memo<Vec<u8>, Option<usize>>,
 }
 
 impl std::fmt::Debug for TypeTable {
@@ -312,6 +351,7 @@ impl TypeTable {
             bytes,
             rules,
             dfa: OnceLock::new(),
+            seen: Memo::default(),
         }
     }
 
@@ -336,14 +376,16 @@ impl TypeTable {
     fn first_match(&self, s: &str) -> Option<usize> {
         use regex_automata::dfa::Automaton;
         use regex_automata::{Anchored, Input, PatternSet};
-        let dfa = self.dfa();
         let name = ascii_lower(s);
-        let mut matched = PatternSet::new(dfa.pattern_len());
-        let input = Input::new(&*name).anchored(Anchored::Yes);
-        // A DFA without quit bytes cannot fail a search.
-        dfa.try_which_overlapping_matches(&input, &mut matched)
-            .ok()?;
-        matched.iter().next().map(|p| p.as_usize())
+        self.seen.get(&*name, || {
+            let dfa = self.dfa();
+            let mut matched = PatternSet::new(dfa.pattern_len());
+            let input = Input::new(&*name).anchored(Anchored::Yes);
+            // A DFA without quit bytes cannot fail a search.
+            dfa.try_which_overlapping_matches(&input, &mut matched)
+                .ok()?;
+            matched.iter().next().map(|p| p.as_usize())
+        })
     }
 }
 
@@ -517,20 +559,31 @@ impl Catalog {
 
     /// The provider of a service or registry host, with what the host says.
     pub(crate) fn match_host(&self, host: &str) -> Option<HostMatch> {
-        let host = host.to_lowercase();
+        let lower;
+        let host = if host
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            lower = host.to_lowercase();
+            &lower
+        } else {
+            host
+        };
         let host = host.trim_end_matches('.');
         let rules = self.host_rules();
-        let first = rules.set.matches(host).iter().next()?;
-        let rule = &rules.rules[first];
-        let caps = rule.re.captures(host)?;
-        Some(HostMatch {
-            provider: rule.provider.clone(),
-            service: rule
-                .service
-                .clone()
-                .or_else(|| caps.name("service").map(|m| m.as_str().to_string())),
-            kind: rule.kind,
-            region: caps.name("region").map(|m| m.as_str().to_string()),
+        rules.seen.get(host, || {
+            let first = rules.set.matches(host).iter().next()?;
+            let rule = &rules.rules[first];
+            let caps = rule.re.captures(host)?;
+            Some(HostMatch {
+                provider: rule.provider.clone(),
+                service: rule
+                    .service
+                    .clone()
+                    .or_else(|| caps.name("service").map(|m| m.as_str().to_string())),
+                kind: rule.kind,
+                region: caps.name("region").map(|m| m.as_str().to_string()),
+            })
         })
     }
 
@@ -621,7 +674,11 @@ impl Catalog {
             // Each pattern compiled alone above, so the set of them compiles too.
             let set = regex::RegexSet::new(rules.iter().map(|r| r.re.as_str()))
                 .expect("patterns that compile alone compile as a set");
-            HostRules { rules, set }
+            HostRules {
+                rules,
+                set,
+                seen: Memo::default(),
+            }
         })
     }
 

@@ -57,6 +57,9 @@ fn parse_with(full: &str, options: &ParseOptions) -> Result<Node, SyntaxError> {
     let text = &full[base..];
     // The direct parse counts its own depth and gives up past the limit; then, or when a
     // comment could hide brackets the count must see, the text is counted whole.
+    if let Ok((root, _)) = Direct::new(Plain::new(text), options, base).run() {
+        return Ok(root);
+    }
     match Direct::parse(text, options, base) {
         Ok((root, false)) => Ok(root),
         Ok((root, true)) => {
@@ -102,7 +105,12 @@ pub fn both_ways(text: &str, lenient: bool) -> Option<(Node, Result<Node, Syntax
     };
     check_depth(text).ok()?;
     let (direct, _) = Direct::parse(text, &options, 0).ok()?;
-    Some((direct, via_jsonc_tree(text, &options, 0)))
+    let via = via_jsonc_tree(text, &options, 0);
+    // Where the plain tokenizer takes the text too, its tree is the same.
+    if let Ok((plain, _)) = Direct::new(Plain::new(text), &options, 0).run() {
+        assert_eq!(plain, direct, "the plain tokenizer's tree differs");
+    }
+    Some((direct, via))
 }
 
 /// A text [`Direct`] does not take: jsonc-parser parses it instead, for its tree or its error.
@@ -114,8 +122,9 @@ struct Fallback;
 /// Anything else, an empty text, an error or a token out of place, is a [`Fallback`], so
 /// errors and every leniency stay jsonc-parser's; where both parse, the trees are the same
 /// (`direct_and_jsonc_parser_trees_agree`).
-struct Direct<'a> {
-    scanner: Scanner<'a>,
+struct Direct<'a, T: Tokens<'a> = Scanner<'a>> {
+    scanner: T,
+    text: std::marker::PhantomData<&'a str>,
     comments: bool,
     trailing_commas: bool,
     base: usize,
@@ -127,6 +136,181 @@ struct Direct<'a> {
     depth: usize,
     /// Whether a comment was skipped.
     saw_comment: bool,
+}
+
+/// Where [`Direct`] takes its tokens from: jsonc-parser's [`Scanner`], or [`Plain`].
+trait Tokens<'a> {
+    /// The next token (comments included) or the end; a [`Fallback`] for a text this
+    /// tokenizer does not take.
+    fn token(&mut self) -> Result<Option<Token<'a>>, Fallback>;
+    /// The byte range of the last token.
+    fn start(&self) -> usize;
+    fn end(&self) -> usize;
+}
+
+impl<'a> Tokens<'a> for Scanner<'a> {
+    fn token(&mut self) -> Result<Option<Token<'a>>, Fallback> {
+        self.scan().map_err(|_| Fallback)
+    }
+
+    fn start(&self) -> usize {
+        self.token_start()
+    }
+
+    fn end(&self) -> usize {
+        self.token_end()
+    }
+}
+
+/// A tokenizer for plain JSON, the common case, ahead of jsonc-parser's scanner (which
+/// handles comments, JSON5 and errors, and was about half of a JSON file's parse: it looks at
+/// a string's bytes one by one). It gives exactly the tokens and ranges the scanner gives for
+/// what it takes, and a [`Fallback`] for anything else: a comment, a `\u` escape, whitespace
+/// other than space, tab, CR and LF, a number or word the scanner would refuse or read on.
+/// `both_ways` (the fuzz target's check) asserts the trees agree.
+struct Plain<'a> {
+    text: &'a str,
+    pos: usize,
+    start: usize,
+}
+
+impl<'a> Plain<'a> {
+    fn new(text: &'a str) -> Self {
+        Plain {
+            text,
+            pos: 0,
+            start: 0,
+        }
+    }
+
+    /// After `"`: up to the closing quote. Escapes other than `\u` are decoded as the scanner
+    /// decodes them.
+    fn string(&mut self) -> Result<Token<'a>, Fallback> {
+        let bytes = self.text.as_bytes();
+        let first = self.pos + 1;
+        let mut from = first;
+        let mut owned: Option<String> = None;
+        loop {
+            let at = from + memchr::memchr2(b'"', b'\\', &bytes[from..]).ok_or(Fallback)?;
+            if bytes[at] == b'"' {
+                self.pos = at + 1;
+                return Ok(Token::String(match owned {
+                    None => std::borrow::Cow::Borrowed(&self.text[first..at]),
+                    Some(mut s) => {
+                        s.push_str(&self.text[from..at]);
+                        std::borrow::Cow::Owned(s)
+                    }
+                }));
+            }
+            let s = owned.get_or_insert_with(String::new);
+            s.push_str(&self.text[from..at]);
+            s.push(match bytes.get(at + 1) {
+                Some(b'"') => '"',
+                Some(b'\\') => '\\',
+                Some(b'/') => '/',
+                Some(b'b') => '\u{08}',
+                Some(b'f') => '\u{0C}',
+                Some(b't') => '\t',
+                Some(b'r') => '\r',
+                Some(b'n') => '\n',
+                _ => return Err(Fallback),
+            });
+            from = at + 2;
+        }
+    }
+
+    /// A number by RFC 8259's grammar, where the scanner reads the same span.
+    fn number(&mut self) -> Result<Token<'a>, Fallback> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let mut i = start + usize::from(bytes[start] == b'-');
+        let digits = |i: usize| {
+            i + bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(bytes.len() - i)
+        };
+        match bytes.get(i) {
+            // `0x…` is a hexadecimal number the scanner refuses in JSON.
+            Some(b'0') if !matches!(bytes.get(i + 1), Some(b'x' | b'X')) => i += 1,
+            Some(b'1'..=b'9') => i = digits(i),
+            _ => return Err(Fallback),
+        }
+        if bytes.get(i) == Some(&b'.') {
+            if !bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                return Err(Fallback);
+            }
+            i = digits(i + 1);
+        }
+        if let Some(b'e' | b'E') = bytes.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = bytes.get(i) {
+                i += 1;
+            }
+            if !bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                return Err(Fallback);
+            }
+            i = digits(i);
+        }
+        self.pos = i;
+        Ok(Token::Number(&self.text[start..i]))
+    }
+
+    /// `true`, `false` or `null`, ended as the scanner ends a word (here: by an ASCII byte
+    /// that is neither alphanumeric nor `$`, or the end).
+    fn word(&mut self, word: &str, token: Token<'a>) -> Result<Token<'a>, Fallback> {
+        let bytes = self.text.as_bytes();
+        let end = self.pos + word.len();
+        let ended = match bytes.get(end) {
+            None => true,
+            Some(&b) => b.is_ascii() && !b.is_ascii_alphanumeric() && b != b'$',
+        };
+        if !(bytes[self.pos..].starts_with(word.as_bytes()) && ended) {
+            return Err(Fallback);
+        }
+        self.pos = end;
+        Ok(token)
+    }
+}
+
+impl<'a> Tokens<'a> for Plain<'a> {
+    fn token(&mut self) -> Result<Option<Token<'a>>, Fallback> {
+        let bytes = self.text.as_bytes();
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(self.pos) {
+            self.pos += 1;
+        }
+        self.start = self.pos;
+        let Some(&b) = bytes.get(self.pos) else {
+            return Ok(None);
+        };
+        let punct = |p: &mut Self, t: Token<'a>| {
+            p.pos += 1;
+            Ok(t)
+        };
+        let token = match b {
+            b'{' => punct(self, Token::OpenBrace),
+            b'}' => punct(self, Token::CloseBrace),
+            b'[' => punct(self, Token::OpenBracket),
+            b']' => punct(self, Token::CloseBracket),
+            b',' => punct(self, Token::Comma),
+            b':' => punct(self, Token::Colon),
+            b'"' => self.string(),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.word("true", Token::Boolean(true)),
+            b'f' => self.word("false", Token::Boolean(false)),
+            b'n' => self.word("null", Token::Null),
+            _ => Err(Fallback),
+        };
+        token.map(Some)
+    }
+
+    fn start(&self) -> usize {
+        self.start
+    }
+
+    fn end(&self) -> usize {
+        self.pos
+    }
 }
 
 impl<'a> Direct<'a> {
@@ -143,8 +327,15 @@ impl<'a> Direct<'a> {
                 allow_extended_string_escapes: options.allow_extended_string_escapes,
             },
         );
-        let mut p = Direct {
+        Direct::new(scanner, options, base).run()
+    }
+}
+
+impl<'a, T: Tokens<'a>> Direct<'a, T> {
+    fn new(scanner: T, options: &ParseOptions, base: usize) -> Self {
+        Direct {
             scanner,
+            text: std::marker::PhantomData,
             comments: options.allow_comments,
             trailing_commas: options.allow_trailing_commas,
             base,
@@ -152,11 +343,15 @@ impl<'a> Direct<'a> {
             items: Vec::new(),
             depth: 0,
             saw_comment: false,
-        };
-        let first = p.scan()?.ok_or(Fallback)?;
-        let root = p.value(first)?;
-        match p.scan()? {
-            None => Ok((root, p.saw_comment)),
+        }
+    }
+
+    /// The tree, and whether the text held a comment.
+    fn run(mut self) -> Result<(Node, bool), Fallback> {
+        let first = self.scan()?.ok_or(Fallback)?;
+        let root = self.value(first)?;
+        match self.scan()? {
+            None => Ok((root, self.saw_comment)),
             Some(_) => Err(Fallback),
         }
     }
@@ -164,14 +359,12 @@ impl<'a> Direct<'a> {
     /// The next token that is not a comment, or the end.
     fn scan(&mut self) -> Result<Option<Token<'a>>, Fallback> {
         loop {
-            match self.scanner.scan() {
-                Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) if self.comments => {
+            match self.scanner.token()? {
+                Some(Token::CommentLine(_) | Token::CommentBlock(_)) if self.comments => {
                     self.saw_comment = true;
                 }
-                Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) | Err(_) => {
-                    return Err(Fallback);
-                }
-                Ok(token) => return Ok(token),
+                Some(Token::CommentLine(_) | Token::CommentBlock(_)) => return Err(Fallback),
+                token => return Ok(token),
             }
         }
     }
@@ -179,8 +372,8 @@ impl<'a> Direct<'a> {
     /// The last token's span, in the file.
     fn span(&self) -> Span {
         Span::new(
-            self.scanner.token_start() + self.base,
-            self.scanner.token_end() + self.base,
+            self.scanner.start() + self.base,
+            self.scanner.end() + self.base,
         )
     }
 
@@ -226,7 +419,7 @@ impl<'a> Direct<'a> {
             token = self.after_item(Token::CloseBrace)?;
         }
         let entries = self.entries.drain(mark..).collect();
-        let span = Span::new(start, self.scanner.token_end() + self.base);
+        let span = Span::new(start, self.scanner.end() + self.base);
         Ok(Node::new(span, Value::Map(entries)))
     }
 
@@ -240,7 +433,7 @@ impl<'a> Direct<'a> {
             token = self.after_item(Token::CloseBracket)?;
         }
         let items = self.items.drain(mark..).collect();
-        let span = Span::new(start, self.scanner.token_end() + self.base);
+        let span = Span::new(start, self.scanner.end() + self.base);
         Ok(Node::new(span, Value::Seq(items)))
     }
 
@@ -451,6 +644,60 @@ mod tests {
         assert_eq!(root.str_at(&["u"]), Some("https://xA"));
     }
 
+    /// The tree through the plain tokenizer, if it takes the text.
+    fn plain(text: &str) -> Option<Node> {
+        Direct::new(Plain::new(text), &strict_options(), 0)
+            .run()
+            .ok()
+            .map(|(root, _)| root)
+    }
+
+    #[test]
+    fn the_plain_tokenizer_reads_plain_json_as_jsonc_parser_does() {
+        for text in [
+            r#"{"a": [1, -0, 2.50, -3e+7, 4E-2, 5e9], "b": {"c": null, "d": true}, "e": false}"#,
+            r#"["esc \" \\ \/ \b \f \n \r \t end", "", "é ü"]"#,
+            "[\"raw\u{1}control\", \"raw\nline\"]",
+            "\r\n[\t1 ,\r\n 2 ]\n",
+            r#""top""#,
+            "[true,false,null]",
+        ] {
+            let via = via_jsonc_tree(text, &strict_options(), 0).unwrap();
+            assert_eq!(plain(text), Some(via), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_plain_tokenizer_leaves_the_rest_to_jsonc_parser() {
+        // Each is refused by jsonc-parser or needs what only it reads.
+        for text in [
+            r#"["\u0041"]"#,
+            r#"["\'"]"#,
+            "[01]",
+            "[0x1F]",
+            "[1.]",
+            "[.5]",
+            "[+1]",
+            "[1e]",
+            "[-]",
+            "[truex]",
+            "[true$]",
+            "[nul]",
+            "// c\n[1]",
+            "[1]\u{c}",
+            "[\u{a0}1]",
+            "[\"unterminated]",
+            "[NaN]",
+        ] {
+            assert_eq!(plain(text), None, "{text}");
+        }
+        // And jsonc-parser still reads them as before.
+        let root = parse(r#"["\u0041"]"#).unwrap();
+        assert_eq!(root.as_seq().unwrap()[0].as_str(), Some("A"));
+        assert!(parse("[01]").is_err());
+        assert!(parse("[1]\u{c}").is_ok());
+    }
+
     /// JSON text of nested values, written with varying space, comments and trailing commas.
     fn json_text() -> impl Strategy<Value = String> {
         let space = prop_oneof![
@@ -534,6 +781,9 @@ mod tests {
                 strict_options()
             };
             let via = via_jsonc_tree(&text, &options, 3);
+            if let Ok((plain, _)) = Direct::new(Plain::new(&text), &options, 3).run() {
+                prop_assert_eq!(Ok(plain), via.clone());
+            }
             match Direct::parse(&text, &options, 3) {
                 Ok((direct, _)) => prop_assert_eq!(Ok(direct), via),
                 // Only what jsonc-parser refuses, or what it accepts beyond plain JSON, falls
