@@ -692,6 +692,11 @@ pub(crate) const TEST_CASE_FILE: &str = "cloudpact-test.yaml";
 
 /// Whether `path` is inside `templates/` of a Helm chart (a parent holds `Chart.yaml`).
 pub(crate) fn in_helm_templates(path: &Path) -> bool {
+    // Most paths have no `templates` folder at all: a look at the bytes first (the walk asks
+    // about every file it meets).
+    if memchr::memmem::find(path.as_os_str().as_encoded_bytes(), b"templates").is_none() {
+        return false;
+    }
     path.ancestors().skip(1).any(|dir| {
         dir.file_name().is_some_and(|n| n == "templates")
             && dir

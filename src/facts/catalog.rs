@@ -694,11 +694,11 @@ impl Catalog {
         s: &str,
         field: impl Fn(&'a ProviderDef) -> &'a Vec<String>,
     ) -> Option<(ProviderId, &'a str)> {
-        let lower = s.to_lowercase();
+        let lower = lowercase(s);
         let mut best: Option<(usize, &'a str)> = None;
         for (i, p) in self.providers.iter().enumerate() {
             for prefix in field(p) {
-                if lower.starts_with(&prefix.to_lowercase())
+                if starts_with_lowered(&lower, prefix)
                     && best.is_none_or(|(_, b)| prefix.len() > b.len())
                 {
                     best = Some((i, prefix.as_str()));
@@ -706,6 +706,30 @@ impl Catalog {
             }
         }
         best.map(|(i, prefix)| (self.ids[i].clone(), prefix))
+    }
+}
+
+/// `s.to_lowercase()`, without a copy when `s` is lowercase ASCII already (the common case:
+/// resource types, annotation keys).
+fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    }
+}
+
+/// Whether the lowercased `lower` starts with `prefix.to_lowercase()`, without making it for
+/// an ASCII prefix (every catalog entry has been one: this ran for every prefix of every
+/// provider on each lookup).
+fn starts_with_lowered(lower: &str, prefix: &str) -> bool {
+    if prefix.is_ascii() {
+        lower
+            .as_bytes()
+            .get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+    } else {
+        lower.starts_with(&prefix.to_lowercase())
     }
 }
 

@@ -38,43 +38,56 @@ pub(crate) fn scan_tree_as(
 ) -> Vec<Deployment> {
     let mut out = Vec::new();
     let mut path = Vec::new();
-    walk(file, root, &mut path, format, ctx, &mut out);
+    let text = file.text();
+    let scan = Scan {
+        file,
+        text: &text,
+        format,
+        ctx,
+    };
+    scan.walk(root, &mut path, &mut out);
     out
 }
 
-fn walk<'t>(
-    file: &Arc<SourceFile>,
-    node: &'t Node,
-    path: &mut Vec<Seg<'t>>,
+/// What a walk of a tree for endpoints reads its values against.
+struct Scan<'a> {
+    file: &'a Arc<SourceFile>,
+    /// The file's text, taken once for the walk.
+    text: &'a str,
     format: Format,
-    ctx: Ctx<'_>,
-    out: &mut Vec<Deployment>,
-) {
-    match &node.value {
-        Value::String(s) => {
-            scan_scalar(file, node.span, s, &|| name_of(path), format, ctx, out);
-        }
-        Value::Seq(items) => {
-            for (i, item) in items.iter().enumerate() {
-                path.push(Seg::Index(i));
-                walk(file, item, path, format, ctx, out);
-                path.pop();
+    ctx: Ctx<'a>,
+}
+
+impl Scan<'_> {
+    fn walk<'t>(&self, node: &'t Node, path: &mut Vec<Seg<'t>>, out: &mut Vec<Deployment>) {
+        match &node.value {
+            Value::String(s) => {
+                let raw = self.text.get(node.span.range()).unwrap_or("");
+                let (file, format, ctx) = (self.file, self.format, self.ctx);
+                scan_scalar(file, node.span, raw, s, &|| name_of(path), format, ctx, out);
             }
-        }
-        Value::Map(entries) => {
-            for (k, v) in entries {
-                let key = key_text(k);
-                // Schema and reference URLs name documents, not services.
-                if matches!(key.as_ref(), "$schema" | "$id" | "$ref") {
-                    continue;
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(Seg::Index(i));
+                    self.walk(item, path, out);
+                    path.pop();
                 }
-                path.push(Seg::Key(key));
-                walk(file, v, path, format, ctx, out);
-                path.pop();
             }
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    let key = key_text(k);
+                    // Schema and reference URLs name documents, not services.
+                    if matches!(key.as_ref(), "$schema" | "$id" | "$ref") {
+                        continue;
+                    }
+                    path.push(Seg::Key(key));
+                    self.walk(v, path, out);
+                    path.pop();
+                }
+            }
+            Value::Tagged(_, inner) => self.walk(inner, path, out),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
-        Value::Tagged(_, inner) => walk(file, inner, path, format, ctx, out),
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 
@@ -118,20 +131,20 @@ fn name_of(path: &[Seg<'_>]) -> String {
     name
 }
 
-/// Scans one string value. Positions come from the value's source text when it holds the
-/// hosts as written (plain and quoted scalars); when escapes hide them there (`https:\/\/`),
-/// from the decoded value, located at the value's start.
-pub(crate) fn scan_scalar(
+/// Scans one string value, written as `raw` at `span`. Positions come from the value's source
+/// text when it holds the hosts as written (plain and quoted scalars); when escapes hide them
+/// there (`https:\/\/`), from the decoded value, located at the value's start.
+#[allow(clippy::too_many_arguments)]
+fn scan_scalar(
     file: &Arc<SourceFile>,
     span: Span,
+    raw: &str,
     decoded: &str,
     name: &dyn Fn() -> String,
     format: Format,
     ctx: Ctx<'_>,
     out: &mut Vec<Deployment>,
 ) {
-    let text = file.text();
-    let raw = text.get(span.range()).unwrap_or("");
     let from_raw = find_hosts(raw);
     // The value as written, or quoted with no escape: the decoded text holds the same hosts
     // with the same neighbours (a quote is no host character), so the raw hits stand.
@@ -298,6 +311,10 @@ static HOST_RE: LazyLock<Regex> = LazyLock::new(|| {
 pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
+    // Every host holds a dot; most values hold none, and a search costs more than a look.
+    if memchr::memchr(b'.', bytes).is_none() {
+        return out;
+    }
     // Match bounds only (the lazy DFA); the groups are read off the match by `split_match`,
     // since resolving captures costs a backtracking search per match, most of this function's
     // time on templates full of dotted names (`t2.micro`, `Bucket.Arn`).

@@ -499,3 +499,32 @@ fn host_rules_read_strings_as_globs_and_maps_as_rules() {
         "{err}"
     );
 }
+
+#[test]
+fn prefixes_compare_as_lowercased_text() {
+    assert_eq!(lowercase("aws_instance"), "aws_instance");
+    assert!(matches!(
+        lowercase("aws_instance"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    assert_eq!(lowercase("AWS_Instance"), "aws_instance");
+    assert_eq!(lowercase("ÄWS"), "äws");
+    assert!(starts_with_lowered("aws_instance", "AWS_"));
+    assert!(starts_with_lowered("aws_instance", "aws_instance"));
+    assert!(!starts_with_lowered("aws", "aws_"));
+    assert!(!starts_with_lowered("azurerm_x", "aws"));
+    // A non-ASCII prefix is lowercased as before.
+    assert!(starts_with_lowered("äws_x", "ÄWS"));
+    // Through a lookup: a type in any case finds its provider's longest prefix.
+    let catalog = Catalog::builtin();
+    let upper = catalog
+        .by_terraform_type("AWS_S3_BUCKET")
+        .map(|(id, p)| (id, p.to_string()));
+    assert_eq!(
+        upper,
+        catalog
+            .by_terraform_type("aws_s3_bucket")
+            .map(|(id, p)| (id, p.to_string()))
+    );
+    assert!(upper.is_some());
+}
