@@ -363,9 +363,8 @@ impl<'a> Extractor<'a> {
     /// provider's region in force).
     fn sets_any(&self, body: &'a Body, attrs: &[(&str, Sort)]) -> bool {
         attrs.iter().any(|(name, _)| {
-            body.attr(name).is_some_and(|a| {
-                !matches!(self.scope.follow(&a.value), Some(found) if *found.expr == Expr::Null)
-            })
+            body.attr(name)
+                .is_some_and(|a| !matches!(self.scope.resolve(&a.value), Some(Expr::Null)))
         })
     }
 
@@ -396,8 +395,8 @@ impl<'a> Extractor<'a> {
             let count_zero = block
                 .body
                 .attr("count")
-                .and_then(|c| self.scope.string(&c.value))
-                .is_some_and(|c| c.text == "0");
+                .and_then(|c| self.scope.lit(&c.value))
+                .is_some_and(|c| c == "0");
             if ACCELERATOR_KEYS.contains(&&*block.ident) && !count_zero {
                 return Some(format!("{} block", block.ident));
             }
@@ -418,8 +417,8 @@ impl<'a> Extractor<'a> {
         if depth > 8 {
             return None;
         }
-        let found = self.scope.follow(value);
-        let value = found.as_ref().map_or(value, |f| f.expr);
+        let found = self.scope.resolve(value);
+        let value = found.unwrap_or(value);
         if ACCELERATOR_KEYS.contains(&key) && found.is_some() && !is_empty(value) {
             return Some(format!("{key} attribute"));
         }
@@ -442,13 +441,13 @@ impl<'a> Extractor<'a> {
     fn tags(&self, d: &mut Deployment, body: &'a Body) {
         for key in TAG_KEYS {
             let Some(attr) = body.attr(key) else { continue };
-            let Some(found) = self.scope.follow(&attr.value) else {
+            let Some(found) = self.scope.resolve(&attr.value) else {
                 continue;
             };
-            if let Expr::Object(entries) = found.expr {
+            if let Expr::Object(entries) = found {
                 for e in entries {
-                    if let Some(v) = self.scope.string(&e.value) {
-                        d.tags.insert(e.key.to_string(), v.text);
+                    if let Some(v) = self.scope.lit(&e.value) {
+                        d.tags.insert(e.key.to_string(), v.to_string());
                     }
                 }
             }

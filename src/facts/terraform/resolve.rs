@@ -267,14 +267,25 @@ impl<'m> Scope<'m> {
     /// Follows references until a value that is not one.
     pub(crate) fn follow<'s>(&'s self, expr: &'s Expr) -> Option<Found<'s>> {
         let mut trail = Vec::new();
-        let expr = self.follow_in(expr, &mut trail, 0)?;
+        let expr = self.follow_in(expr, &mut Steps(Some(&mut trail)), 0)?;
         Some(Found { expr, trail })
+    }
+
+    /// [`Scope::follow`] for the value alone: no trail is written (its `path:line` steps were
+    /// a large part of extracting a configuration, most of them for values only looked at).
+    pub(crate) fn resolve<'s>(&'s self, expr: &'s Expr) -> Option<&'s Expr> {
+        self.follow_in(expr, &mut Steps(None), 0)
+    }
+
+    /// The literal a value resolves to, without its trail.
+    pub(crate) fn lit<'s>(&'s self, expr: &'s Expr) -> Option<&'s str> {
+        self.resolve(expr)?.as_lit()
     }
 
     fn follow_in<'s>(
         &'s self,
         expr: &'s Expr,
-        trail: &mut Vec<String>,
+        trail: &mut Steps<'_>,
         hops: usize,
     ) -> Option<&'s Expr> {
         let Expr::Ref(path) = expr else {
@@ -287,16 +298,13 @@ impl<'m> Scope<'m> {
             [root, name] if root == "var" => self.variable(name, trail)?,
             [root, name] if root == "local" => {
                 let (i, attr) = self.locals.get(name.as_str())?;
-                trail.push(format!("local.{name} in {}", self.at(*i, attr.span)));
+                trail.push(|| format!("local.{name} in {}", self.at(*i, attr.span)));
                 &attr.value
             }
             [ty, name, attr_name] if !NOT_RESOURCES.contains(&ty.as_str()) => {
                 let (i, block) = self.resources.get(&(ty.as_str(), name.as_str()))?;
                 let attr = block.body.attr(attr_name)?;
-                trail.push(format!(
-                    "{ty}.{name}.{attr_name} in {}",
-                    self.at(*i, attr.span)
-                ));
+                trail.push(|| format!("{ty}.{name}.{attr_name} in {}", self.at(*i, attr.span)));
                 &attr.value
             }
             _ => return None,
@@ -306,10 +314,10 @@ impl<'m> Scope<'m> {
 
     /// The value of `var.name` as Terraform would load it for this instance (see [`Vars`]),
     /// with the places it came from pushed on `trail`.
-    fn variable<'s>(&'s self, name: &str, trail: &mut Vec<String>) -> Option<&'s Expr> {
+    fn variable<'s>(&'s self, name: &str, trail: &mut Steps<'_>) -> Option<&'s Expr> {
         let loads_files = self.context.vars != Vars::Called;
         if loads_files && let Some((file, attr)) = self.named_vars.get(name) {
-            trail.push(format!("var.{name} in {}", at(file, attr.span)));
+            trail.push(|| format!("var.{name} in {}", at(file, attr.span)));
             return Some(&attr.value);
         }
         if loads_files && let Some(assignments) = self.var_files.get(name) {
@@ -320,25 +328,22 @@ impl<'m> Scope<'m> {
             if !agree {
                 return None;
             }
-            trail.push(format!("var.{name} in {}", self.at(i, first.span)));
+            trail.push(|| format!("var.{name} in {}", self.at(i, first.span)));
             return Some(&first.value);
         }
         if loads_files && let Some((i, attr)) = self.auto_vars.get(name) {
-            trail.push(format!("var.{name} in {}", self.at(*i, attr.span)));
+            trail.push(|| format!("var.{name} in {}", self.at(*i, attr.span)));
             return Some(&attr.value);
         }
         if self.context.vars != Vars::Root
             && let Some(bound) = self.context.bound.get(name)
         {
-            trail.extend(bound.trail.iter().cloned());
+            trail.extend(&bound.trail);
             return Some(&bound.value);
         }
         let (i, block) = self.variables.get(name)?;
         let default = block.body.attr("default")?;
-        trail.push(format!(
-            "var.{name} default in {}",
-            self.at(*i, default.span)
-        ));
+        trail.push(|| format!("var.{name} default in {}", self.at(*i, default.span)));
         Some(&default.value)
     }
 
@@ -364,14 +369,19 @@ impl<'m> Scope<'m> {
         if depth > MAX_HOPS {
             return Expr::Other;
         }
-        let Some(found) = self.follow(expr) else {
+        // The trail of the value itself; nested values' trails are not evidence for it.
+        let found = if depth == 0 {
+            self.follow(expr).map(|found| {
+                trail.extend(found.trail);
+                found.expr
+            })
+        } else {
+            self.resolve(expr)
+        };
+        let Some(found) = found else {
             return Expr::Other;
         };
-        // The trail of the value itself; nested values' trails are not evidence for it.
-        if depth == 0 {
-            trail.extend(found.trail);
-        }
-        match found.expr {
+        match found {
             Expr::Object(entries) => Expr::Object(
                 entries
                     .iter()
@@ -477,5 +487,23 @@ mod tests {
             normalize_source("registry.opentofu.org/hashicorp/aws"),
             "hashicorp/aws"
         );
+    }
+}
+
+/// Where [`Scope::follow_in`] writes the steps it took, or nowhere ([`Scope::resolve`]): a step
+/// is formatted only when it is kept.
+struct Steps<'t>(Option<&'t mut Vec<String>>);
+
+impl Steps<'_> {
+    fn push(&mut self, step: impl FnOnce() -> String) {
+        if let Some(trail) = self.0.as_deref_mut() {
+            trail.push(step());
+        }
+    }
+
+    fn extend(&mut self, steps: &[String]) {
+        if let Some(trail) = self.0.as_deref_mut() {
+            trail.extend(steps.iter().cloned());
+        }
     }
 }
