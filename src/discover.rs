@@ -709,6 +709,21 @@ pub(crate) fn in_helm_templates(path: &Path) -> bool {
 /// `root` gets leading `..` components (`../../policies/a.pact`); one that cannot be resolved
 /// is shown as given.
 pub fn relative(root: &Path, path: &Path) -> String {
+    // What the walk meets: `root`, a separator, and a plain relative path. Its bytes say so
+    // without the component-wise comparison of `strip_prefix`.
+    let (r, p) = (
+        root.as_os_str().as_encoded_bytes(),
+        path.as_os_str().as_encoded_bytes(),
+    );
+    if std::path::MAIN_SEPARATOR == '/'
+        && p.len() > r.len() + 1
+        && p.starts_with(r)
+        && p[r.len()] == b'/'
+        && let Ok(rest) = std::str::from_utf8(&p[r.len() + 1..])
+        && let Some(plain) = plain_relative(Path::new(rest))
+    {
+        return plain.to_string();
+    }
     if let Ok(p) = path.strip_prefix(root) {
         // What the walk meets (twice per file): already `/`-separated and normal.
         if let Some(plain) = plain_relative(p) {

@@ -311,8 +311,15 @@ static HOST_RE: LazyLock<Regex> = LazyLock::new(|| {
 pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    // Every host holds a dot; most values hold none, and a search costs more than a look.
-    if memchr::memchr(b'.', bytes).is_none() {
+    // Every host holds a dot followed by a letter (its last label starts with one; under
+    // the pattern's Unicode case rules, a non-ASCII letter may stand for `k` or `s`). Most
+    // values hold none (names, numbers, versions), and a search costs more than a look.
+    let may_hold_host = memchr::memchr_iter(b'.', bytes).any(|at| {
+        bytes
+            .get(at + 1)
+            .is_some_and(|&b| b.is_ascii_alphabetic() || b >= 0x80)
+    });
+    if !may_hold_host {
         return out;
     }
     // Match bounds only (the lazy DFA); the groups are read off the match by `split_match`,

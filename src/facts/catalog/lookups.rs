@@ -53,15 +53,17 @@ impl Catalog {
     /// weak.
     pub(crate) fn by_registry(&self, host: &str) -> Option<RegistryMatch> {
         let rules = self.registry_rules();
-        let hit = match &rules.set {
-            Some(set) => set.matches(host).iter().next(),
-            None => rules.entries.iter().position(|e| glob_match(&e.glob, host)),
-        }?;
-        let entry = &rules.entries[hit];
-        Some(RegistryMatch {
-            provider: self.ids[entry.provider].clone(),
-            strong: entry.strong,
-            name: entry.name.clone(),
+        rules.seen.get(host, || {
+            let hit = match &rules.set {
+                Some(set) => set.matches(host).iter().next(),
+                None => rules.entries.iter().position(|e| glob_match(&e.glob, host)),
+            }?;
+            let entry = &rules.entries[hit];
+            Some(RegistryMatch {
+                provider: self.ids[entry.provider].clone(),
+                strong: entry.strong,
+                name: entry.name.clone(),
+            })
         })
     }
 
@@ -96,7 +98,11 @@ impl Catalog {
             // A user's glob the set cannot hold (none is known) leaves the globs matched one
             // by one, with the same answers.
             let set = regex::RegexSet::new(entries.iter().map(|e| glob_regex(&e.glob))).ok();
-            RegistryRules { set, entries }
+            RegistryRules {
+                set,
+                entries,
+                seen: super::Memo::default(),
+            }
         })
     }
 
@@ -250,6 +256,9 @@ pub(crate) struct RegistryRules {
     /// The globs as regexes ([`glob_regex`]), in the order of `entries`.
     set: Option<regex::RegexSet>,
     entries: Vec<RegistryEntry>,
+    /// The answer for each host asked about (every host-like string of a YAML or JSON file
+    /// is, and the same ones come back in file after file).
+    seen: super::Memo<String, Option<RegistryMatch>>,
 }
 
 #[derive(Debug)]

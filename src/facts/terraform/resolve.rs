@@ -472,24 +472,6 @@ fn normalize_source(source: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sources_are_normalized() {
-        assert_eq!(normalize_source("aws"), "hashicorp/aws");
-        assert_eq!(
-            normalize_source("hashicorp/google-beta"),
-            "hashicorp/google-beta"
-        );
-        assert_eq!(
-            normalize_source("registry.opentofu.org/hashicorp/aws"),
-            "hashicorp/aws"
-        );
-    }
-}
-
 /// Where [`Scope::follow_in`] writes the steps it took, or nowhere ([`Scope::resolve`]): a step
 /// is formatted only when it is kept.
 struct Steps<'t>(Option<&'t mut Vec<String>>);
@@ -505,5 +487,23 @@ impl Steps<'_> {
         if let Some(trail) = self.0.as_deref_mut() {
             trail.extend(steps.iter().cloned());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_normalized() {
+        assert_eq!(normalize_source("aws"), "hashicorp/aws");
+        assert_eq!(
+            normalize_source("hashicorp/google-beta"),
+            "hashicorp/google-beta"
+        );
+        assert_eq!(
+            normalize_source("registry.opentofu.org/hashicorp/aws"),
+            "hashicorp/aws"
+        );
     }
 }
