@@ -12,7 +12,8 @@
 //! repository under one batch's size is one batch, as is a check that keeps every deployment
 //! ([`Keep::All`]: `--inventory`, a horizon, `report` of a repository).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -61,30 +62,50 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Adds a batch's deployments: counted on the worker threads, by provider and by country
+    /// (this ran on the main thread between batches, the workers idle), then added up here.
     fn count(&mut self, deployments: &[Arc<Deployment>]) {
+        type Counts<'d> = foldhash::HashMap<Cow<'d, str>, usize>;
+        fn add<'d>(counts: &mut Counts<'d>, key: Cow<'d, str>, n: usize) {
+            *counts.entry(key).or_default() += n;
+        }
+        let (providers, countries) = deployments
+            .par_iter()
+            .fold(
+                || (Counts::default(), Counts::default()),
+                |(mut providers, mut countries), d| {
+                    let provider = d.provider.as_deref().unwrap_or("unknown");
+                    add(&mut providers, Cow::Borrowed(provider), 1);
+                    let country = match &d.country {
+                        Some(c) => Cow::Borrowed(c.as_str()),
+                        None if !d.countries.is_empty() => {
+                            Cow::Owned(d.country_shown().unwrap_or_default())
+                        }
+                        None => Cow::Borrowed("unknown"),
+                    };
+                    add(&mut countries, country, 1);
+                    (providers, countries)
+                },
+            )
+            .reduce(
+                || (Counts::default(), Counts::default()),
+                |(mut p, mut c), (p2, c2)| {
+                    p2.into_iter().for_each(|(k, n)| add(&mut p, k, n));
+                    c2.into_iter().for_each(|(k, n)| add(&mut c, k, n));
+                    (p, c)
+                },
+            );
         self.deployments += deployments.len();
-        for d in deployments {
-            let provider = d.provider.as_deref().unwrap_or("unknown");
-            match self.by_provider.get_mut(provider) {
-                Some(n) => *n += 1,
-                None => {
-                    self.by_provider.insert(provider.to_string(), 1);
-                }
-            }
-            // Without a string per deployment: most countries are counted already.
-            let joined;
-            let country = match &d.country {
-                Some(c) => c.as_str(),
-                None if !d.countries.is_empty() => {
-                    joined = d.country_shown().unwrap_or_default();
-                    joined.as_str()
-                }
-                None => "unknown",
-            };
-            match self.by_country.get_mut(country) {
-                Some(n) => *n += 1,
-                None => {
-                    self.by_country.insert(country.to_string(), 1);
+        for (into, counts) in [
+            (&mut self.by_provider, providers),
+            (&mut self.by_country, countries),
+        ] {
+            for (key, n) in counts {
+                match into.get_mut(key.as_ref()) {
+                    Some(m) => *m += n,
+                    None => {
+                        into.insert(key.into_owned(), n);
+                    }
                 }
             }
         }
@@ -189,7 +210,8 @@ impl Workspace {
 /// read it again if a report needs it: src/source.rs), but for the files that hold an ignore
 /// comment, which suppressions read and which are kept whole.
 fn release(findings: &mut [Finding], facts: &mut Facts) {
-    let mut released: HashMap<*const SourceFile, Arc<SourceFile>> = HashMap::new();
+    let mut released: foldhash::HashMap<*const SourceFile, Arc<SourceFile>> =
+        foldhash::HashMap::default();
     let mut swap = |file: &mut Arc<SourceFile>| {
         let key = Arc::as_ptr(file);
         let new = released.entry(key).or_insert_with(|| {
@@ -256,5 +278,59 @@ impl Facts {
                 rayon::spawn(move || drop(batch));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::model::Format;
+    use crate::source::Span;
+
+    fn deployment(
+        provider: Option<&str>,
+        country: Option<&str>,
+        countries: &[&str],
+    ) -> Arc<Deployment> {
+        let mut d = Deployment::new("a.tf".into(), Span::new(0, 1), Format::Terraform, "t", "n");
+        d.provider = provider.map(Into::into);
+        d.country = country.map(str::to_string);
+        d.countries = countries.iter().map(|c| c.to_string()).collect();
+        Arc::new(d)
+    }
+
+    #[test]
+    fn a_tally_counts_every_deployment_by_provider_and_country_across_batches() {
+        let mut tally = Tally::default();
+        let first: Vec<_> = (0..1000)
+            .map(|i| match i % 4 {
+                0 => deployment(Some("aws"), Some("IE"), &[]),
+                1 => deployment(Some("azure"), None, &["DE", "NL"]),
+                2 => deployment(None, None, &[]),
+                _ => deployment(Some("aws"), Some("US"), &[]),
+            })
+            .collect();
+        tally.count(&first);
+        tally.count(&[deployment(Some("gcp"), Some("IE"), &[])]);
+        tally.count(&[]);
+        assert_eq!(tally.deployments, 1001);
+        let providers: Vec<_> = tally
+            .by_provider
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect();
+        assert_eq!(
+            providers,
+            [("aws", 500), ("azure", 250), ("gcp", 1), ("unknown", 250)]
+        );
+        let countries: Vec<_> = tally
+            .by_country
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect();
+        assert_eq!(
+            countries,
+            [("DE|NL", 250), ("IE", 251), ("US", 250), ("unknown", 250)]
+        );
     }
 }

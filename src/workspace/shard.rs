@@ -12,7 +12,11 @@
 //! whole-repository rule; its `json` carries the raw counts (`whole_repo`) for `merge`.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashSet};
+
+// foldhash, not SipHash: the deal hashes a key or two per file, on the main thread; its
+// order comes from a sort, not from the maps.
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 use std::time::Instant;
 
