@@ -230,7 +230,15 @@ impl Skipped {
 impl Discovered {
     /// Sorts and removes duplicates (a file reached twice, as named and as context).
     pub(crate) fn finish(&mut self) {
-        self.candidates.sort();
+        // A large walk's files sorted on the worker threads (equal candidates are the same
+        // file, so the unstable sort orders them as a stable one); a small one's here, without
+        // starting the thread pool for it (docs/performance.md, "Start-up").
+        if self.candidates.len() >= 4096 {
+            use rayon::slice::ParallelSliceMut;
+            self.candidates.par_sort_unstable();
+        } else {
+            self.candidates.sort();
+        }
         self.candidates.dedup();
         self.skipped.sort();
         self.skipped.dedup();

@@ -112,7 +112,7 @@ pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction<Arc<Deployme
         return Extraction::default();
     }
     let grouped = units::group(inputs.to_vec());
-    let paths: HashMap<&str, &Arc<str>> = inputs
+    let paths: foldhash::HashMap<&str, &Arc<str>> = inputs
         .iter()
         .map(|i| (&*i.file.path, &i.file.path))
         .collect();
@@ -166,7 +166,7 @@ pub(crate) fn extract(inputs: &[Input], ctx: Ctx<'_>) -> Extraction<Arc<Deployme
 /// the other files that decided them, among the batch's `paths`.
 struct Share<'a> {
     catalog: &'a Catalog,
-    paths: &'a HashMap<&'a str, &'a Arc<str>>,
+    paths: &'a foldhash::HashMap<&'a str, &'a Arc<str>>,
 }
 
 impl Share<'_> {
@@ -346,7 +346,7 @@ fn terraform_units(
 /// as `path:line`, and the files of the module calls that made it. A run over named files
 /// reports the deployments whose provenance names one of them (docs/architecture.md, "Units
 /// and context").
-fn set_provenance(dep: &mut Deployment, paths: &HashMap<&str, &Arc<str>>) {
+fn set_provenance(dep: &mut Deployment, paths: &foldhash::HashMap<&str, &Arc<str>>) {
     let mut cited: Vec<Arc<str>> = Vec::new();
     let cite = |path: &str, cited: &mut Vec<Arc<str>>| {
         if path.is_empty() || *path == *dep.path || cited.iter().any(|c| **c == *path) {
@@ -491,7 +491,7 @@ mod tests {
     #[test]
     fn shared_deployments_keep_no_buffer_of_their_unit() {
         let catalog = Catalog::builtin();
-        let paths = HashMap::new();
+        let paths = foldhash::HashMap::default();
         let share = Share {
             catalog: &catalog,
             paths: &paths,

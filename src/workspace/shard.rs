@@ -62,9 +62,11 @@ impl Workspace {
     /// group key of every candidate, in order.
     fn deal(&self, found: &Discovered, count: usize) -> (HashMap<String, usize>, Vec<String>) {
         use rayon::prelude::*;
+        // On the worker threads, as every scan of the candidates here: they are idle while
+        // the deal is made.
         let terraform: Vec<crate::discover::Candidate> = found
             .candidates
-            .iter()
+            .par_iter()
             .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
             .cloned()
             .collect();
@@ -252,7 +254,7 @@ impl Groups {
 fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, String> {
     use rayon::prelude::*;
     let bicep: Vec<&crate::discover::Candidate> = candidates
-        .iter()
+        .par_iter()
         .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Bicep(_)))
         .collect();
     let at: HashMap<&str, usize> = bicep
