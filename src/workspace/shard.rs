@@ -271,6 +271,9 @@ fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, St
             }
             crate::parse::bicep::string_literals(&text)
                 .iter()
+                // A Bicep file's name ends in `.bicep` or `.bicepparam`, and a path leads to a
+                // file by its last name: most strings (types, names, locations) lead to none.
+                .filter(|s| has_bicep_dot(s.as_bytes()))
                 .filter_map(|s| crate::facts::bicep::local_target(&c.rel, s))
                 .filter_map(|target| at.get(target.as_str()).copied())
                 .collect()
@@ -306,12 +309,16 @@ fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, St
 /// corpus's Bicep files name none and are not lexed for it.
 fn may_name_bicep_file(text: &str) -> bool {
     let bytes = text.as_bytes();
-    memchr::memchr(b'\\', bytes).is_some()
-        || memchr::memchr_iter(b'.', bytes).any(|at| {
-            bytes
-                .get(at + 1..at + 6)
-                .is_some_and(|w| w.eq_ignore_ascii_case(b"bicep"))
-        })
+    memchr::memchr(b'\\', bytes).is_some() || has_bicep_dot(bytes)
+}
+
+/// Whether `bytes` hold `.bicep` in some case (which `.bicepparam` also starts with).
+fn has_bicep_dot(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'.', bytes).any(|at| {
+        bytes
+            .get(at + 1..at + 6)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"bicep"))
+    })
 }
 
 #[cfg(test)]

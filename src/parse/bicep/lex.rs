@@ -2,24 +2,39 @@
 //! `'''` multi-line strings), identifiers, punctuation and newlines, each with its byte span;
 //! and the bracket check run before parsing.
 
+use std::borrow::Cow;
+
 use super::syntax::MAX_DEPTH;
 use crate::parse::tree::SyntaxError;
 use crate::source::Span;
 
+/// A token, borrowing from the text: an identifier is its own text, and so is a string
+/// without escapes (most are), so lexing a file allocates only for strings with escapes.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Tok {
-    Ident(String),
+pub(super) enum Tok<'t> {
+    Ident(&'t str),
     /// A string literal; `None` when it interpolates (`'${prefix}-sa'`).
-    Str(Option<String>),
+    Str(Option<Cow<'t, str>>),
     Punct(char),
     Newline,
     /// Numbers and anything else that is neither of the above.
     Other,
 }
 
+impl<'t> Tok<'t> {
+    /// An identifier's text, or a string literal's value.
+    pub(super) fn word(&self) -> Option<&str> {
+        match self {
+            Tok::Ident(w) => Some(w),
+            Tok::Str(Some(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
-pub(super) struct Token {
-    pub(super) tok: Tok,
+pub(super) struct Token<'t> {
+    pub(super) tok: Tok<'t>,
     pub(super) span: Span,
 }
 
@@ -30,7 +45,7 @@ fn err(message: impl Into<String>, span: Span) -> SyntaxError {
     }
 }
 
-pub(super) fn lex(text: &str) -> Result<Vec<Token>, SyntaxError> {
+pub(super) fn lex(text: &str) -> Result<Vec<Token<'_>>, SyntaxError> {
     // About one token per eight bytes of Bicep: growing the vector from empty moved every
     // token several times.
     let mut out = Vec::with_capacity(text.len() / 8);
@@ -43,7 +58,7 @@ pub(super) fn lex(text: &str) -> Result<Vec<Token>, SyntaxError> {
 
 /// The string literals without interpolation of what [`lex`] reads, in order, without keeping
 /// the other tokens.
-pub(super) fn string_literals(text: &str) -> Result<Vec<String>, SyntaxError> {
+pub(super) fn string_literals(text: &str) -> Result<Vec<Cow<'_, str>>, SyntaxError> {
     let mut out = Vec::new();
     let mut lx = Lexer { text, pos: 0 };
     while let Some(t) = lx.next(0)? {
@@ -54,12 +69,12 @@ pub(super) fn string_literals(text: &str) -> Result<Vec<String>, SyntaxError> {
     Ok(out)
 }
 
-struct Lexer<'a> {
-    text: &'a str,
+struct Lexer<'t> {
+    text: &'t str,
     pos: usize,
 }
 
-impl Lexer<'_> {
+impl<'t> Lexer<'t> {
     fn peek(&self) -> Option<char> {
         match *self.text.as_bytes().get(self.pos)? {
             b if b.is_ascii() => Some(char::from(b)),
@@ -67,12 +82,12 @@ impl Lexer<'_> {
         }
     }
 
-    fn rest(&self) -> &str {
+    fn rest(&self) -> &'t str {
         &self.text[self.pos..]
     }
 
     /// The next token; `depth` counts the interpolations being lexed, to bound recursion.
-    fn next(&mut self, depth: usize) -> Result<Option<Token>, SyntaxError> {
+    fn next(&mut self, depth: usize) -> Result<Option<Token<'t>>, SyntaxError> {
         loop {
             // Runs of ASCII blanks (indentation) a byte at a time; `is_whitespace` below
             // handles the rest.
@@ -111,9 +126,9 @@ impl Lexer<'_> {
                 }
                 '\'' if self.rest().starts_with("'''") => match self.rest()[3..].find("'''") {
                     Some(end) => {
-                        let value = self.rest()[3..3 + end].to_string();
+                        let value = &self.rest()[3..3 + end];
                         self.pos += 3 + end + 3;
-                        Tok::Str(Some(value))
+                        Tok::Str(Some(Cow::Borrowed(value)))
                     }
                     None => {
                         return Err(err(
@@ -129,7 +144,7 @@ impl Lexer<'_> {
                         .bytes()
                         .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
                         .unwrap_or(self.rest().len());
-                    let word = self.rest()[..len].to_string();
+                    let word = &self.rest()[..len];
                     self.pos += len;
                     Tok::Ident(word)
                 }
@@ -149,11 +164,13 @@ impl Lexer<'_> {
         }
     }
 
-    /// A `'…'` string at `self.pos`, with escapes and `${…}` interpolations.
-    fn string(&mut self, depth: usize) -> Result<Tok, SyntaxError> {
+    /// A `'…'` string at `self.pos`, with escapes and `${…}` interpolations. Its value is
+    /// the text between the quotes until an escape makes it differ: then a copy, from there.
+    fn string(&mut self, depth: usize) -> Result<Tok<'t>, SyntaxError> {
         let start = self.pos;
         self.pos += 1;
-        let mut value = String::new();
+        let body = self.pos;
+        let mut copy: Option<String> = None;
         let mut interpolated = false;
         loop {
             let Some(c) = self.peek() else {
@@ -161,11 +178,16 @@ impl Lexer<'_> {
             };
             match c {
                 '\'' => {
+                    let value = match copy {
+                        Some(copy) => Cow::Owned(copy),
+                        None => Cow::Borrowed(&self.text[body..self.pos]),
+                    };
                     self.pos += 1;
-                    break;
+                    return Ok(Tok::Str((!interpolated).then_some(value)));
                 }
                 '\n' => return Err(err("unterminated string", Span::new(start, start + 1))),
                 '\\' => {
+                    let value = copy.get_or_insert_with(|| self.text[body..self.pos].to_string());
                     self.pos += 1;
                     let Some(e) = self.peek() else { continue };
                     self.pos += e.len_utf8();
@@ -220,12 +242,13 @@ impl Lexer<'_> {
                         .position(|b| matches!(b, b'\'' | b'\n' | b'\\' | b'$'))
                         .unwrap_or(rest.len())
                         .max(c.len_utf8());
-                    value.push_str(&rest[..run]);
+                    if let Some(copy) = &mut copy {
+                        copy.push_str(&rest[..run]);
+                    }
                     self.pos += run;
                 }
             }
         }
-        Ok(Tok::Str((!interpolated).then_some(value)))
     }
 }
 
@@ -280,7 +303,7 @@ mod tests {
             .unwrap()
             .into_iter()
             .filter_map(|t| match t.tok {
-                Tok::Str(s) => Some(s),
+                Tok::Str(s) => Some(s.map(Cow::into_owned)),
                 _ => None,
             })
             .collect()
@@ -306,6 +329,22 @@ mod tests {
     }
 
     #[test]
+    fn only_strings_with_escapes_are_copied() {
+        let tokens = lex(r"x 'plain' 'a\'b' '''multi'''").unwrap();
+        let strings: Vec<&Cow<'_, str>> = tokens
+            .iter()
+            .filter_map(|t| match &t.tok {
+                Tok::Str(Some(s)) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert!(matches!(strings[0], Cow::Borrowed("plain")));
+        assert!(matches!(strings[1], Cow::Owned(s) if s == "a'b"));
+        assert!(matches!(strings[2], Cow::Borrowed("multi")));
+        assert_eq!(strings.len(), 3);
+    }
+
+    #[test]
     fn blanks_of_every_kind_separate_tokens_and_spans_stay_exact() {
         let text = "param\t \r\x0b\x0cname\u{a0}'v' // c\n/* b */ é";
         let tokens = lex(text).unwrap();
@@ -316,8 +355,8 @@ mod tests {
         assert_eq!(
             kinds,
             vec![
-                (&Tok::Ident("param".into()), "param"),
-                (&Tok::Ident("name".into()), "name"),
+                (&Tok::Ident("param"), "param"),
+                (&Tok::Ident("name"), "name"),
                 (&Tok::Str(Some("v".into())), "'v'"),
                 (&Tok::Newline, "\n"),
                 (&Tok::Other, "é"),

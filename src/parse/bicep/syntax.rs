@@ -92,17 +92,17 @@ pub(crate) fn parse(text: &str) -> Result<BicepFile, SyntaxError> {
     Ok(p.file())
 }
 
-struct Parser<'a> {
-    toks: &'a [super::lex::Token],
+struct Parser<'a, 't> {
+    toks: &'a [super::lex::Token<'t>],
     i: usize,
 }
 
-impl<'a> Parser<'a> {
-    fn peek(&self) -> Option<&'a Tok> {
+impl<'a, 't> Parser<'a, 't> {
+    fn peek(&self) -> Option<&'a Tok<'t>> {
         self.toks.get(self.i).map(|t| &t.tok)
     }
 
-    fn peek_at(&self, n: usize) -> Option<&'a Tok> {
+    fn peek_at(&self, n: usize) -> Option<&'a Tok<'t>> {
         self.toks.get(self.i + n).map(|t| &t.tok)
     }
 
@@ -121,7 +121,7 @@ impl<'a> Parser<'a> {
     }
 
     fn is_ident(&self, word: &str) -> bool {
-        matches!(self.peek(), Some(Tok::Ident(w)) if w == word)
+        matches!(self.peek(), Some(Tok::Ident(w)) if *w == word)
     }
 
     fn skip_newlines(&mut self) {
@@ -136,26 +136,26 @@ impl<'a> Parser<'a> {
             self.skip_newlines();
             let Some(tok) = self.peek() else { break };
             match tok {
-                Tok::Ident(w) if w == "resource" => match self.resource() {
+                Tok::Ident("resource") => match self.resource() {
                     Some(r) => f.resources.push(r),
                     None => self.skip_statement(),
                 },
-                Tok::Ident(w) if w == "module" => match self.module() {
+                Tok::Ident("module") => match self.module() {
                     Some(m) => f.modules.push(m),
                     None => self.skip_statement(),
                 },
-                Tok::Ident(w) if w == "using" => {
+                Tok::Ident("using") => {
                     if let Some(Tok::Str(Some(path))) = self.peek_at(1) {
                         let span = self.toks[self.i + 1].span;
-                        f.using = Some((path.clone(), span));
+                        f.using = Some((path.to_string(), span));
                     }
                     self.i += 1;
                     self.skip_statement();
                 }
-                Tok::Ident(w) if w == "param" || w == "var" => {
-                    let is_param = w == "param";
+                Tok::Ident(w @ ("param" | "var")) => {
+                    let is_param = *w == "param";
                     self.i += 1;
-                    let Some(Tok::Ident(name)) = self.peek().cloned() else {
+                    let Some(&Tok::Ident(name)) = self.peek() else {
                         self.skip_statement();
                         continue;
                     };
@@ -164,7 +164,7 @@ impl<'a> Parser<'a> {
                     if self.skip_until_assign() {
                         let value = self.value();
                         let table = if is_param { &mut f.params } else { &mut f.vars };
-                        table.insert(name, value);
+                        table.insert(name.to_string(), value);
                     }
                     self.skip_statement();
                 }
@@ -182,11 +182,11 @@ impl<'a> Parser<'a> {
     /// nothing consumed but the keyword) when the tokens are not a declaration.
     fn resource(&mut self) -> Option<ResourceDecl> {
         let start = self.span().start;
-        let Some(Tok::Ident(symbol)) = self.peek_at(1).cloned() else {
+        let Some(&Tok::Ident(symbol)) = self.peek_at(1) else {
             self.i += 1;
             return None;
         };
-        let Some(Tok::Str(Some(type_lit))) = self.peek_at(2).cloned() else {
+        let Some(Tok::Str(Some(type_lit))) = self.peek_at(2) else {
             self.i += 1;
             return None;
         };
@@ -199,12 +199,12 @@ impl<'a> Parser<'a> {
         }
         let type_ = type_lit
             .split_once('@')
-            .map_or(type_lit.as_str(), |(t, _)| t)
+            .map_or(type_lit.as_ref(), |(t, _)| t)
             .to_string();
         let head = Span::new(start, type_span.end);
         let mut decl = ResourceDecl {
             head,
-            symbol,
+            symbol: symbol.to_string(),
             type_,
             type_span,
             existing,
@@ -223,8 +223,8 @@ impl<'a> Parser<'a> {
     /// when the tokens are not a declaration.
     fn module(&mut self) -> Option<ModuleDecl> {
         let start = self.span().start;
-        let (Some(Tok::Ident(symbol)), Some(Tok::Str(Some(path)))) =
-            (self.peek_at(1).cloned(), self.peek_at(2).cloned())
+        let (Some(&Tok::Ident(symbol)), Some(Tok::Str(Some(path)))) =
+            (self.peek_at(1), self.peek_at(2))
         else {
             self.i += 1;
             return None;
@@ -234,8 +234,8 @@ impl<'a> Parser<'a> {
         self.i += 1;
         let mut decl = ModuleDecl {
             head,
-            symbol,
-            path,
+            symbol: symbol.to_string(),
+            path: path.to_string(),
             body: None,
         };
         if matches!(self.peek(), Some(Tok::Punct('='))) {
@@ -340,14 +340,12 @@ impl<'a> Parser<'a> {
             Some(Tok::Punct('{')) => return BVal::Object(self.object()),
             Some(Tok::Punct('[')) => return self.array(),
             Some(Tok::Str(Some(s))) if self.ends_value(1) => {
-                let s = s.clone();
                 self.i += 1;
-                return BVal::Str(s, start);
+                return BVal::Str(s.to_string(), start);
             }
             Some(Tok::Ident(w)) if self.ends_value(1) => {
-                let w = w.clone();
                 self.i += 1;
-                return BVal::Ident(w, start);
+                return BVal::Ident(w.to_string(), start);
             }
             _ => {}
         }
@@ -385,18 +383,18 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     self.skip_decorator();
                 }
-                Some(Tok::Ident(w))
-                    if w == "resource" && !matches!(self.peek_at(1), Some(Tok::Punct(':'))) =>
+                Some(Tok::Ident("resource"))
+                    if !matches!(self.peek_at(1), Some(Tok::Punct(':'))) =>
                 {
                     match self.resource() {
                         Some(r) => obj.resources.push(r),
                         None => self.skip_statement(),
                     }
                 }
-                Some(Tok::Ident(k) | Tok::Str(Some(k)))
+                Some(key @ (Tok::Ident(_) | Tok::Str(Some(_))))
                     if matches!(self.peek_at(1), Some(Tok::Punct(':'))) =>
                 {
-                    let key = k.clone();
+                    let key = key.word().unwrap_or_default().to_string();
                     self.i += 2;
                     let v = self.value();
                     obj.props.push((key, v));
