@@ -854,11 +854,37 @@ fn walk_threads(start: &Path) -> usize {
     }
 }
 
-/// The bytes of a regular file. The walk gives only regular files, but one may have been
-/// swapped for a device since: what was opened is checked before it is read.
-fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+/// The bytes of a regular file the walk found `len` bytes long: one read of up to one byte
+/// more. A file of that size is read in three calls (open, read, close) instead of four: the
+/// size is not asked for again. Any other answer — shorter (the file shrank, or a file
+/// system returns short reads), longer (it grew, or it was swapped for a device since the
+/// walk) — is checked as [`read_regular`] checks a file, then read to its end.
+fn read_sized(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
+    let mut file = std::fs::File::open(path)?;
+    let want = usize::try_from(len)
+        .ok()
+        .and_then(|n| n.checked_add(1))
+        .ok_or_else(|| std::io::Error::other("too large to read"))?;
+    let mut bytes = vec![0; want];
+    let got = loop {
+        match file.read(&mut bytes) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    };
+    bytes.truncate(got);
+    if got as u64 == len {
+        return Ok(bytes);
+    }
+    regular_kind(&file)?;
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// An error unless `file` is a regular file.
+fn regular_kind(file: &std::fs::File) -> std::io::Result<std::fs::Metadata> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other(format!(
@@ -866,6 +892,15 @@ fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
             special_kind(&meta.file_type())
         )));
     }
+    Ok(meta)
+}
+
+/// The bytes of a regular file. The walk gives only regular files, but one may have been
+/// swapped for a device since: what was opened is checked before it is read.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let meta = regular_kind(&file)?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // Through `take`, whose reads are the file's own: `File::read_to_end` asks the system for
     // the size and position again (two calls per file) to size a buffer this one already has.
@@ -898,7 +933,7 @@ pub(crate) fn resolve_template(mut input: Input) -> Option<Input> {
 }
 
 fn read_one(c: &Candidate) -> Result<Input, Diag> {
-    let bytes = read_regular(&c.abs)
+    let bytes = read_sized(&c.abs, c.len)
         .map_err(|e| Skipped::unreadable(c.rel.clone(), e.to_string()).to_diag())?;
     let origin = crate::source::Origin {
         at: c.abs.as_path().into(),
@@ -912,6 +947,12 @@ fn read_one(c: &Candidate) -> Result<Input, Diag> {
 /// together: src/workspace/shard.rs).
 pub(crate) fn read_again(path: &Path) -> Option<String> {
     decode(read_regular(path).ok()?).ok()
+}
+
+/// A candidate's text as [`read_one`] reads it, or `None` (for the batch split's look at the
+/// Terraform and Bicep files: src/workspace/shard.rs).
+pub(crate) fn read_candidate(c: &Candidate) -> Option<String> {
+    decode(read_sized(&c.abs, c.len).ok()?).ok()
 }
 
 /// The input of a candidate's bytes, however they were read (from the disk, or from a git
@@ -1186,6 +1227,28 @@ mod tests {
             .collect();
         expected.sort();
         assert_eq!(rels(&two), expected);
+    }
+
+    #[test]
+    fn a_sized_read_gets_the_whole_file_whatever_size_the_walk_saw() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("main.tf");
+        let text = b"resource \"aws_s3_bucket\" \"b\" {}\n";
+        std::fs::write(&path, text).unwrap();
+        let len = text.len() as u64;
+        // The size seen, a size since grown, one since shrunk, and a file that said it was empty.
+        for seen in [len, len - 3, len + 5, 0] {
+            assert_eq!(read_sized(&path, seen).unwrap(), text, "seen {seen}");
+        }
+        std::fs::write(&path, b"").unwrap();
+        assert!(read_sized(&path, 0).unwrap().is_empty());
+        assert!(read_sized(&path, 7).unwrap().is_empty());
+        // A device where the walk saw a file is refused, not read without end.
+        #[cfg(target_os = "linux")]
+        {
+            let e = read_sized(Path::new("/dev/zero"), 4).unwrap_err();
+            assert_eq!(e.to_string(), "a device, not a regular file");
+        }
     }
 
     #[test]

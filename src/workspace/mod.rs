@@ -362,6 +362,17 @@ impl Workspace {
         std::fs::read_to_string(abs)
     }
 
+    /// A discovered file's text as [`Workspace::read`] gives it, read as a check reads it
+    /// (`discover::read_candidate`: its walked size, its encoding); `None` when it cannot be.
+    pub(crate) fn read_candidate(&self, c: &discover::Candidate) -> Option<String> {
+        if !self.overlays.is_empty()
+            && let Some(text) = self.overlays.get(c.rel.as_str())
+        {
+            return Some(text.to_string());
+        }
+        discover::read_candidate(c)
+    }
+
     /// Loads the policies and their refusal records, with the editor's unsaved text.
     pub fn load_policies(&self) -> dsl::Loaded {
         let paths = self.existing_policy_paths();
@@ -528,7 +539,7 @@ impl Workspace {
             .flat_map_iter(|c| {
                 let dir = dir_of(&c.rel);
                 let targets = self
-                    .read(&c.abs)
+                    .read_candidate(c)
                     .map(|text| facts::terraform::graph::linked_folders(&c.rel, &text))
                     .unwrap_or_default();
                 targets

@@ -265,7 +265,7 @@ fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, St
     let edges: Vec<Vec<usize>> = bicep
         .par_iter()
         .map(|c| {
-            let text = crate::discover::read_again(&c.abs).unwrap_or_default();
+            let text = crate::discover::read_candidate(c).unwrap_or_default();
             if !may_name_bicep_file(&text) {
                 return Vec::new();
             }
