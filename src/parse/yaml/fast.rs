@@ -49,6 +49,7 @@ pub(super) fn parse(text: &str) -> Option<Stream> {
         names: HashMap::new(),
         anchors: 0,
         depth: 0,
+        last_key: std::cell::Cell::new((usize::MAX, None)),
     };
     p.stream().ok()?;
     Some(p.builder.finish())
@@ -95,6 +96,9 @@ struct Fast<'a> {
     /// Anchors defined so far (ids start at 1, as saphyr's; 0 is "none").
     anchors: usize,
     depth: usize,
+    /// The last answer of [`Fast::key_end`], by start: a mapping's first key is looked at
+    /// twice, once to see that a mapping starts and once to read it.
+    last_key: std::cell::Cell<(usize, Option<(usize, usize)>)>,
 }
 
 fn is_blank_or_end(b: Option<&u8>) -> bool {
@@ -102,8 +106,31 @@ fn is_blank_or_end(b: Option<&u8>) -> bool {
 }
 
 /// Characters that end a plain scalar in flow context, and may not start one anywhere.
-fn is_flow(c: u8) -> bool {
+const fn is_flow(c: u8) -> bool {
     matches!(c, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+/// The bytes [`Fast::plain_end`] must look at in block context: a line end, a space (which
+/// may start a comment and does not extend the scalar) and `:`; in flow context also the flow
+/// characters.
+const BLOCK_STOPS: [bool; 256] = stops(false);
+const FLOW_STOPS: [bool; 256] = stops(true);
+
+const fn stops(flow: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    table[b'\n' as usize] = true;
+    table[b' ' as usize] = true;
+    table[b':' as usize] = true;
+    if flow {
+        let mut i = 0;
+        while i < 256 {
+            if is_flow(i as u8) {
+                table[i] = true;
+            }
+            i += 1;
+        }
+    }
+    table
 }
 
 impl<'a> Fast<'a> {
@@ -361,6 +388,17 @@ impl<'a> Fast<'a> {
 
     /// For a key at `start`: the end of its scalar and the position of its `:`.
     fn key_end(&self, start: usize) -> R<Option<(usize, usize)>> {
+        let (at, answer) = self.last_key.get();
+        if at == start {
+            return Ok(answer);
+        }
+        let answer = self.find_key_end(start)?;
+        self.last_key.set((start, answer));
+        Ok(answer)
+    }
+
+    /// [`Fast::key_end`], looked for.
+    fn find_key_end(&self, start: usize) -> R<Option<(usize, usize)>> {
         let end = match self.b[start] {
             b'"' | b'\'' => {
                 let (_, end) = self.quoted_scalar(start, -1)?;
@@ -396,9 +434,20 @@ impl<'a> Fast<'a> {
     /// a `:` indicator (followed by a space or the line's end; in flow context also a flow
     /// character) ends it.
     fn plain_end(&self, start: usize, flow: bool) -> (usize, bool) {
+        let b = self.b;
+        let stops = if flow { &FLOW_STOPS } else { &BLOCK_STOPS };
         let mut i = start;
         let mut end = start;
-        while let Some(&c) = self.at(i) {
+        while i < b.len() {
+            // A run of bytes that only extend the scalar, at once.
+            let run = i;
+            while i < b.len() && !stops[usize::from(b[i])] {
+                i += 1;
+            }
+            if i > run {
+                end = i;
+            }
+            let Some(&c) = b.get(i) else { break };
             match c {
                 b'\n' => break,
                 b' ' => {
@@ -413,8 +462,8 @@ impl<'a> Fast<'a> {
                     }
                     end = i + 1;
                 }
-                c if flow && is_flow(c) => break,
-                _ => end = i + 1,
+                // A flow character, in flow context.
+                _ => break,
             }
             i += 1;
         }
