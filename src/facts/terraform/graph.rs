@@ -6,7 +6,10 @@
 //! module's variables and its provider configurations passed down. A called folder is not
 //! evaluated on its own (docs/detection.md, "Terraform modules").
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+// foldhash, not SipHash: the tables of every folder and instance of a Terraform run.
+use foldhash::{HashMap, HashMapExt};
 
 use super::model::{Attr, Block, Expr, File, Role};
 use super::resolve::{Bound, Context, ProviderConf, ProviderKey, Scope, Vars, at};

@@ -3,7 +3,8 @@
 //! attributes of other resources of the module (`azurerm_resource_group.rg.location`).
 //! Anything else is unknown; nothing is guessed.
 
-use std::collections::HashMap;
+// foldhash, not SipHash: the scope's tables are built and read for every module instance.
+use foldhash::{HashMap, HashMapExt};
 
 use super::model::{Attr, Block, Expr, File, Role};
 use crate::facts::catalog::Catalog;
