@@ -572,6 +572,12 @@ impl Catalog {
         let host = host.trim_end_matches('.');
         let rules = self.host_rules();
         rules.seen.get(host, || {
+            // Most hosts asked about (`t2.micro`, `Bucket.Arn`) match no rule: a yes-or-no
+            // search stops early, where listing every rule that matches reads the whole host
+            // through all of them.
+            if !rules.set.is_match(host) {
+                return None;
+            }
             let first = rules.set.matches(host).iter().next()?;
             let rule = &rules.rules[first];
             let caps = rule.re.captures(host)?;
