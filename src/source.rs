@@ -318,14 +318,24 @@ pub struct Origin {
 pub struct Contents {
     pub text: Box<str>,
     index: std::sync::OnceLock<LineIndex>,
+    /// Whether the text holds an ignore comment's marker (`cloudpact:ignore`): looked for
+    /// once, as the text is made and still in the cache. A large run asks it of every file
+    /// of every batch (which texts to keep), long after reading (src/workspace/batch.rs).
+    marker: bool,
 }
 
 impl Contents {
     fn new(text: Box<str>) -> Self {
         Self {
+            marker: crate::suppress::holds_marker(&text),
             text,
             index: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether the text holds an ignore comment's marker anywhere (in a comment or not).
+    pub(crate) fn holds_marker(&self) -> bool {
+        self.marker
     }
 
     /// The line index, built on first use.

@@ -26,7 +26,7 @@ use crate::eval::expr::{Evaluator, Tri};
 use crate::eval::finding::{Finding, Suppression, reserved};
 use crate::facts::catalog::Catalog;
 use crate::source::{SourceFile, Span};
-pub(crate) use comments::{Directive, directives, may_hold_directives};
+pub(crate) use comments::{Directive, directives, holds_marker, may_hold_directives};
 
 /// Reserved ids that a comment or waiver may suppress; the rest are about suppressions
 /// themselves, and silencing those would defeat them.

@@ -127,10 +127,16 @@ fn parse(file: &Arc<SourceFile>, line: usize, at: usize, end: usize) -> Directiv
 
 /// Whether a file may hold a directive: [`directives`] of any other file is empty.
 pub(crate) fn may_hold_directives(file: &SourceFile) -> bool {
+    lex::Lang::of(&file.path) != lex::Lang::None && file.contents().holds_marker()
+}
+
+/// Whether `text` holds [`MARKER`] anywhere: asked once per text, as it is made
+/// (src/source.rs, `Contents`).
+pub(crate) fn holds_marker(text: &str) -> bool {
     // Every file of a run is searched: with memchr's vectorised finder, built once.
     static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARKER));
-    lex::Lang::of(&file.path) != lex::Lang::None && FINDER.find(file.text().as_bytes()).is_some()
+    FINDER.find(text.as_bytes()).is_some()
 }
 
 /// Every directive in a file, in order.
