@@ -702,7 +702,12 @@ pub(crate) const TEST_CASE_FILE: &str = "cloudpact-test.yaml";
 pub(crate) fn in_helm_templates(path: &Path) -> bool {
     // Most paths have no `templates` folder at all: a look at the bytes first (the walk asks
     // about every file it meets).
-    if memchr::memmem::find(path.as_os_str().as_encoded_bytes(), b"templates").is_none() {
+    static TEMPLATES: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("templates"));
+    if TEMPLATES
+        .find(path.as_os_str().as_encoded_bytes())
+        .is_none()
+    {
         return false;
     }
     path.ancestors().skip(1).any(|dir| {

@@ -572,7 +572,10 @@ pub(crate) fn linked_folders(path: &str, text: &str) -> Vec<String> {
     // the word is looked at, not each line (every `resource` holds one, but is passed over
     // after a look back to its line's start).
     let bytes = text.as_bytes();
-    for at in memchr::memmem::find_iter(bytes, b"source") {
+    // Built once: a finder made per call was most of the cost of a short file's look.
+    static SOURCE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("source"));
+    for at in SOURCE.find_iter(bytes) {
         let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |n| n + 1);
         let rest = match text[line_start..at].trim_start() {
             "" => &text[at + "source".len()..],
