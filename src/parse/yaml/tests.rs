@@ -130,6 +130,18 @@ fn crlf_and_bom() {
 }
 
 #[test]
+fn a_byte_order_mark_anywhere_leaves_the_text_to_saphyr() {
+    use crate::parse::yaml::parse_stream_fast;
+    for text in ["\u{feff}a: 1\n", "a: 1\n\u{feff}b: 2\n", "a: x\u{feff}\n"] {
+        assert!(parse_stream_fast(text).is_none(), "{text:?}");
+    }
+    // Other characters whose UTF-8 starts with 0xEF byte are the fast path's.
+    for text in ["a: \u{fe0f}\n", "a: \u{ff21}\n", "a: é\n"] {
+        assert!(parse_stream_fast(text).is_some(), "{text:?}");
+    }
+}
+
+#[test]
 fn very_long_lines_convert_in_linear_time() {
     let long = "é".repeat(2_000_000);
     let text = format!("a: [{}, z]\nb: x\n", long);
