@@ -68,6 +68,17 @@ impl UnitKey {
         }
     }
 
+    /// Whether [`UnitKey::of`] is a Terraform unit, without making the key (the batch split
+    /// asks of every file of a large repository).
+    pub(crate) fn is_terraform(path: &str, syntax: Syntax) -> bool {
+        let name = path.rsplit_once('/').map_or(path, |(_, n)| n);
+        match syntax {
+            Syntax::Hcl | Syntax::Tfvars => true,
+            Syntax::Json => is_tf_json(name) || is_tfvars_json(name),
+            _ => false,
+        }
+    }
+
     /// The unit of a file with its text: [`UnitKey::of`], except that a JSON file whose text is
     /// a Terraform plan or state ([`is_plan_text`]) joins its folder's Terraform configuration.
     pub(crate) fn of_input(path: &str, syntax: Syntax, text: &str) -> UnitKey {
@@ -159,6 +170,32 @@ pub(crate) fn group(inputs: Vec<Input>) -> BTreeMap<UnitKey, Vec<Input>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_terraform_answers_as_the_key_does() {
+        let files = [
+            ("infra/main.tf", Syntax::Hcl),
+            ("terragrunt.hcl", Syntax::Hcl),
+            ("infra/prod.tfvars", Syntax::Tfvars),
+            ("infra/extra.TF.json", Syntax::Json),
+            ("infra/terraform.tfvars.json", Syntax::Json),
+            ("infra/plan.json", Syntax::Json),
+            ("azuredeploy.parameters.json", Syntax::Json),
+            ("main.bicep", Syntax::Bicep),
+            ("Pulumi.yaml", Syntax::Yaml),
+            ("k8s/app.yaml", Syntax::Yaml),
+            ("tf.json", Syntax::Yaml),
+        ];
+        for (path, syntax) in files {
+            assert_eq!(
+                UnitKey::is_terraform(path, syntax),
+                matches!(UnitKey::of(path, syntax), UnitKey::Terraform(_)),
+                "{path}"
+            );
+        }
+        assert!(UnitKey::is_terraform("a/b.tf.json", Syntax::Json));
+        assert!(!UnitKey::is_terraform("a/b.json", Syntax::Json));
+    }
 
     #[test]
     fn terraform_files_share_their_folder_unit_json_included() {

@@ -492,7 +492,7 @@ impl Workspace {
             .iter()
             // By name: a plan beside no `.tf` file links nothing, and one beside them is
             // selected through them (reading the found JSON files again would be wasted).
-            .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
+            .filter(|c| UnitKey::is_terraform(&c.rel, c.syntax))
             .map(|c| dir_of(&c.rel))
             .collect();
         if selected.is_empty() {
@@ -503,8 +503,9 @@ impl Workspace {
         let (terraform, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) = all
             .candidates
             .into_iter()
-            .partition(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)));
-        let groups = self.terraform_stacks(self.terraform_links(&terraform));
+            .partition(|c| UnitKey::is_terraform(&c.rel, c.syntax));
+        let groups =
+            self.terraform_stacks(self.terraform_links(&terraform.iter().collect::<Vec<_>>()));
         let wanted: HashSet<&str> = groups
             .iter()
             .filter(|g| g.iter().any(|d| selected.contains(d)))
@@ -529,7 +530,7 @@ impl Workspace {
 
     /// The links between the folders of Terraform files (a folder → a folder its files call
     /// or include, and itself), read from their text.
-    pub fn terraform_links(&self, terraform: &[discover::Candidate]) -> Vec<(String, String)> {
+    pub fn terraform_links(&self, terraform: &[&discover::Candidate]) -> Vec<(String, String)> {
         let dir_of = |rel: &str| rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
         // Read in parallel: on a large repository this read of every Terraform file is most of
         // a pre-commit run's time.

@@ -64,11 +64,10 @@ impl Workspace {
         use rayon::prelude::*;
         // On the worker threads, as every scan of the candidates here: they are idle while
         // the deal is made.
-        let terraform: Vec<crate::discover::Candidate> = found
+        let terraform: Vec<&crate::discover::Candidate> = found
             .candidates
             .par_iter()
-            .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Terraform(_)))
-            .cloned()
+            .filter(|c| UnitKey::is_terraform(&c.rel, c.syntax))
             .collect();
         let mut stack_of: HashMap<String, String> = HashMap::new();
         if !terraform.is_empty() {
@@ -255,7 +254,8 @@ fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, St
     use rayon::prelude::*;
     let bicep: Vec<&crate::discover::Candidate> = candidates
         .par_iter()
-        .filter(|c| matches!(UnitKey::of(&c.rel, c.syntax), UnitKey::Bicep(_)))
+        // `UnitKey::of` keys every Bicep file (and only those) as Bicep.
+        .filter(|c| c.syntax == crate::discover::Syntax::Bicep)
         .collect();
     let at: HashMap<&str, usize> = bicep
         .iter()
