@@ -6,6 +6,7 @@
 //! give a provider but never a region. Hosts no rule knows give nothing: cloudpact does not
 //! guess from words, e-mail addresses or variable names.
 
+mod ascii;
 mod text;
 
 use std::borrow::Cow;
@@ -322,14 +323,11 @@ pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
     if !may_hold_host {
         return out;
     }
-    // Match bounds only (the lazy DFA); the groups are read off the match by `split_match`,
-    // since resolving captures costs a backtracking search per match, most of this function's
-    // time on templates full of dotted names (`t2.micro`, `Bucket.Arn`).
-    for whole in HOST_RE.find_iter(text) {
-        let (has_scheme, host) = split_match(whole.as_str());
-        let host = Span::new(whole.start() + host.start, whole.start() + host.end);
+    for found in host_matches(text) {
+        let has_scheme = found.has_scheme;
+        let host = Span::new(found.host_start, found.host_end);
         let mut match_as = None;
-        let mut start = whole.start();
+        let mut start = found.start;
         if !has_scheme && host.start > 0 {
             let before = bytes[host.start - 1];
             if before == b'.' && host.start >= 2 && matches!(bytes[host.start - 2], b'}' | b')') {
@@ -346,7 +344,7 @@ pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
             }
         }
         // Trailing sentence punctuation is not part of a URL.
-        let mut end = whole.end();
+        let mut end = found.end;
         while end > host.end && matches!(bytes[end - 1], b'.' | b',' | b';' | b')' | b']') {
             end -= 1;
         }
@@ -358,6 +356,32 @@ pub(crate) fn find_hosts(text: &str) -> Vec<HostHit> {
         });
     }
     out
+}
+
+/// The matches of [`HOST_RE`] in `text`, in order. ASCII text (nearly every value) is read by
+/// [`ascii::find`]; other text by the regex, for match bounds only (its lazy DFA): the groups
+/// are read off the match by [`split_match`], since resolving captures costs a backtracking
+/// search per match.
+fn host_matches(text: &str) -> impl Iterator<Item = ascii::Found> + '_ {
+    let mut by_regex = (!text.is_ascii()).then(|| HOST_RE.find_iter(text));
+    let mut at = 0;
+    std::iter::from_fn(move || match &mut by_regex {
+        Some(matches) => matches.next().map(|whole| {
+            let (has_scheme, host) = split_match(whole.as_str());
+            ascii::Found {
+                start: whole.start(),
+                end: whole.end(),
+                has_scheme,
+                host_start: whole.start() + host.start,
+                host_end: whole.start() + host.end,
+            }
+        }),
+        None => {
+            let found = ascii::find(text.as_bytes(), at)?;
+            at = found.end;
+            Some(found)
+        }
+    })
 }
 
 /// Whether a whole match of [`HOST_RE`] has its `scheme` group, and where its `host` group is,

@@ -359,3 +359,100 @@ fn host_groups_are_read_off_the_match_as_captures_would_give_them() {
         "the random strings exercise the pattern: {matches}"
     );
 }
+
+/// [`ascii::find`] must give the regex's matches on ASCII text: checked on tricky strings
+/// and on 200,000 pseudo-random ones over the characters the pattern treats apart, long
+/// enough to hold chains of labels, schemes inside hosts and runs that end in `-`.
+#[test]
+fn ascii_host_matches_are_the_regexs() {
+    let mut texts: Vec<String> = [
+        "https://user:pw@api.openai.com:443/v1?x=1#y",
+        "a.com/x?u=https://b.com",
+        "http://a.b@c",
+        "http://user@nohost/x.y",
+        "s3+https://a.b.c-d.e/",
+        "t2.micro, Bucket.Arn.",
+        "example.com.123",
+        "1.2.3.4 10.0.0.1:8080/x",
+        "a-.b.com -a.b c-.d- e.f-",
+        "x.y://foo.bar",
+        "HTTPS://API.OPENAI.COM:1234567/path`x",
+        "me@mail.example.com and https://a-b.c/d'e",
+        "a.b.c.d.e.f.g.h.1",
+        "h://u@:p@a.b",
+        "",
+        ".",
+        "a.",
+        "a.1",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let alphabet: Vec<char> = "aabbcZ....--:/@?#'\"<>` \t\x0b09K_xhtps+%"
+        .chars()
+        .collect();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let heads = [
+        "", "http://", "s3+x://", "a.b://", "://", "h://u@", "h://u:p@", "x://@", "1.2.",
+    ];
+    for i in 0..200_000 {
+        let len = 1 + (next() % 40) as usize;
+        let head = if i % 3 == 0 {
+            heads[(next() % heads.len() as u64) as usize]
+        } else {
+            ""
+        };
+        let tail: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        texts.push(format!("{head}{tail}"));
+    }
+    let mut matches = 0;
+    for text in &texts {
+        let expected: Vec<ascii::Found> = HOST_RE
+            .captures_iter(text)
+            .map(|caps| {
+                let whole = caps.get(0).unwrap();
+                let host = caps.name("host").unwrap();
+                ascii::Found {
+                    start: whole.start(),
+                    end: whole.end(),
+                    has_scheme: caps.name("scheme").is_some(),
+                    host_start: host.start(),
+                    host_end: host.end(),
+                }
+            })
+            .collect();
+        let mut got = Vec::new();
+        let mut at = 0;
+        while let Some(found) = ascii::find(text.as_bytes(), at) {
+            at = found.end;
+            got.push(found);
+        }
+        assert_eq!(got, expected, "{text:?}");
+        matches += got.len();
+    }
+    assert!(
+        matches > 40_000,
+        "the random strings exercise the pattern: {matches}"
+    );
+}
+
+/// Text with a byte outside ASCII is matched by the regex itself (its case rules read the
+/// Kelvin sign as `k`), ASCII text by [`ascii::find`]: both through one function.
+#[test]
+fn host_matches_take_the_regex_for_text_beyond_ascii() {
+    let found: Vec<_> = host_matches("see https://\u{212A}.ai/x and a.b")
+        .map(|f| (f.start, f.end, f.has_scheme))
+        .collect();
+    assert_eq!(found, [(4, 20, true), (25, 28, false)]);
+    let found: Vec<_> = host_matches("see https://k.ai/x and a.b")
+        .map(|f| (f.start, f.end, f.has_scheme))
+        .collect();
+    assert_eq!(found, [(4, 18, true), (23, 26, false)]);
+}
