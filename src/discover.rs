@@ -871,21 +871,48 @@ fn read_sized(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
         .ok()
         .and_then(|n| n.checked_add(1))
         .ok_or_else(|| std::io::Error::other("too large to read"))?;
-    let mut bytes = vec![0; want];
-    let got = loop {
-        match file.read(&mut bytes) {
-            Ok(n) => break n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    };
-    bytes.truncate(got);
+    let mut bytes = Vec::with_capacity(want);
+    let got = read_into_spare(&file, &mut bytes)?;
     if got as u64 == len {
         return Ok(bytes);
     }
     regular_kind(&file)?;
     file.read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// One read into the spare capacity of `bytes`, which grows by what was read: the memory is
+/// not zeroed first (a file's worth of writes the read overwrites at once).
+#[cfg(unix)]
+fn read_into_spare(file: &std::fs::File, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
+    loop {
+        match rustix::io::read(file, rustix::buffer::spare_capacity(bytes)) {
+            Ok(n) => return Ok(n),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// One read into the spare capacity of `bytes` (zeroed first: no system call reads into
+/// memory not yet written here), which grows by what was read.
+#[cfg(not(unix))]
+fn read_into_spare(mut file: &std::fs::File, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
+    use std::io::Read;
+    let from = bytes.len();
+    bytes.resize(bytes.capacity(), 0);
+    let got = loop {
+        match file.read(&mut bytes[from..]) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                bytes.truncate(from);
+                return Err(e);
+            }
+        }
+    };
+    bytes.truncate(from + got);
+    Ok(got)
 }
 
 /// An error unless `file` is a regular file.
