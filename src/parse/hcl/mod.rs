@@ -637,7 +637,13 @@ impl<'a> Parser<'a> {
         Ok(match first {
             "null" => (Expr::Null, Shape::Other),
             "true" | "false" => (Expr::Lit(first.into()), Shape::Other),
-            _ => (Expr::Ref(vec![first.into()]), Shape::Name),
+            _ => {
+                // Room for `var.x`, `local.x`, `type.name.attribute` (nearly every reference)
+                // from the start: one allocation, not one more at the first `.name`.
+                let mut parts = Vec::with_capacity(3);
+                parts.push(first.into());
+                (Expr::Ref(parts), Shape::Name)
+            }
         })
     }
 
