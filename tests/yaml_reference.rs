@@ -135,6 +135,53 @@ const SNIPPETS: &[&str] = &[
     "-\n  a: 1\n",
     "a: [b, \"c\", 'd', {e: f}, [g], !Ref h]\nb: {}\nc: []\nd: { \"k\" : \"v\" , x: y }   # c\n",
     "a: !Not [ !Equals [!Ref 'Role', ''] ]\n",
+    // Quoted scalars over several lines inside flows, at and around saphyr's indentation
+    // there (one past the enclosing block collection's column), as keys, beside markers.
+    "k:\n  c: !Join ['', ['[main]\n    x = 1\n\n    y', \"a\n     b\"]]\n  d: 1\n",
+    "k:\n  c: ['a\n   b', 'c\n  d', \"e\\\n  f\"]\n",
+    "k:\n  c: ['a\n  b']\n",
+    "k:\n  c: ['a\n b']\n",
+    "k:\n  c: ['a\nb']\n",
+    "- ['a\n b', \"c\n d\"]\n- ['e\n f']\n",
+    "- - ['a\n  b']\n",
+    "['a\nb', \"c\n\n  d\"]\n",
+    "{'a\n b': c}\n",
+    "{a: 'b\n  c', d: [\"e\n   f\"]}\n",
+    "a: {b: 'c\n   d'}\n",
+    "a: ['b\n---\n c']\n",
+    "a: ['b\n...\n c']\n",
+    "a: ['b\n  c': d]\n",
+    "a: [ 'b\n  c' ,\n  d ]\n",
+    "a: ['b  \n  \n  c  ', \"d\t\n  e\"]\n",
+    // Plain scalars over several lines inside flows: folded, ended by a flow indicator on
+    // their line or the next, by a comment, at and left of the block's column.
+    "k:\n  c: !Join ['', [<img src=\", !Ref X, /a.png\" alt=\"A\n    B\"/>, '<h1>x\n    y</h1>']]\n",
+    "k:\n  c: [a b\n    c d\n\n    e, f\n    ]\n",
+    "k:\n  c: [a\n   b]\n",
+    "k:\n  c: [a\n  b]\n",
+    "k:\n  c: [a\n b]\n",
+    "k:\n  c: [a\nb]\n",
+    "k:\n  c: [a\n    # c\n    b]\n",
+    "k:\n  c: [a # c\n    b]\n",
+    "k:\n  c: [a\n    b # c\n    ]\n",
+    "k:\n  c: [a\n    b: c]\n",
+    "k:\n  c: {a: b\n    c, d: e\n    f}\n",
+    "k:\n  c: {a\n    b: c}\n",
+    "k:\n  c: [a\n    - b, c\n    &x d, e\n    'f', g\n    \"h\", i\n    !t]\n",
+    "- [a\n  b, c]\n- [d\n e]\n",
+    "[a\nb, c\n\n  d]\n",
+    "a: [b\n---\n c]\n",
+    "a: [b\n...\n c]\n",
+    "a: [b\n  ]\n",
+    "a: [b\n",
+    "a: [b\n  c",
+    "a: [b\n  :c, d\n  ?e, f\n  -g]\n",
+    "a: [b\n  c:d, e\n  f:]\n",
+    // Properties of an empty value inside flows.
+    "a: !Select [ 0, !GetAZs ]\nb: !Select [0, !GetAZs , x]\n",
+    "a: [ &x , *x, !t &y ]\nb: {k: !t , l: &z }\nc: [!t]\nd: [ !t]\ne: [!!str ]\n",
+    "a: [ !t\n  ]\nb: [ &q\n  , c]\n",
+    "a: {!t : b}\nc: [!t : d]\n",
     "a: |\n  lit\n   more\n\nb: >-\n  fold\n  ed\n\n  para\nc: |+\n  keep\n\nd: x\n",
     "a: |\n  no newline at the end",
     "a:\n  b: |\n    x\n  # c\n  c: 1\n",
@@ -238,4 +285,16 @@ fn the_fast_path_leaves_what_it_does_not_read_to_saphyr() {
     assert!(parse_stream_fast("a: [b, c,\n  d]\ne: {f: 1,\n  g: 2}\n").is_some());
     assert!(parse_stream_fast("a:\n  b: [c,\n d]\n").is_none());
     assert!(parse_stream_fast("a: [b,\n---\n]\n").is_none());
+    // Quoted scalars over several lines inside a flow are read (CloudFormation's
+    // `!Join ['', ['…⏎…']]`); not as a flow mapping's key, nor left of saphyr's indentation.
+    assert!(parse_stream_fast("k:\n  c: !Join ['', ['[main]\n    x = 1\n\n    y']]\n").is_some());
+    assert!(parse_stream_fast("- ['a\n b', \"c\n d\"]\n").is_some());
+    assert!(parse_stream_fast("{'a\n b': c}\n").is_none());
+    assert!(parse_stream_fast("k:\n  c: ['a\n b']\n").is_none());
+    // And plain ones, but left of their block's column or as a flow mapping's key.
+    assert!(parse_stream_fast("k:\n  c: [<a\n    b>, c\n   d]\n").is_some());
+    assert!(parse_stream_fast("k:\n  c: [a\n  b]\n").is_none());
+    assert!(parse_stream_fast("k:\n  c: {a\n    b: c}\n").is_none());
+    // Properties of an empty value inside a flow: `!Select [0, !GetAZs ]`.
+    assert!(parse_stream_fast("a: !Select [ 0, !GetAZs ]\n").is_some());
 }

@@ -4,15 +4,15 @@
 //! block scalars, anchors, aliases and tags — read byte by byte, line by line, into the same
 //! events saphyr would produce, with the same spans, fed to the same [`Builder`].
 //!
-//! It gives up ([`Bail`]) at the first thing it does not read: a scalar inside a flow
-//! collection that runs over a line break, a wrapped flow's line at or left of its block's
-//! column, complex keys, directives, explicit block indentation, tabs, carriage returns, a
-//! byte order mark, and every syntax error. The caller then reads the whole text again with
-//! saphyr, which stays the one authority on what YAML means and on every error message. So
-//! the fast path only ever has to be right about what it accepts: `tests/yaml_reference.rs`
-//! holds it to saphyr on snippets, on every YAML file of the repository and
-//! (`CLOUDPACT_YAML_CORPUS`) on any folder, and the `yaml` fuzz target on mutated input
-//! (docs/performance.md, "YAML's fast path").
+//! It gives up ([`Bail`]) at the first thing it does not read: a key inside a flow collection
+//! that runs over a line break, a wrapped flow's line (or a line of a plain scalar in it) at
+//! or left of its block's column, complex keys, directives, explicit block indentation,
+//! tabs, carriage returns, a byte order mark, and every syntax error. The caller then reads
+//! the whole text again with saphyr, which stays the one authority on what YAML means and on
+//! every error message. So the fast path only ever has to be right about what it accepts:
+//! `tests/yaml_reference.rs` holds it to saphyr on snippets, on every YAML file of the
+//! repository and (`CLOUDPACT_YAML_CORPUS`) on any folder, and the `yaml` fuzz target on
+//! mutated input (docs/performance.md, "YAML's fast path").
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -58,12 +58,13 @@ pub(super) fn parse(text: &str) -> Option<Stream> {
     Some(p.builder.finish())
 }
 
-/// A node's anchor and tag, and where the first of them starts.
+/// A node's anchor and tag, where the first of them starts and where the last ends.
 #[derive(Default)]
 struct Props {
     anchor: usize,
     tag: Option<Tag>,
     start: Option<usize>,
+    end: usize,
 }
 
 impl Props {
@@ -331,6 +332,7 @@ impl<'a> Fast<'a> {
                 _ => return Ok(props),
             }
             props.start.get_or_insert(start);
+            props.end = self.pos;
             if !is_blank_or_end(self.at(self.pos)) {
                 return Err(Bail);
             }
@@ -870,7 +872,7 @@ impl<'a> Fast<'a> {
             }
             if map {
                 let plain_key = !matches!(self.at(self.pos), Some(b'"' | b'\''));
-                self.flow_scalar(true, &mut Props::default())?;
+                self.flow_scalar(true, &mut Props::default(), indent)?;
                 self.skip_spaces();
                 if self.at(self.pos) != Some(&b':') {
                     return Err(Bail);
@@ -934,8 +936,14 @@ impl<'a> Fast<'a> {
         match self.at(self.pos) {
             Some(b'[' | b'{') => self.flow(&mut props, indent),
             Some(b'*') if !props.any() => self.alias(),
+            // Properties of an empty value (`!Select [0, !GetAZs ]`): saphyr's empty scalar,
+            // spanning the properties.
+            Some(b',' | b']' | b'}') if props.any() => {
+                let span = Span::new(props.start.unwrap_or(self.pos), props.end);
+                self.scalar(Cow::Borrowed(""), ScalarStyle::Plain, &mut props, span)
+            }
             _ => {
-                self.flow_scalar(false, &mut props)?;
+                self.flow_scalar(false, &mut props, indent)?;
                 // `[a: b]` is a one-pair mapping; a value's `:` is an error.
                 let after = self.after_spaces(self.pos);
                 if self.at(after) == Some(&b':') {
@@ -946,13 +954,16 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// A quoted or plain scalar inside a flow collection, on one line; a key stops at its `:`.
-    fn flow_scalar(&mut self, key: bool, props: &mut Props) -> R<()> {
+    /// A quoted or plain scalar inside a flow collection whose enclosing block collection is at
+    /// column `indent`, over several lines as saphyr reads it there (a quoted one's lines may
+    /// not start left of one past `indent`: saphyr's indentation inside a flow), but a key on
+    /// one line. A key stops at its `:`.
+    fn flow_scalar(&mut self, key: bool, props: &mut Props, indent: isize) -> R<()> {
         let at = self.pos;
         match self.at(at) {
             Some(b'"' | b'\'') => {
-                let (text, end) = self.quoted_scalar(at, -1)?;
-                if memchr::memchr(b'\n', &self.b[at..end]).is_some() {
+                let (text, end) = self.quoted_scalar(at, indent + 1)?;
+                if key && memchr::memchr(b'\n', &self.b[at..end]).is_some() {
                     return Err(Bail);
                 }
                 self.quoted(at, text, end, props)
@@ -962,17 +973,53 @@ impl<'a> Fast<'a> {
                 if matches!(c, b':' | b'?') || (c == b'-' && glued_flow) {
                     return Err(Bail);
                 }
-                let (end, colon) = self.plain_end(at, true);
+                let (mut end, colon) = self.plain_end(at, true);
                 if end == at || colon != key {
                     return Err(Bail);
                 }
-                // Stopped by the line's end or a comment: not closed on this line.
-                let stop = self.after_spaces(end);
+                let mut text = Cow::Borrowed(&self.text[at..end]);
+                let mut stop = self.after_spaces(end);
+                // A value that goes on over the next lines (`!Join ['', [<img src=…⏎ alt=…>]]`),
+                // folded as in block context. saphyr holds its lines to no column inside a flow;
+                // here they start right of the enclosing block (as `flow_gap` holds tokens).
+                while !colon && self.at(stop) == Some(&b'\n') {
+                    let mut blank_lines = 0;
+                    let (line, first) = loop {
+                        let line = stop + 1;
+                        stop = self.after_spaces(line);
+                        if self.at(stop) != Some(&b'\n') {
+                            break (line, stop);
+                        }
+                        blank_lines += 1;
+                    };
+                    match self.at(first) {
+                        // The next token, on a line of its own: `flow_gap` reads it.
+                        Some(&c) if is_flow(c) => break,
+                        Some(b'#') | None => return Err(Bail),
+                        Some(_) if first == line || (first - line) as isize <= indent => {
+                            return Err(Bail);
+                        }
+                        Some(_) => {}
+                    }
+                    let (line_end, key_here) = self.plain_end(first, true);
+                    if key_here || line_end == first {
+                        return Err(Bail);
+                    }
+                    let out = text.to_mut();
+                    if blank_lines == 0 {
+                        out.push(' ');
+                    } else {
+                        out.extend(std::iter::repeat_n('\n', blank_lines));
+                    }
+                    out.push_str(&self.text[first..line_end]);
+                    end = line_end;
+                    stop = self.after_spaces(end);
+                }
+                // Stopped by a comment or the text's end: not closed.
                 if !colon && !self.at(stop).is_some_and(|&c| is_flow(c)) {
                     return Err(Bail);
                 }
                 self.pos = end;
-                let text = Cow::Borrowed(&self.text[at..end]);
                 let start = props.start.unwrap_or(at);
                 self.scalar(text, ScalarStyle::Plain, props, Span::new(start, end))
             }

@@ -249,12 +249,15 @@ fn the_fast_path_reads_block_yaml_and_leaves_the_rest_to_saphyr() {
     let block = "a: 1\nb:\n  - x\n  - {k: v}\nc: |\n  text\n";
     let fast = fast::parse(block).expect("the fast path reads block YAML");
     assert_eq!(Ok(fast), Builder::new(block).run());
-    // Line ends of CR LF and flow collections whose scalars run into a line break go to
-    // saphyr, with the same result a reader expects.
+    // Line ends of CR LF and flow mappings whose keys run into a line break go to saphyr,
+    // with the same result a reader expects; values that do are read by both alike.
     let crlf = "a: 1\r\nb: [x, y]\r\n";
     assert!(fast::parse(crlf).is_none());
     assert_eq!(one(crlf).get("b").unwrap().as_seq().unwrap().len(), 2);
-    let flow = "a: [\n  x,\n  y\n  ]\n";
+    let flow = "a: {x\n  y: 1}\n";
     assert!(fast::parse(flow).is_none());
+    assert_eq!(one(flow).get("a").unwrap().as_map().unwrap().len(), 1);
+    let flow = "a: [\n  x,\n  y\n  ]\n";
+    assert_eq!(fast::parse(flow).map(Ok), Some(Builder::new(flow).run()));
     assert_eq!(one(flow).get("a").unwrap().as_seq().unwrap().len(), 2);
 }
