@@ -177,6 +177,27 @@ const SNIPPETS: &[&str] = &[
     "a: [b\n  c",
     "a: [b\n  :c, d\n  ?e, f\n  -g]\n",
     "a: [b\n  c:d, e\n  f:]\n",
+    // An indentless sequence whose first item starts on the line below its dash.
+    "a:\n  b:\n  -\n      c: 1\n      d: 2\n  -\n      e: 3\n  f: 4\n",
+    "a:\n  b:\n  -   \n    c: 1\n",
+    "a:\n  b:\n  -\n    x\n  - y\n",
+    "a:\n  b:\n  -\n    - x\n",
+    "a:\n  b:\n  -\n\n    c: 1\n",
+    "a:\n  b:\n  -\n    # c\n    d: 1\n",
+    "a:\n  b:\n  -\n  c: 1\n",
+    "a:\n  b:\n  -\n",
+    "b:\n-\n  c: 1\n",
+    // A block scalar whose header is on a line of its own below its key.
+    "a:\n  b:\n    !Sub |\n      x\n       y\n  c: 1\n",
+    "a:\n  b:\n    |\n      x\n",
+    "a:\n  b:\n    >-\n      x\n      y\n\n  c: 1\n",
+    "a:\n  b:\n    !t |\n    x\n",
+    "a:\n  b:\n    !t |\n   x\n",
+    "a:\n  b:\n    &x |\n      y\n  c: *x\n",
+    "a:\n  b:\n    !t |\n\n      x\n",
+    "a:\n  b:\n    !t |\n  c: 1\n",
+    "- \n  !t |\n    x\n- |\n  y\n",
+    "a:\n- b:\n    !t >\n      z\n",
     // Properties of an empty value inside flows.
     "a: !Select [ 0, !GetAZs ]\nb: !Select [0, !GetAZs , x]\n",
     "a: [ &x , *x, !t &y ]\nb: {k: !t , l: &z }\nc: [!t]\nd: [ !t]\ne: [!!str ]\n",
@@ -295,6 +316,10 @@ fn the_fast_path_leaves_what_it_does_not_read_to_saphyr() {
     assert!(parse_stream_fast("k:\n  c: [<a\n    b>, c\n   d]\n").is_some());
     assert!(parse_stream_fast("k:\n  c: [a\n  b]\n").is_none());
     assert!(parse_stream_fast("k:\n  c: {a\n    b: c}\n").is_none());
+    // An indentless sequence's first item on the line below its dash.
+    assert!(parse_stream_fast("a:\n  b:\n  -\n      c: 1\n").is_some());
+    // A block scalar's header on a line of its own below its key.
+    assert!(parse_stream_fast("a:\n  b:\n    !Sub |\n      x\n").is_some());
     // Properties of an empty value inside a flow: `!Select [0, !GetAZs ]`.
     assert!(parse_stream_fast("a: !Select [ 0, !GetAZs ]\n").is_some());
 }

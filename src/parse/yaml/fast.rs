@@ -619,13 +619,17 @@ impl<'a> Fast<'a> {
         self.enter()?;
         let start = match props.start {
             Some(start) => start,
-            // saphyr starts an indentless sequence at its first item's first token.
+            // saphyr starts an indentless sequence at its first item's first token, or at the
+            // dash's line end when the item starts on the next line (`-` alone, as some
+            // templates write it; not before a blank or comment line).
             None if indentless => {
-                let mut i = self.pos + 1;
-                while self.at(i) == Some(&b' ') {
-                    i += 1;
-                }
-                if matches!(self.at(i), None | Some(b'\n' | b'#')) {
+                let i = self.after_spaces(self.pos + 1);
+                let first = if self.at(i) == Some(&b'\n') {
+                    self.after_spaces(i + 1)
+                } else {
+                    i
+                };
+                if matches!(self.at(first), None | Some(b'\n' | b'#')) {
                     return Err(Bail);
                 }
                 i
@@ -716,8 +720,10 @@ impl<'a> Fast<'a> {
                 return Err(Bail);
             }
         }
+        // A block scalar whose header is on a line of its own (`Fn::Base64:` then `!Sub |`):
+        // its lines are held to the same collection as on the key's line.
         if matches!(self.b[self.pos], b'|' | b'>') {
-            return Err(Bail);
+            return self.block_scalar(parent, props);
         }
         self.inline(&mut props, parent, parent + 1)?;
         self.after_inline(parent)
