@@ -198,6 +198,21 @@ const SNIPPETS: &[&str] = &[
     "a:\n  b:\n    !t |\n  c: 1\n",
     "- \n  !t |\n    x\n- |\n  y\n",
     "a:\n- b:\n    !t >\n      z\n",
+    // One-pair mappings inside flow sequences.
+    "a: [ Ref: X, Y ]\nb: [Ref: X]\nc: [0, Fn::GetAZs: !Ref AWS::Region]\n",
+    "a: [ k : v , k2:  v2,k3: v3]\n",
+    "a: [k: [b], c: {d: e}, f: 'g', h: \"i\"]\n",
+    "a: [k:[b]]\nc: [k:{d: e}]\n",
+    "a: [k: ]\nb: [k:, c]\nc: [k:]\n",
+    "a: [k: v: w]\n",
+    "a: [\"k\": v, 'k2': v2]\n",
+    "a: [!t k: v, &x k2: v2, *x : v3]\n",
+    "a: [k: &y v, l: *y]\n",
+    "a: [k:\n    v]\n",
+    "a: [k: v\n    w, x]\n",
+    "a: [[k: v], {l: [m: n]}]\n",
+    "a: [k: v # c\n  ]\n",
+    "a: [-k: v, ?k: v, :k: v]\n",
     // Properties of an empty value inside flows.
     "a: !Select [ 0, !GetAZs ]\nb: !Select [0, !GetAZs , x]\n",
     "a: [ &x , *x, !t &y ]\nb: {k: !t , l: &z }\nc: [!t]\nd: [ !t]\ne: [!!str ]\n",
@@ -320,6 +335,8 @@ fn the_fast_path_leaves_what_it_does_not_read_to_saphyr() {
     assert!(parse_stream_fast("a:\n  b:\n  -\n      c: 1\n").is_some());
     // A block scalar's header on a line of its own below its key.
     assert!(parse_stream_fast("a:\n  b:\n    !Sub |\n      x\n").is_some());
+    // One-pair mappings inside flow sequences: `Fn::Equals: [ Ref: X, Y ]`.
+    assert!(parse_stream_fast("a: [ Ref: X, Y ]\n").is_some());
     // Properties of an empty value inside a flow: `!Select [0, !GetAZs ]`.
     assert!(parse_stream_fast("a: !Select [ 0, !GetAZs ]\n").is_some());
 }

@@ -890,7 +890,11 @@ impl<'a> Fast<'a> {
                 }
                 self.skip_spaces();
             }
-            self.flow_item(indent)?;
+            if !map && self.pair_ahead() {
+                self.flow_pair(indent)?;
+            } else {
+                self.flow_item(indent)?;
+            }
             self.flow_gap(indent)?;
             match self.at(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -934,6 +938,37 @@ impl<'a> Fast<'a> {
             wrapped = true;
             self.skip_spaces();
         }
+    }
+
+    /// Whether a flow sequence's entry at `pos` is a one-pair mapping with a plain key on its
+    /// line (`[ Ref: X, Y ]`, `[0, Fn::GetAZs: !Ref AWS::Region]`).
+    fn pair_ahead(&self) -> bool {
+        let at = self.pos;
+        self.at(at)
+            .is_some_and(|&c| can_start_plain(c, self.at(at + 1)) && !is_flow(c))
+            && self.plain_end(at, true).1
+    }
+
+    /// A one-pair mapping inside a flow sequence, as saphyr gives it: a mapping from its key
+    /// to its value's end.
+    fn flow_pair(&mut self, indent: isize) -> R<()> {
+        self.enter()?;
+        self.emit(Event::MappingStart(0, None), Span::empty(self.pos))?;
+        self.flow_scalar(true, &mut Props::default(), indent)?;
+        self.skip_spaces();
+        if self.at(self.pos) != Some(&b':') {
+            return Err(Bail);
+        }
+        self.pos += 1;
+        // As in a flow mapping: saphyr refuses `key:[` and `key:{` after a plain key.
+        if matches!(self.at(self.pos), Some(b'[' | b'{')) {
+            return Err(Bail);
+        }
+        self.skip_spaces();
+        self.flow_item(indent)?;
+        self.emit(Event::MappingEnd, Span::empty(self.pos))?;
+        self.depth -= 1;
+        Ok(())
     }
 
     /// An entry of a flow sequence, or a value of a flow mapping, with its properties.
