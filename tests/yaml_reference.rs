@@ -198,6 +198,15 @@ const SNIPPETS: &[&str] = &[
     "a:\n  b:\n    !t |\n  c: 1\n",
     "- \n  !t |\n    x\n- |\n  y\n",
     "a:\n- b:\n    !t >\n      z\n",
+    // A tagged or anchored indentless sequence (`AWS: !Join` then `- ''` at the key's column).
+    "a:\n  AWS: !Join\n  - ''\n  - - x\n    - y\n  b: 1\n",
+    "a: &s\n- x\nb: *s\n",
+    "a: !t &s\n- x\n- y\nb: 1\n",
+    "a: !t\n- x\n",
+    "a: !t\n-\n  k: v\n",
+    "a: !t # c\n- x\n",
+    "a: !t\n\n- x\n",
+    "- a: !t\n  - x\n  b: 1\n",
     // One-pair mappings inside flow sequences.
     "a: [ Ref: X, Y ]\nb: [Ref: X]\nc: [0, Fn::GetAZs: !Ref AWS::Region]\n",
     "a: [ k : v , k2:  v2,k3: v3]\n",
@@ -335,6 +344,8 @@ fn the_fast_path_leaves_what_it_does_not_read_to_saphyr() {
     assert!(parse_stream_fast("a:\n  b:\n  -\n      c: 1\n").is_some());
     // A block scalar's header on a line of its own below its key.
     assert!(parse_stream_fast("a:\n  b:\n    !Sub |\n      x\n").is_some());
+    // A tagged indentless sequence: `AWS: !Join` then `- ''` at the key's column.
+    assert!(parse_stream_fast("a:\n  AWS: !Join\n  - ''\n  - x\n").is_some());
     // One-pair mappings inside flow sequences: `Fn::Equals: [ Ref: X, Y ]`.
     assert!(parse_stream_fast("a: [ Ref: X, Y ]\n").is_some());
     // Properties of an empty value inside a flow: `!Select [0, !GetAZs ]`.

@@ -670,7 +670,7 @@ impl<'a> Fast<'a> {
             if next > parent {
                 return self.node_below(next as usize, parent, props);
             }
-            if ctx == Ctx::MapValue && next == parent && self.at_seq_entry() && !props.any() {
+            if ctx == Ctx::MapValue && next == parent && self.at_seq_entry() {
                 return self.sequence(next as usize, true, props);
             }
             if props.any() {
