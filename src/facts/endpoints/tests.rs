@@ -312,33 +312,18 @@ fn host_groups_are_read_off_the_match_as_captures_would_give_them() {
     ]
     .map(str::to_string)
     .to_vec();
-    // Letters and dots weigh more: most strings then hold a host or two.
-    let alphabet: Vec<char> = "aabbc...-:/@?#'\"<> 09K_xhtps+\u{212A}\u{17F}é"
-        .chars()
-        .collect();
-    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    // Half start with something like a scheme, user information or both.
-    let heads = [
-        "", "http://", "s3+x://", "a.b://", "://", "h://u@", "h://u:p@", "x://@",
-    ];
-    for i in 0..30_000 {
-        let len = 1 + (next() % 24) as usize;
-        let head = if i % 2 == 0 {
-            ""
-        } else {
-            heads[(next() % heads.len() as u64) as usize]
-        };
-        let tail: String = (0..len)
-            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-            .collect();
-        texts.push(format!("{head}{tail}"));
-    }
+    // Letters and dots weigh more: most strings then hold a host or two. Half start with
+    // something like a scheme, user information or both.
+    texts.extend(random_texts(
+        0x2545_F491_4F6C_DD1D,
+        "aabbc...-:/@?#'\"<> 09K_xhtps+\u{212A}\u{17F}é",
+        &[
+            "", "http://", "s3+x://", "a.b://", "://", "h://u@", "h://u:p@", "x://@",
+        ],
+        30_000,
+        24,
+        |i| i % 2 == 1,
+    ));
     let mut matches = 0;
     for text in &texts {
         for caps in HOST_RE.captures_iter(text) {
@@ -387,31 +372,16 @@ fn ascii_host_matches_are_the_regexs() {
     ]
     .map(str::to_string)
     .to_vec();
-    let alphabet: Vec<char> = "aabbcZ....--:/@?#'\"<>` \t\x0b09K_xhtps+%"
-        .chars()
-        .collect();
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    let heads = [
-        "", "http://", "s3+x://", "a.b://", "://", "h://u@", "h://u:p@", "x://@", "1.2.",
-    ];
-    for i in 0..200_000 {
-        let len = 1 + (next() % 40) as usize;
-        let head = if i % 3 == 0 {
-            heads[(next() % heads.len() as u64) as usize]
-        } else {
-            ""
-        };
-        let tail: String = (0..len)
-            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-            .collect();
-        texts.push(format!("{head}{tail}"));
-    }
+    texts.extend(random_texts(
+        0x9E37_79B9_7F4A_7C15,
+        "aabbcZ....--:/@?#'\"<>` \t\x0b09K_xhtps+%",
+        &[
+            "", "http://", "s3+x://", "a.b://", "://", "h://u@", "h://u:p@", "x://@", "1.2.",
+        ],
+        200_000,
+        40,
+        |i| i % 3 == 0,
+    ));
     let mut matches = 0;
     for text in &texts {
         let expected: Vec<ascii::Found> = HOST_RE
@@ -455,4 +425,37 @@ fn host_matches_take_the_regex_for_text_beyond_ascii() {
         .map(|f| (f.start, f.end, f.has_scheme))
         .collect();
     assert_eq!(found, [(4, 18, true), (23, 26, false)]);
+}
+
+/// `count` pseudo-random strings (xorshift from `seed`, so every run tests the same ones) of 1 to
+/// `max_len` characters of `alphabet`, the `i`th after one of `heads` when `with_head(i)`.
+fn random_texts(
+    mut seed: u64,
+    alphabet: &str,
+    heads: &[&str],
+    count: usize,
+    max_len: u64,
+    with_head: impl Fn(usize) -> bool,
+) -> Vec<String> {
+    let alphabet: Vec<char> = alphabet.chars().collect();
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..count)
+        .map(|i| {
+            let len = 1 + (next() % max_len) as usize;
+            let head = if with_head(i) {
+                heads[(next() % heads.len() as u64) as usize]
+            } else {
+                ""
+            };
+            let tail: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            format!("{head}{tail}")
+        })
+        .collect()
 }

@@ -804,18 +804,24 @@ impl<'a> Fast<'a> {
             if key || line_end == line {
                 return Err(Bail);
             }
-            let out = text.to_mut();
-            if blank_lines == 0 {
-                out.push(' ');
-            } else {
-                out.extend(std::iter::repeat_n('\n', blank_lines));
-            }
-            out.push_str(&self.text[line..line_end]);
+            self.fold_line(&mut text, blank_lines, line, line_end);
             end = line_end;
         }
         self.pos = end;
         let start = props.start.unwrap_or(at);
         self.scalar(text, ScalarStyle::Plain, props, Span::new(start, end))
+    }
+
+    /// Appends a plain scalar's next line (`start..end`) to `text`, folded as saphyr folds it:
+    /// after a space, or after one line break per blank line between.
+    fn fold_line(&self, text: &mut Cow<'a, str>, blank_lines: usize, start: usize, end: usize) {
+        let out = text.to_mut();
+        if blank_lines == 0 {
+            out.push(' ');
+        } else {
+            out.extend(std::iter::repeat_n('\n', blank_lines));
+        }
+        out.push_str(&self.text[start..end]);
     }
 
     fn quoted(&mut self, at: usize, text: Cow<'_, str>, end: usize, props: &mut Props) -> R<()> {
@@ -1046,13 +1052,7 @@ impl<'a> Fast<'a> {
                     if key_here || line_end == first {
                         return Err(Bail);
                     }
-                    let out = text.to_mut();
-                    if blank_lines == 0 {
-                        out.push(' ');
-                    } else {
-                        out.extend(std::iter::repeat_n('\n', blank_lines));
-                    }
-                    out.push_str(&self.text[first..line_end]);
+                    self.fold_line(&mut text, blank_lines, first, line_end);
                     end = line_end;
                     stop = self.after_spaces(end);
                 }
