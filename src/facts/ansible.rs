@@ -146,7 +146,7 @@ fn task(file: &Arc<SourceFile>, item: &Node, ctx: Ctx<'_>) -> Option<Deployment>
     dep.evidence.push(
         Evidence::new(
             Attr::Provider,
-            format!("Ansible module {module} (\"{prefix}\")"),
+            format_args!("Ansible module {module} (\"{prefix}\")"),
         )
         .at(key.span),
     );
@@ -159,7 +159,7 @@ fn task(file: &Arc<SourceFile>, item: &Node, ctx: Ctx<'_>) -> Option<Deployment>
         {
             dep.gpu = true;
             dep.evidence
-                .push(Evidence::new(Attr::Gpu, format!("{size_key} {size}")));
+                .push(Evidence::new(Attr::Gpu, format_args!("{size_key} {size}")));
         }
     }
     dep.provider = Some(provider);
@@ -202,7 +202,8 @@ fn region(dep: &mut Deployment, provider: &str, args: &Node, ctx: Ctx<'_>) {
         {
             dep.region = Some(region);
             dep.evidence.push(
-                Evidence::new(Attr::Region, format!("module argument {key}: {text}")).at(node.span),
+                Evidence::new(Attr::Region, format_args!("module argument {key}: {text}"))
+                    .at(node.span),
             );
             return;
         }
@@ -213,7 +214,7 @@ fn region(dep: &mut Deployment, provider: &str, args: &Node, ctx: Ctx<'_>) {
     {
         dep.region = Some(region);
         dep.evidence.push(
-            Evidence::new(Attr::Region, format!("module argument zone: {text}")).at(node.span),
+            Evidence::new(Attr::Region, format_args!("module argument zone: {text}")).at(node.span),
         );
     }
 }

@@ -202,7 +202,7 @@ impl Walker<'_, '_> {
             let Some(s) = r.node.as_str() else { continue };
             if self.ctx.catalog.is_gpu_type(provider.as_deref(), s) {
                 dep.gpu = true;
-                let evidence = Evidence::new(Attr::Gpu, format!("VM size {s}"));
+                let evidence = Evidence::new(Attr::Gpu, format_args!("VM size {s}"));
                 dep.evidence.push(match r.file {
                     None => evidence.at(r.node.span),
                     Some(_) => evidence,

@@ -356,7 +356,7 @@ impl Emitter<'_, '_> {
                 .is_gpu_type(dep.provider.as_deref(), s)
             {
                 dep.gpu = true;
-                let e = Evidence::new(Attr::Gpu, format!("VM size {s}"));
+                let e = Evidence::new(Attr::Gpu, format_args!("VM size {s}"));
                 dep.evidence.push(if file == own { e.at(*span) } else { e });
                 break;
             }

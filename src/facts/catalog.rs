@@ -599,7 +599,7 @@ impl Catalog {
         let table = Tables::get().regions.get(provider)?;
         table
             .regions
-            .get(&region.to_lowercase())
+            .get(lowercase(region).as_ref())
             .map(String::as_str)
     }
 
@@ -717,7 +717,7 @@ impl Catalog {
 
 /// `s.to_lowercase()`, without a copy when `s` is lowercase ASCII already (the common case:
 /// resource types, annotation keys).
-fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
     if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
         std::borrow::Cow::Borrowed(s)
     } else {

@@ -96,8 +96,10 @@ fn resource(dep: &mut Deployment, value: &Node, params: &Params<'_>, ctx: Ctx<'_
         if let Some((region, how)) = props.get(key).and_then(|n| params.resolve(n))
             && let Some(region) = literal_region(&region)
         {
-            dep.evidence
-                .push(Evidence::new(Attr::Region, format!("{key} {region}{how}")));
+            dep.evidence.push(Evidence::new(
+                Attr::Region,
+                format_args!("{key} {region}{how}"),
+            ));
             dep.region = Some(region);
             break;
         }
@@ -110,7 +112,7 @@ fn resource(dep: &mut Deployment, value: &Node, params: &Params<'_>, ctx: Ctx<'_
     {
         dep.evidence.push(Evidence::new(
             Attr::Region,
-            format!("AvailabilityZone {zone}{how}"),
+            format_args!("AvailabilityZone {zone}{how}"),
         ));
         dep.region = Some(region);
     }
@@ -130,8 +132,9 @@ fn resource(dep: &mut Deployment, value: &Node, params: &Params<'_>, ctx: Ctx<'_
                 && ctx.catalog.is_gpu_type(Some(provider), &size)
             {
                 dep.gpu = true;
-                dep.evidence
-                    .push(Evidence::new(Attr::Gpu, format!("InstanceType {size}{how}")).at(v.span));
+                dep.evidence.push(
+                    Evidence::new(Attr::Gpu, format_args!("InstanceType {size}{how}")).at(v.span),
+                );
             }
         }
     }

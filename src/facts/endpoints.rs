@@ -235,9 +235,9 @@ fn endpoint_deployment(
     format: Format,
     ctx: Ctx<'_>,
 ) -> Option<Deployment> {
-    let host = hit.host.to_lowercase();
+    let host = crate::facts::catalog::lowercase(&hit.host);
     let probe = hit.match_as.as_deref().unwrap_or(&host);
-    if NOT_ENDPOINTS.contains(&host.as_str()) || host.ends_with(".dev.azure.com") {
+    if NOT_ENDPOINTS.contains(&host.as_ref()) || host.ends_with(".dev.azure.com") {
         return None;
     }
     let catalog = ctx.catalog;

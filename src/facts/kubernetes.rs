@@ -118,8 +118,9 @@ fn operator_object(
     ctx: Ctx<'_>,
 ) {
     let api_span = obj.get("apiVersion").map_or(obj.span, |n| n.span);
-    dep.evidence
-        .push(Evidence::new(Attr::Provider, format!("operator API group {group}")).at(api_span));
+    dep.evidence.push(
+        Evidence::new(Attr::Provider, format_args!("operator API group {group}")).at(api_span),
+    );
     // The group's first label names the service (`s3.aws.upbound.io`), unless the group is
     // the catalog entry itself (`aws.upbound.io`: provider-wide objects).
     let service = if group.eq_ignore_ascii_case(entry) {
@@ -133,7 +134,7 @@ fn operator_object(
             dep.service = svc.map(str::to_string);
             dep.evidence.push(Evidence::new(
                 Attr::Kind,
-                format!("{} {} declares {kind}", group, dep.type_),
+                format_args!("{} {} declares {kind}", group, dep.type_),
             ));
         }
         None => dep.kind = Kind::Other,
@@ -160,7 +161,7 @@ fn operator_object(
         };
         if let Some(region) = region {
             dep.evidence
-                .push(Evidence::new(Attr::Region, format!("{label} {text}")).at(node.span));
+                .push(Evidence::new(Attr::Region, format_args!("{label} {text}")).at(node.span));
             dep.region = Some(region);
             break;
         }
@@ -175,7 +176,7 @@ fn operator_object(
         {
             dep.gpu = true;
             dep.evidence
-                .push(Evidence::new(Attr::Gpu, format!("{key} {size}")));
+                .push(Evidence::new(Attr::Gpu, format_args!("{key} {size}")));
         }
     }
     dep.provider = Some(provider);
@@ -430,8 +431,9 @@ pub(crate) fn apply_scan_facts(dep: &mut Deployment, found: &Scan, ctx: Ctx<'_>)
     for (size, span) in &found.instance_types {
         if ctx.catalog.is_gpu_type(dep.provider.as_deref(), size) {
             dep.gpu = true;
-            dep.evidence
-                .push(Evidence::new(Attr::Gpu, format!("node instance type {size}")).at(*span));
+            dep.evidence.push(
+                Evidence::new(Attr::Gpu, format_args!("node instance type {size}")).at(*span),
+            );
         }
     }
 }

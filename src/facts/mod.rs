@@ -424,7 +424,10 @@ pub(crate) fn apply_resource_type(
     catalog: &Catalog,
 ) {
     if let Some((provider, prefix)) = catalog.by_type_prefix(type_) {
-        let mut e = Evidence::new(Attr::Provider, format!("resource type prefix \"{prefix}\""));
+        let mut e = Evidence::new(
+            Attr::Provider,
+            format_args!("resource type prefix \"{prefix}\""),
+        );
         e.span = type_span;
         dep.evidence.push(e);
         dep.provider = Some(provider);
@@ -434,7 +437,7 @@ pub(crate) fn apply_resource_type(
         dep.service = service.map(str::to_string);
         dep.evidence.push(Evidence::new(
             Attr::Kind,
-            format!("resource type {type_} is {kind}"),
+            format_args!("resource type {type_} is {kind}"),
         ));
     }
     if let Some(service) = catalog.service_of(type_) {
@@ -452,9 +455,11 @@ pub(crate) fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {
         return;
     };
     if let Some(country) = catalog.country(provider, region) {
-        let text = format!("{provider} region {region} is in country {country}");
+        dep.evidence.push(Evidence::new(
+            Attr::Country,
+            format_args!("{provider} region {region} is in country {country}"),
+        ));
         dep.country = Some(country.to_string());
-        dep.evidence.push(Evidence::new(Attr::Country, text));
     } else if let Some(set) = catalog.multi_region_countries(provider, region) {
         // A multi-region location has no single country, but a documented set of them
         // (src/facts/catalog/regions.yaml, `multi_region_countries`).

@@ -293,12 +293,19 @@ thread_local! {
         std::cell::RefCell::default();
 }
 
+thread_local! {
+    /// Where a formatted text is written before it is looked up: a text made again (most
+    /// are) then costs no allocation at all.
+    static SCRATCH: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+}
+
 impl Text {
-    /// The text, shared with an equal one made before on this thread.
-    pub fn shared(text: String) -> Text {
+    /// The text, shared with an equal one made before on this thread; allocated only when
+    /// there is none.
+    pub fn shared(text: &str) -> Text {
         TEXTS.with(|set| {
             let mut set = set.borrow_mut();
-            if let Some(same) = set.get(text.as_str()) {
+            if let Some(same) = set.get(text) {
                 return Text(same.clone());
             }
             if set.len() >= SHARED_TEXTS {
@@ -308,6 +315,23 @@ impl Text {
             set.insert(text.clone());
             Text(text)
         })
+    }
+
+    /// A formatted text (`format_args!`), written into this thread's scratch buffer and then
+    /// shared: evidence sentences are made for every deployment, and `format!` allocated a
+    /// string for each (growing it once or twice) only to drop it when an equal text was
+    /// found (docs/performance.md).
+    pub fn formatted(args: std::fmt::Arguments<'_>) -> Text {
+        if let Some(text) = args.as_str() {
+            return Text::shared(text);
+        }
+        // Taken out while in use: a `Display` that made a text itself would find it empty.
+        let mut buf = SCRATCH.take();
+        buf.clear();
+        std::fmt::Write::write_fmt(&mut buf, args).expect("writing to a String cannot fail");
+        let text = Text::shared(&buf);
+        SCRATCH.set(buf);
+        text
     }
 
     pub fn as_str(&self) -> &str {
@@ -325,13 +349,25 @@ impl std::ops::Deref for Text {
 
 impl From<String> for Text {
     fn from(text: String) -> Text {
+        Text::shared(&text)
+    }
+}
+
+impl From<&String> for Text {
+    fn from(text: &String) -> Text {
         Text::shared(text)
     }
 }
 
 impl From<&str> for Text {
     fn from(text: &str) -> Text {
-        Text::shared(text.to_string())
+        Text::shared(text)
+    }
+}
+
+impl From<std::fmt::Arguments<'_>> for Text {
+    fn from(args: std::fmt::Arguments<'_>) -> Text {
+        Text::formatted(args)
     }
 }
 
@@ -376,10 +412,12 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub fn new(attr: Attr, text: impl Into<String>) -> Self {
+    /// Evidence with its sentence: a `String`, a `&str`, or `format_args!(…)` (formatted
+    /// without an allocation of its own: [`Text::formatted`]).
+    pub fn new(attr: Attr, text: impl Into<Text>) -> Self {
         Self {
             attr,
-            text: Text::shared(text.into()),
+            text: text.into(),
             span: None,
         }
     }
@@ -555,14 +593,14 @@ mod tests {
 
     #[test]
     fn equal_texts_share_one_allocation_and_the_set_stays_bounded() {
-        let a = Evidence::new(Attr::Region, format!("region {}", "eu-west-1"));
+        let a = Evidence::new(Attr::Region, format_args!("region {}", "eu-west-1"));
         let b = Evidence::new(Attr::Country, "region eu-west-1");
         assert!(Arc::ptr_eq(&a.text.0, &b.text.0), "shared");
         assert_eq!(a.text, "region eu-west-1");
         let other = Text::from("region eu-west-2");
         assert!(!Arc::ptr_eq(&a.text.0, &other.0));
         for i in 0..2 * SHARED_TEXTS {
-            Text::shared(format!("text {i}"));
+            Text::shared(&format!("text {i}"));
         }
         TEXTS.with(|set| assert!(set.borrow().len() <= SHARED_TEXTS));
         // A text made before the set started again is still whole.

@@ -49,7 +49,8 @@ pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<
         {
             let type_span = value.get("type").map_or(key.span, |n| n.span);
             dep.evidence.push(
-                Evidence::new(Attr::Provider, format!("Pulumi package \"{pkg}\"")).at(type_span),
+                Evidence::new(Attr::Provider, format_args!("Pulumi package \"{pkg}\""))
+                    .at(type_span),
             );
             // Component packages (`eks:Cluster`, `awsx:…`) name the service themselves.
             let module = match module {
@@ -60,8 +61,10 @@ pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<
             if let Some((kind, service)) = ctx.catalog.kind_of_resource(&provider, module, ty) {
                 dep.kind = kind;
                 dep.service = service.map(str::to_string);
-                dep.evidence
-                    .push(Evidence::new(Attr::Kind, format!("Pulumi type {token}")));
+                dep.evidence.push(Evidence::new(
+                    Attr::Kind,
+                    format_args!("Pulumi type {token}"),
+                ));
             }
             dep.provider = Some(provider);
         }
@@ -74,7 +77,7 @@ pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<
             {
                 dep.gpu = true;
                 dep.evidence
-                    .push(Evidence::new(Attr::Gpu, format!("{key} {size}")));
+                    .push(Evidence::new(Attr::Gpu, format_args!("{key} {size}")));
             }
         }
         out.push(dep);
@@ -97,7 +100,7 @@ fn region(
         {
             dep.region = Some(region);
             dep.evidence.push(
-                Evidence::new(Attr::Region, format!("properties.{key} {text}")).at(node.span),
+                Evidence::new(Attr::Region, format_args!("properties.{key} {text}")).at(node.span),
             );
             return;
         }
@@ -118,7 +121,7 @@ fn region(
                 dep.evidence.push(
                     Evidence::new(
                         Attr::Region,
-                        format!("provider {target} properties.{key} {text}"),
+                        format_args!("provider {target} properties.{key} {text}"),
                     )
                     .at(node.span),
                 );
@@ -133,8 +136,9 @@ fn region(
         && let Some(region) = literal_region(&text)
     {
         dep.region = Some(region);
-        dep.evidence
-            .push(Evidence::new(Attr::Region, format!("project config {key} {text}")).at(span));
+        dep.evidence.push(
+            Evidence::new(Attr::Region, format_args!("project config {key} {text}")).at(span),
+        );
     }
 }
 

@@ -36,14 +36,15 @@ pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<
         if let (Some(p), Some(n), Some(node)) = (&provider, name, name_node) {
             dep.provider = Some(p.clone());
             dep.evidence.push(
-                Evidence::new(Attr::Provider, format!("Serverless provider.name {n}"))
+                Evidence::new(Attr::Provider, format_args!("Serverless provider.name {n}"))
                     .at(node.span),
             );
         }
         if let Some((region, written, span)) = &region {
             dep.region = Some(region.clone());
-            dep.evidence
-                .push(Evidence::new(Attr::Region, format!("provider.region {written}")).at(*span));
+            dep.evidence.push(
+                Evidence::new(Attr::Region, format_args!("provider.region {written}")).at(*span),
+            );
         }
         dep
     };
@@ -80,7 +81,8 @@ pub(crate) fn extract(file: &Arc<SourceFile>, root: &Node, ctx: Ctx<'_>) -> Vec<
             {
                 dep.region = Some(region.clone());
                 dep.evidence.push(
-                    Evidence::new(Attr::Region, format!("provider.region {written}")).at(*span),
+                    Evidence::new(Attr::Region, format_args!("provider.region {written}"))
+                        .at(*span),
                 );
             }
         }

@@ -240,6 +240,27 @@ pub(crate) fn apply_signals(dep: &mut Deployment, signals: &[Signal]) {
 /// A region value as written, normalised (lower case, no spaces: Azure's `West Europe` is
 /// `westeurope`), or `None` when it is an expression resolved at deploy time.
 pub(crate) fn literal_region(value: &str) -> Option<String> {
+    if !value.is_ascii() {
+        return literal_region_unicode(value);
+    }
+    // One pass over the bytes, one allocation (this runs for every region-like value of every
+    // object). A `${…}`, `{{…}}` or `$(…)` expression holds a character no region has, so it is
+    // `None` here as in the general version below.
+    let mut norm = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => norm.push(char::from(b)),
+            b'A'..=b'Z' => norm.push(char::from(b.to_ascii_lowercase())),
+            _ if char::from(b).is_whitespace() => {}
+            _ => return None,
+        }
+    }
+    (!norm.is_empty()).then_some(norm)
+}
+
+/// [`literal_region`] for any text (lowercasing may turn a non-ASCII letter into an ASCII one:
+/// the Kelvin sign `K` is `k`).
+fn literal_region_unicode(value: &str) -> Option<String> {
     let v = value.trim();
     if v.is_empty() || v.contains("${") || v.contains("{{") || v.contains("$(") {
         return None;

@@ -197,3 +197,38 @@ fn corpus_inventory() {
         .unwrap();
     }
 }
+
+#[test]
+fn literal_region_reads_ascii_as_the_general_version_does() {
+    let samples = [
+        "eu-west-1",
+        "  West Europe ",
+        "West\tEurope\n",
+        "a\u{0B}b",
+        "",
+        "   ",
+        "${var.region}",
+        "{{ .Values.region }}",
+        "$(REGION)",
+        "us_east_1",
+        "eu-west-1.",
+        "EUROPE-WEST9",
+        "eu west 1 ",
+        "ap-south-1/",
+    ];
+    for s in samples {
+        assert_eq!(
+            super::literal_region(s),
+            super::literal_region_unicode(s),
+            "{s:?}"
+        );
+    }
+    assert_eq!(
+        super::literal_region("West Europe").as_deref(),
+        Some("westeurope")
+    );
+    assert_eq!(super::literal_region("${var.region}"), None);
+    // Non-ASCII text takes the general path: the Kelvin sign lowercases to `k`.
+    assert_eq!(super::literal_region("\u{212A}r").as_deref(), Some("kr"));
+    assert_eq!(super::literal_region("é"), None);
+}

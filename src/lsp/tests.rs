@@ -63,7 +63,7 @@ impl Pipeline for Fake {
                     d.provider = Some(Arc::from(provider));
                     d.evidence.push(Evidence::new(
                         Attr::Provider,
-                        format!("resource type {type_}"),
+                        format_args!("resource type {type_}"),
                     ));
                     out.deployments.push(Arc::new(d));
                 }

@@ -4,8 +4,9 @@ use super::model::{Block, Body, Expr, File, Role};
 use super::region::{self, Sort};
 use super::resolve::{Scope, Value};
 use crate::facts::Ctx;
-use crate::facts::model::{Attr as Fact, Deployment, Evidence, Format, Kind, ProviderId};
+use crate::facts::model::{Attr as Fact, Deployment, Evidence, Format, Kind, ProviderId, Text};
 use crate::source::Span;
+use std::fmt::Write;
 
 /// Attribute names that hold an instance, machine, VM or node size.
 pub(crate) const SIZE_KEYS: &[&str] = &[
@@ -109,10 +110,10 @@ impl<'a> Extractor<'a> {
         };
         if let Some((attr, path)) = &meta {
             if let Some((id, why)) = self.scope.provider_of_local(catalog, &local) {
-                let text = format!("provider = {} ({why})", path.join("."));
-                d.provider = Some(id);
+                let text = format_args!("provider = {} ({why})", path.join("."));
                 d.evidence
                     .push(self.evidence(Fact::Provider, text, attr.span));
+                d.provider = Some(id);
             }
         } else {
             let by_prefix = catalog.by_terraform_type(ty);
@@ -129,8 +130,11 @@ impl<'a> Extractor<'a> {
                 (Some((id, prefix)), _) => {
                     d.provider = Some(id);
                     d.evidence.push(
-                        Evidence::new(Fact::Provider, format!("resource type prefix \"{prefix}\""))
-                            .at(block.span),
+                        Evidence::new(
+                            Fact::Provider,
+                            format_args!("resource type prefix \"{prefix}\""),
+                        )
+                        .at(block.span),
                     );
                 }
                 _ => {}
@@ -184,7 +188,7 @@ impl<'a> Extractor<'a> {
                 d.kind = kind;
                 d.evidence.push(Evidence::new(
                     Fact::Kind,
-                    format!("module name \"{module_name}\" is {kind}"),
+                    format_args!("module name \"{module_name}\" is {kind}"),
                 ));
             }
         }
@@ -251,14 +255,15 @@ impl<'a> Extractor<'a> {
         } else if let Some(id) = catalog.by_terraform_backend(ty) {
             d.provider = Some(id);
             d.service = backend_service(ty).map(str::to_string);
-            d.evidence
-                .push(Evidence::new(Fact::Provider, format!("backend \"{ty}\"")).at(block.span));
+            d.evidence.push(
+                Evidence::new(Fact::Provider, format_args!("backend \"{ty}\"")).at(block.span),
+            );
         }
         let provider = d.provider.clone();
         if let Some(region) = host_region {
             d.evidence.push(Evidence::new(
                 Fact::Region,
-                format!("region {region} from the endpoint host"),
+                format_args!("region {region} from the endpoint host"),
             ));
             d.region = Some(region);
         } else if let Some(found) =
@@ -276,7 +281,7 @@ impl<'a> Extractor<'a> {
             d.service = service.map(str::to_string);
             d.evidence.push(Evidence::new(
                 Fact::Kind,
-                format!("resource type {ty} is {kind}"),
+                format_args!("resource type {ty} is {kind}"),
             ));
         }
         if let Some(service) = catalog.service_of(ty) {
@@ -349,7 +354,7 @@ impl<'a> Extractor<'a> {
         let place = conf.place();
         let mut text = describe(name, value, &region, *sort, &place, Some(&place));
         for call in &conf.via {
-            text.push_str(&format!(", via {call}"));
+            let _ = write!(text, ", via {call}");
         }
         Some(RegionFound {
             region,
@@ -454,7 +459,7 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    fn evidence(&self, attr: Fact, text: String, span: Span) -> Evidence {
+    fn evidence(&self, attr: Fact, text: impl Into<Text>, span: Span) -> Evidence {
         Evidence::new(attr, text).at(span)
     }
 }
@@ -482,23 +487,30 @@ fn describe(
     value: &Value,
     region: &str,
     sort: Sort,
-    place: &str,
+    place: &dyn std::fmt::Display,
     context: Option<&str>,
 ) -> String {
-    let mut text = if value.trail.is_empty() {
-        format!("{name} \"{}\" in {place}", value.text)
+    // Written piece by piece into one string with room for the usual sentence.
+    let mut text = String::with_capacity(96);
+    if value.trail.is_empty() {
+        let _ = write!(text, "{name} \"{}\" in {place}", value.text);
     } else {
-        let mut t = format!("{name} from {}", value.trail.join(", "));
+        let _ = write!(text, "{name} from ");
+        for (i, step) in value.trail.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(step);
+        }
         if let Some(c) = context {
-            t.push_str(&format!(" ({c})"));
+            let _ = write!(text, " ({c})");
         }
         if sort != Sort::Region {
-            t.push_str(&format!(" = \"{}\"", value.text));
+            let _ = write!(text, " = \"{}\"", value.text);
         }
-        t
-    };
+    }
     if sort != Sort::Region {
-        text.push_str(&format!(", region {region}"));
+        let _ = write!(text, ", region {region}");
     }
     text
 }

@@ -128,7 +128,7 @@ impl Reader<'_> {
             d.provider = Some(id);
             d.evidence.push(Evidence::new(
                 Attr::Provider,
-                format!("provider_name \"{pn}\""),
+                format_args!("provider_name \"{pn}\""),
             ));
         } else if provider_name.is_none()
             && let Some((id, prefix)) = catalog.by_terraform_type(ty)
@@ -136,7 +136,7 @@ impl Reader<'_> {
             d.provider = Some(id);
             d.evidence.push(Evidence::new(
                 Attr::Provider,
-                format!("resource type prefix \"{prefix}\""),
+                format_args!("resource type prefix \"{prefix}\""),
             ));
         }
         if let Some((kind, service)) = catalog.kind_of(ty) {
@@ -144,7 +144,7 @@ impl Reader<'_> {
             d.service = service.map(str::to_string);
             d.evidence.push(Evidence::new(
                 Attr::Kind,
-                format!("resource type {ty} is {kind}"),
+                format_args!("resource type {ty} is {kind}"),
             ));
         }
         if let Some(service) = catalog.service_of(ty) {

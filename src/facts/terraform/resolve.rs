@@ -5,10 +5,11 @@
 
 // foldhash, not SipHash: the scope's tables are built and read for every module instance.
 use foldhash::{HashMap, HashMapExt};
+use std::cell::RefCell;
 
 use super::model::{Attr, Block, Expr, File, Role};
 use crate::facts::catalog::Catalog;
-use crate::facts::model::ProviderId;
+use crate::facts::model::{ProviderId, Text};
 use crate::parse::tree::Str;
 use crate::source::Span;
 
@@ -79,14 +80,16 @@ impl<'m> ProviderConf<'m> {
     pub(crate) fn place(&self) -> String {
         let local = self.block.labels.first().map_or("", Str::as_str);
         let alias = self.block.body.attr("alias").and_then(|a| a.value.as_lit());
-        let header = match alias {
-            Some(a) => format!("provider \"{local}\" (alias \"{a}\")"),
-            None => format!("provider \"{local}\""),
-        };
-        let line = self.file.src.line_col(self.block.span.start).line;
-        format!("{header} block in {}:{line}", self.file.src.path)
+        let at = at(self.file, self.block.span);
+        match alias {
+            Some(a) => format!("provider \"{local}\" (alias \"{a}\") block in {at}"),
+            None => format!("provider \"{local}\" block in {at}"),
+        }
     }
 }
+
+/// The provider a local name stands for, with the evidence sentence.
+pub(crate) type LocalProvider = (ProviderId, Text);
 
 /// A provider configuration's key: its local name and alias.
 pub type ProviderKey = (String, Option<String>);
@@ -145,6 +148,9 @@ pub struct Scope<'m> {
     providers: HashMap<ProviderKey, ProviderConf<'m>>,
     /// Local name → source address, from `required_providers`.
     required: HashMap<&'m str, (usize, &'m Attr, String)>,
+    /// What [`Scope::provider_of_local`] answered: every resource of the instance asks, for
+    /// one to three local names, and the answer with its sentence is the same each time.
+    local_providers: RefCell<Vec<(String, Option<LocalProvider>)>>,
 }
 
 impl<'m> Scope<'m> {
@@ -161,6 +167,7 @@ impl<'m> Scope<'m> {
             resources: HashMap::new(),
             providers: HashMap::new(),
             required: HashMap::new(),
+            local_providers: RefCell::default(),
         };
         let mut auto: Vec<usize> = Vec::new();
         let mut own_providers: Vec<(usize, &'m Block)> = Vec::new();
@@ -261,7 +268,7 @@ impl<'m> Scope<'m> {
     }
 
     /// `path:line` of a span in file `i`.
-    pub(crate) fn at(&self, i: usize, span: Span) -> String {
+    pub(crate) fn at(&self, i: usize, span: Span) -> At<'_> {
         at(&self.files[i], span)
     }
 
@@ -419,21 +426,38 @@ impl<'m> Scope<'m> {
         &self,
         catalog: &Catalog,
         local: &str,
-    ) -> Option<(ProviderId, String)> {
+    ) -> Option<LocalProvider> {
+        if let Some((_, known)) = self
+            .local_providers
+            .borrow()
+            .iter()
+            .find(|(l, _)| l == local)
+        {
+            return known.clone();
+        }
+        let found = self.find_provider_of_local(catalog, local);
+        self.local_providers
+            .borrow_mut()
+            .push((local.to_string(), found.clone()));
+        found
+    }
+
+    fn find_provider_of_local(&self, catalog: &Catalog, local: &str) -> Option<LocalProvider> {
         if let Some((i, attr, source)) = self.required.get(local)
             && let Some(id) = catalog.by_terraform_source(&normalize_source(source))
         {
             let place = self.at(*i, attr.span);
-            return Some((
-                id,
-                format!("provider source \"{source}\" for \"{local}\" in {place}"),
-            ));
+            let why = format_args!("provider source \"{source}\" for \"{local}\" in {place}");
+            return Some((id, why.into()));
         }
         if let Some(id) = catalog.by_terraform_local_name(local) {
-            return Some((id, format!("provider \"{local}\"")));
+            return Some((id, format_args!("provider \"{local}\"").into()));
         }
         let id = catalog.by_terraform_source(&format!("hashicorp/{local}"))?;
-        Some((id, format!("provider \"{local}\" (hashicorp/{local})")))
+        Some((
+            id,
+            format_args!("provider \"{local}\" (hashicorp/{local})").into(),
+        ))
     }
 
     /// The source address a local name is declared with, if any.
@@ -443,8 +467,25 @@ impl<'m> Scope<'m> {
 }
 
 /// `path:line` of a span in a file.
-pub(crate) fn at(file: &File, span: Span) -> String {
-    format!("{}:{}", file.src.path, file.src.line_col(span.start).line)
+pub(crate) fn at(file: &File, span: Span) -> At<'_> {
+    At {
+        path: &file.src.path,
+        line: file.src.line_col(span.start).line,
+    }
+}
+
+/// A place as evidence names it, `path:line`: written straight into the sentence that names
+/// it, not made into a string of its own first.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At<'a> {
+    path: &'a str,
+    line: usize,
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.path, self.line)
+    }
 }
 
 /// A `provider` block's local name and alias.

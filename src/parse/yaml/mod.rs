@@ -194,7 +194,7 @@ enum Frame {
     Seq {
         start: usize,
         anchor: usize,
-        tag: Option<String>,
+        tag: Option<Box<str>>,
         /// Where its items start in [`Builder::items`].
         mark: usize,
         count: usize,
@@ -203,7 +203,7 @@ enum Frame {
     Map {
         start: usize,
         anchor: usize,
-        tag: Option<String>,
+        tag: Option<Box<str>>,
         /// Where its entries start in [`Builder::entries`].
         mark: usize,
         key: Option<Node>,
@@ -441,7 +441,7 @@ impl<'a> Builder<'a> {
         let span = Span::new(start, end);
         let mut node = Node::new(span, value);
         if let Some(tag) = tag {
-            node = Node::new(span, Value::Tagged(tag.into(), Box::new(node)));
+            node = Node::new(span, Value::Tagged(tag, Box::new(node)));
         }
         (
             Built {
@@ -509,7 +509,7 @@ fn is_merge_key(k: &Node) -> bool {
 }
 
 /// The tag of a collection as kept in the tree: `None` for core-schema tags (`!!map`).
-fn collection_tag(tag: Option<&Tag>) -> Option<String> {
+fn collection_tag(tag: Option<&Tag>) -> Option<Box<str>> {
     let tag = tag?;
     if tag.is_yaml_core_schema() {
         return None;
@@ -517,9 +517,14 @@ fn collection_tag(tag: Option<&Tag>) -> Option<String> {
     Some(tag_name(tag))
 }
 
-fn tag_name(tag: &Tag) -> String {
-    let full = format!("{}{}", tag.handle, tag.suffix);
-    full.strip_prefix('!').unwrap_or(&full).to_string()
+/// The tag as written (handle and suffix) without its first `!`: `!Ref` → `Ref`.
+fn tag_name(tag: &Tag) -> Box<str> {
+    match tag.handle.strip_prefix('!') {
+        Some("") => tag.suffix.as_str().into(),
+        Some(rest) => [rest, tag.suffix.as_str()].concat().into(),
+        None if tag.handle.is_empty() => tag.suffix.strip_prefix('!').unwrap_or(&tag.suffix).into(),
+        None => [tag.handle.as_str(), tag.suffix.as_str()].concat().into(),
+    }
 }
 
 fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
@@ -536,7 +541,7 @@ fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
         // A non-specific `!` tag means "string".
         Some(tag) if tag.handle == "!" && tag.suffix.is_empty() => Value::String(text.into()),
         Some(tag) => Value::Tagged(
-            tag_name(tag).into(),
+            tag_name(tag),
             Box::new(Node::new(Span::default(), Value::String(text.into()))),
         ),
         None if style == ScalarStyle::Plain => resolve_plain(text),
