@@ -554,9 +554,16 @@ impl SourceFile {
         Index(self.contents())
     }
 
+    /// The line and column of a byte offset; a text in memory is read where it is, with no
+    /// count taken on it (this runs for every deployment's location).
     pub(crate) fn line_col(&self, offset: usize) -> LineCol {
-        let c = self.contents();
-        c.index().line_col(&c.text, offset)
+        match &self.body {
+            Body::Resident { contents, .. } => contents.index().line_col(&contents.text, offset),
+            Body::Released(_) => {
+                let c = self.contents();
+                c.index().line_col(&c.text, offset)
+            }
+        }
     }
 
     /// The same text under another path (sharing the text and index).
