@@ -286,11 +286,12 @@ impl<'m> Walk<'_, 'm> {
         let mut bound = HashMap::new();
         for arg in &call.args {
             let (value, trail) = scope.bind(&arg.value);
-            let mut place = vec![format!(
+            let mut place = Vec::with_capacity(1 + trail.len());
+            place.push(format!(
                 "var.{} = {label} in {}",
                 arg.key,
                 at(call.file, arg.span)
-            )];
+            ));
             place.extend(trail);
             bound.insert(
                 arg.key.to_string(),

@@ -46,6 +46,9 @@ pub fn parse(text: &str) -> Result<Body, SyntaxError> {
         depth: 0,
         shape: Shape::Other,
         open: Vec::new(),
+        attrs: Vec::new(),
+        blocks: Vec::new(),
+        names: Vec::new(),
     };
     p.body(None).map_err(|fail| {
         let at = clamp_to_char_boundary(text, fail.at);
@@ -103,6 +106,13 @@ struct Parser<'a> {
     /// The brackets open at the cursor: where each opens, what it is and what closes it; an
     /// error at the end of the text is reported at the innermost.
     open: Vec<(usize, &'static str, char)>,
+    /// The attributes and blocks of the bodies being read, innermost last, each body's moved
+    /// into exact-size vectors as it ends: a body's own vectors grew from four items twice or
+    /// more and were shrunk again at its end. An error ends the parse, so nothing is left over.
+    attrs: Vec<Attr>,
+    blocks: Vec<Block>,
+    /// The attribute names of the bodies being read, for [`Keys`].
+    names: Vec<&'a str>,
 }
 
 impl<'a> Parser<'a> {
@@ -296,8 +306,11 @@ impl<'a> Parser<'a> {
     /// `block`, up to the end of the text or the block's `}` (not consumed).
     fn body(&mut self, block: Option<usize>) -> Parsed<Body> {
         let top = block.is_none();
-        let mut body = Body::default();
-        let mut keys = Keys::default();
+        let marks = (self.attrs.len(), self.blocks.len());
+        let mut keys = Keys {
+            mark: self.names.len(),
+            many: None,
+        };
         loop {
             self.ws()?;
             match self.peek() {
@@ -312,37 +325,39 @@ impl<'a> Parser<'a> {
                 },
                 Some(b'}') if !top => break,
                 _ if self.at_name() => {
-                    self.item(&mut body, &mut keys)?;
+                    self.item(&mut keys)?;
                     self.end_of_line("a newline after the attribute or block")?;
                 }
                 _ if top => return self.fail("an attribute or a block"),
                 _ => return self.fail("an attribute, a block or `}`"),
             }
         }
-        body.attrs.shrink_to_fit();
-        body.blocks.shrink_to_fit();
-        Ok(body)
+        self.names.truncate(keys.mark);
+        Ok(Body {
+            attrs: self.attrs.drain(marks.0..).collect(),
+            blocks: self.blocks.drain(marks.1..).collect(),
+        })
     }
 
     /// One attribute or block, from its name.
-    fn item(&mut self, body: &mut Body, keys: &mut Keys<'a>) -> Parsed<()> {
+    fn item(&mut self, keys: &mut Keys<'a>) -> Parsed<()> {
         let start = self.pos;
         let name = self.name();
         self.sp()?;
         match self.peek() {
             Some(b'=') => {
-                if keys.repeated(name) {
+                if keys.repeated(name, &mut self.names) {
                     self.pos = start;
                     return self.fail(format!(
                         "an attribute not yet set in this body (`{name}` is set above)"
                     ));
                 }
                 let attr = self.attribute(name, start)?;
-                body.attrs.push(attr);
+                self.attrs.push(attr);
             }
-            Some(b'{' | b'"') => self.block(name, start, body)?,
+            Some(b'{' | b'"') => self.block(name, start)?,
             // A block whose first label is a name: `resource aws_instance x { … }`.
-            _ if self.at_name() => self.block(name, start, body)?,
+            _ if self.at_name() => self.block(name, start)?,
             _ => return self.fail("`=`, `{` or a block label"),
         }
         Ok(())
@@ -361,18 +376,23 @@ impl<'a> Parser<'a> {
     }
 
     /// A block from its labels (quoted or names) to its `}`; `name` starts at `start`.
-    fn block(&mut self, name: &str, start: usize, body: &mut Body) -> Parsed<()> {
+    fn block(&mut self, name: &str, start: usize) -> Parsed<()> {
         let mut labels = Vec::new();
         loop {
-            match self.peek() {
-                Some(b'"') => labels.push(self.label()?),
-                _ if self.at_name() => labels.push(self.name().into()),
+            let label = match self.peek() {
+                Some(b'"') => self.label()?,
+                _ if self.at_name() => self.name().into(),
                 _ => break,
+            };
+            if labels.is_empty() {
+                // Room for the usual two (`resource "type" "name"`), not the default four.
+                labels.reserve_exact(2);
             }
+            labels.push(label);
             self.sp()?;
         }
         let inner = self.block_body()?;
-        body.blocks.push(Block {
+        self.blocks.push(Block {
             ident: name.into(),
             labels,
             span: Span::new(start, self.pos),
@@ -885,26 +905,32 @@ impl<'a> Parser<'a> {
 /// The attribute names of one body, to reject a repeated one: a scan of the few attributes of
 /// most bodies, a hash set once a body (a large `.tfvars`) has many.
 #[derive(Default)]
+/// The attribute names of one body so far: the names from `mark` on in the parser's
+/// [`Parser::names`] while they are few, a set once they are many.
 struct Keys<'a> {
-    few: Vec<&'a str>,
+    mark: usize,
     many: Option<foldhash::HashSet<&'a str>>,
 }
 
 impl<'a> Keys<'a> {
     const FEW: usize = 16;
 
-    /// Whether `name` was seen before; notes it when not.
-    fn repeated(&mut self, name: &'a str) -> bool {
+    /// Whether `name` was seen before in the body; notes it when not.
+    fn repeated(&mut self, name: &'a str, names: &mut Vec<&'a str>) -> bool {
         if let Some(set) = &mut self.many {
             return !set.insert(name);
         }
-        if self.few.contains(&name) {
+        let few = &names[self.mark..];
+        if few.contains(&name) {
             return true;
         }
-        self.few.push(name);
-        if self.few.len() > Self::FEW {
-            self.many = Some(self.few.drain(..).collect());
+        if few.len() >= Self::FEW {
+            let mut set: foldhash::HashSet<&'a str> = few.iter().copied().collect();
+            set.insert(name);
+            self.many = Some(set);
+            return false;
         }
+        names.push(name);
         false
     }
 }

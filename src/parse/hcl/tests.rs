@@ -151,6 +151,11 @@ fn a_repeated_attribute_is_an_error_at_its_name() {
     assert_eq!(body(&text).attrs.len(), 40);
     text.push_str("k7 = 0\n");
     assert!(parse(&text).is_err());
+    // Each body counts its own names, nested ones in between included.
+    let nested = "a = 1\nb {\n  a = 2\n  c {\n    a = 3\n  }\n}\nd = 4\n";
+    assert_eq!(body(nested).attrs.len(), 2);
+    let e = parse("a = 1\nb {\n  x = 1\n}\na = 2\n").unwrap_err();
+    assert!(e.message.contains("`a` is set above"), "{}", e.message);
 }
 
 #[test]
