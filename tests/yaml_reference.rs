@@ -292,6 +292,65 @@ const SNIPPETS: &[&str] = &[
     "a: {b: 1,\n  ",
     "a: [b,\n  # only a comment",
     "Resources:\n  A:\n    Properties:\n      V: !FindInMap [M, !Ref 'AWS::Region', !FindInMap [N,\n          !Ref 'T', Arch]]\n",
+    // Properties alone on their line, above the block collection they belong to.
+    "Bucket:\n     !Join\n  - \"\"\n  -\n    - \"arn:aws:s3:::\"\n    - !Ref B\nK: v\n",
+    "a:\n  b:\n       !Join\n      - x\n      - y\n  c: 1\n",
+    "a:\n  !t\n  - x\n",
+    "a:\n  !t\n    - x\n",
+    "a:\n    !t\n  - x\n",
+    "a:\n  &x\n  k: v\nb: *x\n",
+    "a:\n  !t # a comment\n  k: v\n",
+    "a:\n  !t\n\n  # between\n  k: v\n",
+    "a:\n  &x !t\n  - 1\nb: *x\n",
+    "- \n  !t\n  - x\n",
+    "-\n  !t\n  k: v\n- y\n",
+    "a:\n  !t\n- x\n",
+    "a:\n  !t\nb: 1\n",
+    "a:\n  !t\n  x\n",
+    "a:\n  !t\n  [x]\n",
+    "a:\n  !t\n",
+    // Block scalars with an indentation indicator.
+    "spec:\n    settings: |2\n       {\n        \"k\": \"v\"\n       }\n    type: x\n",
+    "a: |2\n   x\n  y\n",
+    "a: |1\n  x\n",
+    "a: >2\n   x\n  y\n\n  z\n",
+    "a: |2-\n   x\n\n",
+    "a: |-2\n   x\n\n",
+    "a: |+2\n   x\n\n\nb: 1\n",
+    "a: |2\n\n     \n   x\n",
+    "a: |2\n x\n",
+    "a: |0\n x\n",
+    "- |2\n   x\n- y\n",
+    "a:\n  - |3\n      x\n     y\n",
+    "a: |2 # c\n   x\n",
+    "a: |22\n   x\n",
+    "a: |2\n   x\n",
+    "k:\n  a: |2\n     x\n    y\n  b: 1\n",
+    // Quoted values continued at their mapping's column.
+    "O:\n  Value: 'x y\n  z.'\nP: 1\n",
+    "O:\n  Value: 'x y\n z.'\n",
+    "O:\n  Value: 'x y\n   z.'\n",
+    "O:\n  Value: \"x y\n  z.\"\n",
+    "O:\n  Value: 'x\n  '\nP: 1\n",
+    "O:\n  Value: 'x\n\n  y: z'\n",
+    "a: 'x\nb'\n",
+    "a: 'x\n b'\n",
+    "- a: 'x\n  y'\n",
+    "- a: 'x\n   y'\n",
+    "- a: 'x\n y'\n",
+    "- a:\n    b: 'x\n    y'\n",
+    "- a:\n    b: 'x\n     y'\n",
+    "-\n  a: 'x\n  y'\n",
+    "-\n  a: 'x\n   y'\n",
+    "a:\n  - b: 'x\n    y'\n",
+    "a:\n  -\n    b: 'x\n    y'\n",
+    "a:\n- b\nc: 'x\ny'\n",
+    "O:\n  A: 1\n  Value: 'x y\n  z.'\n  B: \"p\n  q\"\n",
+    "O:\n  Value: 'x y\n  z.'\n  W:\n    V: 'a\n    b'\n",
+    "O:\n  Value: &v 'x y\n  z.'\n  C: *v\n",
+    "O:\n  Value: !t 'x y\n  z.'\n",
+    "O:\n  Value: 'x y\n  z.': 1\n",
+    "O:\n  Value: 'x y\n---\n  z.'\n",
 ];
 
 #[test]
@@ -350,4 +409,9 @@ fn the_fast_path_leaves_what_it_does_not_read_to_saphyr() {
     assert!(parse_stream_fast("a: [ Ref: X, Y ]\n").is_some());
     // Properties of an empty value inside a flow: `!Select [0, !GetAZs ]`.
     assert!(parse_stream_fast("a: !Select [ 0, !GetAZs ]\n").is_some());
+    // Properties alone on their line above a block collection; not above a scalar.
+    assert!(parse_stream_fast("Bucket:\n     !Join\n  - \"\"\n  - x\n").is_some());
+    assert!(parse_stream_fast("a:\n  !t\n  x\n").is_none());
+    // Block scalars with an indentation indicator (`settings: |2`).
+    assert!(parse_stream_fast("a:\n  s: |2\n     {\n     }\n").is_some());
 }

@@ -6,7 +6,7 @@
 //!
 //! It gives up ([`Bail`]) at the first thing it does not read: a key inside a flow collection
 //! that runs over a line break, a wrapped flow's line (or a line of a plain scalar in it) at
-//! or left of its block's column, complex keys, directives, explicit block indentation,
+//! or left of its block's column, complex keys, directives,
 //! tabs, carriage returns, a byte order mark, and every syntax error. The caller then reads
 //! the whole text again with saphyr, which stays the one authority on what YAML means and on
 //! every error message. So the fast path only ever has to be right about what it accepts:
@@ -53,6 +53,7 @@ pub(super) fn parse(text: &str) -> Option<Stream> {
         anchors: 0,
         depth: 0,
         last_key: std::cell::Cell::new((usize::MAX, None)),
+        compact: 0,
     };
     p.stream().ok()?;
     Some(p.builder.finish())
@@ -103,6 +104,8 @@ struct Fast<'a> {
     /// The last answer of [`Fast::key_end`], by start: a mapping's first key is looked at
     /// twice, once to see that a mapping starts and once to read it.
     last_key: std::cell::Cell<(usize, Option<(usize, usize)>)>,
+    /// Mappings open that started on a sequence item's `-` line (`- a: 1`).
+    compact: usize,
 }
 
 fn is_blank_or_end(b: Option<&u8>) -> bool {
@@ -695,9 +698,15 @@ impl<'a> Fast<'a> {
         }
         if ctx == Ctx::SeqItem && !props.any() && self.key_line()? {
             let col = self.column(at);
-            return self.mapping(col, props);
+            self.compact += 1;
+            let next = self.mapping(col, props);
+            self.compact -= 1;
+            return next;
         }
+        // saphyr lets a quoted value's lines start at its mapping's column (CloudFormation's
+        // long `Value: '…` outputs), but not in or under a mapping that starts on a `-` line.
         let quoted_indent = match ctx {
+            Ctx::MapValue if self.compact == 0 => parent,
             Ctx::MapValue => parent + 1,
             Ctx::SeqItem => parent,
         };
@@ -716,7 +725,23 @@ impl<'a> Fast<'a> {
         if !props.any() {
             // `key:` then `!Tag value` or `&anchor value` on the line below.
             props = self.props()?;
-            if props.any() && (self.rest_is_empty() || self.at_seq_entry() || self.key_line()?) {
+            if props.any() && self.rest_is_empty() {
+                // Alone on their line, the properties are those of the block collection on
+                // the lines below (`Bucket:` / `!Join` / `- ""`, as CloudFormation templates
+                // write it), wherever its column is past the parent's.
+                self.end_line()?;
+                let next = self.next_line();
+                if next > parent {
+                    if self.at_seq_entry() {
+                        return self.sequence(next as usize, false, props);
+                    }
+                    if self.key_line()? {
+                        return self.mapping(next as usize, props);
+                    }
+                }
+                return Err(Bail);
+            }
+            if props.any() && (self.at_seq_entry() || self.key_line()?) {
                 return Err(Bail);
             }
         }
@@ -1079,38 +1104,64 @@ impl<'a> Fast<'a> {
             Clip,
             Keep,
         }
-        let chomp = match self.at(self.pos) {
-            Some(b'-') => Chomp::Strip,
-            Some(b'+') => Chomp::Keep,
-            _ => Chomp::Clip,
-        };
-        if chomp != Chomp::Clip {
+        // The chomping indicator and an indentation indicator (`|2`, `|-2`, `>2+`), in
+        // either order.
+        let mut chomp = Chomp::Clip;
+        let mut increment = 0;
+        for _ in 0..2 {
+            match self.at(self.pos) {
+                Some(b'-') if chomp == Chomp::Clip => chomp = Chomp::Strip,
+                Some(b'+') if chomp == Chomp::Clip => chomp = Chomp::Keep,
+                // `0` is an error: saphyr says so.
+                Some(&d @ b'1'..=b'9') if increment == 0 => increment = usize::from(d - b'0'),
+                _ => break,
+            }
             self.pos += 1;
         }
-        // Explicit indentation indicators and comments after the header are rare: saphyr.
+        // Comments after the header are rare: saphyr.
         self.skip_spaces();
         match self.at(self.pos) {
             Some(b'\n') => self.pos += 1,
             _ => return Err(Bail),
         }
         let mut breaks = String::new();
-        // The first content line sets the indentation; blank lines before it count.
-        let mut max_indent = 0;
-        loop {
-            let line = self.pos;
-            self.skip_spaces();
-            max_indent = max_indent.max(self.pos - line);
-            if self.at(self.pos) == Some(&b'\n') {
-                self.pos += 1;
-                breaks.push('\n');
-            } else {
-                break;
+        let indent = if increment > 0 {
+            // The indicator counts from the enclosing collection's column (saphyr's
+            // `scan_block_scalar`); lines before the first content line are blank when they
+            // hold no more than that indentation.
+            let indent = usize::try_from(parent).map_or(increment, |p| p + increment);
+            loop {
+                let line = self.pos;
+                while self.pos - line < indent && self.at(self.pos) == Some(&b' ') {
+                    self.pos += 1;
+                }
+                if self.at(self.pos) == Some(&b'\n') {
+                    self.pos += 1;
+                    breaks.push('\n');
+                } else {
+                    break;
+                }
             }
-        }
+            indent
+        } else {
+            // The first content line sets the indentation; blank lines before it count.
+            let mut max_indent = 0;
+            loop {
+                let line = self.pos;
+                self.skip_spaces();
+                max_indent = max_indent.max(self.pos - line);
+                if self.at(self.pos) == Some(&b'\n') {
+                    self.pos += 1;
+                    breaks.push('\n');
+                } else {
+                    break;
+                }
+            }
+            max_indent.max((parent + 1) as usize)
+        };
         if self.pos >= self.b.len() {
             return Err(Bail);
         }
-        let indent = max_indent.max((parent + 1) as usize);
         let col = self.column(self.pos);
         if col < indent && col as isize > parent {
             return Err(Bail);
