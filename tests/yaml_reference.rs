@@ -351,6 +351,12 @@ const SNIPPETS: &[&str] = &[
     "O:\n  Value: !t 'x y\n  z.'\n",
     "O:\n  Value: 'x y\n  z.': 1\n",
     "O:\n  Value: 'x y\n---\n  z.'\n",
+    // Trailing commas in flows (found by the `yaml` fuzz target).
+    "a: {T: S, D: e,}\n",
+    "a: [S, e,]\n",
+    "- {T: S,}\n",
+    "a: {T: [x,], D: e}\n",
+    "a: {}\nb: []\n",
 ];
 
 #[test]
@@ -414,4 +420,7 @@ fn the_fast_path_leaves_what_it_does_not_read_to_saphyr() {
     assert!(parse_stream_fast("a:\n  !t\n  x\n").is_none());
     // Block scalars with an indentation indicator (`settings: |2`).
     assert!(parse_stream_fast("a:\n  s: |2\n     {\n     }\n").is_some());
+    // saphyr ends a flow mapping after a trailing comma before its `}`.
+    assert!(parse_stream_fast("a: {T: S, D: e,}\n").is_none());
+    assert!(parse_stream_fast("a: [S, e,]\n").is_some());
 }

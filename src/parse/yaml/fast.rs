@@ -902,9 +902,15 @@ impl<'a> Fast<'a> {
         let start = props.start.unwrap_or(open);
         self.emit(start_event, Span::new(start, open + 1))?;
         self.pos = open + 1;
+        let mut after_comma = false;
         loop {
             self.flow_gap(indent)?;
             if self.at(self.pos) == Some(&close) {
+                // saphyr ends a flow mapping closed after a trailing comma (`{a: 1,}`) before
+                // its `}`, a sequence after its `]`: the mapping goes to saphyr.
+                if map && after_comma {
+                    return Err(Bail);
+                }
                 break;
             }
             if map {
@@ -928,7 +934,10 @@ impl<'a> Fast<'a> {
             }
             self.flow_gap(indent)?;
             match self.at(self.pos) {
-                Some(b',') => self.pos += 1,
+                Some(b',') => {
+                    self.pos += 1;
+                    after_comma = true;
+                }
                 Some(&c) if c == close => break,
                 _ => return Err(Bail),
             }
