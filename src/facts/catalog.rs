@@ -260,6 +260,10 @@ pub struct Catalog {
     hosts: OnceLock<HostRules>,
     /// The registry globs as one set, compiled on first use (`lookups::RegistryRules`).
     registries: OnceLock<lookups::RegistryRules>,
+    /// What `kind_of_resource` and `by_api_group` answered: every operator object asks both,
+    /// and a repository's objects are of a few kinds and groups (`lookups`).
+    resource_kinds: Memo<String, Option<(Kind, Option<&'static str>)>>,
+    api_groups: Memo<String, Option<(usize, usize)>>,
 }
 
 /// The built-in tables no user entry extends: region → country, resource type → kind and
@@ -491,6 +495,8 @@ impl Catalog {
             names,
             hosts: OnceLock::new(),
             registries: OnceLock::new(),
+            resource_kinds: Memo::default(),
+            api_groups: Memo::default(),
         })
     }
 
@@ -630,10 +636,7 @@ impl Catalog {
     /// The kind (and service, when the table names it) of a resource type as written. The
     /// first matching rule of `kinds.yaml` wins.
     pub(crate) fn kind_of(&self, type_: &str) -> Option<(Kind, Option<&str>)> {
-        let tables = Tables::get();
-        let first = tables.kind_set.first_match(type_)?;
-        let (kind, service) = &tables.kind_rules[first];
-        Some((*kind, service.as_deref()))
+        kind_rule(type_)
     }
 
     /// The provider's service for a resource type as written (`aws_eks_cluster` → `eks`).
@@ -717,6 +720,14 @@ impl Catalog {
 
 /// `s.to_lowercase()`, without a copy when `s` is lowercase ASCII already (the common case:
 /// resource types, annotation keys).
+/// The kind and service of the first type rule that matches `type_`.
+fn kind_rule(type_: &str) -> Option<(Kind, Option<&'static str>)> {
+    let tables = Tables::get();
+    let first = tables.kind_set.first_match(type_)?;
+    let (kind, service) = &tables.kind_rules[first];
+    Some((*kind, service.as_deref()))
+}
+
 pub(crate) fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
     if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
         std::borrow::Cow::Borrowed(s)

@@ -30,22 +30,30 @@ impl Catalog {
     /// The provider of an operator API group: the group itself or any subdomain of a catalog
     /// entry (`s3.aws.upbound.io` under `aws.upbound.io`); the longest entry wins.
     pub(crate) fn by_api_group(&self, group: &str) -> Option<(ProviderId, &str)> {
-        let group = group.to_ascii_lowercase();
-        let mut best: Option<(usize, &str)> = None;
-        for (i, p) in self.providers.iter().enumerate() {
-            for g in &p.api_groups {
-                // The catalog's group itself or a subdomain of it, in any ASCII case.
-                let hit = group.len() >= g.len() && {
-                    let at = group.len() - g.len();
-                    group.as_bytes()[at..].eq_ignore_ascii_case(g.as_bytes())
-                        && (at == 0 || group.as_bytes()[at - 1] == b'.')
-                };
-                if hit && best.is_none_or(|(_, b)| g.len() > b.len()) {
-                    best = Some((i, g.as_str()));
+        let (i, j) = self.api_groups.get(group, || {
+            let mut best: Option<(usize, usize)> = None;
+            for (i, p) in self.providers.iter().enumerate() {
+                for (j, g) in p.api_groups.iter().enumerate() {
+                    // The catalog's group itself or a subdomain of it, in any ASCII case.
+                    let hit = group.len() >= g.len() && {
+                        let at = group.len() - g.len();
+                        group.as_bytes()[at..].eq_ignore_ascii_case(g.as_bytes())
+                            && (at == 0 || group.as_bytes()[at - 1] == b'.')
+                    };
+                    let longer = |(bi, bj): (usize, usize)| {
+                        g.len() > self.providers[bi].api_groups[bj].len()
+                    };
+                    if hit && best.is_none_or(longer) {
+                        best = Some((i, j));
+                    }
                 }
             }
-        }
-        best.map(|(i, g)| (self.ids[i].clone(), g))
+            best
+        })?;
+        Some((
+            self.ids[i].clone(),
+            self.providers[i].api_groups[j].as_str(),
+        ))
     }
 
     /// The provider of a container image host, in any ASCII case. Public hosts are checked
@@ -184,6 +192,18 @@ impl Catalog {
         service: &str,
         type_name: &str,
     ) -> Option<(Kind, Option<&str>)> {
+        let key = [provider, "\0", service, "\0", type_name].concat();
+        self.resource_kinds.get(&*key, || {
+            self.find_kind_of_resource(provider, service, type_name)
+        })
+    }
+
+    fn find_kind_of_resource(
+        &self,
+        provider: &str,
+        service: &str,
+        type_name: &str,
+    ) -> Option<(Kind, Option<&'static str>)> {
         let def = self.get(provider)?;
         let service = service.to_ascii_lowercase().replace('-', "");
         let by_service = !service.is_empty() && service != "index";
@@ -193,7 +213,7 @@ impl Catalog {
         let mut try_spelling = |parts: &[&str]| {
             spelling.clear();
             parts.iter().for_each(|p| spelling.push_str(p));
-            self.kind_of(&spelling)
+            kind_rule(&spelling)
         };
         if by_service {
             for prefix in &def.type_prefixes {
