@@ -264,6 +264,8 @@ pub struct Catalog {
     /// and a repository's objects are of a few kinds and groups (`lookups`).
     resource_kinds: Memo<String, Option<(Kind, Option<&'static str>)>>,
     api_groups: Memo<String, Option<(usize, usize)>>,
+    /// What `by_terraform_type` answered, as provider and prefix indexes.
+    terraform_types: Memo<String, Option<(usize, usize)>>,
 }
 
 /// The built-in tables no user entry extends: region → country, resource type → kind and
@@ -497,6 +499,7 @@ impl Catalog {
             registries: OnceLock::new(),
             resource_kinds: Memo::default(),
             api_groups: Memo::default(),
+            terraform_types: Memo::default(),
         })
     }
 
@@ -524,7 +527,15 @@ impl Catalog {
 
     /// The provider whose Terraform prefix starts `type_` (longest prefix wins).
     pub(crate) fn by_terraform_type(&self, type_: &str) -> Option<(ProviderId, &str)> {
-        self.longest_prefix(type_, |p| &p.terraform_prefixes)
+        // Every resource asks (a scan of every provider's prefixes); a configuration's
+        // resources are of a few hundred types.
+        let (i, j) = self.terraform_types.get(type_, || {
+            self.longest_prefix_at(type_, |p| &p.terraform_prefixes)
+        })?;
+        Some((
+            self.ids[i].clone(),
+            self.providers[i].terraform_prefixes[j].as_str(),
+        ))
     }
 
     /// The provider of a Terraform provider source (`hashicorp/aws`,
@@ -703,18 +714,29 @@ impl Catalog {
         s: &str,
         field: impl Fn(&'a ProviderDef) -> &'a Vec<String>,
     ) -> Option<(ProviderId, &'a str)> {
+        let (i, j) = self.longest_prefix_at(s, &field)?;
+        Some((self.ids[i].clone(), field(&self.providers[i])[j].as_str()))
+    }
+
+    /// Where the longest prefix of `s` (in any case) is: its provider's index and its index
+    /// in `field`.
+    fn longest_prefix_at<'a>(
+        &'a self,
+        s: &str,
+        field: impl Fn(&'a ProviderDef) -> &'a Vec<String>,
+    ) -> Option<(usize, usize)> {
         let lower = lowercase(s);
-        let mut best: Option<(usize, &'a str)> = None;
+        let mut best: Option<(usize, usize, usize)> = None;
         for (i, p) in self.providers.iter().enumerate() {
-            for prefix in field(p) {
+            for (j, prefix) in field(p).iter().enumerate() {
                 if starts_with_lowered(&lower, prefix)
-                    && best.is_none_or(|(_, b)| prefix.len() > b.len())
+                    && best.is_none_or(|(_, _, len)| prefix.len() > len)
                 {
-                    best = Some((i, prefix.as_str()));
+                    best = Some((i, j, prefix.len()));
                 }
             }
         }
-        best.map(|(i, prefix)| (self.ids[i].clone(), prefix))
+        best.map(|(i, j, _)| (i, j))
     }
 }
 
