@@ -740,8 +740,6 @@ impl Catalog {
     }
 }
 
-/// `s.to_lowercase()`, without a copy when `s` is lowercase ASCII already (the common case:
-/// resource types, annotation keys).
 /// The kind and service of the first type rule that matches `type_`.
 fn kind_rule(type_: &str) -> Option<(Kind, Option<&'static str>)> {
     let tables = Tables::get();
@@ -750,6 +748,8 @@ fn kind_rule(type_: &str) -> Option<(Kind, Option<&'static str>)> {
     Some((*kind, service.as_deref()))
 }
 
+/// `s.to_lowercase()`, without a copy when `s` is lowercase ASCII already (the common case:
+/// resource types, annotation keys).
 pub(crate) fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
     if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
         std::borrow::Cow::Borrowed(s)
