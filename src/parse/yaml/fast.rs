@@ -1102,6 +1102,23 @@ impl<'a> Fast<'a> {
         }
     }
 
+    /// A block scalar's indentation of `indent` spaces (at most) on each line from `pos`, and
+    /// its lines that hold nothing more, as line breaks (saphyr's `skip_block_scalar_indent`).
+    fn block_scalar_breaks(&mut self, indent: usize, breaks: &mut String) {
+        loop {
+            let line = self.pos;
+            while self.pos - line < indent && self.at(self.pos) == Some(&b' ') {
+                self.pos += 1;
+            }
+            if self.at(self.pos) == Some(&b'\n') {
+                self.pos += 1;
+                breaks.push('\n');
+            } else {
+                break;
+            }
+        }
+    }
+
     /// A literal (`|`) or folded (`>`) block scalar whose indicator is at `pos`, as saphyr's
     /// scanner reads it (`scan_block_scalar`); `parent` is the enclosing collection's column.
     fn block_scalar(&mut self, parent: isize, mut props: Props) -> R<Next> {
@@ -1139,18 +1156,7 @@ impl<'a> Fast<'a> {
             // `scan_block_scalar`); lines before the first content line are blank when they
             // hold no more than that indentation.
             let indent = usize::try_from(parent).map_or(increment, |p| p + increment);
-            loop {
-                let line = self.pos;
-                while self.pos - line < indent && self.at(self.pos) == Some(&b' ') {
-                    self.pos += 1;
-                }
-                if self.at(self.pos) == Some(&b'\n') {
-                    self.pos += 1;
-                    breaks.push('\n');
-                } else {
-                    break;
-                }
-            }
+            self.block_scalar_breaks(indent, &mut breaks);
             indent
         } else {
             // The first content line sets the indentation; blank lines before it count.
@@ -1203,18 +1209,7 @@ impl<'a> Fast<'a> {
             self.pos += 1;
             leading_break.push('\n');
             // The next lines' indentation, and blank lines.
-            loop {
-                let line = self.pos;
-                while self.pos - line < indent && self.at(self.pos) == Some(&b' ') {
-                    self.pos += 1;
-                }
-                if self.at(self.pos) == Some(&b'\n') {
-                    self.pos += 1;
-                    breaks.push('\n');
-                } else {
-                    break;
-                }
-            }
+            self.block_scalar_breaks(indent, &mut breaks);
         }
         if chomp != Chomp::Strip {
             text.push_str(&leading_break);
