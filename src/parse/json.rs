@@ -10,7 +10,7 @@ use jsonc_parser::{
     CollectOptions, CommentCollectionStrategy, ParseOptions, Scanner, ScannerOptions, parse_to_ast,
 };
 
-use super::tree::{Node, SyntaxError, Value};
+use super::tree::{Node, Str, SyntaxError, Value};
 use crate::source::Span;
 
 /// Deeper documents are refused. jsonc-parser stops at 512 itself; ours is lower so that the
@@ -57,7 +57,7 @@ fn parse_with(full: &str, options: &ParseOptions) -> Result<Node, SyntaxError> {
     let text = &full[base..];
     // The direct parse counts its own depth and gives up past the limit; then, or when a
     // comment could hide brackets the count must see, the text is counted whole.
-    if let Ok((root, _)) = Direct::new(Plain::new(text), options, base).run() {
+    if let Ok(root) = Plain::parse(text, options, base) {
         return Ok(root);
     }
     match Direct::parse(text, options, base) {
@@ -106,9 +106,9 @@ pub fn both_ways(text: &str, lenient: bool) -> Option<(Node, Result<Node, Syntax
     check_depth(text).ok()?;
     let (direct, _) = Direct::parse(text, &options, 0).ok()?;
     let via = via_jsonc_tree(text, &options, 0);
-    // Where the plain tokenizer takes the text too, its tree is the same.
-    if let Ok((plain, _)) = Direct::new(Plain::new(text), &options, 0).run() {
-        assert_eq!(plain, direct, "the plain tokenizer's tree differs");
+    // Where the plain parser takes the text too, its tree is the same.
+    if let Ok(plain) = Plain::parse(text, &options, 0) {
+        assert_eq!(plain, direct, "the plain parser's tree differs");
     }
     Some((direct, via))
 }
@@ -122,9 +122,8 @@ struct Fallback;
 /// Anything else, an empty text, an error or a token out of place, is a [`Fallback`], so
 /// errors and every leniency stay jsonc-parser's; where both parse, the trees are the same
 /// (`direct_and_jsonc_parser_trees_agree`).
-struct Direct<'a, T: Tokens<'a> = Scanner<'a>> {
-    scanner: T,
-    text: std::marker::PhantomData<&'a str>,
+struct Direct<'a> {
+    scanner: Scanner<'a>,
     comments: bool,
     trailing_commas: bool,
     base: usize,
@@ -138,55 +137,164 @@ struct Direct<'a, T: Tokens<'a> = Scanner<'a>> {
     saw_comment: bool,
 }
 
-/// Where [`Direct`] takes its tokens from: jsonc-parser's [`Scanner`], or [`Plain`].
-trait Tokens<'a> {
-    /// The next token (comments included) or the end; a [`Fallback`] for a text this
-    /// tokenizer does not take.
-    fn token(&mut self) -> Result<Option<Token<'a>>, Fallback>;
-    /// The byte range of the last token.
-    fn start(&self) -> usize;
-    fn end(&self) -> usize;
-}
-
-impl<'a> Tokens<'a> for Scanner<'a> {
-    fn token(&mut self) -> Result<Option<Token<'a>>, Fallback> {
-        self.scan().map_err(|_| Fallback)
-    }
-
-    fn start(&self) -> usize {
-        self.token_start()
-    }
-
-    fn end(&self) -> usize {
-        self.token_end()
-    }
-}
-
-/// A tokenizer for plain JSON, the common case, ahead of jsonc-parser's scanner (which
-/// handles comments, JSON5 and errors, and was about half of a JSON file's parse: it looks at
-/// a string's bytes one by one). It gives exactly the tokens and ranges the scanner gives for
-/// what it takes, and a [`Fallback`] for anything else: a comment, a `\u` escape, whitespace
-/// other than space, tab, CR and LF, a number or word the scanner would refuse or read on.
-/// `both_ways` (the fuzz target's check) asserts the trees agree.
+/// Plain JSON, the common case, parsed from its bytes straight into the tree, ahead of
+/// [`Direct`] on jsonc-parser's scanner (which handles comments, JSON5 and errors: it looked
+/// at a string's bytes one by one and was about half of a JSON file's parse, and the tokens
+/// between it and the tree cost as much again). It builds exactly the tree [`Direct`] builds
+/// for what it takes, and gives a [`Fallback`] for anything else: a comment, a `\u` escape,
+/// whitespace other than space, tab, CR and LF, a number or word the scanner would refuse or
+/// read on, any error. `both_ways` (the fuzz target's check) asserts the trees agree.
 struct Plain<'a> {
     text: &'a str,
+    bytes: &'a [u8],
     pos: usize,
-    start: usize,
+    base: usize,
+    trailing_commas: bool,
+    /// Entries and items of the open containers, as in [`Direct`].
+    entries: Vec<(Node, Node)>,
+    items: Vec<Node>,
+    depth: usize,
 }
 
 impl<'a> Plain<'a> {
-    fn new(text: &'a str) -> Self {
-        Plain {
+    fn parse(text: &'a str, options: &ParseOptions, base: usize) -> Result<Node, Fallback> {
+        let mut plain = Plain {
             text,
+            bytes: text.as_bytes(),
             pos: 0,
-            start: 0,
+            base,
+            trailing_commas: options.allow_trailing_commas,
+            entries: Vec::new(),
+            items: Vec::new(),
+            depth: 0,
+        };
+        plain.space();
+        let root = plain.value()?;
+        plain.space();
+        if plain.pos != plain.bytes.len() {
+            return Err(Fallback);
+        }
+        Ok(root)
+    }
+
+    fn space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
         }
     }
 
-    /// After `"`: up to the closing quote. Escapes other than `\u` are decoded as the scanner
-    /// decodes them.
-    fn string(&mut self) -> Result<Token<'a>, Fallback> {
-        let bytes = self.text.as_bytes();
+    /// The span from `start` to the cursor, in the file.
+    fn span(&self, start: usize) -> Span {
+        Span::new(start + self.base, self.pos + self.base)
+    }
+
+    /// The value at the cursor (which is at no space).
+    fn value(&mut self) -> Result<Node, Fallback> {
+        let start = self.pos;
+        let value = match *self.bytes.get(start).ok_or(Fallback)? {
+            b'"' => Value::String(self.string()?),
+            b'{' => return self.nested(Self::object),
+            b'[' => return self.nested(Self::array),
+            b'-' | b'0'..=b'9' => {
+                self.number()?;
+                Value::Number(self.text[start..self.pos].into())
+            }
+            b't' => self.word("true", Value::Bool(true))?,
+            b'f' => self.word("false", Value::Bool(false))?,
+            b'n' => self.word("null", Value::Null)?,
+            _ => return Err(Fallback),
+        };
+        Ok(Node::new(self.span(start), value))
+    }
+
+    /// An object or array one level deeper: past [`MAX_DEPTH`], a [`Fallback`].
+    fn nested(
+        &mut self,
+        parse: fn(&mut Self) -> Result<Value, Fallback>,
+    ) -> Result<Node, Fallback> {
+        let start = self.pos;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Fallback);
+        }
+        self.pos += 1;
+        let value = parse(self)?;
+        self.depth -= 1;
+        Ok(Node::new(self.span(start), value))
+    }
+
+    /// After `{`: entries up to and with the closing `}`.
+    fn object(&mut self) -> Result<Value, Fallback> {
+        let mark = self.entries.len();
+        self.space();
+        if self.bytes.get(self.pos) != Some(&b'}') {
+            loop {
+                let start = self.pos;
+                if self.bytes.get(start) != Some(&b'"') {
+                    return Err(Fallback);
+                }
+                let key = Value::String(self.string()?);
+                let key = Node::new(self.span(start), key);
+                self.space();
+                if self.bytes.get(self.pos) != Some(&b':') {
+                    return Err(Fallback);
+                }
+                self.pos += 1;
+                self.space();
+                let value = self.value()?;
+                self.entries.push((key, value));
+                if self.after_item(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.pos += 1;
+        Ok(Value::Map(self.entries.drain(mark..).collect()))
+    }
+
+    /// After `[`: items up to and with the closing `]`.
+    fn array(&mut self) -> Result<Value, Fallback> {
+        let mark = self.items.len();
+        self.space();
+        if self.bytes.get(self.pos) != Some(&b']') {
+            loop {
+                let item = self.value()?;
+                self.items.push(item);
+                if self.after_item(b']')? {
+                    break;
+                }
+            }
+        }
+        self.pos += 1;
+        Ok(Value::Seq(self.items.drain(mark..).collect()))
+    }
+
+    /// After an entry or item: whether `close` is next (the cursor on it); else the cursor is
+    /// on the next entry or item, after a comma.
+    fn after_item(&mut self, close: u8) -> Result<bool, Fallback> {
+        self.space();
+        match self.bytes.get(self.pos) {
+            Some(b',') => {
+                self.pos += 1;
+                self.space();
+                if self.bytes.get(self.pos) == Some(&close) {
+                    return if self.trailing_commas {
+                        Ok(true)
+                    } else {
+                        Err(Fallback)
+                    };
+                }
+                Ok(false)
+            }
+            Some(&b) if b == close => Ok(true),
+            _ => Err(Fallback),
+        }
+    }
+
+    /// At `"`: the string up to and with the closing quote. Escapes other than `\u` are
+    /// decoded as the scanner decodes them.
+    fn string(&mut self) -> Result<Str, Fallback> {
+        let bytes = self.bytes;
         let first = self.pos + 1;
         let mut from = first;
         let mut owned: Option<String> = None;
@@ -194,13 +302,13 @@ impl<'a> Plain<'a> {
             let at = from + memchr::memchr2(b'"', b'\\', &bytes[from..]).ok_or(Fallback)?;
             if bytes[at] == b'"' {
                 self.pos = at + 1;
-                return Ok(Token::String(match owned {
-                    None => std::borrow::Cow::Borrowed(&self.text[first..at]),
+                return Ok(match owned {
+                    None => Str::from(&self.text[first..at]),
                     Some(mut s) => {
                         s.push_str(&self.text[from..at]);
-                        std::borrow::Cow::Owned(s)
+                        Str::from(s)
                     }
-                }));
+                });
             }
             let s = owned.get_or_insert_with(String::new);
             s.push_str(&self.text[from..at]);
@@ -220,10 +328,9 @@ impl<'a> Plain<'a> {
     }
 
     /// A number by RFC 8259's grammar, where the scanner reads the same span.
-    fn number(&mut self) -> Result<Token<'a>, Fallback> {
-        let bytes = self.text.as_bytes();
-        let start = self.pos;
-        let mut i = start + usize::from(bytes[start] == b'-');
+    fn number(&mut self) -> Result<(), Fallback> {
+        let bytes = self.bytes;
+        let mut i = self.pos + usize::from(bytes[self.pos] == b'-');
         let digits = |i: usize| {
             i + bytes[i..]
                 .iter()
@@ -253,63 +360,22 @@ impl<'a> Plain<'a> {
             i = digits(i);
         }
         self.pos = i;
-        Ok(Token::Number(&self.text[start..i]))
+        Ok(())
     }
 
     /// `true`, `false` or `null`, ended as the scanner ends a word (here: by an ASCII byte
     /// that is neither alphanumeric nor `$`, or the end).
-    fn word(&mut self, word: &str, token: Token<'a>) -> Result<Token<'a>, Fallback> {
-        let bytes = self.text.as_bytes();
+    fn word(&mut self, word: &str, value: Value) -> Result<Value, Fallback> {
         let end = self.pos + word.len();
-        let ended = match bytes.get(end) {
+        let ended = match self.bytes.get(end) {
             None => true,
             Some(&b) => b.is_ascii() && !b.is_ascii_alphanumeric() && b != b'$',
         };
-        if !(bytes[self.pos..].starts_with(word.as_bytes()) && ended) {
+        if !(self.bytes[self.pos..].starts_with(word.as_bytes()) && ended) {
             return Err(Fallback);
         }
         self.pos = end;
-        Ok(token)
-    }
-}
-
-impl<'a> Tokens<'a> for Plain<'a> {
-    fn token(&mut self) -> Result<Option<Token<'a>>, Fallback> {
-        let bytes = self.text.as_bytes();
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(self.pos) {
-            self.pos += 1;
-        }
-        self.start = self.pos;
-        let Some(&b) = bytes.get(self.pos) else {
-            return Ok(None);
-        };
-        let punct = |p: &mut Self, t: Token<'a>| {
-            p.pos += 1;
-            Ok(t)
-        };
-        let token = match b {
-            b'{' => punct(self, Token::OpenBrace),
-            b'}' => punct(self, Token::CloseBrace),
-            b'[' => punct(self, Token::OpenBracket),
-            b']' => punct(self, Token::CloseBracket),
-            b',' => punct(self, Token::Comma),
-            b':' => punct(self, Token::Colon),
-            b'"' => self.string(),
-            b'-' | b'0'..=b'9' => self.number(),
-            b't' => self.word("true", Token::Boolean(true)),
-            b'f' => self.word("false", Token::Boolean(false)),
-            b'n' => self.word("null", Token::Null),
-            _ => Err(Fallback),
-        };
-        token.map(Some)
-    }
-
-    fn start(&self) -> usize {
-        self.start
-    }
-
-    fn end(&self) -> usize {
-        self.pos
+        Ok(value)
     }
 }
 
@@ -329,13 +395,10 @@ impl<'a> Direct<'a> {
         );
         Direct::new(scanner, options, base).run()
     }
-}
 
-impl<'a, T: Tokens<'a>> Direct<'a, T> {
-    fn new(scanner: T, options: &ParseOptions, base: usize) -> Self {
+    fn new(scanner: Scanner<'a>, options: &ParseOptions, base: usize) -> Self {
         Direct {
             scanner,
-            text: std::marker::PhantomData,
             comments: options.allow_comments,
             trailing_commas: options.allow_trailing_commas,
             base,
@@ -359,7 +422,7 @@ impl<'a, T: Tokens<'a>> Direct<'a, T> {
     /// The next token that is not a comment, or the end.
     fn scan(&mut self) -> Result<Option<Token<'a>>, Fallback> {
         loop {
-            match self.scanner.token()? {
+            match self.scanner.scan().map_err(|_| Fallback)? {
                 Some(Token::CommentLine(_) | Token::CommentBlock(_)) if self.comments => {
                     self.saw_comment = true;
                 }
@@ -372,8 +435,8 @@ impl<'a, T: Tokens<'a>> Direct<'a, T> {
     /// The last token's span, in the file.
     fn span(&self) -> Span {
         Span::new(
-            self.scanner.start() + self.base,
-            self.scanner.end() + self.base,
+            self.scanner.token_start() + self.base,
+            self.scanner.token_end() + self.base,
         )
     }
 
@@ -419,7 +482,7 @@ impl<'a, T: Tokens<'a>> Direct<'a, T> {
             token = self.after_item(Token::CloseBrace)?;
         }
         let entries = self.entries.drain(mark..).collect();
-        let span = Span::new(start, self.scanner.end() + self.base);
+        let span = Span::new(start, self.scanner.token_end() + self.base);
         Ok(Node::new(span, Value::Map(entries)))
     }
 
@@ -433,7 +496,7 @@ impl<'a, T: Tokens<'a>> Direct<'a, T> {
             token = self.after_item(Token::CloseBracket)?;
         }
         let items = self.items.drain(mark..).collect();
-        let span = Span::new(start, self.scanner.end() + self.base);
+        let span = Span::new(start, self.scanner.token_end() + self.base);
         Ok(Node::new(span, Value::Seq(items)))
     }
 
@@ -644,16 +707,13 @@ mod tests {
         assert_eq!(root.str_at(&["u"]), Some("https://xA"));
     }
 
-    /// The tree through the plain tokenizer, if it takes the text.
+    /// The tree through the plain parser, if it takes the text.
     fn plain(text: &str) -> Option<Node> {
-        Direct::new(Plain::new(text), &strict_options(), 0)
-            .run()
-            .ok()
-            .map(|(root, _)| root)
+        Plain::parse(text, &strict_options(), 0).ok()
     }
 
     #[test]
-    fn the_plain_tokenizer_reads_plain_json_as_jsonc_parser_does() {
+    fn the_plain_parser_reads_plain_json_as_jsonc_parser_does() {
         for text in [
             r#"{"a": [1, -0, 2.50, -3e+7, 4E-2, 5e9], "b": {"c": null, "d": true}, "e": false}"#,
             r#"["esc \" \\ \/ \b \f \n \r \t end", "", "é ü"]"#,
@@ -668,7 +728,7 @@ mod tests {
     }
 
     #[test]
-    fn the_plain_tokenizer_leaves_the_rest_to_jsonc_parser() {
+    fn the_plain_parser_leaves_the_rest_to_jsonc_parser() {
         // Each is refused by jsonc-parser or needs what only it reads.
         for text in [
             r#"["\u0041"]"#,
@@ -781,7 +841,7 @@ mod tests {
                 strict_options()
             };
             let via = via_jsonc_tree(&text, &options, 3);
-            if let Ok((plain, _)) = Direct::new(Plain::new(&text), &options, 3).run() {
+            if let Ok(plain) = Plain::parse(&text, &options, 3) {
                 prop_assert_eq!(Ok(plain), via.clone());
             }
             match Direct::parse(&text, &options, 3) {
