@@ -36,6 +36,18 @@ use crate::source::{Span, clamp_to_char_boundary};
 /// (not a stack overflow on a hostile file). Real configurations stay far below it.
 const MAX_DEPTH: u32 = 128;
 
+/// The ASCII bytes that continue a name: letters, digits, `_` and `-`.
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+        b += 1;
+    }
+    table
+};
+
 /// Parses a `.tf`, `.tfvars` or Terragrunt file.
 pub fn parse(text: &str) -> Result<Body, SyntaxError> {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -268,23 +280,28 @@ impl<'a> Parser<'a> {
     /// A name at the cursor (the caller checked [`Parser::at_name`]).
     fn name(&mut self) -> &'a str {
         let start = self.pos;
-        self.pos += self.text[start..].chars().next().map_or(0, char::len_utf8);
+        self.pos += match self.b[start] {
+            b if b.is_ascii() => 1,
+            _ => self.text[start..].chars().next().map_or(0, char::len_utf8),
+        };
         self.name_rest();
         &self.text[start..self.pos]
     }
 
-    /// The characters that may continue a name, from the cursor.
+    /// The characters that may continue a name, from the cursor: ASCII ones by a table.
     fn name_rest(&mut self) {
-        while let Some(&b) = self.b.get(self.pos) {
-            if b.is_ascii() {
-                if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
-                    self.pos += 1;
-                    continue;
-                }
-                return;
-            }
-            match self.text[self.pos..].chars().next() {
-                Some(c) if is_id_continue(c) => self.pos += c.len_utf8(),
+        loop {
+            let rest = &self.b[self.pos..];
+            let ascii = rest
+                .iter()
+                .position(|&b| !NAME_BYTES[usize::from(b)])
+                .unwrap_or(rest.len());
+            self.pos += ascii;
+            match rest.get(ascii) {
+                Some(b) if !b.is_ascii() => match self.text[self.pos..].chars().next() {
+                    Some(c) if is_id_continue(c) => self.pos += c.len_utf8(),
+                    _ => return,
+                },
                 _ => return,
             }
         }
