@@ -387,6 +387,19 @@ struct Released {
     loaded: Mutex<Weak<Contents>>,
     /// Whether the warning that the file changed was given (once per file).
     warned: std::sync::atomic::AtomicBool,
+    /// Where the offsets its findings start and end at are, sorted by offset: found in the
+    /// text before it was dropped, so that a report showing positions only (short, json,
+    /// SARIF, …) does not read the file again.
+    known: Box<[Known]>,
+}
+
+/// The line and columns of an offset of a released file, found in its text.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    offset: usize,
+    at: LineCol,
+    /// 0-based line and UTF-16 column ([`LineIndex::utf16_position`]).
+    utf16: (u32, u32),
 }
 
 /// The text's hash, to tell a file read again from the one checked. Fixed-seed foldhash: every
@@ -419,6 +432,14 @@ fn keep_recent(c: &Arc<Contents>) {
 }
 
 impl Released {
+    fn known(&self, offset: usize) -> Option<&Known> {
+        let i = self
+            .known
+            .binary_search_by_key(&offset, |k| k.offset)
+            .ok()?;
+        Some(&self.known[i])
+    }
+
     fn load(&self, path: &str) -> Arc<Contents> {
         let mut loaded = self
             .loaded
@@ -431,12 +452,12 @@ impl Released {
             .filter(|t| t.len() == self.len && hash_of(t) == self.hash)
             .unwrap_or_else(|| {
                 // The file changed (or went) since it was checked: its findings keep their
-                // byte offsets, shown against blanks of the same length, never against text
-                // they were not found in.
+                // byte offsets (and the positions known of them), shown against blanks of the
+                // same length, never against text they were not found in.
                 if !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
                     eprintln!(
-                        "warning: {} changed while it was checked; its findings' lines and \
-                         excerpts are not shown (check it again)",
+                        "warning: {} changed while it was checked; its findings' excerpts are \
+                         not shown (check it again)",
                         crate::render::terminal::escape(path)
                     );
                 }
@@ -473,6 +494,12 @@ impl SourceFile {
     /// The same file without its text in memory, if it was read from the disk: the text is
     /// read again when asked for, and checked to be the one this file had.
     pub fn released(&self) -> Option<SourceFile> {
+        self.released_knowing(Vec::new())
+    }
+
+    /// [`SourceFile::released`], knowing where `offsets` are: their lines and columns are
+    /// found now and given without reading the file again.
+    pub fn released_knowing(&self, mut offsets: Vec<usize>) -> Option<SourceFile> {
         let Body::Resident {
             contents,
             origin: Some(origin),
@@ -480,6 +507,17 @@ impl SourceFile {
         else {
             return None;
         };
+        offsets.sort_unstable();
+        offsets.dedup();
+        let (text, index) = (&contents.text, contents.index());
+        let known = offsets
+            .into_iter()
+            .map(|offset| Known {
+                offset,
+                at: index.line_col(text, offset),
+                utf16: index.utf16_position(text, offset),
+            })
+            .collect();
         Some(SourceFile {
             path: self.path.clone(),
             body: Body::Released(Released {
@@ -488,6 +526,7 @@ impl SourceFile {
                 hash: hash_of(&contents.text),
                 loaded: Mutex::new(Weak::new()),
                 warned: std::sync::atomic::AtomicBool::new(false),
+                known,
             }),
         })
     }
@@ -505,7 +544,8 @@ impl SourceFile {
         }
     }
 
-    /// The texts of those of `files` that are not in memory, read again — on the worker
+    /// The texts of those of `files` that are not in memory and were released without the
+    /// positions of their findings ([`SourceFile::released_knowing`]), read again — on the worker
     /// threads when there are several — with their line indexes built, and held while the
     /// caller goes through them: a report of many findings reads their files side by side,
     /// not one after the other on one thread (docs/performance.md, "Inline strings, reports
@@ -513,7 +553,9 @@ impl SourceFile {
     /// (the rest are read when asked for, as before), so memory stays flat.
     pub fn load_ahead<'a>(files: impl Iterator<Item = &'a SourceFile>) -> Vec<Arc<Contents>> {
         use rayon::prelude::*;
-        let mut released: Vec<&SourceFile> = files.filter(|f| !f.is_resident()).collect();
+        let mut released: Vec<&SourceFile> = files
+            .filter(|f| matches!(&f.body, Body::Released(r) if r.known.is_empty()))
+            .collect();
         released.sort_unstable_by_key(|f| std::ptr::from_ref(*f));
         released.dedup_by_key(|f| std::ptr::from_ref(*f));
         let mut bytes = 0;
@@ -559,9 +601,23 @@ impl SourceFile {
     pub(crate) fn line_col(&self, offset: usize) -> LineCol {
         match &self.body {
             Body::Resident { contents, .. } => contents.index().line_col(&contents.text, offset),
-            Body::Released(_) => {
+            Body::Released(r) => match r.known(offset) {
+                Some(k) => k.at,
+                None => {
+                    let c = self.contents();
+                    c.index().line_col(&c.text, offset)
+                }
+            },
+        }
+    }
+
+    /// The 0-based line and UTF-16 column of a byte offset (the LSP's and SARIF's unit).
+    pub(crate) fn utf16_position(&self, offset: usize) -> (u32, u32) {
+        match &self.body {
+            Body::Released(r) if let Some(k) = r.known(offset) => k.utf16,
+            _ => {
                 let c = self.contents();
-                c.index().line_col(&c.text, offset)
+                c.index().utf16_position(&c.text, offset)
             }
         }
     }
@@ -682,6 +738,31 @@ mod tests {
         assert_eq!(released.line_text(2), "bé = \"x\"");
         // A text made in memory has nothing to read again.
         assert!(SourceFile::new("b.tf", text).released().is_none());
+    }
+
+    #[test]
+    fn a_file_released_knowing_offsets_gives_their_positions_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "a = 1\nbé = \"𝄞x\"\n";
+        let file = on_disk(dir.path(), "a.tf", text);
+        let x = text.find('x').unwrap();
+        let released = file.released_knowing(vec![x, 0, x]).unwrap();
+        std::fs::remove_file(dir.path().join("a.tf")).unwrap();
+        // Known: from the text as it was, though the file is gone.
+        assert_eq!(released.line_col(x), LineCol { line: 2, column: 8 });
+        assert_eq!(released.utf16_position(x), (1, 8));
+        assert_eq!(released.line_col(0), LineCol { line: 1, column: 1 });
+        // Nothing to load ahead for reports of positions.
+        assert!(SourceFile::load_ahead(std::iter::once(&released)).is_empty());
+        // Any other offset needs the text: gone, it is blanks of its length.
+        assert_eq!(released.line_col(2), LineCol { line: 1, column: 3 });
+        assert_eq!(
+            released.line_col(x + 1),
+            LineCol {
+                line: 1,
+                column: x + 2
+            }
+        );
     }
 
     #[test]

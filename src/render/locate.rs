@@ -17,10 +17,8 @@ pub struct Region {
 }
 
 pub fn utf16_region(file: &SourceFile, span: Span) -> Region {
-    let (sl, sc) = file.index().utf16_position(&file.text(), span.start);
-    let (el, ec) = file
-        .index()
-        .utf16_position(&file.text(), span.end.max(span.start));
+    let (sl, sc) = file.utf16_position(span.start);
+    let (el, ec) = file.utf16_position(span.end.max(span.start));
     Region {
         start_line: sl as usize + 1,
         start_column: sc as usize + 1,

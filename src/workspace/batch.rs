@@ -208,23 +208,45 @@ impl Workspace {
 
 /// Drops from memory the text of the files a batch's findings and parse errors are in (they
 /// read it again if a report needs it: src/source.rs), but for the files that hold an ignore
-/// comment, which suppressions read and which are kept whole.
+/// comment, which suppressions read and which are kept whole. Where the findings start and end
+/// is found first (on the worker threads), so a report of positions reads no file again.
 fn release(findings: &mut [Finding], facts: &mut Facts) {
-    let mut released: foldhash::HashMap<*const SourceFile, Arc<SourceFile>> =
-        foldhash::HashMap::default();
-    let mut swap = |file: &mut Arc<SourceFile>| {
-        let key = Arc::as_ptr(file);
-        let new = released.entry(key).or_insert_with(|| {
+    // A file by its address (a pointer would not cross to the worker threads).
+    type Key = usize;
+    type Offsets<'f> = foldhash::HashMap<Key, (&'f Arc<SourceFile>, Vec<usize>)>;
+    fn at<'f>(offsets: &mut Offsets<'f>, file: &'f Arc<SourceFile>, span: &[usize]) {
+        let (_, list) = offsets
+            .entry(Arc::as_ptr(file).addr())
+            .or_insert_with(|| (file, Vec::new()));
+        list.extend(span);
+    }
+    let mut offsets = Offsets::default();
+    for f in findings.iter() {
+        at(&mut offsets, &f.file, &[f.span.start, f.span.end]);
+        for r in &f.related {
+            at(&mut offsets, &r.file, &[r.span.start, r.span.end]);
+        }
+    }
+    for file in facts.parse_errors.iter().filter_map(|d| d.file.as_ref()) {
+        at(&mut offsets, file, &[]);
+    }
+    let released: foldhash::HashMap<Key, Arc<SourceFile>> = offsets
+        .into_par_iter()
+        .filter_map(|(key, (file, offsets))| {
             let whole = facts
                 .files
                 .get(&file.path)
                 .is_some_and(|f| Arc::ptr_eq(f, file) && suppress::may_hold_directives(f));
-            match file.released() {
-                Some(r) if !whole => Arc::new(r),
-                _ => file.clone(),
+            if whole {
+                return None;
             }
-        });
-        *file = new.clone();
+            Some((key, Arc::new(file.released_knowing(offsets)?)))
+        })
+        .collect();
+    let swap = |file: &mut Arc<SourceFile>| {
+        if let Some(new) = released.get(&Arc::as_ptr(file).addr()) {
+            *file = new.clone();
+        }
     };
     for f in findings {
         swap(&mut f.file);
