@@ -333,11 +333,6 @@ impl Contents {
         }
     }
 
-    /// Whether the text holds an ignore comment's marker anywhere (in a comment or not).
-    pub(crate) fn holds_marker(&self) -> bool {
-        self.marker
-    }
-
     /// The line index, built on first use.
     pub fn index(&self) -> &LineIndex {
         self.index.get_or_init(|| LineIndex::new(&self.text))
@@ -387,6 +382,9 @@ struct Released {
     loaded: Mutex<Weak<Contents>>,
     /// Whether the warning that the file changed was given (once per file).
     warned: std::sync::atomic::AtomicBool,
+    /// Whether the text held an ignore comment's marker (as [`Contents`] tells): asked of
+    /// every file findings are in, which reading each again took.
+    marker: bool,
     /// Where the offsets its findings start and end at are, sorted by offset: found in the
     /// text before it was dropped, so that a report showing positions only (short, json,
     /// SARIF, …) does not read the file again.
@@ -526,9 +524,19 @@ impl SourceFile {
                 hash: hash_of(&contents.text),
                 loaded: Mutex::new(Weak::new()),
                 warned: std::sync::atomic::AtomicBool::new(false),
+                marker: contents.marker,
                 known,
             }),
         })
+    }
+
+    /// Whether the text holds an ignore comment's marker anywhere (in a comment or not), without
+    /// reading a released file again.
+    pub(crate) fn holds_marker(&self) -> bool {
+        match &self.body {
+            Body::Resident { contents, .. } => contents.marker,
+            Body::Released(r) => r.marker,
+        }
     }
 
     /// Whether the text is in memory (not [`SourceFile::released`]).
@@ -754,6 +762,12 @@ mod tests {
         assert_eq!(released.line_col(0), LineCol { line: 1, column: 1 });
         // Nothing to load ahead for reports of positions.
         assert!(SourceFile::load_ahead(std::iter::once(&released)).is_empty());
+        // Nor to read for whether it holds an ignore comment's marker.
+        assert!(!released.holds_marker());
+        let marked = on_disk(dir.path(), "b.tf", "# cloudpact:ignore x.y -- why\n");
+        let marked = marked.released().unwrap();
+        std::fs::remove_file(dir.path().join("b.tf")).unwrap();
+        assert!(marked.holds_marker());
         // Any other offset needs the text: gone, it is blanks of its length.
         assert_eq!(released.line_col(2), LineCol { line: 1, column: 3 });
         assert_eq!(

@@ -127,7 +127,7 @@ fn parse(file: &Arc<SourceFile>, line: usize, at: usize, end: usize) -> Directiv
 
 /// Whether a file may hold a directive: [`directives`] of any other file is empty.
 pub(crate) fn may_hold_directives(file: &SourceFile) -> bool {
-    lex::Lang::of(&file.path) != lex::Lang::None && file.contents().holds_marker()
+    lex::Lang::of(&file.path) != lex::Lang::None && file.holds_marker()
 }
 
 /// Whether `text` holds [`MARKER`] anywhere: asked once per text, as it is made
