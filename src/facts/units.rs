@@ -21,7 +21,6 @@
 //! `check`, pre-commit runs of `check FILE…` and the language server all group files with
 //! [`UnitKey::of_input`], so a file is always evaluated with the same context.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::discover::{Input, Syntax};
@@ -149,20 +148,26 @@ pub(crate) fn is_pulumi_file(name: &str) -> bool {
     name.starts_with("Pulumi.") && (name.ends_with(".yaml") || name.ends_with(".yml"))
 }
 
-/// Groups inputs into units, each unit's files sorted by path.
-pub(crate) fn group(inputs: Vec<Input>) -> BTreeMap<UnitKey, Vec<Input>> {
+/// Groups inputs into units, in the order of their keys, each unit's files sorted by path.
+pub(crate) fn group(inputs: Vec<Input>) -> Vec<(UnitKey, Vec<Input>)> {
     use rayon::prelude::*;
-    // The keys on the worker threads: a JSON file's is found by searching its whole text.
-    let keys: Vec<UnitKey> = inputs
-        .par_iter()
-        .map(|input| UnitKey::of_input(&input.file.path, input.syntax, &input.file.text()))
+    // On the worker threads, the keys (a JSON file's is found by searching its whole text) and
+    // their order: grouped in a map on the main thread, a batch's files kept the other
+    // threads waiting.
+    let mut keyed: Vec<(UnitKey, Input)> = inputs
+        .into_par_iter()
+        .map(|input| {
+            let key = UnitKey::of_input(&input.file.path, input.syntax, &input.file.text());
+            (key, input)
+        })
         .collect();
-    let mut units: BTreeMap<UnitKey, Vec<Input>> = BTreeMap::new();
-    for (key, input) in keys.into_iter().zip(inputs) {
-        units.entry(key).or_default().push(input);
-    }
-    for files in units.values_mut() {
-        files.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+    keyed.par_sort_by(|a, b| (&a.0, &a.1.file.path).cmp(&(&b.0, &b.1.file.path)));
+    let mut units: Vec<(UnitKey, Vec<Input>)> = Vec::new();
+    for (key, input) in keyed {
+        match units.last_mut() {
+            Some((last, files)) if *last == key => files.push(input),
+            _ => units.push((key, vec![input])),
+        }
     }
     units
 }

@@ -58,9 +58,8 @@ impl std::str::FromStr for ShardSpec {
 const PER_FILE: u64 = 1024;
 
 impl Workspace {
-    /// The shard (0-based) of every group of the discovered files, by group key; and the
-    /// group key of every candidate, in order.
-    fn deal(&self, found: &Discovered, count: usize) -> (HashMap<String, usize>, Vec<String>) {
+    /// The shard (0-based) of every candidate and of every skipped file of a discovery.
+    fn deal(&self, found: &Discovered, count: usize) -> (Vec<usize>, Vec<usize>) {
         use rayon::prelude::*;
         // On the worker threads, as every scan of the candidates here: they are idle while
         // the deal is made.
@@ -90,51 +89,59 @@ impl Workspace {
             .candidates
             .par_iter()
             .map(|c| groups.key(&c.rel, self.shard_unit(c, &groups.stack_of)))
+            .chain(found.skipped.par_iter().map(|s| format!("file:{}", s.rel)))
             .collect();
-        let mut weights: HashMap<&str, u64> = HashMap::new();
-        for (c, key) in found.candidates.iter().zip(&keys) {
-            *weights.entry(key).or_default() += c.len + PER_FILE;
-        }
-        let skipped: Vec<String> = found
-            .skipped
+        // Each group by its index in order of first appearance, with its weight.
+        let sizes = found.candidates.iter().map(|c| c.len + PER_FILE);
+        let sizes = sizes.chain(found.skipped.iter().map(|_| PER_FILE));
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut names: Vec<&str> = Vec::new();
+        let mut weights: Vec<u64> = Vec::new();
+        let group_of: Vec<usize> = keys
             .iter()
-            .map(|s| format!("file:{}", s.rel))
+            .zip(sizes)
+            .map(|(key, size)| {
+                let g = *index.entry(key).or_insert_with(|| {
+                    names.push(key);
+                    weights.push(0);
+                    names.len() - 1
+                });
+                weights[g] += size;
+                g
+            })
             .collect();
-        for key in &skipped {
-            *weights.entry(key).or_default() += PER_FILE;
-        }
-        let mut heaviest: Vec<(&str, u64)> = weights.into_iter().collect();
-        heaviest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        // The lightest shard so far (ties: the lower index) on top.
+        // Heaviest first (ties: by key), each to the lightest shard so far (ties: the lower
+        // index), which is on top of the heap.
+        let mut heaviest: Vec<usize> = (0..names.len()).collect();
+        heaviest.par_sort_unstable_by(|&a, &b| {
+            weights[b].cmp(&weights[a]).then(names[a].cmp(names[b]))
+        });
         let mut load: BinaryHeap<Reverse<(u64, usize)>> =
             (0..count.max(1)).map(|i| Reverse((0, i))).collect();
-        let mut shard_of = HashMap::with_capacity(heaviest.len());
-        for (key, weight) in heaviest {
+        let mut shard_of = vec![0; names.len()];
+        for g in heaviest {
             let Some(Reverse((lightest, i))) = load.pop() else {
                 break;
             };
-            load.push(Reverse((lightest + weight, i)));
-            shard_of.insert(key.to_string(), i);
+            load.push(Reverse((lightest + weights[g], i)));
+            shard_of[g] = i;
         }
-        (shard_of, keys)
+        let mut shards = group_of.into_iter().map(|g| shard_of[g]);
+        let candidates = shards.by_ref().take(found.candidates.len()).collect();
+        (candidates, shards.collect())
     }
 
     /// A discovery dealt into `count` parts of whole groups (see the module's comment): what
     /// `--shard` takes one of, and what a check of a large repository reads and judges one
     /// after another (src/workspace/batch.rs). Notes stay with the discovery: no part has them.
     pub(crate) fn split(&self, found: Discovered, count: usize) -> Vec<Discovered> {
-        let (shard_of, keys) = self.deal(&found, count);
+        let (candidates, skipped) = self.deal(&found, count);
         let mut parts: Vec<Discovered> = (0..count).map(|_| Discovered::default()).collect();
-        for (c, key) in found.candidates.into_iter().zip(&keys) {
-            parts[shard_of.get(key).copied().unwrap_or(0)]
-                .candidates
-                .push(c);
+        for (c, shard) in found.candidates.into_iter().zip(candidates) {
+            parts[shard].candidates.push(c);
         }
-        for s in found.skipped {
-            let key = format!("file:{}", s.rel);
-            parts[shard_of.get(&key).copied().unwrap_or(0)]
-                .skipped
-                .push(s);
+        for (s, shard) in found.skipped.into_iter().zip(skipped) {
+            parts[shard].skipped.push(s);
         }
         parts
     }
