@@ -59,11 +59,12 @@ pub(super) fn parse(text: &str) -> Option<Stream> {
     Some(p.builder.finish())
 }
 
-/// A node's anchor and tag, where the first of them starts and where the last ends.
+/// A node's anchor and tag, where the first of them starts and where the last ends. Read for
+/// every node, most having neither: the tag is boxed, which keeps this small to return.
 #[derive(Default)]
 struct Props {
     anchor: usize,
-    tag: Option<Tag>,
+    tag: Option<Box<Tag>>,
     start: Option<usize>,
     end: usize,
 }
@@ -74,7 +75,7 @@ impl Props {
     }
 
     fn tag(&mut self) -> Option<Cow<'static, Tag>> {
-        self.tag.take().map(Cow::Owned)
+        self.tag.take().map(|tag| Cow::Owned(*tag))
     }
 }
 
@@ -331,7 +332,7 @@ impl<'a> Fast<'a> {
                     props.anchor = self.anchors;
                     self.names.insert(name, self.anchors);
                 }
-                Some(b'!') if props.tag.is_none() => props.tag = Some(self.tag()?),
+                Some(b'!') if props.tag.is_none() => props.tag = Some(Box::new(self.tag()?)),
                 _ => return Ok(props),
             }
             props.start.get_or_insert(start);
