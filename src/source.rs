@@ -507,13 +507,14 @@ impl SourceFile {
         };
         offsets.sort_unstable();
         offsets.dedup();
-        let (text, index) = (&contents.text, contents.index());
+        // No line index is built for a file asked nothing (its parse error's file, say).
+        let text = &contents.text;
         let known = offsets
             .into_iter()
             .map(|offset| Known {
                 offset,
-                at: index.line_col(text, offset),
-                utf16: index.utf16_position(text, offset),
+                at: contents.index().line_col(text, offset),
+                utf16: contents.index().utf16_position(text, offset),
             })
             .collect();
         Some(SourceFile {
