@@ -86,6 +86,18 @@ pub(super) fn string_literals(text: &str) -> Result<Vec<Cow<'_, str>>, SyntaxErr
     Ok(out)
 }
 
+/// The bytes that continue an identifier (ASCII letters, digits and `_`): one lookup a byte.
+const IDENT_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
 struct Lexer<'t> {
     text: &'t str,
     pos: usize,
@@ -156,11 +168,11 @@ impl<'t> Lexer<'t> {
                 },
                 '\'' => self.string(depth)?,
                 c if c.is_ascii_alphabetic() || c == '_' => {
-                    let len = self
-                        .rest()
-                        .bytes()
-                        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
-                        .unwrap_or(self.rest().len());
+                    let rest = self.rest().as_bytes();
+                    let len = rest
+                        .iter()
+                        .position(|&b| !IDENT_BYTES[usize::from(b)])
+                        .unwrap_or(rest.len());
                     let word = &self.rest()[..len];
                     self.pos += len;
                     Tok::Ident(word)
