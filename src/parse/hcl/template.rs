@@ -35,6 +35,18 @@ struct Parts {
     first: Option<Expr>,
 }
 
+/// The bytes a template's loop looks at (`"`, `\\`, `$`, `%`, a line break); the rest is
+/// literal text, skipped a run at a time.
+const TEMPLATE_STOPS: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'$' as usize] = true;
+    table[b'%' as usize] = true;
+    table[b'\n' as usize] = true;
+    table
+};
+
 /// A directive that closes an `%{ if }` or `%{ for }`: `else`, `endif` or `endfor`, and where
 /// its `%{` starts.
 type Closer = Option<(usize, &'static str)>;
@@ -189,7 +201,15 @@ impl<'a> Parser<'a> {
                         return Ok(None);
                     }
                 }
-                _ => self.pos += 1,
+                // Literal text: on to the next byte an arm above looks at.
+                _ => {
+                    let rest = &self.b[self.pos + 1..];
+                    let run = rest
+                        .iter()
+                        .position(|&c| TEMPLATE_STOPS[usize::from(c)])
+                        .unwrap_or(rest.len());
+                    self.pos += 1 + run;
+                }
             }
         }
     }
