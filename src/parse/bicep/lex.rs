@@ -87,16 +87,7 @@ pub(super) fn string_literals(text: &str) -> Result<Vec<Cow<'_, str>>, SyntaxErr
 }
 
 /// The bytes that continue an identifier (ASCII letters, digits and `_`): one lookup a byte.
-const IDENT_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_';
-        b += 1;
-    }
-    table
-};
+const IDENT_BYTES: [bool; 256] = crate::parse::byte_set(b"_", true);
 
 struct Lexer<'t> {
     text: &'t str,

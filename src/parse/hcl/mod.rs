@@ -37,16 +37,7 @@ use crate::source::{Span, clamp_to_char_boundary};
 const MAX_DEPTH: u32 = 128;
 
 /// The ASCII bytes that continue a name: letters, digits, `_` and `-`.
-const NAME_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
-        b += 1;
-    }
-    table
-};
+const NAME_BYTES: [bool; 256] = crate::parse::byte_set(b"_-", true);
 
 /// Parses a `.tf`, `.tfvars` or Terragrunt file.
 pub fn parse(text: &str) -> Result<Body, SyntaxError> {

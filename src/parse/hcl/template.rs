@@ -37,15 +37,7 @@ struct Parts {
 
 /// The bytes a template's loop looks at (`"`, `\\`, `$`, `%`, a line break); the rest is
 /// literal text, skipped a run at a time.
-const TEMPLATE_STOPS: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table[b'$' as usize] = true;
-    table[b'%' as usize] = true;
-    table[b'\n' as usize] = true;
-    table
-};
+const TEMPLATE_STOPS: [bool; 256] = crate::parse::byte_set(b"\"\\$%\n", false);
 
 /// A directive that closes an `%{ if }` or `%{ for }`: `else`, `endif` or `endfor`, and where
 /// its `%{` starts.
