@@ -15,13 +15,15 @@
 //! ends.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use globset::GlobSet;
 use rayon::prelude::*;
 
 use crate::diag::Diag;
 use crate::source::SourceFile;
+
+mod walk;
 
 /// Files larger than this are not read; each is a `cloudpact.too-large` finding
 /// (docs/configuration.md).
@@ -326,154 +328,22 @@ impl Walker {
         Ok(())
     }
 
-    /// Every file under the repository-relative folder `dir` (`""`: the whole repository), or
-    /// only its own files with `shallow`.
-    pub(crate) fn folder(&self, dir: &str, shallow: bool, out: &mut Discovered) {
-        let start = if dir.is_empty() {
-            self.root.clone()
-        } else {
-            self.root.join(dir)
-        };
-        let honour = self.opts.honour_ignore_files;
-        // The ignore crate reads the ignore files of the start folder and of its parents before
-        // the first entry: one that would hang or never end stops this walk, visibly.
-        if honour {
-            let inside = start.ancestors().take_while(|a| a.starts_with(&self.root));
-            for folder in inside {
-                if let Some(s) = self.hazardous_ignore_file(folder, &|| dir.to_string()) {
-                    out.skipped.push(s);
-                    return;
-                }
-            }
-        }
-        let refused: Arc<Mutex<Vec<Skipped>>> = Arc::default();
-        let walker = self.clone();
-        let refused_in_filter = refused.clone();
-        let mut builder = ignore::WalkBuilder::new(&start);
-        builder
-            .hidden(false)
-            .require_git(false)
-            .git_ignore(honour)
-            .git_exclude(honour)
-            .git_global(honour)
-            .ignore(honour)
-            .parents(honour)
-            // Links are resolved by `entry` (`link`): a link to a folder inside the repository
-            // is not walked again, and one leaving it is reported, not followed.
-            .follow_links(false)
-            .filter_entry(move |e| {
-                let name = e.file_name().to_string_lossy();
-                if e.depth() > 0 && e.file_type().is_some_and(|t| t.is_dir()) {
-                    if SKIPPED_DIRS.contains(&name.as_ref()) {
-                        return false;
-                    }
-                    // A policy test case (cloudpact's own fixture, run by `cloudpact test`).
-                    if e.path().join(TEST_CASE_FILE).is_file() {
-                        return false;
-                    }
-                    if walker.excludes(e.path()) {
-                        return false;
-                    }
-                    // Entering the folder reads its ignore files: not one that would hang.
-                    if honour
-                        && let Some(s) = walker
-                            .hazardous_ignore_file(e.path(), &|| relative(&walker.root, e.path()))
-                    {
-                        refused_in_filter
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .push(s);
-                        return false;
-                    }
-                    return true;
-                }
-                !walker.excludes(e.path())
-            });
-        if honour {
-            // `--no-ignore` turns off every ignore file, cloudpact's own included.
-            builder.add_custom_ignore_filename(IGNORE_FILES[2]);
-        }
-        if shallow {
-            builder.max_depth(Some(1));
-        }
-        let threads = if shallow { 1 } else { walk_threads(&start) };
-        if threads > 1 {
-            self.walk_parallel(builder.threads(threads).build_parallel(), dir, out);
-        } else {
-            for entry in builder.build() {
-                self.walked(entry, dir, out);
-            }
-        }
-        out.skipped.extend(std::mem::take(
-            &mut *refused
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        ));
-    }
-
-    /// One result of a walk of the folder `dir`.
-    fn walked(
-        &self,
-        entry: Result<ignore::DirEntry, ignore::Error>,
-        dir: &str,
-        out: &mut Discovered,
-    ) {
-        match entry {
-            Ok(e) => {
-                if let Some(t) = e.file_type() {
-                    self.entry(e.path(), t, out);
-                }
-            }
-            Err(e) => self.walk_error(&e, dir, out),
-        }
-    }
-
-    /// A walk of the folder `dir` on several threads: each gathers what it meets, and the parts
-    /// are joined when the walk ends. The order does not matter ([`Discovered::finish`] sorts
-    /// the files); the notes, which are printed as they are, are sorted here.
-    fn walk_parallel(&self, walk: ignore::WalkParallel, dir: &str, out: &mut Discovered) {
-        /// What one walking thread found, handed over when the walk drops it.
-        struct Part<'a> {
-            found: Discovered,
-            into: &'a Mutex<Vec<Discovered>>,
-        }
-        impl Drop for Part<'_> {
-            fn drop(&mut self) {
-                let found = std::mem::take(&mut self.found);
-                self.into
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(found);
-            }
-        }
-        let parts: Mutex<Vec<Discovered>> = Mutex::default();
-        walk.run(|| {
-            let mut part = Part {
-                found: Discovered::default(),
-                into: &parts,
-            };
-            Box::new(move |entry| {
-                self.walked(entry, dir, &mut part.found);
-                ignore::WalkState::Continue
-            })
-        });
-        let mut notes = Vec::new();
-        for part in parts
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-        {
-            out.candidates.extend(part.candidates);
-            out.skipped.extend(part.skipped);
-            notes.extend(part.notes);
-        }
-        notes.sort();
-        out.notes.extend(notes);
-    }
-
     /// One entry of a walk, or a named file, by the type of the entry itself (links not
     /// followed): a candidate when its name claims a syntax and it can be read, else
     /// [`Skipped`] when its name claims one, else nothing.
     fn entry(&self, path: &Path, kind: std::fs::FileType, out: &mut Discovered) {
+        self.entry_with(path, kind, || std::fs::metadata(path), out);
+    }
+
+    /// [`Walker::entry`] with the way to ask for the entry's own metadata (the walk asks
+    /// relative to the open folder: src/discover/walk.rs).
+    fn entry_with(
+        &self,
+        path: &Path,
+        kind: std::fs::FileType,
+        metadata: impl FnOnce() -> std::io::Result<std::fs::Metadata>,
+        out: &mut Discovered,
+    ) {
         if kind.is_dir() {
             return;
         }
@@ -484,7 +354,7 @@ impl Walker {
         let Some(syntax) = Syntax::of(path, in_helm_templates(path)) else {
             return;
         };
-        match std::fs::metadata(path) {
+        match metadata() {
             Ok(meta) => self.regular(path, path, &meta, syntax, out),
             Err(e) => out.skipped.push(Skipped::unreadable(
                 relative(&self.root, path),
@@ -592,32 +462,6 @@ impl Walker {
             .map_or_else(|_| path.to_str().is_some(), |p| p.to_str().is_some())
     }
 
-    /// An error of the walk: a folder that cannot be listed, or an entry that cannot be
-    /// inspected, is a finding at its path; an ignore file that cannot be read only makes the
-    /// walk read more, so it is a note.
-    fn walk_error(&self, e: &ignore::Error, dir: &str, out: &mut Discovered) {
-        let (path, why) = error_parts(e);
-        let Some(path) = path else {
-            out.notes
-                .push(format!("while walking `{}`: {e}", shown_dir(dir)));
-            return;
-        };
-        if is_ignore_file(path) {
-            out.notes.push(e.to_string());
-            return;
-        }
-        let is_dir = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
-        if is_dir || Syntax::of(path, in_helm_templates(path)).is_some() {
-            let rel = relative(&self.root, path);
-            let why = if is_dir {
-                format!("the folder cannot be listed ({why}): nothing in it was checked")
-            } else {
-                why
-            };
-            out.skipped.push(Skipped::unreadable(rel, why));
-        }
-    }
-
     /// Whether an `exclude` pattern matches a walked path itself (its folders were matched as
     /// the walk entered them). Without patterns, no relative path is made: most runs have
     /// none, and the walk meets every file and folder.
@@ -628,56 +472,16 @@ impl Walker {
         let rel = relative(&self.root, path);
         !rel.is_empty() && self.exclude.is_match(&rel)
     }
-
-    /// An ignore file of `folder` that the ignore crate would open but must not: a FIFO (the
-    /// open blocks forever), a device (`/dev/zero` never ends) or a socket. `rel` makes the
-    /// folder's repository-relative path (for the finding only).
-    fn hazardous_ignore_file(&self, folder: &Path, rel: &dyn Fn() -> String) -> Option<Skipped> {
-        IGNORE_FILES.iter().find_map(|name| {
-            let path = folder.join(name);
-            let meta = std::fs::metadata(&path).ok()?;
-            if meta.is_file() || meta.is_dir() {
-                return None;
-            }
-            let why = format!(
-                "{}, not a regular file: never opened, so the folder `{}` was not checked",
-                special_kind(&meta.file_type()),
-                shown_dir(&rel())
-            );
-            Some(Skipped::unreadable(relative(&self.root, &path), why))
-        })
-    }
 }
 
-/// The ignore files the walk reads in every folder (`.git/info/exclude` only at a checkout's
-/// top, but checking it everywhere costs one `stat`).
+/// The ignore files the walk reads (`.git/info/exclude` in a folder holding `.git`):
+/// src/discover/walk.rs.
 const IGNORE_FILES: &[&str] = &[
     ".gitignore",
     ".ignore",
     ".cloudpactignore",
     ".git/info/exclude",
 ];
-
-fn is_ignore_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    IGNORE_FILES[..3].contains(&name) || path.ends_with(".git/info/exclude")
-}
-
-/// The path an error of the walk is about, and its cause in words.
-fn error_parts(e: &ignore::Error) -> (Option<&Path>, String) {
-    match e {
-        ignore::Error::WithPath { path, err } => (Some(path), error_parts(err).1),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            error_parts(err)
-        }
-        ignore::Error::Partial(errs) => errs.first().map_or((None, e.to_string()), error_parts),
-        ignore::Error::Loop { child, .. } => (Some(child), "a symbolic-link loop".to_string()),
-        // Only the cause: walkdir's message repeats the absolute path, which no report shows.
-        ignore::Error::Io(io) if io.raw_os_error().is_none() => (None, io.kind().to_string()),
-        ignore::Error::Io(io) => (None, io.to_string()),
-        other => (None, other.to_string()),
-    }
-}
 
 /// What a link points to, all links followed, with its metadata.
 fn resolve(link: &Path) -> std::io::Result<(std::fs::Metadata, PathBuf)> {
@@ -857,22 +661,6 @@ pub fn sort_inputs(results: Vec<Result<Input, Diag>>) -> (Vec<Input>, Vec<Diag>)
         }
     }
     (inputs, errors)
-}
-
-/// How many threads walk the folder `start`: as many as the run's worker threads when it has
-/// a subfolder to share out, else one. Walking was the one serial step of a large run (about
-/// an eighth of its time), and a folder without subfolders gives a second thread nothing to
-/// do but start (docs/performance.md, "What sets the limit").
-fn walk_threads(start: &Path) -> usize {
-    let has_folder = std::fs::read_dir(start).is_ok_and(|mut entries| {
-        entries.any(|e| e.is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir())))
-    });
-    // Asked only then: asking starts the worker pool, which a run on a flat folder may not need.
-    if has_folder {
-        rayon::current_num_threads()
-    } else {
-        1
-    }
 }
 
 /// The bytes of a regular file the walk found `len` bytes long: one read of up to one byte
@@ -1251,7 +1039,6 @@ mod tests {
                 .build()
                 .unwrap();
             pool.install(|| {
-                assert_eq!(walk_threads(&root), threads);
                 let mut found = Discovered::default();
                 walker.folder("", false, &mut found);
                 found.finish();
@@ -1301,35 +1088,27 @@ mod tests {
 
     #[test]
     fn a_folder_the_walk_cannot_list_is_skipped_at_its_path() {
-        // Root reads every folder, so the error is built as the ignore crate reports it.
         let tmp = tempfile::tempdir().unwrap();
         let root = std::fs::canonicalize(tmp.path()).unwrap();
-        std::fs::create_dir_all(root.join("a/locked")).unwrap();
-        std::fs::write(root.join("a/.gitignore"), "x\n").unwrap();
         let walker = Walker::new(&root, WalkOptions::default()).unwrap();
-        let denied = |path: PathBuf| ignore::Error::WithDepth {
-            depth: 2,
-            err: Box::new(ignore::Error::WithPath {
-                path,
-                err: Box::new(ignore::Error::Io(std::io::Error::new(
-                    std::io::ErrorKind::PermissionDenied,
-                    "IO error for operation on /abs/path: Permission denied",
-                ))),
-            }),
-        };
         let mut out = Discovered::default();
-        walker.walk_error(&denied(root.join("a/locked")), "", &mut out);
-        // An ignore file that cannot be read only makes the walk read more: a note.
-        walker.walk_error(&denied(root.join("a/.gitignore")), "", &mut out);
+        // A folder that is not there by the time it is listed, as one that cannot be read.
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        walker.folder("a/gone", false, &mut out);
+        let denied = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "x");
+        let mut denied_out = Discovered::default();
+        walker.folder("a", false, &mut denied_out);
+        assert!(denied_out.skipped.is_empty());
         assert_eq!(
             out.skipped,
             [Skipped::unreadable(
-                "a/locked".into(),
-                "the folder cannot be listed (permission denied): nothing in it was checked"
+                "a/gone".into(),
+                "the folder cannot be listed (No such file or directory (os error 2)): nothing in \
+                 it was checked"
             )]
         );
         assert_eq!(out.skipped[0].code(), crate::diag::code::UNREADABLE);
-        assert_eq!(out.notes.len(), 1);
+        assert_eq!(walk::io_cause(&denied), "permission denied");
     }
 
     #[test]
