@@ -97,9 +97,15 @@ fn neovim_asking(
     }
     let out = root.join("nvim-report.txt");
     let script = common::project("tests/editors/nvim_lsp_test.lua");
+    // Each Neovim keeps its state (log, swap files) in its own folder: three starting at once
+    // on a fresh machine raced to create `~/.local` and one failed (E303).
+    let state = tempfile::tempdir().expect("a folder for Neovim's state");
     let mut child = Command::new("nvim")
-        .args(["--headless", "--clean", "-u", "NONE", "-c"])
+        .args(["--headless", "--clean", "-n", "-u", "NONE", "-c"])
         .arg(format!("luafile {}", script.display()))
+        .env("XDG_STATE_HOME", state.path())
+        .env("XDG_DATA_HOME", state.path())
+        .env("XDG_CACHE_HOME", state.path())
         .env("CLOUDPACT_BIN", common::binary())
         .env("CLOUDPACT_ROOT", root)
         .env("CLOUDPACT_FILES", files.join(","))
