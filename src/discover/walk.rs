@@ -294,9 +294,11 @@ impl Walker {
         }
         let honour = self.opts.honour_ignore_files;
         let mut present = Present::default();
+        let mut hazard = None;
         for entry in &listed {
             let name = entry.file_name();
-            // A policy test case (cloudpact's own fixture, run by `cloudpact test`).
+            // A policy test case (cloudpact's own fixture, run by `cloudpact test`): not walked,
+            // whatever else it holds.
             if depth > 0 && name == TEST_CASE_FILE && is_file(entry) {
                 return inherited;
             }
@@ -305,18 +307,19 @@ impl Walker {
             }
             if let Some(i) = IGNORE_FILES[..3].iter().position(|n| name == OsStr::new(n)) {
                 match kind_followed(entry) {
-                    Some(t) if t.is_file() || t.is_dir() => present.files[i] = true,
-                    Some(t) => {
-                        found.skipped.push(self.refused(dir, IGNORE_FILES[i], &t));
-                        return inherited;
+                    Some(t) if !t.is_file() && !t.is_dir() => {
+                        hazard = hazard.or(Some((IGNORE_FILES[i], t)));
                     }
-                    // A link to nothing: the ignore file cannot be read, which only makes the
-                    // walk read more.
-                    None => present.files[i] = true,
+                    // A link to nothing is read too: it cannot be, which is a note.
+                    _ => present.files[i] = true,
                 }
             } else if name == ".git" {
                 present.git = true;
             }
+        }
+        if let Some((name, kind)) = hazard {
+            found.skipped.push(self.refused(dir, name, &kind));
+            return inherited;
         }
         let rules = if honour {
             match self.rules_of(dir, &present, inherited, true, &mut found.notes) {
@@ -594,8 +597,32 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "").unwrap();
         }
+        // A test case is passed by before its ignore files are looked at: one that must not be
+        // opened makes no finding there.
+        #[cfg(unix)]
+        {
+            let status = std::process::Command::new("mkfifo")
+                .arg(root.join("case/.gitignore"))
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let walker = Walker::new(&root, WalkOptions::default()).unwrap();
+        let mut found = Discovered::default();
+        walker.folder("", false, &mut found);
+        assert!(found.skipped.is_empty(), "{:?}", found.skipped);
         assert_eq!(by_the_walk(&root, ""), ["ok/main.tf"]);
-        // The folder checked itself is walked (its test file is cloudpact's own, not read).
+        // The folder checked itself is walked (its test file is cloudpact's own, not read);
+        // there, the FIFO refuses it.
+        #[cfg(unix)]
+        {
+            let mut found = Discovered::default();
+            walker.folder("case", false, &mut found);
+            assert!(found.candidates.is_empty());
+            let refused: Vec<&str> = found.skipped.iter().map(|s| s.rel.as_str()).collect();
+            assert_eq!(refused, ["case/.gitignore"]);
+        }
+        #[cfg(not(unix))]
         assert_eq!(by_the_walk(&root, "case"), ["case/main.tf"]);
     }
 
