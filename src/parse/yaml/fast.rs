@@ -150,6 +150,11 @@ impl<'a> Fast<'a> {
         self.builder.event(event, span).map_err(|_| Bail)
     }
 
+    /// The innermost open block collection ends here.
+    fn end(&mut self) -> R<()> {
+        self.builder.end(Span::empty(self.pos)).map_err(|_| Bail)
+    }
+
     fn scalar(
         &mut self,
         text: Cow<'_, str>,
@@ -157,8 +162,10 @@ impl<'a> Fast<'a> {
         props: &mut Props,
         span: Span,
     ) -> R<()> {
-        let tag = props.tag();
-        self.emit(Event::Scalar(text, style, props.anchor, tag), span)
+        let tag = props.tag.take();
+        self.builder
+            .scalar(&text, style, props.anchor, tag.as_deref(), span)
+            .map_err(|_| Bail)
     }
 
     fn column(&self, pos: usize) -> usize {
@@ -579,9 +586,11 @@ impl<'a> Fast<'a> {
     /// A block mapping whose first key is at `pos`, column `col`.
     fn mapping(&mut self, col: usize, mut props: Props) -> R<Next> {
         self.enter()?;
-        let tag = props.tag();
+        let tag = props.tag.take();
         let start = props.start.unwrap_or(self.pos);
-        self.emit(Event::MappingStart(props.anchor, tag), Span::empty(start))?;
+        self.builder
+            .start(true, props.anchor, tag.as_deref(), start)
+            .map_err(|_| Bail)?;
         loop {
             let key = self.pos;
             let (end, colon) = self.key_end(key)?.ok_or(Bail)?;
@@ -609,7 +618,7 @@ impl<'a> Fast<'a> {
                 continue;
             }
             if next < col as isize {
-                self.emit(Event::MappingEnd, Span::empty(self.pos))?;
+                self.end()?;
                 self.depth -= 1;
                 return Ok(next);
             }
@@ -640,8 +649,10 @@ impl<'a> Fast<'a> {
             }
             None => self.pos,
         };
-        let tag = props.tag();
-        self.emit(Event::SequenceStart(props.anchor, tag), Span::empty(start))?;
+        let tag = props.tag.take();
+        self.builder
+            .start(false, props.anchor, tag.as_deref(), start)
+            .map_err(|_| Bail)?;
         loop {
             let dash = self.pos;
             self.pos += 1;
@@ -651,7 +662,7 @@ impl<'a> Fast<'a> {
                 continue;
             }
             if next < col as isize || (indentless && next == col as isize) {
-                self.emit(Event::SequenceEnd, Span::empty(self.pos))?;
+                self.end()?;
                 self.depth -= 1;
                 return Ok(next);
             }

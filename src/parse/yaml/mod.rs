@@ -310,56 +310,82 @@ impl<'a> Builder<'a> {
                 self.push_value(built, 0)?;
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let mut value = scalar_value(&text, style, tag.as_deref());
-                if let Value::Tagged(_, inner) = &mut value {
-                    inner.span = span;
-                }
-                let built = Built {
-                    node: Node::new(span, value),
-                    count: 1,
-                    height: 0,
-                };
-                self.push_value(built, anchor)?;
+                self.scalar(&text, style, anchor, tag.as_deref(), span)?;
             }
             Event::SequenceStart(anchor, tag) => {
-                let start = span.start;
-                self.open(
-                    Frame::Seq {
-                        start,
-                        anchor,
-                        tag: collection_tag(tag.as_deref()),
-                        mark: self.items.len(),
-                        count: 1,
-                        height: 1,
-                    },
-                    start,
-                )?;
+                self.start(false, anchor, tag.as_deref(), span.start)?;
             }
             Event::MappingStart(anchor, tag) => {
-                let start = span.start;
-                self.open(
-                    Frame::Map {
-                        start,
-                        anchor,
-                        tag: collection_tag(tag.as_deref()),
-                        mark: self.entries.len(),
-                        key: None,
-                        count: 1,
-                        height: 1,
-                    },
-                    start,
-                )?;
+                self.start(true, anchor, tag.as_deref(), span.start)?;
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let close = span;
-                let Some(frame) = self.stack.pop() else {
-                    return Err(self.error(close.start, "unbalanced collection end".into()));
-                };
-                let (built, anchor) = self.close_frame(frame, close);
-                self.push_value(built, anchor)?;
-            }
+            Event::SequenceEnd | Event::MappingEnd => self.end(span)?,
         }
         Ok(())
+    }
+
+    /// A scalar's event, with its span in bytes. YAML's fast path calls this and the other
+    /// events' own functions directly ([`Builder::start`], [`Builder::end`]): most of a file's
+    /// events are scalars, and building and matching an `Event` for each was a tenth of the
+    /// builder's time (docs/performance.md).
+    fn scalar(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        span: Span,
+    ) -> Result<(), SyntaxError> {
+        let mut value = scalar_value(text, style, tag);
+        if let Value::Tagged(_, inner) = &mut value {
+            inner.span = span;
+        }
+        let built = Built {
+            node: Node::new(span, value),
+            count: 1,
+            height: 0,
+        };
+        self.push_value(built, anchor)
+    }
+
+    /// A mapping's (`map`) or sequence's start event, at byte `start`.
+    fn start(
+        &mut self,
+        map: bool,
+        anchor: usize,
+        tag: Option<&Tag>,
+        start: usize,
+    ) -> Result<(), SyntaxError> {
+        let tag = collection_tag(tag);
+        let frame = if map {
+            Frame::Map {
+                start,
+                anchor,
+                tag,
+                mark: self.entries.len(),
+                key: None,
+                count: 1,
+                height: 1,
+            }
+        } else {
+            Frame::Seq {
+                start,
+                anchor,
+                tag,
+                mark: self.items.len(),
+                count: 1,
+                height: 1,
+            }
+        };
+        self.open(frame, start)
+    }
+
+    /// A collection's end event, at `close`.
+    fn end(&mut self, close: Span) -> Result<(), SyntaxError> {
+        let Some(frame) = self.stack.pop() else {
+            return Err(self.error(close.start, "unbalanced collection end".into()));
+        };
+        let (built, anchor) = self.close_frame(frame, close);
+        self.push_value(built, anchor)
     }
 
     fn open(&mut self, frame: Frame, at: usize) -> Result<(), SyntaxError> {
