@@ -455,11 +455,8 @@ pub(crate) fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {
     let (Some(provider), Some(region)) = (&dep.provider, &dep.region) else {
         return;
     };
-    if let Some(country) = catalog.country(provider, region) {
-        dep.evidence.push(Evidence::new(
-            Attr::Country,
-            format_args!("{provider} region {region} is in country {country}"),
-        ));
+    if let Some((country, text)) = region_country(provider, region, catalog) {
+        dep.evidence.push(Evidence::new(Attr::Country, text));
         dep.country = Some(country.to_string());
     } else if let Some(set) = catalog.multi_region_countries(provider, region) {
         // A multi-region location has no single country, but a documented set of them
@@ -471,6 +468,44 @@ pub(crate) fn resolve_country(dep: &mut Deployment, catalog: &Catalog) {
         dep.countries = set.to_vec();
         dep.evidence.push(Evidence::new(Attr::Country, text));
     }
+}
+
+/// The country of `region` of `provider` in the catalog, and the evidence sentence citing it.
+/// Kept per thread for the pairs met before: a batch's deployments share a few regions, and
+/// the catalog lookup and the sentence cost more than the deployment's other steps together
+/// (docs/performance.md).
+fn region_country(
+    provider: &str,
+    region: &str,
+    catalog: &Catalog,
+) -> Option<(std::rc::Rc<str>, model::Text)> {
+    type Known = foldhash::HashMap<Box<str>, Option<(std::rc::Rc<str>, model::Text)>>;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<(String, Known)> = std::cell::RefCell::default();
+    }
+    /// Pairs a thread keeps; past it the set starts again (memory stays bounded).
+    const KEPT: usize = 4096;
+    KNOWN.with(|known| {
+        let (key, known) = &mut *known.borrow_mut();
+        key.clear();
+        key.push_str(provider);
+        key.push('\n');
+        key.push_str(region);
+        if let Some(found) = known.get(key.as_str()) {
+            return found.clone();
+        }
+        let found = catalog.country(provider, region).map(|country| {
+            let text = model::Text::formatted(format_args!(
+                "{provider} region {region} is in country {country}"
+            ));
+            (std::rc::Rc::from(country), text)
+        });
+        if known.len() >= KEPT {
+            known.clear();
+        }
+        known.insert(key.as_str().into(), found.clone());
+        found
+    })
 }
 
 /// A parse error of a scanned file, as the `cloudpact.parse-error` diagnostic.
@@ -493,6 +528,20 @@ mod tests {
     use super::*;
     use crate::facts::model::Format;
     use crate::source::Span;
+
+    #[test]
+    fn a_region_country_known_before_is_the_same_as_one_looked_up() {
+        let catalog = Catalog::builtin();
+        for _ in 0..2 {
+            let (country, text) = region_country("aws", "eu-west-1", &catalog).unwrap();
+            assert_eq!(&*country, "ie");
+            assert_eq!(text.as_str(), "aws region eu-west-1 is in country ie");
+            // The same region string is another country on another provider.
+            let (country, _) = region_country("alibaba", "eu-west-1", &catalog).unwrap();
+            assert_eq!(&*country, "gb");
+            assert!(region_country("aws", "mars-north-1", &catalog).is_none());
+        }
+    }
 
     #[test]
     fn shared_deployments_keep_no_buffer_of_their_unit() {
