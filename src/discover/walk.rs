@@ -6,7 +6,7 @@
 //! each entry's type. A file's size is asked relative to its open folder, not by its whole
 //! path. So a folder costs one open and one listing, and a file one short lookup, where asking
 //! by path cost five failed lookups per folder and a full path lookup per file: half of the
-//! walk's time (docs/performance.md, "The walk").
+//! walk's time (docs/performance.md, "The walk lists each folder once").
 //!
 //! Ignore files mean what git and the `ignore` crate say they mean, and are read with that
 //! crate's gitignore matcher: in each folder `.cloudpactignore` before `.ignore` before
@@ -39,7 +39,7 @@ struct Rules {
 /// Which ignore files a folder holds.
 #[derive(Default)]
 struct Present {
-    /// `.cloudpactignore`, `.ignore`, `.gitignore`, by their index in [`IGNORE_FILES`].
+    /// `.gitignore`, `.ignore`, `.cloudpactignore`, by their index in [`IGNORE_FILES`].
     files: [bool; 3],
     /// A `.git` folder or file (a worktree's), whose exclude file counts.
     git: bool,
