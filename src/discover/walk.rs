@@ -388,20 +388,7 @@ fn read_ignore_file(
     file: &Path,
     notes: &mut Vec<String>,
 ) -> Option<Gitignore> {
-    let note = |e: ignore::Error| match e {
-        ignore::Error::WithPath { path, err } => format!("{}: {err}", relative(root, &path)),
-        ignore::Error::Partial(errs) => errs
-            .into_iter()
-            .map(|e| match e {
-                ignore::Error::WithPath { path, err } => {
-                    format!("{}: {err}", relative(root, &path))
-                }
-                e => e.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        e => e.to_string(),
-    };
+    let note = |e: ignore::Error| ignore_error(root, e);
     let mut builder = GitignoreBuilder::new(folder);
     if let Some(e) = builder.add(file) {
         notes.push(note(e));
@@ -413,6 +400,19 @@ fn read_ignore_file(
             notes.push(note(e));
             None
         }
+    }
+}
+
+/// An ignore file's error in words, each file it names shown from the repository's root.
+fn ignore_error(root: &Path, e: ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { path, err } => format!("{}: {err}", relative(root, &path)),
+        ignore::Error::Partial(errs) => errs
+            .into_iter()
+            .map(|e| ignore_error(root, e))
+            .collect::<Vec<_>>()
+            .join("; "),
+        e => e.to_string(),
     }
 }
 
