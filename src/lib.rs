@@ -28,4 +28,5 @@ pub mod render;
 pub mod source;
 pub(crate) mod suggest;
 pub(crate) mod suppress;
+pub mod timings;
 pub mod workspace;

@@ -291,3 +291,63 @@ fn a_baseline_is_judged_the_same_in_batches() {
         .count();
     assert!(fresh > 0, "the moved resources' findings are new");
 }
+
+/// `CLOUDPACT_TIMINGS=1` adds one line on standard error, the check's phases with how often
+/// each ran (every batch reads and extracts), and changes nothing of the report.
+#[test]
+fn timings_name_every_phase_and_leave_the_report_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    repository(&repo);
+    let run = |timings: Option<&str>| {
+        let mut cmd = Command::new(binary());
+        cmd.args(["check", "--as-of", AS_OF, "--format", "json"])
+            .current_dir(&repo)
+            .env(cloudpact::workspace::BATCH_BYTES_ENV, "3000")
+            .env_remove(cloudpact::timings::ENV);
+        if let Some(t) = timings {
+            cmd.env(cloudpact::timings::ENV, t);
+        }
+        let out = cmd.output().expect("the binary runs");
+        assert_eq!(out.status.code(), Some(1));
+        let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+        (report, String::from_utf8(out.stderr).expect("UTF-8"))
+    };
+    let (plain, quiet) = run(None);
+    assert!(!quiet.contains("timings:"), "{quiet}");
+    let (off, quiet) = run(Some("0"));
+    assert!(!quiet.contains("timings:"), "{quiet}");
+
+    let (timed, stderr) = run(Some("1"));
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("timings: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let parts: Vec<&str> = lines[0]["timings: ".len()..].split(" · ").collect();
+    let names: Vec<&str> = parts
+        .iter()
+        .map(|p| p.split_once(' ').expect("a name and a time").0)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "policies", "discover", "split", "read", "extract", "judge", "conclude", "report",
+            "other", "total"
+        ],
+        "{}",
+        lines[0]
+    );
+    // Batches of 3,000 bytes: the read and the extraction ran once per batch, many times.
+    let times = |name: &str| -> u64 {
+        let part = parts.iter().find(|p| p.starts_with(name)).unwrap();
+        part.split_once('(')
+            .map_or(1, |(_, n)| n.trim_end_matches("×)").parse().unwrap())
+    };
+    assert!(times("read") > 10, "{}", lines[0]);
+    assert_eq!(times("read"), times("extract"));
+    assert_eq!(times("discover"), 1);
+    // The report is the same (a JSON report holds no time).
+    assert_eq!(timed, plain);
+    assert_eq!(off, plain);
+}

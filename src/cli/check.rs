@@ -14,6 +14,7 @@ use crate::source::SourceFile;
 use crate::workspace::{Keep, Report, Shown};
 
 pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
+    let start = std::time::Instant::now();
     let (ws, selection) = super::open(&args.scan)?;
     // `--inventory` lists every deployment, and a horizon judges them again on later dates;
     // any other check keeps only what its findings hold (src/workspace/batch.rs).
@@ -101,6 +102,7 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     // `human` and `short` show paths from the current directory, so they can be clicked; every
     // other format shows them repository-relative.
     let shown = Shown::from_cwd(&ws.root);
+    let report_timer = crate::timings::Timer::start(crate::timings::Phase::Report);
     // `human`, `short`, `json` and `sarif` are written as they are made; the other formats are
     // text first.
     let text = match args.format {
@@ -171,6 +173,10 @@ pub fn run(args: &CheckArgs) -> Result<Status, Fatal> {
     }
     if args.output.is_some() && !args.scan.quiet {
         write_stdout(&format!("{}\n", render::human::summary_line(&summary)))?;
+    }
+    drop(report_timer);
+    if crate::timings::enabled() {
+        eprintln!("{}", crate::timings::line(start.elapsed()));
     }
     let fail_on = ws.fail_on(args.fail_on);
     let failing = report

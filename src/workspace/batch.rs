@@ -25,6 +25,7 @@ use crate::eval::{EvalOptions, Judged, ShareFigure};
 use crate::facts::model::Deployment;
 use crate::source::SourceFile;
 use crate::suppress;
+use crate::timings::{Phase, Timer, timed};
 
 /// The environment variable that sets a batch's size in bytes of files (for tests and for
 /// machines with little memory).
@@ -148,6 +149,7 @@ impl Workspace {
         let mut tally = Tally::default();
         let mut kept = Facts::default();
         let mut judge_batch = |mut facts: Facts| {
+            let _judge = Timer::start(Phase::Judge);
             let from = judged.findings.len();
             judged.add(engine.judge_part(j.policies, &facts.deployments, &facts.files));
             tally.count(&facts.deployments);
@@ -180,7 +182,7 @@ impl Workspace {
                     judge_batch(self.collect_found(found));
                 } else {
                     let notes = std::mem::take(&mut found.notes);
-                    for batch in self.split(found, count) {
+                    for batch in timed(Phase::Split, || self.split(found, count)) {
                         if !batch.candidates.is_empty() || !batch.skipped.is_empty() {
                             judge_batch(self.collect_found(batch));
                         }
@@ -189,6 +191,7 @@ impl Workspace {
                 }
             }
         }
+        let _conclude = Timer::start(Phase::Conclude);
         crate::diag::sort(&mut kept.parse_errors);
         tally.shares = judged.shares.clone();
         tally.used_records = judged.used_records.clone();

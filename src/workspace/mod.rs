@@ -384,6 +384,10 @@ impl Workspace {
 
     /// Loads the policies; errors are fatal, warnings come back for printing.
     pub fn policies(&self) -> Result<(PolicySet, Vec<Diag>), Fatal> {
+        crate::timings::timed(crate::timings::Phase::Policies, || self.policies_untimed())
+    }
+
+    fn policies_untimed(&self) -> Result<(PolicySet, Vec<Diag>), Fatal> {
         if self.existing_policy_paths().is_empty() {
             let shown: Vec<String> = self
                 .policy_paths
@@ -408,6 +412,16 @@ impl Workspace {
     /// of every named file (its Terraform folder, its Pulumi project). `skip` leaves out
     /// cloudpact's own inputs (refusal records), which are not infrastructure.
     pub fn discover(&self, selection: &Selection, skip: &[Arc<str>]) -> Result<Discovered, Fatal> {
+        crate::timings::timed(crate::timings::Phase::Discover, || {
+            self.discover_untimed(selection, skip)
+        })
+    }
+
+    fn discover_untimed(
+        &self,
+        selection: &Selection,
+        skip: &[Arc<str>],
+    ) -> Result<Discovered, Fatal> {
         let mut found = Discovered::default();
         match selection {
             Selection::Root => self.walker.folder("", false, &mut found),
@@ -571,15 +585,17 @@ impl Workspace {
 
     /// Reads and extracts what a discovery found.
     pub fn collect_found(&self, found: Discovered) -> Facts {
-        let (inputs, errors) = discover::read_all(&found.candidates);
-        self.extract(found, inputs, errors)
+        use crate::timings::{Phase, timed};
+        let (inputs, errors) = timed(Phase::Read, || discover::read_all(&found.candidates));
+        timed(Phase::Extract, || self.extract(found, inputs, errors))
     }
 
     /// Discovers, reads and extracts the whole repository as a git tree holds it
     /// ([`git::GitTree`]): the same walk, from the object store instead of the disk.
     pub fn collect_tree(&self, tree: &git::GitTree, skip: &[Arc<str>]) -> Facts {
-        let (found, inputs, errors) = tree.read(&self.walker, skip);
-        self.extract(found, inputs, errors)
+        use crate::timings::{Phase, timed};
+        let (found, inputs, errors) = timed(Phase::Read, || tree.read(&self.walker, skip));
+        timed(Phase::Extract, || self.extract(found, inputs, errors))
     }
 
     fn extract(&self, found: Discovered, mut inputs: Vec<Input>, mut errors: Vec<Diag>) -> Facts {
