@@ -127,7 +127,9 @@ fn parse(file: &Arc<SourceFile>, line: usize, at: usize, end: usize) -> Directiv
 
 /// Whether a file may hold a directive: [`directives`] of any other file is empty.
 pub(crate) fn may_hold_directives(file: &SourceFile) -> bool {
-    lex::Lang::of(&file.path) != lex::Lang::None && file.holds_marker()
+    // The marker first: it was looked for when the text was read, where the language of the
+    // file's name is found by lowercasing its name, for every file of every batch.
+    file.holds_marker() && lex::Lang::of(&file.path) != lex::Lang::None
 }
 
 /// Whether `text` holds [`MARKER`] anywhere: asked once per text, as it is made
