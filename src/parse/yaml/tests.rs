@@ -261,3 +261,35 @@ fn the_fast_path_reads_block_yaml_and_leaves_the_rest_to_saphyr() {
     assert_eq!(fast::parse(flow).map(Ok), Some(Builder::new(flow).run()));
     assert_eq!(one(flow).get("a").unwrap().as_seq().unwrap().len(), 2);
 }
+
+#[test]
+fn plain_scalars_resolve_by_the_core_schema() {
+    for null in ["", "~", "null", "Null", "NULL"] {
+        assert_eq!(resolve_plain(null), Value::Null, "{null:?}");
+    }
+    for (text, b) in [
+        ("true", true),
+        ("True", true),
+        ("TRUE", true),
+        ("false", false),
+        ("False", false),
+        ("FALSE", false),
+    ] {
+        assert_eq!(resolve_plain(text), Value::Bool(b), "{text:?}");
+    }
+    for number in [
+        "0", "10", "-1", "+2", "1.5", ".5", "1e3", "0x1F", "0o17", ".inf", "-.Inf", ".NaN",
+    ] {
+        assert_eq!(
+            resolve_plain(number),
+            Value::Number(number.into()),
+            "{number:?}"
+        );
+    }
+    // Words, also those that start like a name of the schema, stay strings.
+    for word in [
+        "nginx", "nil", "no", "yes", "t2.micro", "truely", "Falsey", "~x", "NULLS", "eastus",
+    ] {
+        assert_eq!(resolve_plain(word), Value::String(word.into()), "{word:?}");
+    }
+}
