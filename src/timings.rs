@@ -21,7 +21,8 @@ pub const ENV: &str = "CLOUDPACT_TIMINGS";
 pub(crate) enum Phase {
     /// Parsing the policy files and refusal records.
     Policies,
-    /// The walk of the repository (src/discover/walk.rs).
+    /// The walk of the repository (src/discover/walk.rs); for named files, also the files
+    /// of their units and the Terraform folders linked to theirs (src/workspace/mod.rs).
     Discover,
     /// The deal of a large repository's files into batches (src/workspace/shard.rs).
     Split,
