@@ -384,10 +384,7 @@ impl Workspace {
 
     /// Loads the policies; errors are fatal, warnings come back for printing.
     pub fn policies(&self) -> Result<(PolicySet, Vec<Diag>), Fatal> {
-        crate::timings::timed(crate::timings::Phase::Policies, || self.policies_untimed())
-    }
-
-    fn policies_untimed(&self) -> Result<(PolicySet, Vec<Diag>), Fatal> {
+        let _timer = crate::timings::Timer::start(crate::timings::Phase::Policies);
         if self.existing_policy_paths().is_empty() {
             let shown: Vec<String> = self
                 .policy_paths
@@ -412,16 +409,7 @@ impl Workspace {
     /// of every named file (its Terraform folder, its Pulumi project). `skip` leaves out
     /// cloudpact's own inputs (refusal records), which are not infrastructure.
     pub fn discover(&self, selection: &Selection, skip: &[Arc<str>]) -> Result<Discovered, Fatal> {
-        crate::timings::timed(crate::timings::Phase::Discover, || {
-            self.discover_untimed(selection, skip)
-        })
-    }
-
-    fn discover_untimed(
-        &self,
-        selection: &Selection,
-        skip: &[Arc<str>],
-    ) -> Result<Discovered, Fatal> {
+        let _timer = crate::timings::Timer::start(crate::timings::Phase::Discover);
         let mut found = Discovered::default();
         match selection {
             Selection::Root => self.walker.folder("", false, &mut found),
