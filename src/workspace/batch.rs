@@ -19,7 +19,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{Facts, Judge, Workspace, git, input_finding};
-use crate::discover::Discovered;
+use crate::discover::{self, Discovered};
 use crate::eval::finding::{Finding, reserved};
 use crate::eval::{EvalOptions, Judged, ShareFigure};
 use crate::facts::model::Deployment;
@@ -32,10 +32,11 @@ use crate::timings::{Phase, Timer, timed};
 pub const BATCH_BYTES_ENV: &str = "CLOUDPACT_BATCH_BYTES";
 
 /// A batch's size by default: the bytes of files read, extracted and judged at a time (a batch
-/// holds one to two of it). At about 3 bytes of memory per byte of infrastructure file while
-/// a batch is judged, a batch stays under 50 MB, and a repository under two of it is one
-/// batch. On the floor trees 8 MiB took the same time as 16 MiB with 40 MB less at 40 copies;
-/// 4 MiB was slower (docs/performance.md, "Batches").
+/// holds one to two of it, and three batches are held at once: one read, one extracted, one
+/// judged). At about 3 bytes of memory per byte of infrastructure file while a batch is
+/// judged, a batch stays under 50 MB, and a repository under two of it is one batch. On the
+/// floor trees 8 MiB took the same time as 16 MiB with 40 MB less at 40 copies; 4 MiB was
+/// slower (docs/performance.md, "Batches").
 const DEFAULT_BATCH_BYTES: u64 = 8 << 20;
 
 /// What a check keeps of what it read.
@@ -165,7 +166,10 @@ impl Workspace {
             kept.absorb(facts, keep);
         };
         match source {
-            Source::Tree(tree, skip) => judge_batch(self.collect_tree(tree, skip)),
+            Source::Tree(tree, skip) => {
+                let _batches = Timer::start(Phase::Batches);
+                judge_batch(self.collect_tree(tree, skip));
+            }
             Source::Disk(mut found) => {
                 let bytes: u64 = found.candidates.iter().map(|c| c.len).sum();
                 // As many batches as the batch size fits in the files' bytes, so a batch holds
@@ -179,14 +183,16 @@ impl Workspace {
                         .max(1),
                 };
                 if count == 1 {
+                    let _batches = Timer::start(Phase::Batches);
                     judge_batch(self.collect_found(found));
                 } else {
                     let notes = std::mem::take(&mut found.notes);
-                    for batch in timed(Phase::Split, || self.split(found, count)) {
-                        if !batch.candidates.is_empty() || !batch.skipped.is_empty() {
-                            judge_batch(self.collect_found(batch));
-                        }
-                    }
+                    let batches: Vec<Discovered> = timed(Phase::Split, || self.split(found, count))
+                        .into_iter()
+                        .filter(|b| !b.candidates.is_empty() || !b.skipped.is_empty())
+                        .collect();
+                    let _batches = Timer::counting(Phase::Batches, batches.len() as u64);
+                    self.side_by_side(batches, &mut judge_batch);
                     kept.notes.extend(notes);
                 }
             }
@@ -206,6 +212,39 @@ impl Workspace {
             j.whole_repo,
         );
         (findings, kept, tally)
+    }
+
+    /// Reads, extracts and judges `batches` in order, three at a time side by side: while one
+    /// batch is extracted on the worker threads, the next is read and the one before judged.
+    /// One after the other, each batch's steps ended with a wait for the slowest thread, and
+    /// its reads and its judging (a serial part among them) left a core idle: a tenth of a
+    /// large check's wall time (docs/performance.md, "Batches side by side"). Batches are
+    /// judged in their order, as one after the other; three batches' files are held at most.
+    fn side_by_side(&self, batches: Vec<Discovered>, judge: &mut (impl FnMut(Facts) + Send)) {
+        let read = |batch: Discovered| {
+            let (inputs, errors) = timed(Phase::Read, || discover::read_all(&batch.candidates));
+            (batch, inputs, errors)
+        };
+        let mut batches = batches.into_iter();
+        let mut next = batches.next().map(read);
+        let mut extracted: Option<Facts> = None;
+        while let Some((batch, inputs, errors)) = next.take() {
+            let following = batches.next();
+            let ((facts, read_next), ()) = rayon::join(
+                || {
+                    rayon::join(
+                        || timed(Phase::Extract, || self.extract(batch, inputs, errors)),
+                        || following.map(read),
+                    )
+                },
+                || extracted.take().map_or((), &mut *judge),
+            );
+            extracted = Some(facts);
+            next = read_next;
+        }
+        if let Some(facts) = extracted {
+            judge(facts);
+        }
     }
 }
 

@@ -586,7 +586,12 @@ impl Workspace {
         timed(Phase::Extract, || self.extract(found, inputs, errors))
     }
 
-    fn extract(&self, found: Discovered, mut inputs: Vec<Input>, mut errors: Vec<Diag>) -> Facts {
+    pub(crate) fn extract(
+        &self,
+        found: Discovered,
+        mut inputs: Vec<Input>,
+        mut errors: Vec<Diag>,
+    ) -> Facts {
         errors.extend(found.skipped.iter().map(discover::Skipped::to_diag));
         // `judge` applies `parse_errors`; the other inputs' severities are set here.
         for d in &mut errors {
