@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 // The binary's allocator (src/main.rs): with the system's, allocation alone was a fifth of
 // every parser's time here and the figures were not those of a run.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::Allocator = allocator::Allocator;
+
+#[path = "../src/allocator.rs"]
+mod allocator;
 
 /// The files of `dir` whose name ends with one of `exts`, as text (others skipped).
 fn texts(dir: &Path, exts: &[&str]) -> Vec<String> {
