@@ -217,8 +217,8 @@ impl Workspace {
     /// Reads, extracts and judges `batches` in order, three at a time side by side: while one
     /// batch is extracted on the worker threads, the next is read and the one before judged.
     /// One after the other, each batch's steps ended with a wait for the slowest thread, and
-    /// its reads and its judging (a serial part among them) left a core idle: a tenth of a
-    /// large check's wall time (docs/performance.md, "Batches side by side"). Batches are
+    /// its reads and its judging (a serial part among them) left a core idle: 8 % of a large
+    /// check's wall time (docs/performance.md, "Batches side by side"). Batches are
     /// judged in their order, as one after the other; three batches' files are held at most.
     fn side_by_side(&self, batches: Vec<Discovered>, judge: &mut (impl FnMut(Facts) + Send)) {
         let read = |batch: Discovered| {
