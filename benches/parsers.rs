@@ -16,9 +16,11 @@ use std::time::{Duration, Instant};
 
 // The binary's allocator (src/main.rs): with the system's, allocation alone was a fifth of
 // every parser's time here and the figures were not those of a run.
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static GLOBAL: allocator::Allocator = allocator::Allocator;
 
+#[cfg(not(target_env = "msvc"))]
 #[path = "../src/allocator.rs"]
 mod allocator;
 

@@ -1,21 +1,37 @@
-// The parsers allocate and free many small nodes on every thread; mimalloc's thread-local
-// free lists keep that cheap and return memory instead of fragmenting per-thread arenas
-// (docs/performance.md, "Memory").
+// The parsers allocate and free many small nodes on every thread: jemalloc, whose thread
+// caches reuse the memory freed last (src/allocator.rs; docs/performance.md, "The allocator").
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static GLOBAL: allocator::Allocator = allocator::Allocator;
 
+#[cfg(not(target_env = "msvc"))]
 mod allocator;
 
-/// Returns the calling thread's free pages, and those mimalloc holds for every thread, to the
-/// system now rather than after its purge delay (src/memory.rs says when).
+/// Returns the memory jemalloc holds freed to the system now rather than after its decay time:
+/// the calling thread's cache of freed blocks first (back into its arena), then the free pages
+/// of every arena (src/memory.rs says when).
+#[cfg(not(target_env = "msvc"))]
 #[allow(unsafe_code)]
 fn release() {
-    // SAFETY: `mi_collect` takes no pointer and has no precondition; it only frees memory the
-    // allocator holds and no one uses.
-    unsafe { libmimalloc_sys::mi_collect(true) }
+    // `MALLCTL_ARENAS_ALL` in jemalloc's headers: every arena.
+    const PURGE_ALL: &std::ffi::CStr = c"arena.4096.purge";
+    for name in [c"thread.tcache.flush", PURGE_ALL] {
+        // SAFETY: both are jemalloc's commands that take no value and give none: a name and
+        // null buffers. A failure (none is documented for either) leaves memory where it was.
+        unsafe {
+            tikv_jemalloc_sys::mallctl(
+                name.as_ptr(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                0,
+            );
+        }
+    }
 }
 
 fn main() -> std::process::ExitCode {
+    #[cfg(not(target_env = "msvc"))]
     cloudpact::memory::set_release(release);
     cloudpact::cli::main()
 }

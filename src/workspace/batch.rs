@@ -331,8 +331,8 @@ impl Facts {
                 // Each text searched for an ignore comment on the worker threads, and what
                 // the batch leaves dropped there too, while this thread goes on to the next
                 // batch: on this thread both were a sixth of a large run's wall time, the
-                // other threads idle (freeing what another thread allocated is mimalloc's
-                // slow path, too).
+                // other threads idle (freeing what another thread allocated is the
+                // allocator's slow path, too).
                 let files = std::mem::take(&mut batch.files);
                 let kept: Vec<_> = files
                     .into_par_iter()
