@@ -2,10 +2,11 @@
 //!
 //! The binary's allocator keeps pages freed by one step for a while before it returns them
 //! (100 ms, src/allocator.rs), and the blocks a worker thread freed wait in its own cache, not
-//! reused by another thread's next allocations. After a multi-megabyte file's parse tree and model are dropped, that held
-//! memory and the findings made next were resident at once: a third more than the run needed
-//! (docs/performance.md, "Memory"). The allocator is the binary's choice, so the binary
-//! installs how to release ([`set_release`]); the library only says when.
+//! reused by another thread's next allocations. After a multi-megabyte file's parse tree and
+//! model are dropped, that held memory and the findings made next were resident at once: a
+//! third more than the run needed (docs/performance.md, "Memory"). The allocator is the
+//! binary's choice, so the binary installs how to release ([`set_release`]); the library only
+//! says when.
 
 use std::sync::OnceLock;
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{Facts, Judge, Workspace, git, input_finding};
-use crate::discover::{self, Discovered};
+use crate::discover::Discovered;
 use crate::eval::finding::{Finding, reserved};
 use crate::eval::{EvalOptions, Judged, ShareFigure};
 use crate::facts::model::Deployment;
@@ -221,12 +221,8 @@ impl Workspace {
     /// check's wall time (docs/performance.md, "Batches side by side"). Batches are
     /// judged in their order, as one after the other; three batches' files are held at most.
     fn side_by_side(&self, batches: Vec<Discovered>, judge: &mut (impl FnMut(Facts) + Send)) {
-        let read = |batch: Discovered| {
-            let (inputs, errors) = timed(Phase::Read, || discover::read_all(&batch.candidates));
-            (batch, inputs, errors)
-        };
         let mut batches = batches.into_iter();
-        let mut next = batches.next().map(read);
+        let mut next = batches.next().map(super::read_found);
         let mut extracted: Option<Facts> = None;
         while let Some((batch, inputs, errors)) = next.take() {
             let following = batches.next();
@@ -234,7 +230,7 @@ impl Workspace {
                 || {
                     rayon::join(
                         || timed(Phase::Extract, || self.extract(batch, inputs, errors)),
-                        || following.map(read),
+                        || following.map(super::read_found),
                     )
                 },
                 || extracted.take().map_or((), &mut *judge),

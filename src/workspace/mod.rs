@@ -573,9 +573,10 @@ impl Workspace {
 
     /// Reads and extracts what a discovery found.
     pub fn collect_found(&self, found: Discovered) -> Facts {
-        use crate::timings::{Phase, timed};
-        let (inputs, errors) = timed(Phase::Read, || discover::read_all(&found.candidates));
-        timed(Phase::Extract, || self.extract(found, inputs, errors))
+        let (found, inputs, errors) = read_found(found);
+        crate::timings::timed(crate::timings::Phase::Extract, || {
+            self.extract(found, inputs, errors)
+        })
     }
 
     /// Discovers, reads and extracts the whole repository as a git tree holds it
@@ -817,4 +818,12 @@ fn canonical_named(path: &Path) -> std::io::Result<PathBuf> {
 
 fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Reads the files a discovery found (the read step of a check, timed as `read`): their
+/// inputs, and a finding for each that could not be read.
+pub(crate) fn read_found(found: Discovered) -> (Discovered, Vec<Input>, Vec<Diag>) {
+    use crate::timings::{Phase, timed};
+    let (inputs, errors) = timed(Phase::Read, || discover::read_all(&found.candidates));
+    (found, inputs, errors)
 }
