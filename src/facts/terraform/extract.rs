@@ -500,7 +500,7 @@ fn describe(
             if i > 0 {
                 text.push_str(", ");
             }
-            text.push_str(step);
+            let _ = write!(text, "{step}");
         }
         if let Some(c) = context {
             let _ = write!(text, " ({c})");

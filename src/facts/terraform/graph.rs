@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use foldhash::{HashMap, HashMapExt};
 
 use super::model::{Attr, Block, Expr, File, Role};
-use super::resolve::{Bound, Context, ProviderConf, ProviderKey, Scope, Vars, at};
+use super::resolve::{Bound, Context, ProviderConf, ProviderKey, Scope, Step, Vars};
 use super::{Folder, extract};
 use crate::diag::{Diag, code};
 use crate::discover::join;
@@ -279,19 +279,15 @@ impl<'m> Walk<'_, 'm> {
 
     /// The caller's arguments and provider configurations, as the called module sees them.
     fn bind(&self, scope: &Scope<'m>, call: &Call<'m>, child: &Instance) -> Context<'m> {
-        let label = match call.kind {
-            CallKind::Module => format!("module.{} argument", call.name),
-            CallKind::Terragrunt => "Terragrunt input".to_string(),
+        let module = match call.kind {
+            CallKind::Module => Some(call.name),
+            CallKind::Terragrunt => None,
         };
         let mut bound = HashMap::new();
         for arg in &call.args {
             let (value, trail) = scope.bind(&arg.value);
             let mut place = Vec::with_capacity(1 + trail.len());
-            place.push(format!(
-                "var.{} = {label} in {}",
-                arg.key,
-                at(call.file, arg.span)
-            ));
+            place.push(Step::argument(&arg.key, module, call.file, arg.span));
             place.extend(trail);
             bound.insert(
                 arg.key.to_string(),

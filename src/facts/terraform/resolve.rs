@@ -6,12 +6,13 @@
 // foldhash, not SipHash: the scope's tables are built and read for every module instance.
 use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use super::model::{Attr, Block, Expr, File, Role};
 use crate::facts::catalog::Catalog;
 use crate::facts::model::{ProviderId, Text};
 use crate::parse::tree::Str;
-use crate::source::Span;
+use crate::source::{SourceFile, Span};
 
 /// How many references a value may go through (cycles end here too).
 const MAX_HOPS: usize = 16;
@@ -34,14 +35,14 @@ const NOT_RESOURCES: &[&str] = &[
 pub struct Found<'m> {
     pub expr: &'m Expr,
     /// `var.location default in terraform/variables.tf:2`, … in the order followed.
-    pub trail: Vec<String>,
+    pub trail: Vec<Step>,
 }
 
 /// A string value and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value {
     pub text: String,
-    pub trail: Vec<String>,
+    pub trail: Vec<Step>,
 }
 
 /// A value a caller gives a module's variable (a module argument, a Terragrunt input),
@@ -50,7 +51,79 @@ pub struct Value {
 pub struct Bound {
     pub value: Expr,
     /// Where it came from, the call site first.
-    pub trail: Vec<String>,
+    pub trail: Vec<Step>,
+}
+
+/// A place a value went through, as evidence names it (`var.location default in
+/// variables.tf:2`): what and where, written out only when evidence shows it. Written out as
+/// each was taken, the steps were a twentieth of a large check's instructions (their lines
+/// and sentences), most of them for module arguments no deployment's evidence cites
+/// (docs/performance.md, "Evidence written when shown").
+#[derive(Debug, Clone)]
+pub struct Step {
+    what: What,
+    file: Arc<SourceFile>,
+    span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum What {
+    /// `local.NAME`
+    Local(Str),
+    /// `TYPE.NAME.ATTRIBUTE`
+    Resource([Str; 3]),
+    /// `var.NAME` (set in a variable file)
+    Var(Str),
+    /// `var.NAME default`
+    Default(Str),
+    /// `var.KEY = module.NAME argument`, or a Terragrunt input (no module name).
+    Argument { key: Str, module: Option<Str> },
+}
+
+impl Step {
+    fn new(what: What, file: &File, span: Span) -> Self {
+        Step {
+            what,
+            file: file.src.clone(),
+            span,
+        }
+    }
+
+    /// The step of a module argument (`module` its name) or a Terragrunt input (`None`).
+    pub(crate) fn argument(key: &Str, module: Option<&str>, file: &File, span: Span) -> Self {
+        let what = What::Argument {
+            key: key.clone(),
+            module: module.map(Str::from),
+        };
+        Step::new(what, file, span)
+    }
+}
+
+impl PartialEq for Step {
+    fn eq(&self, other: &Self) -> bool {
+        self.what == other.what && self.span == other.span && self.file.path == other.file.path
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.what {
+            What::Local(name) => write!(f, "local.{name}")?,
+            What::Resource([ty, name, attr]) => write!(f, "{ty}.{name}.{attr}")?,
+            What::Var(name) => write!(f, "var.{name}")?,
+            What::Default(name) => write!(f, "var.{name} default")?,
+            What::Argument {
+                key,
+                module: Some(module),
+            } => write!(f, "var.{key} = module.{module} argument")?,
+            What::Argument { key, module: None } => write!(f, "var.{key} = Terragrunt input")?,
+        }
+        let at = At {
+            path: &self.file.path,
+            line: self.file.line_col(self.span.start).line,
+        };
+        write!(f, " in {at}")
+    }
 }
 
 /// One attribute of a provider configuration, resolved where the block is written.
@@ -306,13 +379,16 @@ impl<'m> Scope<'m> {
             [root, name] if root == "var" => self.variable(name, trail)?,
             [root, name] if root == "local" => {
                 let (i, attr) = self.locals.get(name.as_str())?;
-                trail.push(|| format!("local.{name} in {}", self.at(*i, attr.span)));
+                trail.push(|| Step::new(What::Local(name.clone()), &self.files[*i], attr.span));
                 &attr.value
             }
             [ty, name, attr_name] if !NOT_RESOURCES.contains(&ty.as_str()) => {
                 let (i, block) = self.resources.get(&(ty.as_str(), name.as_str()))?;
                 let attr = block.body.attr(attr_name)?;
-                trail.push(|| format!("{ty}.{name}.{attr_name} in {}", self.at(*i, attr.span)));
+                trail.push(|| {
+                    let what = What::Resource([ty.clone(), name.clone(), attr_name.clone()]);
+                    Step::new(what, &self.files[*i], attr.span)
+                });
                 &attr.value
             }
             _ => return None,
@@ -325,7 +401,7 @@ impl<'m> Scope<'m> {
     fn variable<'s>(&'s self, name: &str, trail: &mut Steps<'_>) -> Option<&'s Expr> {
         let loads_files = self.context.vars != Vars::Called;
         if loads_files && let Some((file, attr)) = self.named_vars.get(name) {
-            trail.push(|| format!("var.{name} in {}", at(file, attr.span)));
+            trail.push(|| Step::new(What::Var(name.into()), file, attr.span));
             return Some(&attr.value);
         }
         if loads_files && let Some(assignments) = self.var_files.get(name) {
@@ -336,11 +412,11 @@ impl<'m> Scope<'m> {
             if !agree {
                 return None;
             }
-            trail.push(|| format!("var.{name} in {}", self.at(i, first.span)));
+            trail.push(|| Step::new(What::Var(name.into()), &self.files[i], first.span));
             return Some(&first.value);
         }
         if loads_files && let Some((i, attr)) = self.auto_vars.get(name) {
-            trail.push(|| format!("var.{name} in {}", self.at(*i, attr.span)));
+            trail.push(|| Step::new(What::Var(name.into()), &self.files[*i], attr.span));
             return Some(&attr.value);
         }
         if self.context.vars != Vars::Root
@@ -351,7 +427,7 @@ impl<'m> Scope<'m> {
         }
         let (i, block) = self.variables.get(name)?;
         let default = block.body.attr("default")?;
-        trail.push(|| format!("var.{name} default in {}", self.at(*i, default.span)));
+        trail.push(|| Step::new(What::Default(name.into()), &self.files[*i], default.span));
         Some(&default.value)
     }
 
@@ -367,13 +443,13 @@ impl<'m> Scope<'m> {
 
     /// A value as a caller hands it to a module: references followed, nested ones too, so the
     /// module can use it without this scope. Anything unresolved becomes [`Expr::Other`].
-    pub(crate) fn bind(&self, expr: &Expr) -> (Expr, Vec<String>) {
+    pub(crate) fn bind(&self, expr: &Expr) -> (Expr, Vec<Step>) {
         let mut trail = Vec::new();
         let value = self.bind_in(expr, &mut trail, 0);
         (value, trail)
     }
 
-    fn bind_in(&self, expr: &Expr, trail: &mut Vec<String>, depth: usize) -> Expr {
+    fn bind_in(&self, expr: &Expr, trail: &mut Vec<Step>, depth: usize) -> Expr {
         if depth > MAX_HOPS {
             return Expr::Other;
         }
@@ -516,16 +592,16 @@ fn normalize_source(source: &str) -> String {
 
 /// Where [`Scope::follow_in`] writes the steps it took, or nowhere ([`Scope::resolve`]): a step
 /// is formatted only when it is kept.
-struct Steps<'t>(Option<&'t mut Vec<String>>);
+struct Steps<'t>(Option<&'t mut Vec<Step>>);
 
 impl Steps<'_> {
-    fn push(&mut self, step: impl FnOnce() -> String) {
+    fn push(&mut self, step: impl FnOnce() -> Step) {
         if let Some(trail) = self.0.as_deref_mut() {
             trail.push(step());
         }
     }
 
-    fn extend(&mut self, steps: &[String]) {
+    fn extend(&mut self, steps: &[Step]) {
         if let Some(trail) = self.0.as_deref_mut() {
             trail.extend(steps.iter().cloned());
         }
