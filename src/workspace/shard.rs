@@ -68,13 +68,13 @@ impl Workspace {
             .par_iter()
             .filter(|c| UnitKey::is_terraform(&c.rel, c.syntax))
             .collect();
-        let mut stack_of: HashMap<String, String> = HashMap::new();
+        let mut stack_of: HashMap<String, GroupKey> = HashMap::new();
         if !terraform.is_empty() {
             for group in self.terraform_stacks(self.terraform_links(&terraform)) {
                 let Some(first) = group.iter().min() else {
                     continue;
                 };
-                let key = format!("terraform:{first}");
+                let key = GroupKey::Terraform(first.as_str().into());
                 for dir in &group {
                     stack_of.insert(dir.clone(), key.clone());
                 }
@@ -84,18 +84,23 @@ impl Workspace {
             bicep_of: bicep_groups(&found.candidates),
             stack_of,
         };
-        // On the worker threads: a key is a string made for each of many files.
-        let keys: Vec<String> = found
+        // On the worker threads: a key is made for each of many files.
+        let keys: Vec<GroupKey> = found
             .candidates
             .par_iter()
             .map(|c| groups.key(&c.rel, self.shard_unit(c, &groups.stack_of)))
-            .chain(found.skipped.par_iter().map(|s| format!("file:{}", s.rel)))
+            .chain(
+                found
+                    .skipped
+                    .par_iter()
+                    .map(|s| GroupKey::File(s.rel.as_str().into())),
+            )
             .collect();
         // Each group by its index in order of first appearance, with its weight.
         let sizes = found.candidates.iter().map(|c| c.len + PER_FILE);
         let sizes = sizes.chain(found.skipped.iter().map(|_| PER_FILE));
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut names: Vec<&str> = Vec::new();
+        let mut index: HashMap<&GroupKey, usize> = HashMap::new();
+        let mut names: Vec<&GroupKey> = Vec::new();
         let mut weights: Vec<u64> = Vec::new();
         let group_of: Vec<usize> = keys
             .iter()
@@ -152,7 +157,7 @@ impl Workspace {
     fn shard_unit(
         &self,
         c: &crate::discover::Candidate,
-        stack_of: &HashMap<String, String>,
+        stack_of: &HashMap<String, GroupKey>,
     ) -> UnitKey {
         let key = UnitKey::of(&c.rel, c.syntax);
         let dir = c.rel.rsplit_once('/').map_or("", |(d, _)| d);
@@ -225,29 +230,43 @@ impl Workspace {
 /// What the files of a discovery are grouped by besides their unit keys.
 struct Groups {
     /// The group key of every Terraform folder (its stack's).
-    stack_of: HashMap<String, String>,
+    stack_of: HashMap<String, GroupKey>,
     /// The group key of every Bicep file.
-    bicep_of: HashMap<String, String>,
+    bicep_of: HashMap<String, GroupKey>,
+}
+
+/// The key of a group: its kind and the path that names it (a stack's first folder, a Pulumi
+/// project's folder, an ARM template, the first Bicep file joined, a file). Keys order as the
+/// texts `arm:PATH`, `bicep:PATH`, `file:PATH`, `pulumi:PATH` and `terraform:PATH` would (the
+/// kinds in that order, then the path: no two kinds' words start alike), which the deal's ties
+/// are broken by; made without writing those texts (a string made for every file).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum GroupKey {
+    Arm(Arc<str>),
+    Bicep(Arc<str>),
+    File(Arc<str>),
+    Pulumi(Arc<str>),
+    Terraform(Arc<str>),
 }
 
 impl Groups {
     /// The group a file of `unit` at `rel` belongs to.
-    fn key(&self, rel: &str, unit: UnitKey) -> String {
+    fn key(&self, rel: &str, unit: UnitKey) -> GroupKey {
         let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
         match unit {
             UnitKey::Terraform(_) => self
                 .stack_of
                 .get(dir)
                 .cloned()
-                .unwrap_or_else(|| format!("terraform:{dir}")),
-            UnitKey::Pulumi(d) => format!("pulumi:{d}"),
-            UnitKey::Arm(t) => format!("arm:{t}"),
+                .unwrap_or_else(|| GroupKey::Terraform(dir.into())),
+            UnitKey::Pulumi(d) => GroupKey::Pulumi(d),
+            UnitKey::Arm(t) => GroupKey::Arm(t),
             UnitKey::Bicep(_) => self
                 .bicep_of
                 .get(rel)
                 .cloned()
-                .unwrap_or_else(|| format!("bicep:{rel}")),
-            UnitKey::File(p) => format!("file:{p}"),
+                .unwrap_or_else(|| GroupKey::Bicep(rel.into())),
+            UnitKey::File(p) => GroupKey::File(p),
         }
     }
 }
@@ -257,7 +276,7 @@ impl Groups {
 /// string (`module m './app.bicep'`, a `.bicepparam`'s `using './main.bicep'`), so every
 /// string literal naming another Bicep file of the discovery joins the two: more than the
 /// extraction follows (src/facts/bicep.rs), never less. A file that cannot be read is alone.
-fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, String> {
+fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, GroupKey> {
     use rayon::prelude::*;
     let bicep: Vec<&crate::discover::Candidate> = candidates
         .par_iter()
@@ -303,10 +322,14 @@ fn bicep_groups(candidates: &[crate::discover::Candidate]) -> HashMap<String, St
             }
         }
     }
+    let keys: Vec<GroupKey> = bicep
+        .iter()
+        .map(|c| GroupKey::Bicep(c.rel.as_str().into()))
+        .collect();
     (0..bicep.len())
         .map(|i| {
             let first = root(&mut parent, i);
-            (bicep[i].rel.clone(), format!("bicep:{}", bicep[first].rel))
+            (bicep[i].rel.clone(), keys[first].clone())
         })
         .collect()
 }
