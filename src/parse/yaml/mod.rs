@@ -212,6 +212,24 @@ enum Frame {
     },
 }
 
+/// The buffers of the open collections, kept by each thread from one file's parse to the next:
+/// made anew for each file, they grew from nothing, a copy at every doubling, for each of
+/// tens of thousands of files (docs/performance.md, "Buffers kept between files").
+#[derive(Default)]
+struct Spare {
+    stack: Vec<Frame>,
+    items: Vec<Node>,
+    entries: Vec<(Node, Node)>,
+}
+
+thread_local! {
+    static SPARE: std::cell::Cell<Option<Spare>> = const { std::cell::Cell::new(None) };
+}
+
+/// Buffers that grew past this many elements are not kept: a thread would hold one large
+/// file's worth of them for the rest of the run.
+const SPARE_MAX: usize = 4096;
+
 struct Builder<'a> {
     text: &'a str,
     chars: CharToByte<'a>,
@@ -227,14 +245,35 @@ struct Builder<'a> {
     alias_nodes: usize,
 }
 
+impl Drop for Builder<'_> {
+    /// Gives the buffers back to the thread, emptied, unless they grew large.
+    fn drop(&mut self) {
+        let small = self.stack.capacity() <= SPARE_MAX
+            && self.items.capacity() <= SPARE_MAX
+            && self.entries.capacity() <= SPARE_MAX;
+        if small {
+            let mut spare = Spare {
+                stack: std::mem::take(&mut self.stack),
+                items: std::mem::take(&mut self.items),
+                entries: std::mem::take(&mut self.entries),
+            };
+            spare.stack.clear();
+            spare.items.clear();
+            spare.entries.clear();
+            SPARE.set(Some(spare));
+        }
+    }
+}
+
 impl<'a> Builder<'a> {
     fn new(text: &'a str) -> Self {
+        let spare = SPARE.take().unwrap_or_default();
         Self {
             text,
             chars: CharToByte::new(text),
-            stack: Vec::new(),
-            items: Vec::new(),
-            entries: Vec::new(),
+            stack: spare.stack,
+            items: spare.items,
+            entries: spare.entries,
             anchors: HashMap::new(),
             docs: Vec::new(),
             starts: Vec::new(),
@@ -256,10 +295,10 @@ impl<'a> Builder<'a> {
         Ok(self.finish())
     }
 
-    fn finish(self) -> Stream {
+    fn finish(mut self) -> Stream {
         Stream {
-            docs: self.docs,
-            starts: self.starts,
+            docs: std::mem::take(&mut self.docs),
+            starts: std::mem::take(&mut self.starts),
         }
     }
 
