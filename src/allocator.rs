@@ -15,10 +15,15 @@ pub use tikv_jemallocator::Jemalloc as Allocator;
 /// read after it and wins): freed pages go back to the system 100 ms after they are freed
 /// rather than 10 s. A large check frees a batch's trees every few tens of milliseconds: with
 /// the default its peak memory grew by a tenth, with this it is lower than under mimalloc,
-/// for the same time.
+/// for the same time. Once a check runs in batches, src/main.rs sets 1 s (src/memory.rs says
+/// why).
 #[allow(unsafe_code)]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 pub static OPTIONS: &u8 = &b"dirty_decay_ms:100\0"[0];
+
+/// The time `OPTIONS` gives freed pages, in milliseconds (src/main.rs raises it for a check in
+/// batches, unless the environment set another).
+pub const DIRTY_DECAY_MS: isize = 100;
 
 #[cfg(test)]
 mod tests {
@@ -41,6 +46,6 @@ mod tests {
             )
         };
         assert_eq!(rc, 0);
-        assert_eq!(value, 100);
+        assert_eq!(value, super::DIRTY_DECAY_MS);
     }
 }

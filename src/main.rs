@@ -39,9 +39,70 @@ fn release() {
     }
 }
 
+/// How long (ms) freed pages are kept once a check runs in batches (src/memory.rs says why).
+#[cfg(not(target_env = "msvc"))]
+const KEPT_MS: isize = 1000;
+
+/// One of jemalloc's values of type `T`; `None` when the name is not one (or names an arena
+/// not in use).
+#[cfg(not(target_env = "msvc"))]
+#[allow(unsafe_code)]
+fn read<T: Copy + Default>(name: &std::ffi::CStr) -> Option<T> {
+    let mut value = T::default();
+    let mut len = std::mem::size_of::<T>();
+    // SAFETY: `value` and `len` describe a buffer of `T`'s size, which jemalloc checks against
+    // the value's; no new value is written.
+    let rc = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            name.as_ptr(),
+            (&raw mut value).cast(),
+            &mut len,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    (rc == 0 && len == std::mem::size_of::<T>()).then_some(value)
+}
+
+/// Sets one of jemalloc's values of type `T`; its status (0: done).
+#[cfg(not(target_env = "msvc"))]
+#[allow(unsafe_code)]
+fn write<T: Copy>(name: &std::ffi::CStr, mut value: T) -> i32 {
+    // SAFETY: the new value is a buffer of `T`'s size, which jemalloc checks against the
+    // value's and only reads; nothing is read back.
+    unsafe {
+        tikv_jemalloc_sys::mallctl(
+            name.as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            (&raw mut value).cast(),
+            std::mem::size_of::<T>(),
+        )
+    }
+}
+
+/// Keeps freed pages for [`KEPT_MS`] in every arena in use and in those made from now on,
+/// unless the environment (`_RJEM_MALLOC_CONF`) chose a time other than the binary's.
+#[cfg(not(target_env = "msvc"))]
+fn keep_longer() {
+    if read::<isize>(c"opt.dirty_decay_ms") != Some(allocator::DIRTY_DECAY_MS) {
+        return;
+    }
+    write(c"arenas.dirty_decay_ms", KEPT_MS);
+    for i in 0..read::<u32>(c"arenas.narenas").unwrap_or(0) {
+        // An arena not in use refuses (it is made with the new default when it is).
+        if let Ok(name) = std::ffi::CString::new(format!("arena.{i}.dirty_decay_ms")) {
+            write(&name, KEPT_MS);
+        }
+    }
+}
+
 fn main() -> std::process::ExitCode {
     #[cfg(not(target_env = "msvc"))]
-    cloudpact::memory::set_release(release);
+    cloudpact::memory::set_hooks(cloudpact::memory::Hooks {
+        release,
+        keep_longer,
+    });
     cloudpact::cli::main()
 }
 
@@ -55,5 +116,19 @@ mod tests {
             assert_eq!(super::command(name), 0, "{name:?}");
         }
         assert_ne!(super::command(c"arena.4096.purgeall"), 0);
+    }
+
+    /// Keeping freed pages longer sets the time of the arenas in use and of those to come.
+    #[test]
+    fn keeping_freed_pages_longer_reaches_every_arena() {
+        let arena_0 = c"arena.0.dirty_decay_ms";
+        assert_eq!(super::read::<isize>(arena_0), Some(100));
+        super::keep_longer();
+        assert_eq!(super::read::<isize>(arena_0), Some(super::KEPT_MS));
+        assert_eq!(
+            super::read::<isize>(c"arenas.dirty_decay_ms"),
+            Some(super::KEPT_MS)
+        );
+        assert_eq!(super::read::<isize>(c"no.such.value"), None);
     }
 }

@@ -186,6 +186,7 @@ impl Workspace {
                     let _batches = Timer::start(Phase::Batches);
                     judge_batch(self.collect_found(found));
                 } else {
+                    crate::memory::batches_start();
                     let notes = std::mem::take(&mut found.notes);
                     let batches: Vec<Discovered> = timed(Phase::Split, || self.split(found, count))
                         .into_iter()
