@@ -10,9 +10,9 @@
 //! the memory the one before freed. There, pages returned after 100 ms, or at once after a
 //! large file, were taken back from the system a few milliseconds later, page fault by page
 //! fault: from its first batch such a check keeps freed pages for a second and releases only
-//! after a unit of several megabytes (docs/performance.md, "Freed pages kept across
-//! batches"). The allocator is the binary's choice, so the binary installs how ([`set_hooks`]);
-//! the library only says when.
+//! after a unit of several megabytes (docs/performance.md, "Trails written when shown, freed
+//! pages kept across batches"). The allocator is the binary's choice, so the binary installs
+//! how ([`set_hooks`]); the library only says when.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -56,9 +56,9 @@ pub struct Bound {
 
 /// A place a value went through, as evidence names it (`var.location default in
 /// variables.tf:2`): what and where, written out only when evidence shows it. Written out as
-/// each was taken, the steps were a twentieth of a large check's instructions (their lines
-/// and sentences), most of them for module arguments no deployment's evidence cites
-/// (docs/performance.md, "Evidence written when shown").
+/// each was taken, the steps were 2 % of a large check's instructions (their lines and
+/// sentences), most of them for module arguments no deployment's evidence cites
+/// (docs/performance.md, "Trails written when shown, freed pages kept across batches").
 #[derive(Debug, Clone)]
 pub struct Step {
     what: What,

@@ -214,7 +214,8 @@ enum Frame {
 
 /// The buffers of the open collections, kept by each thread from one file's parse to the next:
 /// made anew for each file, they grew from nothing, a copy at every doubling, for each of
-/// tens of thousands of files (docs/performance.md, "Buffers kept between files").
+/// tens of thousands of files (docs/performance.md,
+/// "Trails written when shown, freed pages kept across batches").
 #[derive(Default)]
 struct Spare {
     stack: Vec<Frame>,
