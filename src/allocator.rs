@@ -26,28 +26,3 @@ pub static OPTIONS: &u8 = &b"dirty_decay_ms:100\0"[0];
 /// its allocator from this file too.
 #[allow(dead_code)]
 pub const DIRTY_DECAY_MS: isize = 100;
-
-#[cfg(test)]
-mod tests {
-    /// The option is jemalloc's, not ignored: a misspelt symbol would leave its default (10 s)
-    /// without a word.
-    #[test]
-    #[allow(unsafe_code)]
-    fn jemalloc_starts_with_the_binary_s_options() {
-        let mut value: isize = 0;
-        let mut len = std::mem::size_of::<isize>();
-        // SAFETY: `value` and `len` describe a buffer of the option's size (an `ssize_t`), and
-        // no new value is written.
-        let rc = unsafe {
-            tikv_jemalloc_sys::mallctl(
-                c"opt.dirty_decay_ms".as_ptr(),
-                (&raw mut value).cast(),
-                &mut len,
-                std::ptr::null_mut(),
-                0,
-            )
-        };
-        assert_eq!(rc, 0);
-        assert_eq!(value, super::DIRTY_DECAY_MS);
-    }
-}

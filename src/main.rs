@@ -118,6 +118,16 @@ mod tests {
         assert_ne!(super::command(c"arena.4096.purgeall"), 0);
     }
 
+    /// The option is jemalloc's, not ignored: a misspelt symbol would leave its default (10 s)
+    /// without a word.
+    #[test]
+    fn jemalloc_starts_with_the_binary_s_options() {
+        assert_eq!(
+            super::read::<isize>(c"opt.dirty_decay_ms"),
+            Some(super::allocator::DIRTY_DECAY_MS)
+        );
+    }
+
     /// Keeping freed pages longer sets the time of the arenas in use and of those to come.
     #[test]
     fn keeping_freed_pages_longer_reaches_every_arena() {
